@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# bench/e2e/run.sh — end-to-end benchmark: pgshift against pg_dump|psql, pg_dump -Fd/pg_restore and
+# pgcopydb, on the same pair of local PostgreSQL 15 servers.
+#
+# usage: bench/e2e/run.sh [--scale S] [--tools LIST] [--pgshift PATH] [--jobs N] [--keep]
+#                         [--verify-bench] [--workdir DIR]
+#
+#   --scale S        dataset size for generate.sql; 1 = about 1 GB (default 1; 0.1 = about 100 MB)
+#   --tools LIST     comma-separated, run in this order (default pgshift,pg_dump_psql,pg_dump_dir,pgcopydb)
+#                      pgshift       PGSHIFT migrate --jobs N --quiet --report FILE
+#                      pg_dump_psql  pg_dump (plain) | psql
+#                      pg_dump_dir   pg_dump -Fd -jN, then pg_restore -jN (timed together)
+#                      pgcopydb      pgcopydb clone --table-jobs N --index-jobs N
+#                      pgcopydb_split  the same with --split-tables-larger-than 64MB (not in the
+#                                    default list: same-table COPY concurrency, like pgshift's chunks)
+#   --pgshift PATH   the pgshift executable (default build/pgshift)
+#   --jobs N         parallelism given to every tool (default 2)
+#   --keep           keep the work directory (clusters' data, logs, dumps) after the run
+#   --verify-bench   after the pgshift migrate, run bench/e2e/verify_compare.sh on the source and
+#                    pgshift's target (without pgshift in --tools: on the first tool's target that
+#                    copied every row, and only the hashtext side is timed if PGSHIFT is missing)
+#   --workdir DIR    use DIR (created; must be empty) instead of a fresh /tmp/pgshift-e2e.XXXXXX
+#
+# Starts one source and one target cluster (tools/cluster.sh; normal durability: fsync,
+# synchronous_commit, full_page_writes on), loads generate.sql into database `bench` on the source,
+# VACUUM ANALYZE. Then, for each tool: a fresh empty target database bench_<tool>, CHECKPOINT on both
+# servers (the OS page cache cannot be dropped here, so every tool reads a warm source), the tool
+# under /usr/bin/time -f '%e %M', then count(*) of every source table on both sides; any difference
+# or a non-zero exit marks the tool FAILED. The target database is dropped afterwards (disk space).
+# Prints a table and writes it to bench/e2e/results-<timestamp>.txt. Exit status 1 if a tool failed.
+set -Eeuo pipefail
+
+# shellcheck source=bench/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/} line $LINENO"' ERR
+
+usage() { sed -n '2,/^set /p' "$0" | sed -e '/^set /d' -e 's/^# \{0,1\}//'; exit "${1:-2}"; }
+
+ALL_TOOLS=(pgshift pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
+scale=1
+tools_arg=pgshift,pg_dump_psql,pg_dump_dir,pgcopydb
+pgshift=$REPO_ROOT/build/pgshift
+jobs=2
+keep=0
+verify_bench=0
+workdir=
+
+while (($#)); do
+  case $1 in
+    --scale) scale=${2:?--scale needs a value}; shift ;;
+    --tools) tools_arg=${2:?--tools needs a value}; shift ;;
+    --pgshift) pgshift=${2:?--pgshift needs a path}; shift ;;
+    --jobs) jobs=${2:?--jobs needs a number}; shift ;;
+    --keep) keep=1 ;;
+    --verify-bench) verify_bench=1 ;;
+    --workdir) workdir=${2:?--workdir needs a directory}; shift ;;
+    -h | --help) usage 0 ;;
+    *) echo "unknown argument: $1" >&2; usage ;;
+  esac
+  shift
+done
+
+[[ "$scale" =~ ^[0-9]*\.?[0-9]+$ ]] || die "--scale must be a positive number: $scale"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || die "--jobs must be a positive integer: $jobs"
+IFS=, read -r -a tools <<<"$tools_arg"
+((${#tools[@]})) || die "--tools is empty"
+for t in "${tools[@]}"; do
+  [[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t' (known: ${ALL_TOOLS[*]})"
+done
+has_tool() { [[ ",$tools_arg," == *",$1,"* ]]; }
+[[ "$pgshift" == /* ]] || pgshift=$PWD/$pgshift
+if has_tool pgshift && [[ ! -x "$pgshift" ]]; then
+  die "pgshift executable not found at $pgshift (build it, pass --pgshift PATH, or leave pgshift out of --tools)"
+fi
+if has_tool pgcopydb || has_tool pgcopydb_split; then command -v pgcopydb >/dev/null || die "pgcopydb not installed (apt-get install pgcopydb)"; fi
+[[ -x "$PGBIN/pg_dump" ]] || die "PostgreSQL 15 client tools not found in $PGBIN"
+require_time
+
+# ---------------------------------------------------------------------------------------------
+# Work directory and clusters
+
+if [[ -n "$workdir" ]]; then
+  mkdir -p "$workdir"
+  [[ -z "$(ls -A "$workdir")" ]] || die "--workdir $workdir is not empty"
+  W=$(cd "$workdir" && pwd -P)
+else
+  W=$(mktemp -d /tmp/pgshift-e2e.XXXXXX)
+fi
+chmod 755 "$W" # the servers run as `postgres` and must reach their directories
+mkdir -p "$W/logs"
+
+started=()
+cleanup() {
+  local rc=$? d
+  trap - EXIT INT TERM
+  for d in "${started[@]}"; do cluster_stop "$d" || true; done
+  if ((keep)); then
+    log "work directory kept: $W"
+  else
+    rm -rf "$W"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+SP=$(cluster_free_port)
+log "starting source cluster on port $SP"
+started+=("$W/source")
+cluster_start "$W/source" "$SP"
+TP=$(cluster_free_port)
+while [[ "$TP" == "$SP" ]]; do TP=$(cluster_free_port); done
+log "starting target cluster on port $TP"
+started+=("$W/target")
+cluster_start "$W/target" "$TP"
+cluster_tune "$W/source" "$SP"
+cluster_tune "$W/target" "$TP"
+
+SADMIN=$(pg_uri "$SP" postgres)
+TADMIN=$(pg_uri "$TP" postgres)
+SRC=$(pg_uri "$SP" bench)
+
+# ---------------------------------------------------------------------------------------------
+# Dataset
+
+psqlx "$SADMIN" -c "create database bench"
+log "loading generate.sql at scale $scale"
+t0=$(now)
+"$PGBIN/psql" -X -v ON_ERROR_STOP=1 -v scale="$scale" -d "$SRC" -f "$E2E_DIR/generate.sql" \
+  >"$W/logs/generate.log" 2>&1 || { tail -n 30 "$W/logs/generate.log" >&2; die "generate.sql failed"; }
+t1=$(now)
+psqlx "$SRC" -c "vacuum analyze"
+t2=$(now)
+load_s=$(elapsed "$t0" "$t1")
+vacuum_s=$(elapsed "$t1" "$t2")
+db_bytes=$(psqlx "$SRC" -c "select pg_database_size('bench')")
+db_mb=$(awk -v b="$db_bytes" 'BEGIN { printf "%.0f", b / 1048576 }')
+log "dataset: $db_mb MB (pg_database_size), load ${load_s}s, vacuum analyze ${vacuum_s}s"
+
+user_tables "$SRC" >"$W/tables.txt"
+table_counts "$SRC" "$W/tables.txt" >"$W/counts.source"
+source_rows=$(awk -F'|' '{ s += $2 } END { print s }' "$W/counts.source")
+
+# ---------------------------------------------------------------------------------------------
+# Tools
+
+declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE
+verify_target=
+has_tool pgshift && verify_target=pgshift
+verify_done=0
+verify_out=
+
+run_tool() { # TOOL
+  local tool=$1 db="bench_$1" turi logf="$W/logs/$1.log" ndiff
+  turi=$(pg_uri "$TP" "$db")
+  psqlx "$TADMIN" -c "drop database if exists $db with (force)" -c "create database $db"
+  psqlx "$SADMIN" -c checkpoint
+  psqlx "$TADMIN" -c checkpoint
+  log "running $tool"
+  case $tool in
+    pgshift)
+      timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs "$jobs" --quiet \
+        --report "$W/pgshift-report.json"
+      ;;
+    pg_dump_psql)
+      # psql's stdout (results of the dump's set_config calls) is noise; its errors stay in the log.
+      timed_run "$logf" bash -c 'set -o pipefail
+        "$1/pg_dump" -d "$2" | "$1/psql" -X -q -v ON_ERROR_STOP=1 -d "$3" >/dev/null' \
+        _ "$PGBIN" "$SRC" "$turi"
+      ;;
+    pg_dump_dir)
+      rm -rf "$W/dump"
+      timed_run "$logf" bash -c '"$1/pg_dump" -Fd -j "$4" -f "$5" -d "$2" &&
+        "$1/pg_restore" -j "$4" -d "$3" "$5"' _ "$PGBIN" "$SRC" "$turi" "$jobs" "$W/dump"
+      [[ ! -d "$W/dump" ]] || R_NOTE[$tool]="dump dir $(du -sm "$W/dump" | cut -f1) MB (default gzip)"
+      rm -rf "$W/dump"
+      ;;
+    pgcopydb | pgcopydb_split)
+      # A fresh --dir each time: pgcopydb refuses a dir holding a previous run's state without
+      # --restart/--resume.
+      local split=()
+      [[ $tool != pgcopydb_split ]] || split=(--split-tables-larger-than 64MB)
+      rm -rf "${W:?}/$tool"
+      timed_run "$logf" pgcopydb clone --source "$SRC" --target "$turi" \
+        --table-jobs "$jobs" --index-jobs "$jobs" "${split[@]}" --dir "$W/$tool"
+      ;;
+  esac
+  R_WALL[$tool]=$TIMED_WALL
+  R_RSS[$tool]=$(awk -v k="$TIMED_RSS_KB" 'BEGIN { printf "%.0f", k / 1024 }')
+  R_TREE[$tool]=$(awk -v k="$TIMED_TREE_KB" 'BEGIN { printf "%.0f", k / 1024 }')
+
+  table_counts "$turi" "$W/tables.txt" >"$W/counts.$tool"
+  ndiff=$(diff "$W/counts.source" "$W/counts.$tool" | grep -c '^>' || true)
+  if ((TIMED_RC != 0)); then
+    R_STATUS[$tool]="FAILED (exit $TIMED_RC)"
+  elif ((ndiff > 0)); then
+    R_STATUS[$tool]="FAILED ($ndiff tables differ)"
+  else
+    R_STATUS[$tool]="yes"
+  fi
+  if [[ "${R_STATUS[$tool]}" != yes ]]; then
+    log "$tool: ${R_STATUS[$tool]}; end of $logf:"
+    tail -n 15 "$logf" >&2 || true
+    diff "$W/counts.source" "$W/counts.$tool" >&2 || true
+  fi
+  log "$tool: ${R_WALL[$tool]} s, peak RSS ${R_RSS[$tool]} MB (tree PSS ${R_TREE[$tool]} MB), rows OK: ${R_STATUS[$tool]}"
+
+  if ((verify_bench && !verify_done)) && [[ "${R_STATUS[$tool]}" == yes ]] &&
+    [[ -z "$verify_target" || "$verify_target" == "$tool" ]]; then
+    verify_done=1
+    log "verify bench on the source and $tool's target"
+    verify_out=$("$E2E_DIR/verify_compare.sh" --pgshift "$pgshift" --jobs "$jobs" "$SRC" "$turi" 2>&1) || true
+    verify_out="target: $db (written by $tool)"$'\n'"$verify_out"
+    printf '%s\n' "$verify_out" >&2
+  fi
+  psqlx "$TADMIN" -c "drop database if exists $db with (force)"
+}
+
+any_failed=0
+for t in "${tools[@]}"; do
+  run_tool "$t"
+  [[ "${R_STATUS[$t]}" == yes ]] || any_failed=1
+done
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+base=
+[[ "${R_STATUS[pgshift]:-}" == yes ]] && base=${R_WALL[pgshift]}
+
+stamp=$(date +%Y%m%d-%H%M%S)
+results="$E2E_DIR/results-$stamp.txt"
+version_of() { "$@" 2>/dev/null | head -n 1 || true; }
+{
+  echo "pgshift end-to-end benchmark, $(date -Is)"
+  echo "host: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+  echo "server: $(psqlx "$SADMIN" -c 'select version()')"
+  echo "settings (source and target): $(cluster_settings "$SADMIN")"
+  echo "clients: $(version_of "$PGBIN/pg_dump" --version); $(version_of pgcopydb --version)"
+  if [[ -x "$pgshift" ]]; then echo "pgshift: $pgshift $(version_of timeout 5 "$pgshift" --version)"; fi
+  echo "dataset: scale $scale, $db_mb MB (pg_database_size of bench after VACUUM ANALYZE), $(wc -l <"$W/tables.txt") tables, $source_rows rows; load ${load_s}s, vacuum analyze ${vacuum_s}s"
+  echo "jobs: $jobs for every tool; CHECKPOINT on both servers before each tool; source cache warm"
+  echo
+  sed -n '/^ *table *|/,/^(/p' "$W/logs/generate.log"
+  echo
+  printf '%-14s %9s %13s %13s %12s  %s\n' tool "wall s" "peak RSS MB" "tree PSS MB" "vs pgshift" "rows OK"
+  for t in "${tools[@]}"; do
+    ratio=n/a
+    [[ -n "$base" ]] && ratio=$(awk -v a="${R_WALL[$t]}" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')
+    printf '%-14s %9s %13s %13s %12s  %s\n' "$t" "${R_WALL[$t]}" "${R_RSS[$t]}" "${R_TREE[$t]}" "$ratio" "${R_STATUS[$t]}"
+  done
+  echo
+  echo "wall s: /usr/bin/time %e of the whole command (pipelines and pg_dump+pg_restore as one bash -c)."
+  echo "peak RSS MB: /usr/bin/time %M = max RSS of the largest single process in the tool's tree."
+  echo "tree PSS MB: peak of the summed PSS (shared pages split among sharers) of all the tool's"
+  echo "             processes, sampled every 0.2 s (not the servers' backends)."
+  echo "vs pgshift: tool wall / pgshift wall (>1 = slower than pgshift)."
+  echo "Work per tool differs: pgcopydb also runs VACUUM ANALYZE on the target; pgshift runs ANALYZE"
+  echo "and verifies every chunk; pg_dump/pg_restore do neither."
+  for t in "${tools[@]}"; do
+    if [[ -n "${R_NOTE[$t]:-}" ]]; then echo "$t: ${R_NOTE[$t]}"; fi
+  done
+  if ((verify_bench)); then
+    echo
+    echo "verify bench:"
+    if ((verify_done)); then printf '%s\n' "$verify_out"
+    elif [[ -n "$verify_target" ]]; then echo "not run ($verify_target did not copy every row)"
+    else echo "not run (no tool copied every row)"; fi
+  fi
+} | tee "$results"
+[[ ! -f "$W/pgshift-report.json" ]] || cp "$W/pgshift-report.json" "$E2E_DIR/results-$stamp-pgshift-report.json"
+log "results written to $results"
+exit "$any_failed"

@@ -1,0 +1,56 @@
+// Reads what a PostgreSQL database holds into the plan model: tables with columns, keys and sizes,
+// how its types look on the wire, the DDL pgshift runs itself per table, sequences and large objects.
+// Every function takes a prepared session (see session.hpp); none writes.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "connectors/pg/connection.hpp"
+#include "engine/model/table.hpp"
+
+namespace pgshift::pg {
+
+struct TableFilter {
+  std::vector<std::string> include_tables;  // patterns "schema.table" or "table", '*' wildcard
+  std::vector<std::string> exclude_tables;
+  std::vector<std::string> exclude_schemas;
+  bool accepts(const std::string& schema, const std::string& table) const;
+};
+
+// Tables (plain, partitioned parents and partitions; not extension members, not pgshift's own).
+Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter);
+
+Task<Result<TypeShapes>> read_type_shapes(Connection& connection);
+
+// "schema.name" of every user type (oid >= 16384), to map OIDs between databases.
+Task<Result<std::map<std::uint32_t, std::string>>> read_user_type_names(Connection& connection);
+
+// A sorted sample of key values (in chunk order), at most about `rows` of them.
+Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Table& table,
+                                                int rows);
+
+// DDL pgshift runs itself: per table, its indexes and primary/unique/exclusion constraints; and the
+// foreign keys between plain tables. Everything else of post-data goes through pg_restore.
+struct TableDdl {
+  std::uint32_t table_oid = 0;
+  std::uint32_t object_oid = 0;   // index or constraint OID in the source (matches pg_dump's TOC)
+  std::uint32_t catalog_oid = 0;  // pg_class (1259) for indexes, pg_constraint (2606)
+  std::string kind;               // "index", "constraint", "foreign_key"
+  std::string name;
+  std::string sql;
+};
+Task<Result<std::vector<TableDdl>>> read_table_ddl(Connection& connection);
+
+struct SequenceValue {
+  std::string qualified;  // quoted, schema-qualified
+  long long last_value = 0;
+  bool is_called = false;
+};
+Task<Result<std::vector<SequenceValue>>> read_sequences(Connection& connection,
+                                                        const TableFilter& filter);
+
+Task<Result<std::vector<std::uint32_t>>> read_large_object_oids(Connection& connection);
+
+}  // namespace pgshift::pg

@@ -1,0 +1,316 @@
+#include "connectors/pg/connection.hpp"
+
+#include <cstring>
+
+namespace pgshift::pg {
+namespace {
+
+std::string first_line(std::string text) {
+  for (const char* prefix : {"ERROR:  ", "FATAL:  "}) {
+    if (text.starts_with(prefix)) text.erase(0, std::strlen(prefix));
+  }
+  auto newline = text.find('\n');
+  if (newline != std::string::npos) {
+    // libpq prefixes "connection to server at ... failed: " and puts FATAL on the same line.
+    text.erase(newline);
+  }
+  return text;
+}
+
+}  // namespace
+
+// Owns the stream_descriptor wrapped around libpq's socket; re-wrapped if libpq changes sockets.
+struct Connection::Waiter {
+  explicit Waiter(asio::any_io_executor executor) : descriptor(executor) {}
+  ~Waiter() { reset(); }
+  void reset() {
+    if (descriptor.is_open()) descriptor.release();
+    fd = -1;
+  }
+  bool attach(int new_fd) {
+    if (new_fd == fd) return true;
+    reset();
+    if (new_fd < 0) return false;
+    boost::system::error_code ec;
+    descriptor.assign(new_fd, ec);
+    if (ec) return false;
+    fd = new_fd;
+    return true;
+  }
+  asio::posix::stream_descriptor descriptor;
+  int fd = -1;
+};
+
+Error error_from_result(const PGresult* result, std::string_view label) {
+  Error error;
+  error.kind = ErrorKind::kRuntime;
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
+  error.sqlstate = state ? state : "";
+  error.message = std::string(label) + ": " +
+                  (primary ? primary : first_line(PQresultErrorMessage(result)));
+  if (detail) error.message += " (" + first_line(detail) + ")";
+  if (!error.sqlstate.empty()) error.message += " [SQLSTATE " + error.sqlstate + "]";
+  return error;
+}
+
+Connection::Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label)
+    : conn_(std::move(conn)), waiter_(std::move(waiter)), label_(std::move(label)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    waiter_.reset();  // release the descriptor before libpq closes the socket
+    conn_ = std::move(other.conn_);
+    waiter_ = std::move(other.waiter_);
+    label_ = std::move(other.label_);
+  }
+  return *this;
+}
+Connection::~Connection() { waiter_.reset(); }
+
+Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string label,
+                                          std::chrono::seconds timeout) {
+  auto executor = co_await asio::this_coro::executor;
+  PgConnHandle conn(PQconnectStart(endpoint.conninfo().c_str()));
+  if (!conn) co_return fail(ErrorKind::kRuntime, label + ": out of memory connecting");
+  auto waiter = std::make_unique<Waiter>(executor);
+  Connection connection(std::move(conn), std::move(waiter), label);
+  auto describe_failure = [&](std::string reason) {
+    Error error{ErrorKind::kRuntime,
+                "cannot connect to " + label + " " + endpoint.display() + ": " + reason,
+                {},
+                true};
+    if (reason.find("password authentication failed") != std::string::npos ||
+        reason.find("does not exist") != std::string::npos ||
+        reason.find("no password supplied") != std::string::npos ||
+        reason.find("no pg_hba.conf entry") != std::string::npos) {
+      error.connection_lost = false;  // not transient: retrying will not help
+      error.sqlstate = "28000";
+    }
+    return error;
+  };
+  if (PQstatus(connection.raw()) == CONNECTION_BAD) {
+    co_return fail(describe_failure(first_line(PQerrorMessage(connection.raw()))));
+  }
+  // libpq's connect_timeout only applies to blocking connects, so the deadline is ours.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  asio::steady_timer timer(executor);
+  auto poll = PGRES_POLLING_WRITING;
+  while (poll != PGRES_POLLING_OK) {
+    if (poll == PGRES_POLLING_FAILED) {
+      co_return fail(describe_failure(first_line(PQerrorMessage(connection.raw()))));
+    }
+    if (!connection.waiter_->attach(PQsocket(connection.raw()))) {
+      co_return fail(describe_failure("no socket"));
+    }
+    // Wait for readiness, or give up at the deadline.
+    // The handler may run after this frame is gone; it only touches shared state.
+    auto timed_out = std::make_shared<bool>(false);
+    auto waiting = std::make_shared<bool>(true);
+    timer.expires_at(deadline);
+    timer.async_wait([timed_out, waiting, waiter = connection.waiter_.get()](
+                         boost::system::error_code ec) {
+      if (!ec && *waiting) {
+        *timed_out = true;
+        waiter->descriptor.cancel();
+      }
+    });
+    boost::system::error_code ec;
+    co_await connection.waiter_->descriptor.async_wait(
+        poll == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
+                                      : asio::posix::stream_descriptor::wait_write,
+        asio::redirect_error(asio::use_awaitable, ec));
+    *waiting = false;
+    timer.cancel();
+    if (*timed_out) {
+      co_return fail(describe_failure("timed out after " + std::to_string(timeout.count()) + "s"));
+    }
+    poll = PQconnectPoll(connection.raw());
+  }
+  if (PQsetnonblocking(connection.raw(), 1) != 0) {
+    co_return fail(describe_failure("cannot switch to non-blocking mode"));
+  }
+  connection.waiter_->attach(PQsocket(connection.raw()));
+  co_return std::move(connection);
+}
+
+Error Connection::connection_error(std::string_view doing) const {
+  Error error;
+  error.kind = ErrorKind::kRuntime;
+  error.connection_lost = !conn_ || PQstatus(conn_.get()) == CONNECTION_BAD;
+  error.message = label_ + ": " + std::string(doing) + ": " +
+                  (conn_ ? first_line(PQerrorMessage(conn_.get())) : "no connection");
+  if (error.connection_lost && error.message.find("connection") == std::string::npos) {
+    error.message += " (connection lost)";
+  }
+  return error;
+}
+
+Task<Status> Connection::wait_readable() {
+  if (!waiter_->attach(PQsocket(conn_.get()))) co_return fail(connection_error("waiting"));
+  boost::system::error_code ec;
+  co_await waiter_->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
+  if (!PQconsumeInput(conn_.get())) co_return fail(connection_error("reading"));
+  co_return Status{};
+}
+
+Task<Status> Connection::wait_writable() {
+  if (!waiter_->attach(PQsocket(conn_.get()))) co_return fail(connection_error("waiting"));
+  boost::system::error_code ec;
+  co_await waiter_->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
+                                          asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
+  co_return Status{};
+}
+
+Task<Status> Connection::flush() {
+  for (;;) {
+    int rc = PQflush(conn_.get());
+    if (rc == 0) co_return Status{};
+    if (rc < 0) co_return fail(connection_error("sending"));
+    // The server may be waiting for us to read (a notice or an error) before it reads more.
+    if (!PQconsumeInput(conn_.get())) co_return fail(connection_error("reading"));
+    if (auto waited = co_await wait_writable(); !waited) co_return fail(waited.error());
+  }
+}
+
+Task<Result<PgResult>> Connection::collect_results() {
+  PgResult last;
+  std::optional<Error> first_error;
+  for (;;) {
+    while (PQisBusy(conn_.get())) {
+      if (auto waited = co_await wait_readable(); !waited) co_return fail(waited.error());
+    }
+    PgResult result(PQgetResult(conn_.get()));
+    if (!result) break;
+    auto status = PQresultStatus(result.get());
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT) co_return std::move(result);
+    if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
+      if (!first_error) first_error = error_from_result(result.get(), label_);
+      continue;
+    }
+    last = std::move(result);
+  }
+  if (first_error) {
+    if (PQstatus(conn_.get()) == CONNECTION_BAD) first_error->connection_lost = true;
+    co_return fail(std::move(*first_error));
+  }
+  if (PQstatus(conn_.get()) == CONNECTION_BAD) co_return fail(connection_error("query"));
+  co_return std::move(last);
+}
+
+Task<Result<PgResult>> Connection::query(std::string_view sql) {
+  if (!PQsendQuery(conn_.get(), std::string(sql).c_str())) {
+    co_return fail(connection_error("sending query"));
+  }
+  if (auto flushed = co_await flush(); !flushed) co_return fail(flushed.error());
+  co_return co_await collect_results();
+}
+
+Task<Result<PgResult>> Connection::query(std::string_view sql,
+                                         const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  if (!PQsendQueryParams(conn_.get(), std::string(sql).c_str(), static_cast<int>(values.size()),
+                         nullptr, values.data(), nullptr, nullptr, 0)) {
+    co_return fail(connection_error("sending query"));
+  }
+  if (auto flushed = co_await flush(); !flushed) co_return fail(flushed.error());
+  co_return co_await collect_results();
+}
+
+Task<Status> Connection::begin_copy_out(std::string_view sql) {
+  auto result = co_await query(sql);
+  if (!result) co_return fail(result.error());
+  if (PQresultStatus(result->get()) != PGRES_COPY_OUT) {
+    co_return fail(ErrorKind::kRuntime, label_ + ": expected COPY OUT from: " + std::string(sql));
+  }
+  co_return Status{};
+}
+
+Task<Result<bool>> Connection::read_copy(std::vector<std::byte>& out, std::size_t want) {
+  for (;;) {
+    char* buffer = nullptr;
+    int length = PQgetCopyData(conn_.get(), &buffer, 1);
+    if (length > 0) {
+      PgCopyBuffer owner(buffer);
+      auto* bytes = reinterpret_cast<const std::byte*>(buffer);
+      out.insert(out.end(), bytes, bytes + length);
+      if (out.size() >= want) co_return true;
+      continue;
+    }
+    if (length == 0) {
+      if (auto waited = co_await wait_readable(); !waited) co_return fail(waited.error());
+      continue;
+    }
+    if (length == -1) {
+      auto done = co_await collect_results();
+      if (!done) co_return fail(done.error());
+      co_return false;
+    }
+    co_return fail(connection_error("reading COPY data"));
+  }
+}
+
+Task<Status> Connection::begin_copy_in(std::string_view sql) {
+  auto result = co_await query(sql);
+  if (!result) co_return fail(result.error());
+  if (PQresultStatus(result->get()) != PGRES_COPY_IN) {
+    co_return fail(ErrorKind::kRuntime, label_ + ": expected COPY IN from: " + std::string(sql));
+  }
+  co_return Status{};
+}
+
+Task<Status> Connection::write_copy(std::span<const std::byte> data) {
+  for (;;) {
+    int rc = PQputCopyData(conn_.get(), reinterpret_cast<const char*>(data.data()),
+                           static_cast<int>(data.size()));
+    if (rc == 1) break;
+    if (rc < 0) co_return fail(connection_error("writing COPY data"));
+    if (auto waited = co_await wait_writable(); !waited) co_return fail(waited.error());
+    if (PQflush(conn_.get()) < 0) co_return fail(connection_error("sending COPY data"));
+  }
+  // Push what libpq buffered without waiting for all of it: the reader keeps going meanwhile.
+  if (PQflush(conn_.get()) < 0) co_return fail(connection_error("sending COPY data"));
+  co_return Status{};
+}
+
+Task<Result<long long>> Connection::end_copy_in() {
+  for (;;) {
+    int rc = PQputCopyEnd(conn_.get(), nullptr);
+    if (rc == 1) break;
+    if (rc < 0) co_return fail(connection_error("ending COPY"));
+    if (auto waited = co_await wait_writable(); !waited) co_return fail(waited.error());
+  }
+  if (auto flushed = co_await flush(); !flushed) co_return fail(flushed.error());
+  auto result = co_await collect_results();
+  if (!result) co_return fail(result.error());
+  co_return result->affected();
+}
+
+Task<Status> Connection::abort_copy_in(std::string_view reason) {
+  PQputCopyEnd(conn_.get(), std::string(reason).c_str());
+  if (auto flushed = co_await flush(); !flushed) co_return fail(flushed.error());
+  auto result = co_await collect_results();  // the expected error from the aborted COPY
+  (void)result;
+  co_return Status{};
+}
+
+int Connection::server_version() const { return PQserverVersion(conn_.get()); }
+
+bool Connection::healthy() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+
+void Connection::cancel_running() {
+  if (!conn_) return;
+  PGcancel* cancel = PQgetCancel(conn_.get());
+  if (!cancel) return;
+  char message[256];
+  PQcancel(cancel, message, sizeof message);
+  PQfreeCancel(cancel);
+}
+
+}  // namespace pgshift::pg

@@ -1,0 +1,108 @@
+#include "connectors/pg/endpoint.hpp"
+
+#include <libpq-fe.h>
+
+#include <memory>
+
+namespace pgshift {
+namespace {
+
+std::string quote_conninfo_value(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// libpq may quote the malformed token, which can be part of the password in a URI: blank it.
+void scrub_userinfo_password(std::string_view uri, std::string& message) {
+  auto scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return;
+  auto at = uri.rfind('@');
+  if (at == std::string_view::npos || at < scheme) return;
+  auto userinfo = uri.substr(scheme + 3, at - scheme - 3);
+  auto colon = userinfo.find(':');
+  if (colon == std::string_view::npos) return;
+  std::string secret(userinfo.substr(colon + 1));
+  if (secret.empty()) return;
+  for (auto pos = message.find(secret); pos != std::string::npos; pos = message.find(secret)) {
+    message.replace(pos, secret.size(), "****");
+  }
+  // A fragment of it (libpq quotes only the bad %-token) is caught by hiding every quoted token.
+  if (message.find("percent-encoded") != std::string::npos) message = "invalid percent-encoding";
+}
+
+}  // namespace
+
+Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
+  Endpoint endpoint;
+  if (text.empty()) {
+    return fail(ErrorKind::kUsage, "no " + std::string(role) + " endpoint given (--" +
+                                       std::string(role) + " or PGSHIFT_" +
+                                       (role == "source" ? "SOURCE" : "TARGET") + ")");
+  }
+  if (text.starts_with("sqlite:")) {
+    std::string_view path = text.substr(7);
+    if (path.starts_with("//")) path.remove_prefix(2);  // sqlite:///abs -> /abs
+    if (path.empty()) return fail(ErrorKind::kUsage, "sqlite endpoint has no file path");
+    endpoint.kind_ = EndpointKind::kSqlite;
+    endpoint.sqlite_path_ = std::string(path);
+    return endpoint;
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(std::string(text).c_str(), &error);
+  if (!options) {
+    std::string reason = error ? error : "out of memory";
+    if (error) PQfreemem(error);
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+    scrub_userinfo_password(text, reason);
+    // libpq's message names the offending part, not the password; we still never echo the input.
+    return fail(ErrorKind::kUsage, "malformed " + std::string(role) + " connection string: " + reason);
+  }
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> owner(options, &PQconninfoFree);
+  for (PQconninfoOption* option = options; option->keyword; ++option) {
+    if (option->val && *option->val) endpoint.options_[option->keyword] = option->val;
+  }
+  if (auto it = endpoint.options_.find("password"); it != endpoint.options_.end()) {
+    endpoint.password_ = it->second;
+  }
+  for (const auto& [keyword, value] : endpoint.options_) {
+    if (!endpoint.conninfo_.empty()) endpoint.conninfo_ += ' ';
+    endpoint.conninfo_ += keyword + "=" + quote_conninfo_value(value);
+  }
+  return endpoint;
+}
+
+std::string Endpoint::conninfo_without_password() const {
+  std::string out;
+  for (const auto& [keyword, value] : options_) {
+    if (keyword == "password") continue;
+    if (!out.empty()) out += ' ';
+    out += keyword + "=" + quote_conninfo_value(value);
+  }
+  return out;
+}
+
+std::string Endpoint::option(const std::string& keyword) const {
+  auto it = options_.find(keyword);
+  return it == options_.end() ? std::string() : it->second;
+}
+
+std::string Endpoint::display() const {
+  if (kind_ == EndpointKind::kSqlite) return "sqlite:" + sqlite_path_;
+  std::string user = option("user");
+  std::string host = option("host");
+  if (host.empty()) host = option("hostaddr");
+  if (host.empty()) host = "localhost";
+  std::string port = option("port");
+  std::string db = option("dbname");
+  std::string out = user.empty() ? "" : user + "@";
+  out += host;
+  if (!port.empty()) out += ":" + port;
+  if (!db.empty()) out += "/" + db;
+  return out;
+}
+
+}  // namespace pgshift

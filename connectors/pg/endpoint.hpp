@@ -1,0 +1,39 @@
+// An endpoint as given on the command line (libpq URI, keyword/value conninfo, or a sqlite: path),
+// parsed once. It owns the secret; everything shown to people goes through display(), which never
+// contains the password. Pure: no I/O.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "engine/core/result.hpp"
+
+namespace pgshift {
+
+enum class EndpointKind { kPostgres, kSqlite };
+
+class Endpoint {
+ public:
+  static Result<Endpoint> parse(std::string_view text, std::string_view role /*source|target*/);
+
+  EndpointKind kind() const { return kind_; }
+  // For libpq: the full conninfo including the password.
+  const std::string& conninfo() const { return conninfo_; }
+  // For child processes (pg_dump, pg_restore): conninfo without the password...
+  std::string conninfo_without_password() const;
+  // ...which they receive through PGPASSWORD instead, so it never shows in `ps`.
+  const std::string& password() const { return password_; }
+  // "user@host:port/dbname": safe for logs, errors and reports.
+  std::string display() const;
+  const std::string& sqlite_path() const { return sqlite_path_; }
+  std::string option(const std::string& keyword) const;
+
+ private:
+  EndpointKind kind_ = EndpointKind::kPostgres;
+  std::string conninfo_;
+  std::string password_;
+  std::string sqlite_path_;
+  std::map<std::string, std::string> options_;
+};
+
+}  // namespace pgshift

@@ -1,0 +1,15 @@
+#include "connectors/pg/pg_row_source.hpp"
+
+#include "engine/plan/chunk_sql.hpp"
+
+namespace pgshift::pg {
+
+Task<Status> PgRowSource::begin(const Table& table, const Chunk& chunk) {
+  co_return co_await connection_.begin_copy_out(plan::copy_out_sql(table, chunk));
+}
+
+Task<Result<bool>> PgRowSource::read(std::vector<std::byte>& out, std::size_t want) {
+  co_return co_await connection_.read_copy(out, want);
+}
+
+}  // namespace pgshift::pg

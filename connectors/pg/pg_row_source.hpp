@@ -1,0 +1,20 @@
+// RowSource over a PostgreSQL connection: COPY (SELECT chunk) TO STDOUT (FORMAT binary). The
+// connection must outlive the source and already be inside the transaction (snapshot) to read at.
+#pragma once
+
+#include "connectors/pg/connection.hpp"
+#include "engine/pipeline/row_source.hpp"
+
+namespace pgshift::pg {
+
+class PgRowSource final : public RowSource {
+ public:
+  explicit PgRowSource(Connection& connection) : connection_(connection) {}
+  Task<Status> begin(const Table& table, const Chunk& chunk) override;
+  Task<Result<bool>> read(std::vector<std::byte>& out, std::size_t want) override;
+
+ private:
+  Connection& connection_;
+};
+
+}  // namespace pgshift::pg

@@ -1,0 +1,144 @@
+#include "connectors/pg/schema_dump.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+
+#include "engine/core/subprocess.hpp"
+
+namespace pgshift::pg {
+namespace {
+
+std::string tool(const std::string& name) {
+  std::string dir = client_bin_dir();
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+std::string first_error_line(const std::string& text) {
+  std::string line;
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find('\n', start);
+    line = text.substr(start, end - start);
+    if (line.find("error") != std::string::npos || line.find("FATAL") != std::string::npos) break;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return line;
+}
+
+struct TempDir {
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pgshift-XXXXXX").string();
+    if (mkdtemp(pattern.data())) path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+};
+
+}  // namespace
+
+std::string client_bin_dir() {
+  if (const char* configured = std::getenv("PGSHIFT_PG_BIN")) return configured;
+  int best = 0;
+  std::string best_dir;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+    int version = std::atoi(entry.path().filename().c_str());
+    if (version > best && std::filesystem::exists(entry.path() / "bin" / "pg_dump")) {
+      best = version;
+      best_dir = (entry.path() / "bin").string();
+    }
+  }
+  return best_dir;
+}
+
+Status check_pg_dump_supports(int source_server_version) {
+  auto version = run_process({tool("pg_dump"), "--version"});
+  if (!version || version->exit_status != 0) {
+    return fail(ErrorKind::kRefused,
+                "pg_dump not found (install postgresql-client, or set PGSHIFT_PG_BIN)");
+  }
+  std::smatch match;
+  if (!std::regex_search(version->out, match, std::regex(R"((\d+)\.(\d+))"))) {
+    return fail(ErrorKind::kRefused, "cannot read pg_dump version from: " + version->out);
+  }
+  int local_major = std::stoi(match[1]);
+  int source_major = source_server_version / 10000;
+  if (source_major > local_major) {
+    return fail(ErrorKind::kRefused,
+                "source server is PostgreSQL " + std::to_string(source_major) +
+                    " but the local pg_dump is version " + std::to_string(local_major) +
+                    "; install postgresql-client-" + std::to_string(source_major) +
+                    " (or set PGSHIFT_PG_BIN to its bin directory)");
+  }
+  return {};
+}
+
+Result<SchemaScripts> dump_schema(
+    const Endpoint& source, const DumpOptions& options,
+    const std::set<std::pair<std::uint32_t, std::uint32_t>>& done_by_pgshift) {
+  TempDir dir;
+  if (dir.path.empty()) return fail(ErrorKind::kRuntime, "cannot create a temporary directory");
+  std::string archive = dir.path + "/schema.dump";
+  std::map<std::string, std::string> env;
+  if (!source.password().empty()) env["PGPASSWORD"] = source.password();
+
+  std::vector<std::string> dump = {tool("pg_dump"), "--schema-only", "--format=custom",
+                                   "--file=" + archive, "--exclude-schema=pgshift",
+                                   "--dbname=" + source.conninfo_without_password()};
+  if (!options.snapshot.empty()) dump.push_back("--snapshot=" + options.snapshot);
+  for (const auto& pattern : options.filter.include_tables) dump.push_back("--table=" + pattern);
+  for (const auto& pattern : options.filter.exclude_tables) {
+    dump.push_back("--exclude-table=" + pattern);
+  }
+  for (const auto& pattern : options.filter.exclude_schemas) {
+    dump.push_back("--exclude-schema=" + pattern);
+  }
+  auto dumped = run_process(dump, env);
+  if (!dumped) return fail(dumped.error());
+  if (dumped->exit_status != 0) {
+    return fail(ErrorKind::kRuntime, "pg_dump failed: " + first_error_line(dumped->err));
+  }
+
+  auto listed = run_process({tool("pg_restore"), "--list", archive});
+  if (!listed || listed->exit_status != 0) {
+    return fail(ErrorKind::kRuntime,
+                "pg_restore --list failed: " + (listed ? first_error_line(listed->err) : ""));
+  }
+  auto entries = parse_toc(listed->out);
+  std::string list_path = dir.path + "/toc.list";
+  {
+    FILE* file = std::fopen(list_path.c_str(), "w");
+    if (!file) return fail(ErrorKind::kRuntime, "cannot write " + list_path);
+    std::string filtered = filtered_toc(entries, done_by_pgshift);
+    std::fwrite(filtered.data(), 1, filtered.size(), file);
+    std::fclose(file);
+  }
+  SchemaScripts scripts;
+  for (auto [section, target] : {std::pair{"pre-data", &scripts.pre_data},
+                                 std::pair{"post-data", &scripts.post_data}}) {
+    std::vector<std::string> restore = {tool("pg_restore"), std::string("--section=") + section,
+                                        "--use-list=" + list_path, "--file=-"};
+    if (!options.keep_owners) {
+      restore.push_back("--no-owner");
+      restore.push_back("--no-privileges");
+    }
+    restore.push_back(archive);
+    auto rendered = run_process(restore);
+    if (!rendered) return fail(rendered.error());
+    if (rendered->exit_status != 0) {
+      return fail(ErrorKind::kRuntime, "pg_restore failed: " + first_error_line(rendered->err));
+    }
+    auto sql = script_without_meta_commands(rendered->out);
+    if (!sql) return fail(sql.error());
+    *target = std::move(*sql);
+  }
+  return scripts;
+}
+
+}  // namespace pgshift::pg

@@ -1,0 +1,19 @@
+// The one place Asio is included. Boost 1.74's awaitable.hpp uses std::exchange without
+// including <utility>, so <utility> must come first (see shared/TOOLCHAIN.md).
+#pragma once
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace pgshift {
+namespace asio = boost::asio;
+template <class T = void>
+using Task = asio::awaitable<T>;
+}  // namespace pgshift

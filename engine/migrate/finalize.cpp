@@ -1,0 +1,194 @@
+#include "engine/migrate/finalize.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "connectors/pg/catalog.hpp"
+#include "connectors/pg/session.hpp"
+#include "engine/plan/chunk_sql.hpp"
+#include "engine/state/run_state.hpp"
+
+namespace pgshift {
+namespace {
+
+using plan::quote_literal;
+
+Task<Result<bool>> step_done(pg::Connection& target, const std::string& step) {
+  auto row = co_await target.query("SELECT done FROM pgshift.steps WHERE name = " +
+                                   quote_literal(step));
+  if (!row) co_return fail(row.error());
+  co_return row->rows() == 1 && row->boolean(0, 0);
+}
+
+std::string mark_step_sql(const std::string& step) {
+  return "UPDATE pgshift.steps SET done = true, finished_at = now() WHERE name = " +
+         quote_literal(step);
+}
+
+// Runs `statements` over up to `jobs` target connections; each is one transaction.
+Task<Status> run_parallel(RunContext& context, std::vector<std::string> statements) {
+  std::size_t next = 0;
+  std::optional<Error> first_error;
+  int running = 0;
+  Notifier finished(context.executor);
+  auto lane = [&]() -> Task<void> {
+    auto target = co_await pg::open_session(context.options.target, "target");
+    if (!target) {
+      if (!first_error) first_error = target.error();
+    } else {
+      while (next < statements.size() && !first_error && !context.stopping) {
+        const std::string& sql = statements[next++];
+        auto done = co_await target->query(sql);
+        if (!done && !first_error) first_error = done.error();
+      }
+    }
+    --running;
+    finished.notify();
+  };
+  int lanes = std::max(1, std::min<int>(context.options.jobs, static_cast<int>(statements.size())));
+  for (int i = 0; i < lanes; ++i) {
+    ++running;
+    asio::co_spawn(context.executor, lane(), asio::detached);
+  }
+  while (running > 0) co_await finished.wait();
+  if (first_error) co_return fail(std::move(*first_error));
+  co_return Status{};
+}
+
+Task<Status> create_foreign_keys(RunContext& context, pg::Connection& target) {
+  auto pending = co_await state::load_pending_ddl(target, std::nullopt, "= 'foreign_key'");
+  if (!pending) co_return fail(pending.error());
+  std::vector<std::string> statements;
+  for (const auto& ddl : *pending) {
+    statements.push_back("BEGIN; " + ddl.sql + "; " + state::mark_ddl_done_sql(ddl) + "; COMMIT");
+  }
+  if (auto done = co_await run_parallel(context, statements); !done) {
+    co_return fail(std::move(done.error()).within("creating foreign keys"));
+  }
+  co_return Status{};
+}
+
+Task<Status> apply_post_data(pg::Connection& target) {
+  auto script = co_await target.query("SELECT sql FROM pgshift.steps WHERE name = 'post_data'");
+  if (!script) co_return fail(script.error());
+  auto applied = co_await target.query("BEGIN; " + script->text(0, 0) + ";\n" +
+                                       mark_step_sql("post_data") + "; COMMIT");
+  if (!applied) {
+    co_await target.query("ROLLBACK");
+    co_return fail(std::move(applied.error()).within("applying post-data (triggers, rules, ...)"));
+  }
+  co_return Status{};
+}
+
+Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
+  auto source = co_await pg::open_session(context.options.source, "source");
+  if (!source) co_return fail(source.error());
+  auto sequences = co_await pg::read_sequences(*source, context.options.filter);
+  if (!sequences) co_return fail(sequences.error());
+  std::string sql = "BEGIN; ";
+  for (const auto& sequence : *sequences) {
+    sql += "SELECT pg_catalog.setval(" + quote_literal(sequence.qualified) + ", " +
+           std::to_string(sequence.last_value) + ", " + (sequence.is_called ? "true" : "false") +
+           "); ";
+  }
+  sql += mark_step_sql("sequences") + "; COMMIT";
+  auto done = co_await target.query(sql);
+  if (!done) co_return fail(std::move(done.error()).within("setting sequences"));
+  co_return Status{};
+}
+
+// Large objects keep their OIDs; each is rewritten whole (unlink + create + put) in one
+// transaction, so a rerun converges.
+Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
+                                pg::Connection& target) {
+  auto oids = co_await pg::read_large_object_oids(reader);
+  if (!oids) co_return fail(oids.error());
+  constexpr long long kPiece = 1 << 20;
+  for (auto oid : *oids) {
+    if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
+    std::string id = std::to_string(oid);
+    auto begun = co_await target.query(
+        "BEGIN; SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
+        "WHERE oid = " + id + "; SELECT pg_catalog.lo_create(" + id + ")");
+    if (!begun) co_return fail(std::move(begun.error()).within("large object " + id));
+    for (long long offset = 0;; offset += kPiece) {
+      auto piece = co_await reader.query("SELECT pg_catalog.lo_get(" + id + ", " +
+                                         std::to_string(offset) + ", " + std::to_string(kPiece) +
+                                         ")::text");
+      if (!piece) co_return fail(std::move(piece.error()).within("reading large object " + id));
+      std::string hex = piece->text(0, 0);  // "\x...."
+      if (hex.size() <= 2) break;
+      std::size_t piece_bytes = (hex.size() - 2) / 2;
+      std::vector<std::optional<std::string>> params;
+      params.emplace_back(id);
+      params.emplace_back(std::to_string(offset));
+      params.emplace_back(std::move(hex));
+      auto put = co_await target.query("SELECT pg_catalog.lo_put($1::oid, $2::bigint, $3::bytea)",
+                                       params);
+      if (!put) co_return fail(std::move(put.error()).within("writing large object " + id));
+      if (static_cast<long long>(piece_bytes) < kPiece) break;
+    }
+    auto committed = co_await target.query("COMMIT");
+    if (!committed) co_return fail(committed.error());
+  }
+  auto marked = co_await target.query(mark_step_sql("large_objects"));
+  if (!marked) co_return fail(marked.error());
+  co_return Status{};
+}
+
+Task<Status> analyze_tables(RunContext& context, pg::Connection& target) {
+  std::vector<std::string> statements;
+  for (const auto& table : context.tables) {
+    statements.push_back("ANALYZE " + plan::qualified_name(table));
+  }
+  if (auto done = co_await run_parallel(context, statements); !done) co_return done;
+  auto marked = co_await target.query(mark_step_sql("analyze"));
+  if (!marked) co_return fail(marked.error());
+  co_return Status{};
+}
+
+}  // namespace
+
+Task<Status> finalize_run(RunContext& context, pg::Connection& snapshot_reader) {
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(target.error());
+  auto phase = co_await target->query("UPDATE pgshift.run SET phase = 'finalize'");
+  if (!phase) co_return fail(phase.error());
+
+  struct Step {
+    const char* name;
+    const char* label;
+  };
+  for (Step step : {Step{"foreign_keys", "foreign keys"}, Step{"post_data", "post-data"},
+                    Step{"sequences", "sequences"}, Step{"large_objects", "large objects"},
+                    Step{"analyze", "analyze"}}) {
+    if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
+    auto done = co_await step_done(*target, step.name);
+    if (!done) co_return fail(done.error());
+    if (*done) continue;
+    context.progress->set_phase(step.label);
+    Status result;
+    std::string name = step.name;
+    if (name == "foreign_keys") {
+      result = co_await create_foreign_keys(context, *target);
+      if (result) {
+        auto marked = co_await target->query(mark_step_sql("foreign_keys"));
+        if (!marked) result = fail(marked.error());
+      }
+    } else if (name == "post_data") {
+      result = co_await apply_post_data(*target);
+    } else if (name == "sequences") {
+      result = co_await copy_sequences(context, *target);
+    } else if (name == "large_objects") {
+      result = co_await copy_large_objects(context, snapshot_reader, *target);
+    } else {
+      result = co_await analyze_tables(context, *target);
+    }
+    if (!result) co_return result;
+  }
+  auto finished = co_await target->query(
+      "UPDATE pgshift.run SET phase = 'done', finished_at = now()");
+  if (!finished) co_return fail(finished.error());
+  co_return Status{};
+}
+
+}  // namespace pgshift

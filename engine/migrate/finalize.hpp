@@ -1,0 +1,14 @@
+// The steps after every chunk is in, each recorded in pgshift.steps so a rerun skips what is done:
+// foreign keys (in parallel, each atomic with its mark), the rest of post-data (triggers, rules,
+// policies, partition indexes ... in one transaction), sequence values, large objects (read at the
+// run's snapshot through `snapshot_reader`), ANALYZE in parallel. One process runs them.
+#pragma once
+
+#include "connectors/pg/connection.hpp"
+#include "engine/migrate/run_context.hpp"
+
+namespace pgshift {
+
+Task<Status> finalize_run(RunContext& context, pg::Connection& snapshot_reader);
+
+}  // namespace pgshift

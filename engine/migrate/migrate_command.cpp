@@ -1,0 +1,263 @@
+#include "engine/migrate/migrate_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "connectors/pg/session.hpp"
+#include "engine/migrate/copy_worker.hpp"
+#include "engine/migrate/finalize.hpp"
+#include "engine/migrate/run_setup.hpp"
+#include "engine/migrate/table_finisher.hpp"
+#include "engine/state/run_state.hpp"
+#include "verify/report.hpp"
+
+namespace pgshift {
+namespace {
+
+constexpr int kFinalizeLockClass = 8001;
+
+Task<void> sleep_for(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(duration);
+  boost::system::error_code ignored;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
+  std::vector<TableProgress> tables;
+  for (const auto& table : context.tables) {
+    TableProgress progress;
+    progress.name = table.schema + "." + table.name;
+    progress.estimated_bytes = table.bytes;
+    tables.push_back(std::move(progress));
+  }
+  auto stored = co_await state::load_progress(target);
+  if (!stored) co_return fail(stored.error());
+  for (const auto& row : *stored) {
+    if (row.table >= tables.size()) continue;
+    tables[row.table].chunks_total = row.total;
+    tables[row.table].chunks_done = row.done;
+    tables[row.table].chunks_verified = row.verified;
+    tables[row.table].rows = row.rows;
+    tables[row.table].bytes = row.bytes;
+  }
+  context.progress.emplace(std::move(tables), !context.options.quiet);
+  co_return Status{};
+}
+
+// Chunks claimed by other processes: wait until none is pending anywhere.
+Task<Status> wait_for_other_workers(RunContext& context, pg::Connection& target) {
+  for (;;) {
+    auto pending = co_await target.query(
+        "SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
+    if (!pending) co_return fail(pending.error());
+    if (pending->integer(0, 0) == 0 || context.stopping) co_return Status{};
+    co_await sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+// Tables whose chunks are all in but not finished (a resumed run, partitioned parents).
+Task<Status> finish_remaining_tables(RunContext& context, pg::Connection& target) {
+  auto rows = co_await target.query(
+      "SELECT table_id FROM pgshift.tables t WHERE phase <> 'ready' AND NOT EXISTS "
+      "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
+  if (!rows) co_return fail(rows.error());
+  for (int row = 0; row < rows->rows(); ++row) {
+    start_table_finisher(context, static_cast<std::size_t>(rows->integer(row, 0)));
+  }
+  co_await wait_for_table_finishers(context);
+  co_return Status{};
+}
+
+Task<Status> run_migration(RunContext& context) {
+  auto coordinator = co_await pg::open_session(context.options.source, "source");
+  if (!coordinator) co_return fail(ErrorKind::kRefused, coordinator.error().message);
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+
+  spdlog::info("planning: source {} (PostgreSQL {}), target {} (PostgreSQL {})",
+               context.options.source.display(), coordinator->server_version() / 10000,
+               context.options.target.display(), target->server_version() / 10000);
+  if (auto ready = co_await set_up_run(context, *coordinator, *target); !ready) co_return ready;
+  if (auto seeded = co_await seed_progress(context, *target); !seeded) co_return seeded;
+  spdlog::info("{} tables, {} chunks, {} workers, verification {}", context.tables.size(),
+               context.chunks.size(), context.options.jobs,
+               verify_mode_name(context.options.verify));
+
+  asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
+  int workers_running = context.options.jobs;
+  Notifier workers_done(context.executor);
+  for (int worker = 0; worker < context.options.jobs; ++worker) {
+    asio::co_spawn(context.executor, run_copy_worker(context, worker),
+                   [&](std::exception_ptr crashed) {
+                     if (crashed) context.record_fatal(Error{ErrorKind::kRuntime, "worker crashed"});
+                     --workers_running;
+                     workers_done.notify();
+                   });
+  }
+  while (workers_running > 0) co_await workers_done.wait();
+  co_await wait_for_table_finishers(context);
+  if (context.fatal) co_return fail(*context.fatal);
+
+  context.progress->set_phase("indexes");
+  if (auto waited = co_await wait_for_other_workers(context, *target); !waited) co_return waited;
+  if (auto finished = co_await finish_remaining_tables(context, *target); !finished) {
+    co_return finished;
+  }
+  if (context.fatal) co_return fail(*context.fatal);
+
+  auto locked = co_await target->query("SELECT pg_try_advisory_lock(" +
+                                       std::to_string(kFinalizeLockClass) + ", 0)");
+  if (!locked) co_return fail(locked.error());
+  if (locked->boolean(0, 0)) {
+    if (auto finalized = co_await finalize_run(context, *coordinator); !finalized) {
+      co_return finalized;
+    }
+  } else {
+    context.progress->set_phase("waiting for the process that finalizes");
+    for (;;) {
+      auto run = co_await state::load_run(*target);
+      if (!run) co_return fail(run.error());
+      if (*run && (*run)->phase == "done") break;
+      co_await sleep_for(std::chrono::seconds(1));
+    }
+  }
+  co_await coordinator->query("COMMIT");  // releases the exported snapshot
+  co_return Status{};
+}
+
+Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
+  std::vector<verify::ReportTable> out;
+  for (const auto& table : context.tables) {
+    verify::ReportTable row;
+    row.schema = table.schema;
+    row.name = table.name;
+    out.push_back(std::move(row));
+  }
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return out;
+  auto rows = co_await target->query(R"SQL(
+    SELECT table_id, count(*), count(*) FILTER (WHERE verified IS NOT NULL AND state = 'done'),
+           COALESCE(sum(rows), 0), COALESCE(sum(COALESCE(target_rows, rows)), 0),
+           COALESCE(sum(bytes), 0), COALESCE(sum(seconds), 0)
+    FROM pgshift.chunks GROUP BY table_id)SQL");
+  if (rows) {
+    for (int row = 0; row < rows->rows(); ++row) {
+      auto index = static_cast<std::size_t>(rows->integer(row, 0));
+      if (index >= out.size()) continue;
+      out[index].chunks_total = static_cast<int>(rows->integer(row, 1));
+      out[index].chunks_verified = static_cast<int>(rows->integer(row, 2));
+      out[index].rows_source = rows->integer(row, 3);
+      out[index].rows_target = rows->integer(row, 4);
+      out[index].bytes = rows->integer(row, 5);
+      out[index].seconds = std::stod(rows->text(row, 6));
+    }
+  }
+  for (const auto& mismatch : context.mismatches) {
+    verify::ReportMismatch item;
+    item.chunk = mismatch.chunk;
+    item.key_range = mismatch.key_range;
+    item.kind = mismatch.kind;
+    item.keys = mismatch.keys;
+    item.detail = mismatch.detail;
+    out[mismatch.table].mismatches.push_back(std::move(item));
+  }
+  co_return out;
+}
+
+}  // namespace
+
+int run_migrate_command(MigrateOptions options) {
+  asio::io_context io;
+  RunContext context(io.get_executor(), std::move(options));
+  context.worker_id = [] {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(host) + ":" + std::to_string(getpid());
+  }();
+  context.index_slots_free = std::max(1, context.options.jobs);
+
+  verify::Report report;
+  report.command = "migrate";
+  report.started_at = verify::now_iso8601();
+  report.source = context.options.source.display();
+  report.target = context.options.target.display();
+  report.verify_mode = verify_mode_name(context.options.verify);
+  auto started = std::chrono::steady_clock::now();
+
+  // SIGINT/SIGTERM: stop at once. Closing the connections makes both servers roll back the
+  // in-flight chunk transactions, so the state stays exact and a rerun resumes.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool interrupted = false;
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    interrupted = true;
+    context.record_fatal(Error{ErrorKind::kInterrupted, "interrupted"});
+    io.stop();
+  });
+
+  Status outcome;
+  bool finished = false;
+  asio::co_spawn(io, run_migration(context), [&](std::exception_ptr crashed, Status status) {
+    outcome = crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
+    finished = true;
+    signals.cancel();
+    if (context.progress) context.progress->stop();
+  });
+  io.run();
+
+  if (interrupted || !finished) {
+    std::fprintf(stderr,
+                 "\npgshift: interrupted; in-flight chunks were rolled back. Run the same command "
+                 "again to resume.\n");
+    std::fflush(stdout);
+    std::fflush(stderr);
+    _exit(130);  // coroutine frames still reference the run; the OS closes the sockets
+  }
+  int exit_code = 0;
+  if (!outcome) {
+    exit_code = exit_code_for(outcome.error().kind);
+    report.status = outcome.error().kind == ErrorKind::kRefused ||
+                            outcome.error().kind == ErrorKind::kUsage
+                        ? "refused"
+                        : "failed";
+    report.error = outcome.error().message;
+  } else if (!context.mismatches.empty()) {
+    exit_code = 1;
+    report.status = "differences";
+  } else {
+    report.status = "ok";
+  }
+  report.exit_code = exit_code;
+  report.warnings = context.warnings;
+  report.finished_at = verify::now_iso8601();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (outcome || exit_code == 3) {
+    asio::io_context report_io;
+    asio::co_spawn(report_io, report_tables(context),
+                   [&](std::exception_ptr, std::vector<verify::ReportTable> tables) {
+                     report.tables = std::move(tables);
+                   });
+    report_io.run();
+  }
+  if (!outcome) {
+    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
+    if (exit_code == 3) {
+      std::fprintf(stderr, "pgshift: state is kept in the target; rerun the same command to "
+                           "resume.\n");
+    }
+  } else if (!context.options.quiet) {
+    std::fputs(verify::to_human(report).c_str(), stdout);
+  }
+  if (!context.options.report_path.empty()) {
+    if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace pgshift

@@ -1,0 +1,31 @@
+// Everything a migrate run is told on the command line, with the documented defaults.
+#pragma once
+
+#include <string>
+
+#include "connectors/pg/catalog.hpp"
+#include "connectors/pg/endpoint.hpp"
+
+namespace pgshift {
+
+enum class VerifyMode { kFull, kCount, kOff };
+
+struct MigrateOptions {
+  Endpoint source;
+  Endpoint target;
+  int jobs = 2;
+  VerifyMode verify = VerifyMode::kFull;
+  pg::TableFilter filter;
+  std::string report_path;
+  bool quiet = false;
+  bool restart = false;
+  bool keep_owners = false;
+  std::int64_t chunk_bytes = 64LL << 20;
+  std::size_t queue_bytes = 4 << 20;  // per worker, between reader and writer
+  int max_retries = 5;
+  std::string maintenance_work_mem = "256MB";
+};
+
+const char* verify_mode_name(VerifyMode mode);
+
+}  // namespace pgshift

@@ -1,0 +1,67 @@
+// What every task of one migrate run shares: options, the plan (tables, chunks), how types look
+// on each side, progress, the first fatal error and the stop flag. Created by the migrate command,
+// it outlives every coroutine of the run. Only touched on the io_context thread: no locks.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/pg/binary_values.hpp"
+#include "engine/migrate/migrate_options.hpp"
+#include "engine/migrate/progress.hpp"
+#include "engine/model/table.hpp"
+#include "engine/pipeline/byte_queue.hpp"
+#include "engine/pipeline/chunk_copy.hpp"
+
+namespace pgshift {
+
+struct Mismatch {
+  std::size_t table = 0;
+  int chunk = 0;
+  std::string key_range;
+  std::string kind;  // missing | extra | changed
+  std::vector<std::string> keys;
+  std::string detail;
+};
+
+struct RunContext {
+  RunContext(asio::any_io_executor executor, MigrateOptions options)
+      : options(std::move(options)), executor(executor), index_slots_changed(executor) {}
+
+  MigrateOptions options;
+  asio::any_io_executor executor;
+  std::string snapshot;   // exported snapshot every source reader imports
+  std::string worker_id;  // host:pid, recorded with each chunk
+  std::vector<Table> tables;
+  std::map<std::pair<std::size_t, int>, Chunk> chunks;
+  pg::TypeShapes source_shapes;
+  pg::TypeShapes target_shapes;
+  pg::OidRemap remap;
+  std::vector<TableStreamSpec> specs;  // per table
+  std::optional<Progress> progress;
+
+  std::optional<Error> fatal;
+  std::vector<Mismatch> mismatches;
+  std::vector<std::string> warnings;
+  bool stopping = false;
+
+  int index_builders_running = 0;
+  int index_slots_free = 0;
+  Notifier index_slots_changed;
+
+  void record_fatal(Error error) {
+    if (!fatal) fatal = std::move(error);
+    stopping = true;
+  }
+  std::string table_name(std::size_t table) const {
+    return tables[table].schema + "." + tables[table].name;
+  }
+};
+
+// "chunk 3 of public.orders [(100), (200))": how errors and reports name a chunk.
+std::string describe_chunk(const RunContext& context, const Chunk& chunk);
+std::string describe_key_range(const Chunk& chunk);
+
+}  // namespace pgshift

@@ -1,0 +1,307 @@
+#include "engine/migrate/run_setup.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "connectors/pg/catalog.hpp"
+#include "connectors/pg/schema_dump.hpp"
+#include "engine/plan/chunk_planner.hpp"
+#include "engine/plan/chunk_sql.hpp"
+#include "engine/state/run_state.hpp"
+#include "verify/report.hpp"
+
+namespace pgshift {
+namespace {
+
+using plan::quote_literal;
+
+Status refuse(std::string message) { return fail(ErrorKind::kRefused, std::move(message)); }
+
+std::string version_text(int version) {
+  return std::to_string(version / 10000) + "." + std::to_string(version % 10000);
+}
+
+Task<Status> check_versions(const pg::Connection& source, const pg::Connection& target) {
+  if (auto supported = pg::check_pg_dump_supports(source.server_version()); !supported) {
+    co_return supported;
+  }
+  if (target.server_version() / 10000 < source.server_version() / 10000) {
+    co_return refuse("target server is PostgreSQL " + version_text(target.server_version()) +
+                     ", older than the source's " + version_text(source.server_version()) +
+                     "; migrate to a target of the same or a newer major version");
+  }
+  co_return Status{};
+}
+
+// Refuses when the target holds tables pgshift did not create: non-empty ones, or ones the schema
+// would collide with.
+Task<Status> check_target_empty(pg::Connection& target, const std::vector<Table>& source_tables) {
+  auto tables = co_await target.query(R"SQL(
+    SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_(toast|temp)'
+    ORDER BY 1, 2 LIMIT 1000)SQL");
+  if (!tables) co_return fail(tables.error());
+  std::set<std::pair<std::string, std::string>> wanted;
+  for (const auto& table : source_tables) wanted.insert({table.schema, table.name});
+  for (int row = 0; row < tables->rows(); ++row) {
+    std::string schema = tables->text(row, 0), name = tables->text(row, 1);
+    std::string qualified = plan::quote_identifier(schema) + "." + plan::quote_identifier(name);
+    auto has_rows = co_await target.query("SELECT EXISTS (SELECT 1 FROM ONLY " + qualified + ")");
+    if (!has_rows) co_return fail(has_rows.error());
+    if (has_rows->boolean(0, 0)) {
+      co_return refuse("target is not empty: table " + schema + "." + name +
+                       " holds rows that pgshift did not copy; migrate into an empty database");
+    }
+    if (wanted.count({schema, name})) {
+      co_return refuse("target already has table " + schema + "." + name +
+                       "; pgshift creates the schema itself: use an empty database");
+    }
+  }
+  co_return Status{};
+}
+
+Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
+  auto snapshot = co_await coordinator.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
+  if (!snapshot) co_return fail(std::move(snapshot.error()).within("exporting a snapshot"));
+  co_return snapshot->text(0, 0);
+}
+
+Task<Result<std::vector<Chunk>>> plan_chunks(RunContext& context, pg::Connection& coordinator) {
+  plan::PlannerOptions options;
+  options.chunk_bytes = context.options.chunk_bytes;
+  options.workers = context.options.jobs;
+  std::vector<Chunk> chunks;
+  for (std::size_t index = 0; index < context.tables.size(); ++index) {
+    const Table& table = context.tables[index];
+    if (table.partitioned_parent) continue;
+    int wanted = plan::desired_chunks(table.bytes, options);
+    std::vector<Chunk> table_chunks;
+    if (table.keyless()) {
+      table_chunks = plan::plan_page_chunks(index, table, wanted);
+    } else {
+      std::vector<KeyValue> sample;
+      if (wanted > 1) {
+        auto sampled = co_await pg::sample_keys(coordinator, table, plan::sample_size_for(wanted));
+        if (!sampled) co_return fail(std::move(sampled.error()).within("sampling " + table.name));
+        sample = std::move(*sampled);
+      }
+      table_chunks = plan::plan_keyed_chunks(index, table, sample, wanted);
+    }
+    chunks.insert(chunks.end(), table_chunks.begin(), table_chunks.end());
+  }
+  plan::order_largest_first(chunks, context.tables);
+  co_return chunks;
+}
+
+std::string options_json(const MigrateOptions& options) {
+  return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
+         verify_mode_name(options.verify) + "\", \"chunk_bytes\": " +
+         std::to_string(options.chunk_bytes) + "}";
+}
+
+// A new run: plan, dump the schema, and commit pre-data together with the state. Returns false if
+// another process created the run first (the caller then joins it).
+Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
+                              pg::Connection& target) {
+  auto chunks = co_await plan_chunks(context, coordinator);
+  if (!chunks) co_return fail(chunks.error());
+  auto ddl = co_await pg::read_table_ddl(coordinator);
+  if (!ddl) co_return fail(ddl.error());
+  std::set<std::pair<std::uint32_t, std::uint32_t>> done_by_pgshift;
+  for (const auto& item : *ddl) done_by_pgshift.insert({item.catalog_oid, item.object_oid});
+
+  pg::DumpOptions dump_options;
+  dump_options.snapshot = context.snapshot;
+  dump_options.filter = context.options.filter;
+  dump_options.keep_owners = context.options.keep_owners;
+  auto scripts = pg::dump_schema(context.options.source, dump_options, done_by_pgshift);
+  if (!scripts) co_return fail(scripts.error());
+
+  auto locked = co_await target.query(
+      "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(state::kSetupLockKey) +
+      "); SELECT to_regclass('pgshift.run') IS NOT NULL");
+  if (!locked) co_return fail(locked.error());
+  if (locked->boolean(0, 0)) {
+    co_await target.query("ROLLBACK");
+    co_return false;
+  }
+  std::string fingerprint = state::schema_fingerprint(context.tables);
+  auto created = co_await target.query(
+      scripts->pre_data + ";\n" +
+      state::create_state_sql(context.tables, *chunks, *ddl, scripts->post_data, fingerprint,
+                              context.options.source.display(), options_json(context.options)) +
+      "UPDATE pgshift.run SET snapshot = " + quote_literal(context.snapshot) + ";\nCOMMIT");
+  if (!created) {
+    co_await target.query("ROLLBACK");
+    co_return fail(std::move(created.error()).within("creating the schema on the target"));
+  }
+  co_return true;
+}
+
+// Resuming or joining: the stored plan must still fit the source.
+Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Connection& target,
+                       const state::StoredRun& stored) {
+  if (state::schema_fingerprint(context.tables) != stored.fingerprint) {
+    co_return refuse("the source schema changed since this migration began (" + stored.started_at +
+                     "): tables, columns, types or keys differ; rerun with --restart to begin "
+                     "again, or `pgshift cleanup` and drop the target's tables");
+  }
+  // Read at the run's snapshot while its exporter still holds it; else at a new one.
+  auto stored_snapshot = co_await target.query("SELECT COALESCE(snapshot, '') FROM pgshift.run");
+  if (!stored_snapshot) co_return fail(stored_snapshot.error());
+  std::string previous = stored_snapshot->text(0, 0);
+  bool same_snapshot = false;
+  if (!previous.empty()) {
+    auto imported = co_await coordinator.query(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+        quote_literal(previous));
+    if (imported) {
+      context.snapshot = previous;
+      same_snapshot = true;
+    } else {
+      co_await coordinator.query("ROLLBACK");
+    }
+  }
+  if (!same_snapshot) {
+    auto snapshot = co_await export_snapshot(coordinator);
+    if (!snapshot) co_return fail(snapshot.error());
+    context.snapshot = *snapshot;
+    auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +
+                                       quote_literal(context.snapshot));
+    if (!saved) co_return fail(saved.error());
+    context.warnings.push_back(
+        "resumed at a new snapshot: tables copied before the interruption reflect an earlier "
+        "point in time");
+  }
+  auto loaded = co_await state::load_chunks(target);
+  if (!loaded) co_return fail(loaded.error());
+
+  // Chunks to redo: mismatched ones, and keyless tables copied partly at another snapshot
+  // (their ctid ranges are only meaningful within one snapshot).
+  auto to_reset = co_await target.query(R"SQL(
+    SELECT t.table_id, t.keyless, c.chunk_no, c.state FROM pgshift.tables t
+    JOIN pgshift.chunks c USING (table_id)
+    WHERE c.state = 'mismatch'
+       OR (t.keyless AND t.phase = 'copying'
+           AND EXISTS (SELECT 1 FROM pgshift.chunks d WHERE d.table_id = t.table_id
+                       AND d.state = 'done'))
+    ORDER BY 1, 3)SQL");
+  if (!to_reset) co_return fail(to_reset.error());
+  std::set<std::size_t> truncated;
+  for (int row = 0; row < to_reset->rows(); ++row) {
+    auto table = static_cast<std::size_t>(to_reset->integer(row, 0));
+    bool keyless = to_reset->boolean(row, 1);
+    int number = static_cast<int>(to_reset->integer(row, 2));
+    if (keyless && same_snapshot && to_reset->text(row, 3) != "mismatch") continue;
+    std::string reset_chunks = "UPDATE pgshift.chunks SET state = 'pending', rows = NULL, "
+                               "digest = NULL, verified = NULL, target_rows = NULL, "
+                               "target_digest = NULL WHERE table_id = " + std::to_string(table);
+    std::string sql;
+    if (keyless) {
+      if (!truncated.insert(table).second) continue;
+      sql = "BEGIN; TRUNCATE ONLY " + plan::qualified_name(context.tables[table]) + "; " +
+            reset_chunks + "; COMMIT";
+      spdlog::info("table {} has no key and was partly copied: copying it again whole",
+                   context.table_name(table));
+    } else {
+      const Chunk* chunk = nullptr;
+      for (const auto& candidate : *loaded) {
+        if (candidate.table == table && candidate.number == number) chunk = &candidate;
+      }
+      if (!chunk) continue;
+      sql = "BEGIN; " + plan::delete_chunk_sql(context.tables[table], *chunk) + "; " +
+            reset_chunks + " AND chunk_no = " + std::to_string(number) + "; COMMIT";
+    }
+    auto reset = co_await target.query(sql);
+    if (!reset) co_return fail(reset.error());
+  }
+  co_return Status{};
+}
+
+// Type shapes on both sides and the source -> target OID map for user types.
+Task<Status> prepare_streams(RunContext& context, pg::Connection& coordinator,
+                             pg::Connection& target) {
+  auto source_shapes = co_await pg::read_type_shapes(coordinator);
+  if (!source_shapes) co_return fail(source_shapes.error());
+  auto target_shapes = co_await pg::read_type_shapes(target);
+  if (!target_shapes) co_return fail(target_shapes.error());
+  context.source_shapes = std::move(*source_shapes);
+  context.target_shapes = std::move(*target_shapes);
+  auto source_names = co_await pg::read_user_type_names(coordinator);
+  if (!source_names) co_return fail(source_names.error());
+  auto target_names = co_await pg::read_user_type_names(target);
+  if (!target_names) co_return fail(target_names.error());
+  std::map<std::string, std::uint32_t> target_by_name;
+  for (const auto& [oid, name] : *target_names) target_by_name[name] = oid;
+  for (const auto& [oid, name] : *source_names) {
+    if (auto it = target_by_name.find(name); it != target_by_name.end()) {
+      context.remap.add(oid, it->second);
+    }
+  }
+  context.specs.clear();
+  for (auto& table : context.tables) {
+    TableStreamSpec spec;
+    spec.table = &table;
+    spec.source_shapes = &context.source_shapes;
+    spec.remap = &context.remap;
+    for (auto& column : table.columns) {
+      column.kind = context.source_shapes.kind(column.type_oid);
+      if (column.generated) continue;
+      spec.copied_kinds.push_back(column.kind);
+      if ((column.kind == pg::ValueKind::kArray || column.kind == pg::ValueKind::kRecord) &&
+          !context.remap.empty()) {
+        spec.needs_remap = true;
+      }
+    }
+    context.specs.push_back(std::move(spec));
+  }
+  co_return Status{};
+}
+
+}  // namespace
+
+Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Connection& target) {
+  if (auto checked = co_await check_versions(coordinator, target); !checked) co_return checked;
+  auto stored = co_await state::load_run(target);
+  if (!stored) co_return fail(stored.error());
+  if (*stored && context.options.restart) {
+    co_return refuse("--restart: this version does not drop migrated objects by itself; drop and "
+                     "recreate the target database, then run the same command");
+  }
+
+  // Catalog reads at one snapshot: the one every chunk will be read at for a new run.
+  if (!*stored) {
+    auto snapshot = co_await export_snapshot(coordinator);
+    if (!snapshot) co_return fail(snapshot.error());
+    context.snapshot = *snapshot;
+  }
+  auto tables = co_await pg::read_tables(coordinator, context.options.filter);
+  if (!tables) co_return fail(tables.error());
+  context.tables = std::move(*tables);
+
+  if (!*stored) {
+    if (auto empty = co_await check_target_empty(target, context.tables); !empty) co_return empty;
+    auto created = co_await create_run(context, coordinator, target);
+    if (!created) co_return fail(created.error());
+    if (!*created) {  // someone else created it meanwhile: join theirs
+      stored = co_await state::load_run(target);
+      if (!stored || !*stored) co_return fail(ErrorKind::kRuntime, "run state vanished");
+      co_await coordinator.query("ROLLBACK");
+    }
+  }
+  if (*stored) {
+    if (auto adopted = co_await adopt_run(context, coordinator, target, **stored); !adopted) {
+      co_return adopted;
+    }
+  }
+  auto chunks = co_await state::load_chunks(target);
+  if (!chunks) co_return fail(chunks.error());
+  for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
+  co_return co_await prepare_streams(context, coordinator, target);
+}
+
+}  // namespace pgshift

@@ -1,0 +1,120 @@
+#include "engine/pipeline/chunk_copy.hpp"
+
+#include "connectors/pg/copy_binary.hpp"
+#include "engine/pipeline/byte_queue.hpp"
+#include "engine/plan/chunk_sql.hpp"
+
+namespace pgshift {
+namespace {
+
+// Rewrites every embedded type OID of one tuple from the source's to the target's numbering.
+Status remap_tuple(std::span<std::byte> tuple, const TableStreamSpec& spec) {
+  Status walked;
+  auto status = pg::for_each_field(tuple, [&](int index, std::span<std::byte> value, bool is_null) {
+    if (is_null || !walked) return;
+    auto kind = spec.copied_kinds[static_cast<std::size_t>(index)];
+    if (kind != pg::ValueKind::kArray && kind != pg::ValueKind::kRecord) return;
+    walked = pg::walk_value(
+        value, kind, *spec.source_shapes,
+        [&](std::byte* slot) { pg::write_u32(slot, spec.remap->map(pg::read_u32(slot))); },
+        [](std::span<std::byte>) {});
+  });
+  if (!status) return status;
+  return walked;
+}
+
+Task<Status> drain_to_target(ByteQueue& queue, pg::Connection& target) {
+  while (auto buffer = co_await queue.pop()) {
+    if (auto written = co_await target.write_copy(*buffer); !written) {
+      queue.close();
+      co_return written;
+    }
+  }
+  co_return Status{};
+}
+
+}  // namespace
+
+Task<Result<ChunkCopyOutcome>> copy_chunk(
+    RowSource& source, pg::Connection& target, const TableStreamSpec& spec, const Chunk& chunk,
+    const ChunkCopyOptions& options,
+    const std::function<void(long long, std::int64_t)>& on_progress) {
+  auto executor = co_await asio::this_coro::executor;
+  if (auto begun = co_await source.begin(*spec.table, chunk); !begun) co_return fail(begun.error());
+  if (auto begun = co_await target.begin_copy_in(plan::copy_in_sql(*spec.table)); !begun) {
+    co_return fail(begun.error());
+  }
+
+  ByteQueue queue(executor, options.queue_bytes);
+  std::optional<Status> writer_status;
+  Notifier writer_done(executor);
+  asio::co_spawn(executor, drain_to_target(queue, target),
+                 [&](std::exception_ptr crashed, Status status) {
+                   writer_status = crashed ? fail(ErrorKind::kRuntime, "writer crashed") : status;
+                   writer_done.notify();
+                 });
+
+  ChunkCopyOutcome outcome;
+  verify::RowHasher hasher(spec.copied_kinds, spec.source_shapes);
+  pg::CopyBinaryParser parser;
+  parser.expect_fields(static_cast<int>(spec.copied_kinds.size()));
+  std::vector<std::byte> buffer;
+  Status reader_status;
+  for (bool more = true; more && reader_status;) {
+    buffer.reserve(options.read_bytes + (64 << 10));
+    auto read = co_await source.read(buffer, options.read_bytes);
+    if (!read) {
+      reader_status = fail(read.error());
+      break;
+    }
+    more = *read;
+    long long rows_before = static_cast<long long>(outcome.source_digest.rows);
+    auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
+      if (!reader_status) return;
+      if (spec.needs_remap) {
+        if (auto remapped = remap_tuple(tuple, spec); !remapped) {
+          reader_status = remapped;
+          return;
+        }
+      }
+      auto row_hash = hasher.hash(tuple);
+      if (!row_hash) {
+        reader_status = fail(row_hash.error());
+        return;
+      }
+      outcome.source_digest.add_row(*row_hash);
+    });
+    if (!consumed) reader_status = fail(consumed.error());
+    if (!reader_status) break;
+    // Forward whole tuples; an incomplete tail stays for the next read.
+    std::vector<std::byte> tail(buffer.begin() + static_cast<std::ptrdiff_t>(*consumed),
+                                buffer.end());
+    buffer.resize(*consumed);
+    outcome.bytes += static_cast<std::int64_t>(buffer.size());
+    on_progress(static_cast<long long>(outcome.source_digest.rows) - rows_before,
+                static_cast<std::int64_t>(buffer.size()));
+    if (!buffer.empty() && !co_await queue.push(std::move(buffer))) break;  // writer failed
+    buffer = std::move(tail);
+  }
+  queue.close();
+  while (!writer_status) co_await writer_done.wait();
+  if (!*writer_status) co_return fail(writer_status->error());
+  if (reader_status && (parser.phase() != pg::CopyBinaryParser::Phase::kDone || !buffer.empty())) {
+    reader_status = fail(ErrorKind::kRuntime, "source COPY stream ended early");
+  }
+  if (!reader_status) {
+    co_await target.abort_copy_in("pgshift: source failed");
+    co_return fail(reader_status.error());
+  }
+  auto stored = co_await target.end_copy_in();
+  if (!stored) co_return fail(stored.error());
+  outcome.rows_stored = *stored;
+  if (static_cast<std::uint64_t>(outcome.rows_stored) != outcome.source_digest.rows) {
+    co_return fail(ErrorKind::kRuntime,
+                   "target stored " + std::to_string(outcome.rows_stored) + " rows, source sent " +
+                       std::to_string(outcome.source_digest.rows));
+  }
+  co_return outcome;
+}
+
+}  // namespace pgshift

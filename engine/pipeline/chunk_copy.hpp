@@ -1,0 +1,42 @@
+// Moves one chunk: RowSource stream -> (embedded OIDs remapped) -> row hashes -> target COPY IN.
+// The reader and the writer run as two coroutines joined by a ByteQueue bounded in bytes, so the
+// source keeps streaming while the target absorbs, and memory per worker is at most
+// queue_bytes + one read buffer. The caller owns the target transaction (begin before, commit
+// after together with the chunk's state); this function only runs the COPY.
+#pragma once
+
+#include <functional>
+
+#include "connectors/pg/binary_values.hpp"
+#include "connectors/pg/connection.hpp"
+#include "engine/pipeline/row_source.hpp"
+#include "verify/row_hasher.hpp"
+
+namespace pgshift {
+
+struct TableStreamSpec {
+  const Table* table = nullptr;
+  std::vector<pg::ValueKind> copied_kinds;  // per copied column, in the source's type system
+  const pg::TypeShapes* source_shapes = nullptr;
+  const pg::OidRemap* remap = nullptr;  // source -> target user type OIDs
+  bool needs_remap = false;             // some copied column embeds OIDs that differ
+};
+
+struct ChunkCopyOptions {
+  std::size_t read_bytes = 256 << 10;
+  std::size_t queue_bytes = 4 << 20;
+};
+
+struct ChunkCopyOutcome {
+  verify::ChunkDigest source_digest;
+  long long rows_stored = 0;  // what the target's COPY reported
+  std::int64_t bytes = 0;     // stream bytes moved
+};
+
+// `on_progress(rows, bytes)` is called as data moves (for live progress).
+Task<Result<ChunkCopyOutcome>> copy_chunk(RowSource& source, pg::Connection& target,
+                                          const TableStreamSpec& spec, const Chunk& chunk,
+                                          const ChunkCopyOptions& options,
+                                          const std::function<void(long long, std::int64_t)>& on_progress);
+
+}  // namespace pgshift

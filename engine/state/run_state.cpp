@@ -1,0 +1,289 @@
+#include "engine/state/run_state.hpp"
+
+#include <xxhash.h>
+
+#include <cstdio>
+
+#include "engine/plan/chunk_sql.hpp"
+
+namespace pgshift::state {
+namespace {
+
+using plan::quote_literal;
+
+std::string text_array(const std::optional<KeyValue>& value) {
+  if (!value) return "NULL";
+  std::string out = "ARRAY[";
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    out += (i ? "," : "") + quote_literal((*value)[i]);
+  }
+  return out + "]::text[]";
+}
+
+std::string optional_int(const std::optional<std::int64_t>& value) {
+  return value ? std::to_string(*value) : "NULL";
+}
+
+std::string chunk_key(std::size_t table, int number) {
+  return " WHERE table_id = " + std::to_string(table) + " AND chunk_no = " + std::to_string(number);
+}
+
+constexpr const char* kSchemaDdl = R"SQL(
+CREATE SCHEMA pgshift;
+COMMENT ON SCHEMA pgshift IS 'pgshift run state; drop with: pgshift cleanup';
+CREATE TABLE pgshift.run (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  source text NOT NULL,
+  fingerprint text NOT NULL,
+  phase text NOT NULL,
+  snapshot text,
+  options jsonb,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz);
+CREATE TABLE pgshift.tables (
+  table_id int PRIMARY KEY,
+  schema_name text NOT NULL,
+  table_name text NOT NULL,
+  keyless boolean NOT NULL,
+  key_name text,
+  est_bytes bigint,
+  phase text NOT NULL DEFAULT 'copying',
+  UNIQUE (schema_name, table_name));
+CREATE TABLE pgshift.chunks (
+  table_id int NOT NULL REFERENCES pgshift.tables,
+  chunk_no int NOT NULL,
+  priority int NOT NULL,
+  lower_bound text[],
+  upper_bound text[],
+  first_page bigint,
+  end_page bigint,
+  est_bytes bigint,
+  state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'mismatch')),
+  rows bigint,
+  bytes bigint,
+  digest text,
+  verified text,
+  target_rows bigint,
+  target_digest text,
+  seconds double precision,
+  copied_by text,
+  last_error text,
+  finished_at timestamptz,
+  PRIMARY KEY (table_id, chunk_no));
+CREATE INDEX ON pgshift.chunks (state, priority);
+CREATE TABLE pgshift.ddl (
+  table_id int NOT NULL REFERENCES pgshift.tables,
+  ordinal int NOT NULL,
+  kind text NOT NULL,
+  name text NOT NULL,
+  sql text NOT NULL,
+  done boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (table_id, ordinal));
+CREATE TABLE pgshift.steps (
+  name text PRIMARY KEY,
+  sql text,
+  done boolean NOT NULL DEFAULT false,
+  finished_at timestamptz);
+)SQL";
+
+}  // namespace
+
+std::string schema_fingerprint(const std::vector<Table>& tables) {
+  std::string text;
+  for (const auto& table : tables) {
+    text += table.schema + "." + table.name + "(";
+    for (const Column* column : table.copied_columns()) {
+      text += column->name + " " + column->type_sql + ",";
+    }
+    text += ")key:";
+    for (auto index : table.key) text += table.columns[index].name + ",";
+    text += ";";
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(text.data(), text.size())));
+  return hex;
+}
+
+Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target) {
+  auto exists = co_await target.query("SELECT to_regclass('pgshift.run') IS NOT NULL");
+  if (!exists) co_return fail(exists.error());
+  if (!exists->boolean(0, 0)) co_return std::optional<StoredRun>{};
+  auto row = co_await target.query(
+      "SELECT phase, fingerprint, source, started_at::text FROM pgshift.run");
+  if (!row) co_return fail(row.error());
+  if (row->rows() == 0) co_return std::optional<StoredRun>{};
+  co_return StoredRun{row->text(0, 0), row->text(0, 1), row->text(0, 2), row->text(0, 3)};
+}
+
+std::string create_state_sql(const std::vector<Table>& tables, const std::vector<Chunk>& chunks,
+                             const std::vector<pg::TableDdl>& ddl,
+                             const std::string& post_data_script, const std::string& fingerprint,
+                             const std::string& source_display, const std::string& options_json) {
+  std::string sql = kSchemaDdl;
+  sql += "INSERT INTO pgshift.run (source, fingerprint, phase, options) VALUES (" +
+         quote_literal(source_display) + ", " + quote_literal(fingerprint) + ", 'copy', " +
+         quote_literal(options_json) + "::jsonb);\n";
+  std::map<std::uint32_t, std::size_t> id_by_oid;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const Table& table = tables[i];
+    id_by_oid[table.oid] = i;
+    sql += "INSERT INTO pgshift.tables (table_id, schema_name, table_name, keyless, key_name, "
+           "est_bytes, phase) VALUES (" +
+           std::to_string(i) + ", " + quote_literal(table.schema) + ", " +
+           quote_literal(table.name) + ", " + (table.keyless() ? "true" : "false") + ", " +
+           (table.key_name.empty() ? "NULL" : quote_literal(table.key_name)) + ", " +
+           std::to_string(table.bytes) + ", " +
+           (table.partitioned_parent ? "'indexing'" : "'copying'") + ");\n";
+  }
+  for (std::size_t priority = 0; priority < chunks.size(); ++priority) {
+    const Chunk& chunk = chunks[priority];
+    sql += "INSERT INTO pgshift.chunks (table_id, chunk_no, priority, lower_bound, upper_bound, "
+           "first_page, end_page, est_bytes) VALUES (" +
+           std::to_string(chunk.table) + ", " + std::to_string(chunk.number) + ", " +
+           std::to_string(priority) + ", " + text_array(chunk.lower) + ", " +
+           text_array(chunk.upper) + ", " + optional_int(chunk.first_page) + ", " +
+           optional_int(chunk.end_page) + ", " + std::to_string(chunk.estimated_bytes) + ");\n";
+  }
+  std::map<std::size_t, int> ordinals;
+  for (const auto& item : ddl) {
+    auto it = id_by_oid.find(item.table_oid);
+    if (it == id_by_oid.end()) continue;
+    sql += "INSERT INTO pgshift.ddl (table_id, ordinal, kind, name, sql) VALUES (" +
+           std::to_string(it->second) + ", " + std::to_string(ordinals[it->second]++) + ", " +
+           quote_literal(item.kind) + ", " + quote_literal(item.name) + ", " +
+           quote_literal(item.sql) + ");\n";
+  }
+  sql += "INSERT INTO pgshift.steps (name, sql) VALUES ('post_data', " +
+         quote_literal(post_data_script) +
+         "), ('foreign_keys', NULL), ('sequences', NULL), ('large_objects', NULL), "
+         "('analyze', NULL);\n";
+  return sql;
+}
+
+Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target) {
+  auto rows = co_await target.query(
+      "SELECT table_id, chunk_no, first_page, end_page, est_bytes, "
+      "lower_bound IS NOT NULL, upper_bound IS NOT NULL FROM pgshift.chunks ORDER BY priority");
+  if (!rows) co_return fail(rows.error());
+  std::vector<Chunk> chunks;
+  std::map<std::pair<std::size_t, int>, std::size_t> index;
+  for (int row = 0; row < rows->rows(); ++row) {
+    Chunk chunk;
+    chunk.table = static_cast<std::size_t>(rows->integer(row, 0));
+    chunk.number = static_cast<int>(rows->integer(row, 1));
+    if (!rows->is_null(row, 2)) chunk.first_page = rows->integer(row, 2);
+    if (!rows->is_null(row, 3)) chunk.end_page = rows->integer(row, 3);
+    chunk.estimated_bytes = rows->integer(row, 4);
+    if (rows->boolean(row, 5)) chunk.lower = KeyValue{};
+    if (rows->boolean(row, 6)) chunk.upper = KeyValue{};
+    index[{chunk.table, chunk.number}] = chunks.size();
+    chunks.push_back(std::move(chunk));
+  }
+  for (const char* bound : {"lower_bound", "upper_bound"}) {
+    auto values = co_await target.query(std::string("SELECT c.table_id, c.chunk_no, b.value FROM "
+                                                    "pgshift.chunks c, unnest(c.") +
+                                        bound + ") WITH ORDINALITY b(value, n) ORDER BY 1, 2, b.n");
+    if (!values) co_return fail(values.error());
+    for (int row = 0; row < values->rows(); ++row) {
+      auto& chunk = chunks[index[{static_cast<std::size_t>(values->integer(row, 0)),
+                                  static_cast<int>(values->integer(row, 1))}]];
+      (bound[0] == 'l' ? *chunk.lower : *chunk.upper).push_back(values->text(row, 2));
+    }
+  }
+  co_return chunks;
+}
+
+Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Connection& target) {
+  auto row = co_await target.query(
+      "SELECT table_id, chunk_no FROM pgshift.chunks WHERE state = 'pending' "
+      "ORDER BY priority LIMIT 1 FOR UPDATE SKIP LOCKED");
+  if (!row) co_return fail(row.error());
+  if (row->rows() == 0) co_return std::optional<std::pair<std::size_t, int>>{};
+  co_return std::pair{static_cast<std::size_t>(row->integer(0, 0)),
+                      static_cast<int>(row->integer(0, 1))};
+}
+
+std::string mark_chunk_done_sql(std::size_t table, int number, long long rows, std::int64_t bytes,
+                                const verify::ChunkDigest& digest, const std::string& worker,
+                                double seconds) {
+  return "UPDATE pgshift.chunks SET state = 'done', rows = " + std::to_string(rows) +
+         ", bytes = " + std::to_string(bytes) + ", digest = '" + digest.sum_hex() +
+         "', copied_by = " + quote_literal(worker) + ", seconds = " + std::to_string(seconds) +
+         ", last_error = NULL, finished_at = now()" + chunk_key(table, number);
+}
+
+std::string mark_chunk_verified_sql(std::size_t table, int number, const std::string& mode,
+                                    const verify::ChunkDigest& target_digest, bool equal) {
+  return "UPDATE pgshift.chunks SET verified = " + quote_literal(mode) +
+         ", target_rows = " + std::to_string(target_digest.rows) + ", target_digest = '" +
+         target_digest.sum_hex() + "'" + (equal ? "" : ", state = 'mismatch'") +
+         chunk_key(table, number);
+}
+
+std::string record_chunk_error_sql(std::size_t table, int number, const std::string& error) {
+  return "UPDATE pgshift.chunks SET last_error = " + quote_literal(error) +
+         chunk_key(table, number);
+}
+
+Task<Result<std::vector<ChunkProgress>>> load_progress(pg::Connection& target) {
+  auto rows = co_await target.query(R"SQL(
+    SELECT t.table_id, count(c.chunk_no), count(*) FILTER (WHERE c.state <> 'pending'),
+           count(*) FILTER (WHERE c.verified IS NOT NULL AND c.state = 'done'),
+           count(*) FILTER (WHERE c.state = 'mismatch'),
+           COALESCE(sum(c.rows), 0), COALESCE(sum(c.bytes), 0), COALESCE(sum(c.seconds), 0),
+           t.phase
+    FROM pgshift.tables t LEFT JOIN pgshift.chunks c USING (table_id)
+    GROUP BY t.table_id, t.phase ORDER BY t.table_id)SQL");
+  if (!rows) co_return fail(rows.error());
+  std::vector<ChunkProgress> out;
+  for (int row = 0; row < rows->rows(); ++row) {
+    ChunkProgress progress;
+    progress.table = static_cast<std::size_t>(rows->integer(row, 0));
+    progress.total = static_cast<int>(rows->integer(row, 1));
+    progress.done = static_cast<int>(rows->integer(row, 2));
+    progress.verified = static_cast<int>(rows->integer(row, 3));
+    progress.mismatched = static_cast<int>(rows->integer(row, 4));
+    progress.rows = rows->integer(row, 5);
+    progress.bytes = rows->integer(row, 6);
+    progress.seconds = std::stod(rows->text(row, 7));
+    progress.phase = rows->text(row, 8);
+    out.push_back(progress);
+  }
+  co_return out;
+}
+
+Task<Result<bool>> claim_table_indexing(pg::Connection& target, std::size_t table) {
+  auto id = std::to_string(table);
+  auto row = co_await target.query(
+      "UPDATE pgshift.tables SET phase = 'indexing' WHERE table_id = " + id +
+      " AND phase = 'copying' AND NOT EXISTS (SELECT 1 FROM pgshift.chunks WHERE table_id = " + id +
+      " AND state <> 'done') RETURNING 1");
+  if (!row) co_return fail(row.error());
+  co_return row->rows() == 1;
+}
+
+Task<Result<std::vector<PendingDdl>>> load_pending_ddl(pg::Connection& target,
+                                                       std::optional<std::size_t> table,
+                                                       const std::string& kind_filter) {
+  std::string where = "NOT done AND kind " + kind_filter;
+  if (table) where += " AND table_id = " + std::to_string(*table);
+  auto rows = co_await target.query(
+      "SELECT table_id, ordinal, kind, name, sql FROM pgshift.ddl WHERE " + where +
+      " ORDER BY table_id, ordinal");
+  if (!rows) co_return fail(rows.error());
+  std::vector<PendingDdl> out;
+  for (int row = 0; row < rows->rows(); ++row) {
+    out.push_back(PendingDdl{static_cast<std::size_t>(rows->integer(row, 0)),
+                             static_cast<int>(rows->integer(row, 1)), rows->text(row, 2),
+                             rows->text(row, 3), rows->text(row, 4)});
+  }
+  co_return out;
+}
+
+std::string mark_ddl_done_sql(const PendingDdl& ddl) {
+  return "UPDATE pgshift.ddl SET done = true WHERE table_id = " + std::to_string(ddl.table) +
+         " AND ordinal = " + std::to_string(ddl.ordinal);
+}
+
+}  // namespace pgshift::state

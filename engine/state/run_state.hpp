@@ -1,0 +1,78 @@
+// Run state in the target database, schema `pgshift`: the plan (tables, chunks with key ranges,
+// the DDL pgshift runs itself, the remaining post-data script), each chunk's state, rows, digest
+// and verification, and the finishing steps. A chunk's "done" row commits in the same target
+// transaction as its rows, so after any crash a chunk is wholly there and marked, or absent and
+// pending. Several processes share one run by claiming chunks with FOR UPDATE SKIP LOCKED.
+// These functions build SQL and read rows; callers own connections and transactions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/pg/catalog.hpp"
+#include "connectors/pg/connection.hpp"
+#include "engine/model/table.hpp"
+#include "verify/chunk_digest.hpp"
+
+namespace pgshift::state {
+
+// Serializes set-up between processes joining the same run (pg_advisory_xact_lock key).
+inline constexpr long long kSetupLockKey = 0x7067736869667431LL;  // "pgshift1"
+
+struct StoredRun {
+  std::string phase;  // copy | finalize | done
+  std::string fingerprint;
+  std::string source;
+  std::string started_at;
+};
+
+// A stable hash of what the plan depends on (tables, copied columns and types, keys).
+std::string schema_fingerprint(const std::vector<Table>& tables);
+
+Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target);
+
+// DDL of the state schema plus the plan rows; run inside the transaction that applies pre-data.
+std::string create_state_sql(const std::vector<Table>& tables, const std::vector<Chunk>& chunks,
+                             const std::vector<pg::TableDdl>& ddl,
+                             const std::string& post_data_script, const std::string& fingerprint,
+                             const std::string& source_display, const std::string& options_json);
+
+Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target);
+
+// Inside a target transaction: locks the next pending chunk (largest work first), skipping chunks
+// other workers hold. Returns (table, number) or nothing when no chunk is left to claim.
+Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Connection& target);
+
+std::string mark_chunk_done_sql(std::size_t table, int number, long long rows, std::int64_t bytes,
+                                const verify::ChunkDigest& digest, const std::string& worker,
+                                double seconds);
+std::string mark_chunk_verified_sql(std::size_t table, int number, const std::string& mode,
+                                    const verify::ChunkDigest& target_digest, bool equal);
+std::string record_chunk_error_sql(std::size_t table, int number, const std::string& error);
+
+struct ChunkProgress {
+  std::size_t table = 0;
+  int total = 0, done = 0, verified = 0, mismatched = 0;
+  long long rows = 0;
+  std::int64_t bytes = 0;
+  double seconds = 0;
+  std::string phase;
+};
+// Per table, from the state (works while other processes run).
+Task<Result<std::vector<ChunkProgress>>> load_progress(pg::Connection& target);
+
+// Marks a table's chunks complete -> 'indexing' if this caller is the one to do it.
+Task<Result<bool>> claim_table_indexing(pg::Connection& target, std::size_t table);
+
+struct PendingDdl {
+  std::size_t table = 0;
+  int ordinal = 0;
+  std::string kind, name, sql;
+};
+Task<Result<std::vector<PendingDdl>>> load_pending_ddl(pg::Connection& target,
+                                                       std::optional<std::size_t> table,
+                                                       const std::string& kind_filter);
+std::string mark_ddl_done_sql(const PendingDdl& ddl);
+
+}  // namespace pgshift::state

@@ -1,0 +1,12 @@
+// `pgshift status` and `pgshift cleanup`: read or drop the run state kept in the target. Each runs
+// its own short event loop and returns the process exit status.
+#pragma once
+
+#include "connectors/pg/endpoint.hpp"
+
+namespace pgshift {
+
+int run_status_command(const Endpoint& target, bool json);
+int run_cleanup_command(const Endpoint& target, bool quiet);
+
+}  // namespace pgshift

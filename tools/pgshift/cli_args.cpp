@@ -1,0 +1,220 @@
+#include "tools/pgshift/cli_args.hpp"
+
+#include <charconv>
+#include <map>
+#include <set>
+#include <thread>
+
+namespace pgshift::cli {
+namespace {
+
+Status usage_error(std::string message) {
+  return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
+}
+
+const std::set<std::string> kCommands = {"migrate", "status", "cleanup"};
+
+const std::map<std::string, std::set<std::string>> kOptions = {
+    {"migrate",
+     {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
+      "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
+      "--keep-owners", "--retries"}},
+    {"status", {"--target", "--json", "--log-format"}},
+    {"cleanup", {"--target", "--log-format", "--quiet"}},
+};
+
+const std::set<std::string> kFlags = {"--quiet", "--restart", "--keep-owners", "--json", "--help"};
+
+Result<int> parse_positive(const std::string& option, const std::string& text) {
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) {
+    return fail(ErrorKind::kUsage, option + " takes a positive whole number, not '" + text + "'");
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<Command> parse(const std::vector<std::string>& args, Environment environment) {
+  Command command;
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    command.name = "help";
+    if (args.size() > 1) command.name = args[1], command.help = true;
+    return command;
+  }
+  if (args[0] == "--version") {
+    command.name = "version";
+    return command;
+  }
+  command.name = args[0];
+  command.options.jobs = std::max(1u, std::thread::hardware_concurrency());
+  if (!kCommands.count(command.name)) {
+    return fail(usage_error("unknown command '" + command.name + "'").error());
+  }
+  const auto& allowed = kOptions.at(command.name);
+  std::string source_text, target_text;
+  bool have_source = false, have_target = false;
+  MigrateOptions& options = command.options;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string option = args[i], value;
+    if (option == "--help" || option == "-h") {
+      command.help = true;
+      return command;
+    }
+    if (auto equals = option.find('='); option.starts_with("--") && equals != std::string::npos) {
+      value = option.substr(equals + 1);
+      option = option.substr(0, equals);
+    } else if (!kFlags.count(option) && allowed.count(option)) {
+      if (i + 1 >= args.size()) return fail(usage_error(option + " needs a value").error());
+      value = args[++i];
+    }
+    if (!allowed.count(option)) {
+      return fail(usage_error("unknown option '" + option + "' for " + command.name).error());
+    }
+    if (option == "--source") {
+      source_text = value, have_source = true;
+    } else if (option == "--target") {
+      target_text = value, have_target = true;
+    } else if (option == "--jobs") {
+      auto jobs = parse_positive(option, value);
+      if (!jobs) return fail(jobs.error());
+      options.jobs = *jobs;
+    } else if (option == "--retries") {
+      auto retries = parse_positive(option, value);
+      if (!retries) return fail(retries.error());
+      options.max_retries = *retries;
+    } else if (option == "--chunk-size") {
+      auto megabytes = parse_positive(option, value);
+      if (!megabytes) return fail(megabytes.error());
+      options.chunk_bytes = static_cast<std::int64_t>(*megabytes) << 20;
+    } else if (option == "--report") {
+      options.report_path = value;
+    } else if (option == "--include-table") {
+      options.filter.include_tables.push_back(value);
+    } else if (option == "--exclude-table") {
+      options.filter.exclude_tables.push_back(value);
+    } else if (option == "--exclude-schema") {
+      options.filter.exclude_schemas.push_back(value);
+    } else if (option == "--log-format") {
+      if (value != "text" && value != "json") {
+        return fail(usage_error("--log-format is text or json").error());
+      }
+      command.log_format = value;
+    } else if (option == "--verify") {
+      if (value == "full") {
+        options.verify = VerifyMode::kFull;
+      } else if (value == "count") {
+        options.verify = VerifyMode::kCount;
+      } else if (value == "off") {
+        options.verify = VerifyMode::kOff;
+      } else {
+        return fail(usage_error("--verify is full, count or off").error());
+      }
+    } else if (option == "--quiet") {
+      options.quiet = true;
+    } else if (option == "--restart") {
+      options.restart = true;
+    } else if (option == "--keep-owners") {
+      options.keep_owners = true;
+    } else if (option == "--json") {
+      command.json = true;
+    }
+  }
+  if (!have_source && allowed.count("--source")) {
+    if (auto from_env = environment("PGSHIFT_SOURCE")) source_text = *from_env;
+  }
+  if (!have_target) {
+    if (auto from_env = environment("PGSHIFT_TARGET")) target_text = *from_env;
+  }
+  if (allowed.count("--source")) {
+    auto source = Endpoint::parse(source_text, "source");
+    if (!source) return fail(source.error());
+    options.source = std::move(*source);
+  }
+  auto target = Endpoint::parse(target_text, "target");
+  if (!target) return fail(target.error());
+  if (target->kind() != EndpointKind::kPostgres) {
+    return fail(usage_error("the target must be PostgreSQL").error());
+  }
+  options.target = std::move(*target);
+  if (options.source.kind() == EndpointKind::kSqlite && command.name == "migrate") {
+    return fail(ErrorKind::kUsage, "SQLite sources are not supported by this version yet");
+  }
+  return command;
+}
+
+std::string usage() {
+  return R"(pgshift — move a PostgreSQL database into another PostgreSQL, verified chunk by chunk.
+
+Usage: pgshift COMMAND [OPTIONS]
+
+Commands:
+  migrate   one-shot migration: schema, data in parallel key-range chunks, indexes,
+            constraints, sequences, large objects, ANALYZE; every chunk verified;
+            rerunning the same command resumes an interrupted run
+  status    progress of the migration recorded in the target
+  cleanup   drop pgshift's run state (schema pgshift) from the target
+
+Endpoints: a libpq URI (postgres://user:pass@host:5432/db?sslmode=require) or a
+keyword/value string (host=... dbname=...). --source/--target may come from the
+environment as PGSHIFT_SOURCE / PGSHIFT_TARGET. Passwords are never printed.
+
+Exit status: 0 done and verified equal; 1 finished with verification differences;
+2 refused (bad usage or input, or a blocker found before any write); 3 failed while
+running (state kept: rerun resumes); 130 interrupted (state kept: rerun resumes).
+
+Run `pgshift COMMAND --help` for a command's options.
+)";
+}
+
+std::string command_help(const std::string& command) {
+  if (command == "migrate") {
+    return R"(Usage: pgshift migrate --source URL --target URL [OPTIONS]
+
+Copies schema and data from the source into an empty target database. Every table is read
+at one exported snapshot; tables are cut into key ranges (ctid page ranges for tables
+without a key) and copied by parallel workers with binary COPY, each chunk in one target
+transaction that also records it as done in the target's `pgshift` schema. Each chunk is
+then read back from the target and compared (row count + XXH3-128 digest). Indexes and
+primary/unique constraints of a table are built as soon as its data is in; foreign keys,
+triggers and the rest afterwards; then sequences, large objects and ANALYZE.
+Interrupted? Run the same command again: finished chunks are kept, the rest is redone.
+
+Options:
+  --source URL             source database (or PGSHIFT_SOURCE)
+  --target URL             target database, empty (or PGSHIFT_TARGET)
+  --jobs N                 parallel copy workers (default: number of cores)
+  --verify MODE            full (default): rows and digest; count: rows only; off
+  --chunk-size MB          target chunk size in MB (default 64)
+  --include-table PAT      only tables matching PAT ("schema.table" or "table", * wildcard);
+                           repeatable
+  --exclude-table PAT      leave out tables matching PAT; repeatable
+  --exclude-schema PAT     leave out schemas matching PAT; repeatable
+  --keep-owners            keep owners and grants (default: leave them out, as hosted
+                           targets have no superuser)
+  --retries N              retries per chunk for transient failures (default 5)
+  --report FILE            write the JSON report to FILE
+  --log-format text|json   log line format on stderr (default text)
+  --quiet                  no progress and no summary (errors still go to stderr)
+  --restart                refuse to resume; start over (the target must be empty)
+)";
+  }
+  if (command == "status") {
+    return R"(Usage: pgshift status --target URL [--json]
+
+Shows the migration recorded in the target: phase, chunks done/total, verified chunks and
+rows per table, errors, elapsed time. Works while a run is in progress and after it ended.
+)";
+  }
+  if (command == "cleanup") {
+    return R"(Usage: pgshift cleanup --target URL
+
+Drops pgshift's run state (the schema `pgshift`) from the target once you are done with it.
+The migrated tables are left alone.
+)";
+  }
+  return usage();
+}
+
+}  // namespace pgshift::cli

@@ -1,0 +1,28 @@
+// Command-line parsing for `pgshift`, as a pure function from argv (and the PGSHIFT_SOURCE /
+// PGSHIFT_TARGET environment) to a validated command. Help texts live here too.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/migrate/migrate_options.hpp"
+
+namespace pgshift::cli {
+
+struct Command {
+  std::string name;  // migrate | status | cleanup | help | version
+  bool help = false;
+  std::string log_format = "text";
+  bool json = false;  // status --json
+  MigrateOptions options;
+};
+
+using Environment = std::optional<std::string> (*)(const char* name);
+
+Result<Command> parse(const std::vector<std::string>& args, Environment environment);
+
+std::string usage();
+std::string command_help(const std::string& command);
+
+}  // namespace pgshift::cli

@@ -1,0 +1,83 @@
+// The `pgshift` executable: parses the command line, sets up logging, dispatches to a command.
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "engine/migrate/migrate_command.hpp"
+#include "engine/state/state_commands.hpp"
+#include "tools/pgshift/cli_args.hpp"
+#include "verify/report.hpp"
+
+namespace {
+
+// The log message, escaped for a JSON string.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    auto escaped = pgshift::verify::json_escape(
+        std::string_view(message.payload.data(), message.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+void set_up_logging(const std::string& format, bool quiet) {
+  auto logger = spdlog::stderr_logger_st("pgshift");
+  if (format == "json") {
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonMessageFlag>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%*"})");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logger->set_pattern("%H:%M:%S %l: %v");
+  }
+  logger->set_level(quiet ? spdlog::level::warn : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+std::optional<std::string> from_environment(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto command = pgshift::cli::parse(args, from_environment);
+  if (!command) {
+    std::fprintf(stderr, "pgshift: %s\n", command.error().message.c_str());
+    return pgshift::exit_code_for(command.error().kind);
+  }
+  if (command->name == "help") {
+    std::fputs((command->help ? pgshift::cli::command_help(command->name.empty() ? "" : args[1])
+                              : pgshift::cli::usage())
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+  if (command->name == "version") {
+    std::puts("pgshift 0.1.0");
+    return 0;
+  }
+  if (command->help) {
+    std::fputs(pgshift::cli::command_help(command->name).c_str(), stdout);
+    return 0;
+  }
+  set_up_logging(command->log_format, command->options.quiet);
+  if (command->name == "migrate") return pgshift::run_migrate_command(std::move(command->options));
+  if (command->name == "status") {
+    return pgshift::run_status_command(command->options.target, command->json);
+  }
+  if (command->name == "cleanup") {
+    return pgshift::run_cleanup_command(command->options.target, command->options.quiet);
+  }
+  return 2;
+}

@@ -1,0 +1,13 @@
+// Digest of a whole chunk stream from a RowSource (a target read back after commit, or either side
+// of `pgshift verify`). Reads in bounded buffers; the source must already be begun.
+#pragma once
+
+#include "engine/pipeline/row_source.hpp"
+#include "verify/row_hasher.hpp"
+
+namespace pgshift::verify {
+
+Task<Result<ChunkDigest>> digest_stream(RowSource& source, RowHasher& hasher,
+                                        std::size_t buffer_bytes = 1 << 20);
+
+}  // namespace pgshift::verify
