@@ -1,0 +1,97 @@
+#include "tests/support/pg_test.hpp"
+
+#include <libpq-fe.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "engine/core/subprocess.hpp"
+
+namespace pgshift::test {
+namespace {
+
+std::map<std::string, std::string> read_env_file() {
+  std::ifstream file(PGSHIFT_CLUSTER_ENV);
+  if (!file) {
+    throw std::runtime_error(std::string("no test clusters: ") + PGSHIFT_CLUSTER_ENV +
+                             " is missing (run the tests through ctest, which starts them)");
+  }
+  std::map<std::string, std::string> values;
+  for (std::string line; std::getline(file, line);) {
+    auto equals = line.find('=');
+    if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  return values;
+}
+
+Cluster cluster_from(const std::string& key) {
+  auto values = read_env_file();
+  std::string uri = values.at(key);
+  return Cluster{uri.substr(0, uri.rfind('/'))};
+}
+
+struct Conn {
+  explicit Conn(const std::string& uri) : conn(PQconnectdb(uri.c_str())) {
+    if (PQstatus(conn) != CONNECTION_OK) {
+      std::string message = PQerrorMessage(conn);
+      PQfinish(conn);
+      throw std::runtime_error("connect " + uri + ": " + message);
+    }
+  }
+  ~Conn() { PQfinish(conn); }
+  PGconn* conn;
+};
+
+}  // namespace
+
+Cluster source_cluster() { return cluster_from("PGSHIFT_TEST_SOURCE"); }
+Cluster target_cluster() { return cluster_from("PGSHIFT_TEST_TARGET"); }
+
+std::string fresh_database(const Cluster& cluster, const std::string& name) {
+  exec(cluster.uri("postgres"), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+  exec(cluster.uri("postgres"), "CREATE DATABASE \"" + name + "\"");
+  return cluster.uri(name);
+}
+
+Rows query(const std::string& uri, const std::string& sql) {
+  Conn connection(uri);
+  PGresult* result = PQexec(connection.conn, sql.c_str());
+  auto status = PQresultStatus(result);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    std::string message = PQresultErrorMessage(result);
+    PQclear(result);
+    throw std::runtime_error("query failed: " + message + "\n" + sql);
+  }
+  Rows rows;
+  for (int row = 0; row < PQntuples(result); ++row) {
+    std::vector<std::string> values;
+    for (int column = 0; column < PQnfields(result); ++column) {
+      values.push_back(PQgetisnull(result, row, column) ? "<NULL>"
+                                                        : PQgetvalue(result, row, column));
+    }
+    rows.push_back(std::move(values));
+  }
+  PQclear(result);
+  return rows;
+}
+
+std::string scalar(const std::string& uri, const std::string& sql) {
+  auto rows = query(uri, sql);
+  if (rows.empty() || rows[0].empty()) return "<NONE>";
+  return rows[0][0];
+}
+
+void exec(const std::string& uri, const std::string& sql) { query(uri, sql); }
+
+RunResult run_pgshift(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv = {PGSHIFT_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto output = run_process(argv, env);
+  if (!output) throw std::runtime_error("cannot run pgshift: " + output.error().message);
+  return RunResult{output->exit_status, output->out, output->err};
+}
+
+std::string source_dir() { return PGSHIFT_SOURCE_DIR; }
+
+}  // namespace pgshift::test

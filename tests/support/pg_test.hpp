@@ -1,0 +1,37 @@
+// Integration-test support: the clusters of the suite's fixture (read from the env file that
+// tools/test-clusters.sh wrote), a fresh database per test, plain synchronous libpq queries that
+// share no code with pgshift's engine, and running the real pgshift binary.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pgshift::test {
+
+struct Cluster {
+  std::string uri_base;  // postgres://postgres:pgshift@127.0.0.1:PORT
+  std::string uri(const std::string& database) const { return uri_base + "/" + database; }
+};
+
+Cluster source_cluster();
+Cluster target_cluster();
+
+// Drops (if present) and creates `name` on the cluster; returns its URI.
+std::string fresh_database(const Cluster& cluster, const std::string& name);
+
+using Rows = std::vector<std::vector<std::string>>;  // NULL reads as "<NULL>"
+Rows query(const std::string& uri, const std::string& sql);
+std::string scalar(const std::string& uri, const std::string& sql);
+void exec(const std::string& uri, const std::string& sql);  // throws on error
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+RunResult run_pgshift(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {});
+
+std::string source_dir();
+
+}  // namespace pgshift::test
