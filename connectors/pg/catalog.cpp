@@ -216,7 +216,8 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
   std::string select, order;
   for (std::size_t i = 0; i < table.key.size(); ++i) {
     const Column& column = table.columns[table.key[i]];
-    std::string name = plan::quote_identifier(column.name);
+    // Qualified: a bare name in ORDER BY would bind to the ::text output column and sort as text.
+    std::string name = "sampled." + plan::quote_identifier(column.name);
     select += (i ? ", " : "") + name + "::text";
     order += (i ? ", " : "") + name + (column.needs_c_collation ? " COLLATE \"C\"" : "");
   }
@@ -227,7 +228,7 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
     char percent_text[32];
     std::snprintf(percent_text, sizeof percent_text, "%.6f", percent);
     auto result = co_await connection.query(
-        "SELECT " + select + " FROM ONLY " + plan::qualified_name(table) + " TABLESAMPLE " +
+        "SELECT " + select + " FROM ONLY " + plan::qualified_name(table) + " AS sampled TABLESAMPLE " +
         method + " (" + percent_text + ") ORDER BY " + order);
     if (!result) co_return fail(result.error());
     sample.clear();

@@ -71,18 +71,16 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
     long long rows_before = static_cast<long long>(outcome.source_digest.rows);
     auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
       if (!reader_status) return;
-      if (spec.needs_remap) {
-        if (auto remapped = remap_tuple(tuple, spec); !remapped) {
-          reader_status = remapped;
-          return;
-        }
-      }
+      // Hash first: the walk follows embedded OIDs through the source's type shapes.
       auto row_hash = hasher.hash(tuple);
       if (!row_hash) {
         reader_status = fail(row_hash.error());
         return;
       }
       outcome.source_digest.add_row(*row_hash);
+      if (spec.needs_remap) {
+        if (auto remapped = remap_tuple(tuple, spec); !remapped) reader_status = remapped;
+      }
     });
     if (!consumed) reader_status = fail(consumed.error());
     if (!reader_status) break;

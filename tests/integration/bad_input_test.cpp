@@ -1,0 +1,104 @@
+// Bad input ends with one clear line naming the problem, the documented exit status, no password
+// in any output, and nothing written to the target.
+#include <gtest/gtest.h>
+
+#include "tests/support/pg_test.hpp"
+
+namespace pgshift::test {
+namespace {
+
+// A role whose password cannot be confused with anything else in the output.
+constexpr const char* kSecret = "Zq7SecretPw";
+
+std::string as_tester(std::string uri, const std::string& password = kSecret) {
+  auto at = uri.find("postgres:pgshift@");
+  return uri.replace(at, 16, "tester:" + password);
+}
+
+void create_tester(const Cluster& cluster) {
+  exec(cluster.uri("postgres"),
+       "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tester') THEN "
+       "CREATE ROLE tester LOGIN SUPERUSER; END IF; END $$; "
+       "ALTER ROLE tester PASSWORD 'Zq7SecretPw'");
+}
+
+void expect_clean_failure(const RunResult& run, int exit_code, const std::string& needle,
+                          const std::string& secret) {
+  EXPECT_EQ(run.exit_code, exit_code) << run.err;
+  EXPECT_NE(run.err.find(needle), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find(secret), std::string::npos) << "password leaked: " << run.err;
+  EXPECT_EQ(run.out.find(secret), std::string::npos) << "password leaked: " << run.out;
+  // One error line.
+  std::size_t error_lines = 0;
+  for (std::size_t at = run.err.find("pgshift: "); at != std::string::npos;
+       at = run.err.find("pgshift: ", at + 1)) {
+    ++error_lines;
+  }
+  EXPECT_EQ(error_lines, 1u) << run.err;
+}
+
+class BadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    create_tester(source_cluster());
+    create_tester(target_cluster());
+    source = as_tester(fresh_database(source_cluster(), "bad_src"));
+    target = as_tester(fresh_database(target_cluster(), "bad_dst"));
+    exec(source, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
+  }
+  std::string source, target;
+};
+
+TEST_F(BadInput, WrongPassword) {
+  std::string secret = "Wr0ngSecret";
+  auto run = run_pgshift({"migrate", "--source", as_tester(source_cluster().uri("bad_src"), secret),
+                          "--target", target});
+  expect_clean_failure(run, 2, "password authentication failed", secret);
+}
+
+TEST_F(BadInput, MissingDatabase) {
+  auto run = run_pgshift({"migrate", "--source", source, "--target",
+                          as_tester(target_cluster().uri("no_such_db"))});
+  expect_clean_failure(run, 2, "\"no_such_db\" does not exist", kSecret);
+}
+
+TEST_F(BadInput, UnreachableHost) {
+  auto run = run_pgshift(
+      {"migrate", "--source", "postgres://postgres:TopSecret1@127.0.0.1:1/db", "--target", target});
+  expect_clean_failure(run, 2, "127.0.0.1:1", "TopSecret1");
+}
+
+TEST_F(BadInput, MalformedUrl) {
+  auto run = run_pgshift(
+      {"migrate", "--source", "postgres://user:Sec%zzret@host:notaport/db", "--target", target});
+  expect_clean_failure(run, 2, "malformed source connection string", "Sec%zzret");
+}
+
+TEST_F(BadInput, MissingEndpointAndEnvironmentFallback) {
+  auto missing = run_pgshift({"migrate", "--target", target});
+  expect_clean_failure(missing, 2, "no source endpoint", kSecret);
+  auto from_env = run_pgshift({"migrate", "--quiet"},
+                              {{"PGSHIFT_SOURCE", source}, {"PGSHIFT_TARGET", target}});
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM t"), "1");
+}
+
+TEST_F(BadInput, NonEmptyTargetIsRefusedAndLeftUntouched) {
+  exec(target, "CREATE TABLE mine (x int); INSERT INTO mine VALUES (7)");
+  auto run = run_pgshift({"migrate", "--source", source, "--target", target});
+  expect_clean_failure(run, 2, "target is not empty: table public.mine", kSecret);
+  EXPECT_EQ(scalar(target, "SELECT to_regclass('pgshift.run') IS NULL AND "
+                           "to_regclass('public.t') IS NULL"),
+            "t");
+}
+
+TEST_F(BadInput, UnknownOptionAndCommand) {
+  EXPECT_EQ(run_pgshift({"migrate", "--frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run_pgshift({"teleport"}).exit_code, 2);
+  auto help = run_pgshift({"migrate", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--jobs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pgshift::test
