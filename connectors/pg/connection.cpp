@@ -274,9 +274,10 @@ Task<Status> Connection::write_copy(std::span<const std::byte> data) {
     if (auto waited = co_await wait_writable(); !waited) co_return fail(waited.error());
     if (PQflush(conn_.get()) < 0) co_return fail(connection_error("sending COPY data"));
   }
-  // Push what libpq buffered without waiting for all of it: the reader keeps going meanwhile.
-  if (PQflush(conn_.get()) < 0) co_return fail(connection_error("sending COPY data"));
-  co_return Status{};
+  // libpq grows its output buffer without bound in non-blocking mode, so memory stays bounded
+  // only if each write is flushed to the socket before the next: the kernel's socket buffer is
+  // then what pushes back on the reader (through the caller's bounded queue).
+  co_return co_await flush();
 }
 
 Task<Result<long long>> Connection::end_copy_in() {

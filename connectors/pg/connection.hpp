@@ -40,6 +40,7 @@ class Connection {
   Task<Result<bool>> read_copy(std::vector<std::byte>& out, std::size_t want);
 
   Task<Status> begin_copy_in(std::string_view copy_from_stdin_sql);
+  // Returns once libpq has handed all of `data` to the socket (see connection.cpp for why).
   Task<Status> write_copy(std::span<const std::byte> data);
   // Ends the COPY; returns the rows the server stored.
   Task<Result<long long>> end_copy_in();

@@ -101,7 +101,7 @@ Task<Status> run_migration(RunContext& context) {
   co_await wait_for_table_finishers(context);
   if (context.fatal) co_return fail(*context.fatal);
 
-  context.progress->set_phase("indexes");
+  context.progress->set_phase("remaining indexes");
   if (auto waited = co_await wait_for_other_workers(context, *target); !waited) co_return waited;
   if (auto finished = co_await finish_remaining_tables(context, *target); !finished) {
     co_return finished;

@@ -23,7 +23,7 @@ struct MigrateOptions {
   std::int64_t chunk_bytes = 64LL << 20;
   std::size_t queue_bytes = 4 << 20;  // per worker, between reader and writer
   int max_retries = 5;
-  std::string maintenance_work_mem = "256MB";
+  std::string maintenance_work_mem;  // empty: the target server's own setting
 };
 
 const char* verify_mode_name(VerifyMode mode);

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 
 namespace pgshift {
@@ -41,8 +43,10 @@ void Progress::add(std::size_t table, long long rows, std::int64_t bytes) {
 }
 
 void Progress::set_phase(std::string phase) {
+  double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  spdlog::info("{} done at {:.1f}s; {} begins", phase_, elapsed, phase);
   phase_ = std::move(phase);
-  if (enabled_ && !terminal_) print(false);
 }
 
 std::string Progress::summary_line() const {

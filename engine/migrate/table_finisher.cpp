@@ -92,10 +92,12 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
   if (!pending) co_return fail(pending.error());
   for (const auto& ddl : *pending) {
     if (context.stopping) co_return Status{};
-    auto built = co_await target->query(
-        "BEGIN; SET LOCAL maintenance_work_mem = " +
-        plan::quote_literal(context.options.maintenance_work_mem) + "; " + ddl.sql + "; " +
-        state::mark_ddl_done_sql(ddl) + "; COMMIT");
+    std::string memory = context.options.maintenance_work_mem.empty()
+                             ? ""
+                             : "SET LOCAL maintenance_work_mem = " +
+                                   plan::quote_literal(context.options.maintenance_work_mem) + "; ";
+    auto built = co_await target->query("BEGIN; " + memory + ddl.sql + "; " +
+                                        state::mark_ddl_done_sql(ddl) + "; COMMIT");
     if (!built) {
       co_return fail(std::move(built.error()).within("building " + ddl.kind + " " + ddl.name));
     }

@@ -15,11 +15,19 @@ std::string as_tester(std::string uri, const std::string& password = kSecret) {
   return uri.replace(at, 16, "tester:" + password);
 }
 
+// Idempotent and safe when test processes run it at the same time (ctest -j).
 void create_tester(const Cluster& cluster) {
-  exec(cluster.uri("postgres"),
-       "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tester') THEN "
-       "CREATE ROLE tester LOGIN SUPERUSER; END IF; END $$; "
-       "ALTER ROLE tester PASSWORD 'Zq7SecretPw'");
+  for (int attempt = 0;; ++attempt) {
+    try {
+      exec(cluster.uri("postgres"),
+           "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tester') THEN "
+           "CREATE ROLE tester LOGIN SUPERUSER PASSWORD 'Zq7SecretPw'; END IF; "
+           "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$");
+      return;
+    } catch (const std::exception&) {
+      if (attempt >= 5) throw;
+    }
+  }
 }
 
 void expect_clean_failure(const RunResult& run, int exit_code, const std::string& needle,

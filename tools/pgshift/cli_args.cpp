@@ -18,7 +18,7 @@ const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
-      "--keep-owners", "--retries"}},
+      "--keep-owners", "--retries", "--maintenance-work-mem"}},
     {"status", {"--target", "--json", "--log-format"}},
     {"cleanup", {"--target", "--log-format", "--quiet"}},
 };
@@ -88,6 +88,8 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       auto megabytes = parse_positive(option, value);
       if (!megabytes) return fail(megabytes.error());
       options.chunk_bytes = static_cast<std::int64_t>(*megabytes) << 20;
+    } else if (option == "--maintenance-work-mem") {
+      options.maintenance_work_mem = value;
     } else if (option == "--report") {
       options.report_path = value;
     } else if (option == "--include-table") {
@@ -194,6 +196,7 @@ Options:
   --keep-owners            keep owners and grants (default: leave them out, as hosted
                            targets have no superuser)
   --retries N              retries per chunk for transient failures (default 5)
+  --maintenance-work-mem M memory for index builds, e.g. 1GB (default: the target's setting)
   --report FILE            write the JSON report to FILE
   --log-format text|json   log line format on stderr (default text)
   --quiet                  no progress and no summary (errors still go to stderr)
