@@ -64,7 +64,7 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
     Mismatch mismatch;
     mismatch.table = chunk.table;
     mismatch.chunk = chunk.number;
-    mismatch.key_range = describe_key_range(chunk);
+    mismatch.key_range = plan::describe_key_range(chunk);
     mismatch.kind = "changed";
     mismatch.detail = "source " + std::to_string(source_digest.rows) + " rows digest " +
                       source_digest.sum_hex() + ", target " + std::to_string(target_digest.rows) +

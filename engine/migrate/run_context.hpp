@@ -60,8 +60,7 @@ struct RunContext {
   }
 };
 
-// "chunk 3 of public.orders [(100), (200))": how errors and reports name a chunk.
+// "table public.orders chunk 3 [(100), (200))": how errors name a chunk.
 std::string describe_chunk(const RunContext& context, const Chunk& chunk);
-std::string describe_key_range(const Chunk& chunk);
 
 }  // namespace pgshift

@@ -6,7 +6,7 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/schema_dump.hpp"
-#include "engine/plan/chunk_planner.hpp"
+#include "engine/plan/source_planner.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
@@ -70,33 +70,6 @@ Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
   co_return snapshot->text(0, 0);
 }
 
-Task<Result<std::vector<Chunk>>> plan_chunks(RunContext& context, pg::Connection& coordinator) {
-  plan::PlannerOptions options;
-  options.chunk_bytes = context.options.chunk_bytes;
-  options.workers = context.options.jobs;
-  std::vector<Chunk> chunks;
-  for (std::size_t index = 0; index < context.tables.size(); ++index) {
-    const Table& table = context.tables[index];
-    if (table.partitioned_parent) continue;
-    int wanted = plan::desired_chunks(table.bytes, options);
-    std::vector<Chunk> table_chunks;
-    if (table.keyless()) {
-      table_chunks = plan::plan_page_chunks(index, table, wanted);
-    } else {
-      std::vector<KeyValue> sample;
-      if (wanted > 1) {
-        auto sampled = co_await pg::sample_keys(coordinator, table, plan::sample_size_for(wanted));
-        if (!sampled) co_return fail(std::move(sampled.error()).within("sampling " + table.name));
-        sample = std::move(*sampled);
-      }
-      table_chunks = plan::plan_keyed_chunks(index, table, sample, wanted);
-    }
-    chunks.insert(chunks.end(), table_chunks.begin(), table_chunks.end());
-  }
-  plan::order_largest_first(chunks, context.tables);
-  co_return chunks;
-}
-
 std::string options_json(const MigrateOptions& options) {
   return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
          verify_mode_name(options.verify) + "\", \"chunk_bytes\": " +
@@ -107,7 +80,10 @@ std::string options_json(const MigrateOptions& options) {
 // another process created the run first (the caller then joins it).
 Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
                               pg::Connection& target) {
-  auto chunks = co_await plan_chunks(context, coordinator);
+  plan::PlannerOptions planner;
+  planner.chunk_bytes = context.options.chunk_bytes;
+  planner.workers = context.options.jobs;
+  auto chunks = co_await plan::plan_source_chunks(coordinator, context.tables, planner);
   if (!chunks) co_return fail(chunks.error());
   auto ddl = co_await pg::read_table_ddl(coordinator);
   if (!ddl) co_return fail(ddl.error());

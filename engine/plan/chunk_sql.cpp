@@ -18,6 +18,12 @@ std::string key_tuple(const Table& table, bool columns_side, const KeyValue* val
   return out + (table.key.size() > 1 ? ")" : "");
 }
 
+std::string key_text(const KeyValue& value) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + value[i];
+  return out + ")";
+}
+
 std::string tid(std::int64_t page) { return "'(" + std::to_string(page) + ",0)'::tid"; }
 
 }  // namespace
@@ -86,6 +92,16 @@ std::string copy_in_sql(const Table& table) {
 
 std::string delete_chunk_sql(const Table& table, const Chunk& chunk) {
   return "DELETE FROM ONLY " + qualified_name(table) + " WHERE " + chunk_predicate(table, chunk);
+}
+
+std::string describe_key_range(const Chunk& chunk) {
+  if (chunk.first_page || chunk.end_page) {
+    return "pages [" + (chunk.first_page ? std::to_string(*chunk.first_page) : "start") + ", " +
+           (chunk.end_page ? std::to_string(*chunk.end_page) : "end") + ")";
+  }
+  if (chunk.whole_table()) return "whole table";
+  return "[" + (chunk.lower ? key_text(*chunk.lower) : "start") + ", " +
+         (chunk.upper ? key_text(*chunk.upper) : "end") + ")";
 }
 
 }  // namespace pgshift::plan

@@ -22,4 +22,7 @@ std::string copy_in_sql(const Table& table);
 // DELETE of the chunk's rows (to redo a chunk whose state is unknown).
 std::string delete_chunk_sql(const Table& table, const Chunk& chunk);
 
+// "[(100), (200))", "pages [0, 128)", "whole table": how reports name a chunk's range.
+std::string describe_key_range(const Chunk& chunk);
+
 }  // namespace pgshift::plan

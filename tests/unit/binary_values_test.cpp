@@ -9,6 +9,8 @@
 
 #include "tests/unit/wire_bytes.hpp"
 
+#include "tests/unit/known_bug.hpp"
+
 namespace pgshift::pg {
 namespace {
 
@@ -40,9 +42,9 @@ TypeShapes shapes() {
 struct Walk {
   bool ok = false;
   std::string error;
-  std::vector<std::uint32_t> oids;          // values of the OID slots, in visit order
-  std::vector<std::size_t> oid_offsets;     // where the slots are in the value
-  std::vector<Bytes> floats;                // bytes of every float found
+  std::vector<std::uint32_t> oids;       // values of the OID slots, in visit order
+  std::vector<std::size_t> oid_offsets;  // where the slots are in the value
+  std::vector<Bytes> floats;             // bytes of every float found
 };
 
 Walk walk(Bytes value, ValueKind kind, const TypeShapes& types = shapes()) {
@@ -232,12 +234,15 @@ TEST(WalkValue, MalformedArraysFail) {
   EXPECT_FALSE(walk(trailing, ValueKind::kArray).ok) << "trailing garbage";
 
   // Extent says 4 elements, 3 present; extent says 2, 3 present.
-  EXPECT_FALSE(walk(array_value(kInt4Oid, {{4, 1}}, {int4(1), int4(2), int4(3)}), ValueKind::kArray).ok);
-  EXPECT_FALSE(walk(array_value(kInt4Oid, {{2, 1}}, {int4(1), int4(2), int4(3)}), ValueKind::kArray).ok);
-  EXPECT_FALSE(walk(array_value(kInt4Oid, {{-1, 1}}, {}), ValueKind::kArray).ok) << "negative extent";
+  EXPECT_FALSE(
+      walk(array_value(kInt4Oid, {{4, 1}}, {int4(1), int4(2), int4(3)}), ValueKind::kArray).ok);
+  EXPECT_FALSE(
+      walk(array_value(kInt4Oid, {{2, 1}}, {int4(1), int4(2), int4(3)}), ValueKind::kArray).ok);
+  EXPECT_FALSE(walk(array_value(kInt4Oid, {{-1, 1}}, {}), ValueKind::kArray).ok)
+      << "negative extent";
 
-  Bytes seven_dims = array_value(kInt4Oid, std::vector<std::pair<std::int32_t, std::int32_t>>(7, {1, 1}),
-                                 {int4(1)});
+  Bytes seven_dims = array_value(
+      kInt4Oid, std::vector<std::pair<std::int32_t, std::int32_t>>(7, {1, 1}), {int4(1)});
   EXPECT_FALSE(walk(seven_dims, ValueKind::kArray).ok);
   Bytes negative_dims = array_value(kInt4Oid, {}, {});
   negative_dims[0] = std::byte{0xff};
@@ -252,7 +257,8 @@ TEST(WalkValue, MalformedArraysFail) {
 }
 
 TEST(WalkValue, MalformedRecordsFail) {
-  auto good = record_value({{kInt4Oid, int4(1)}, {kFloat8Oid, std::nullopt}, {kTextOid, text("ab")}});
+  auto good =
+      record_value({{kInt4Oid, int4(1)}, {kFloat8Oid, std::nullopt}, {kTextOid, text("ab")}});
   ASSERT_TRUE(walk(good, ValueKind::kRecord).ok);
   for (std::size_t size = 0; size < good.size(); ++size) {
     EXPECT_FALSE(walk(Bytes(good.begin(), good.begin() + size), ValueKind::kRecord).ok)
@@ -277,7 +283,8 @@ TEST(WalkValue, MalformedNestedValuesFailTheOuterWalk) {
 
   // Every truncation of a deeply nested value fails.
   auto inner = array_1d(kFloat8Oid, {float8(1), std::nullopt});
-  auto value = array_1d(kUserRecordOid, {record_value({{kFloat8ArrayOid, inner}, {kTextOid, text("t")}})});
+  auto value =
+      array_1d(kUserRecordOid, {record_value({{kFloat8ArrayOid, inner}, {kTextOid, text("t")}})});
   ASSERT_TRUE(walk(value, ValueKind::kArray).ok);
   for (std::size_t size = 0; size < value.size(); ++size) {
     EXPECT_FALSE(walk(Bytes(value.begin(), value.begin() + size), ValueKind::kArray).ok)
@@ -300,9 +307,10 @@ TEST(WalkValue, BoundsNestingDepth) {
 }
 
 TEST(WalkValue, KnownBugElementCountOverflowAcceptsAHugeArray) {
-  GTEST_SKIP() << "bug: walk_value multiplies extents in uint64 without an overflow check; four "
-                  "extents of 65536 wrap the element count to 0 and a 44-byte value claiming "
-                  "2^64 elements is accepted as well-formed";
+  PGSHIFT_KNOWN_BUG(
+      "walk_value multiplies extents in uint64 without an overflow check; four "
+      "extents of 65536 wrap the element count to 0 and a 44-byte value claiming "
+      "2^64 elements is accepted as well-formed");
   auto value = array_value(kInt4Oid, {{65536, 1}, {65536, 1}, {65536, 1}, {65536, 1}}, {});
   EXPECT_FALSE(walk(value, ValueKind::kArray).ok);
 }
@@ -327,8 +335,8 @@ TEST(OidRemap, RewritesEveryEmbeddedOidThroughWalkValue) {
   OidRemap remap;
   remap.add(kUserRecordOid, 70002);
   remap.add(kUserEnumOid, 70004);
-  auto value = array_1d(kUserRecordOid, {record_value({{kUserEnumOid, text("red")},
-                                                       {kInt4Oid, int4(1)}})});
+  auto value =
+      array_1d(kUserRecordOid, {record_value({{kUserEnumOid, text("red")}, {kInt4Oid, int4(1)}})});
   auto status = walk_value(
       std::span<std::byte>(value), ValueKind::kArray, shapes(),
       [&](std::byte* slot) { write_u32(slot, remap.map(read_u32(slot))); },

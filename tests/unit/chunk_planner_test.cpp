@@ -183,13 +183,16 @@ TEST(PlanKeyedChunks, CompositeKeys) {
   expect_tiling(chunks, 0);
   EXPECT_EQ(*chunks[2].lower, (KeyValue{"us", "100"}));
   for (const auto& chunk : chunks) {
-    if (chunk.lower) EXPECT_EQ(chunk.lower->size(), 2u);
+    if (chunk.lower) {
+      EXPECT_EQ(chunk.lower->size(), 2u);
+    }
   }
 }
 
 TEST(PlanKeyedChunks, EmptySampleOrOneChunkIsTheWholeTable) {
-  for (auto [sample, chunks] : {std::pair{std::vector<KeyValue>{}, 8},
-                                std::pair{sorted_sample(100), 1}, std::pair{sorted_sample(100), 0}}) {
+  for (auto [sample, chunks] :
+       {std::pair{std::vector<KeyValue>{}, 8}, std::pair{sorted_sample(100), 1},
+        std::pair{sorted_sample(100), 0}}) {
     auto planned = plan_keyed_chunks(3, keyed_table(5000), sample, chunks);
     ASSERT_EQ(planned.size(), 1u);
     EXPECT_TRUE(planned[0].whole_table());
@@ -259,8 +262,8 @@ TEST(OrderLargestFirst, BiggestTablesFirstThenChunkNumber) {
   for (std::size_t t : {0, 2, 1, 3, 2, 1, 0, 3, 1}) {
     Chunk chunk;
     chunk.table = t;
-    chunk.number = static_cast<int>(std::count_if(chunks.begin(), chunks.end(),
-                                                  [&](const Chunk& c) { return c.table == t; }));
+    chunk.number = static_cast<int>(
+        std::count_if(chunks.begin(), chunks.end(), [&](const Chunk& c) { return c.table == t; }));
     chunks.push_back(chunk);
   }
   std::reverse(chunks.begin(), chunks.end());

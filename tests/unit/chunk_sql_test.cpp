@@ -110,7 +110,8 @@ TEST(ChunkPredicate, BoundsAndNamesAreQuoted) {
   Table table = orders();
   table.columns[1].name = "Re\"gion";
   table.key = {1};
-  auto predicate = chunk_predicate(table, range(KeyValue{"O'Brien"}, KeyValue{"x'); DROP TABLE t; --"}));
+  auto predicate =
+      chunk_predicate(table, range(KeyValue{"O'Brien"}, KeyValue{"x'); DROP TABLE t; --"}));
   EXPECT_EQ(predicate,
             "\"Re\"\"gion\" COLLATE \"C\" >= 'O''Brien'::text COLLATE \"C\" AND "
             "\"Re\"\"gion\" COLLATE \"C\" < 'x''); DROP TABLE t; --'::text COLLATE \"C\"");

@@ -84,7 +84,8 @@ TEST(RowHasher, DifferentValuesDifferentHashes) {
 TEST(RowHasher, NullDiffersFromEmptyString) {
   pg::TypeShapes types;
   RowHasher hasher({ValueKind::kScalar}, &types);
-  EXPECT_NE(must_hash(hasher, copy_tuple({std::nullopt})), must_hash(hasher, copy_tuple({text("")})));
+  EXPECT_NE(must_hash(hasher, copy_tuple({std::nullopt})),
+            must_hash(hasher, copy_tuple({text("")})));
   EXPECT_NE(must_hash(hasher, copy_tuple({text(""), std::nullopt})),
             must_hash(hasher, copy_tuple({std::nullopt, text("")})));
 }
@@ -126,7 +127,8 @@ TEST(RowHasher, RecordFieldOidsDoNotMatterAtAnyDepth) {
     return copy_tuple({array_1d(
         composite, {record_value({{enum_oid, text(colour)}, {kInt4Oid, int4(3)}}), std::nullopt})});
   };
-  EXPECT_EQ(must_hash(source, row(16600, 16601, "red")), must_hash(target, row(17600, 17601, "red")));
+  EXPECT_EQ(must_hash(source, row(16600, 16601, "red")),
+            must_hash(target, row(17600, 17601, "red")));
   EXPECT_NE(must_hash(source, row(16600, 16601, "red")),
             must_hash(target, row(17600, 17601, "blue")));
 }
@@ -162,17 +164,19 @@ TEST(RowHasher, Float8ZeroSignAndNaNPayloadsHashEqual) {
   auto row = [](std::uint64_t bits) { return copy_tuple({int4(1), float8_bits(bits)}); };
   EXPECT_EQ(must_hash(hasher, row(kF8NegativeZero)), must_hash(hasher, row(kF8PositiveZero)));
   for (auto nan : kF8NaNs) {
-    EXPECT_EQ(must_hash(hasher, row(nan)), must_hash(hasher, row(kF8NaNs[0])))
-        << std::hex << nan;
+    EXPECT_EQ(must_hash(hasher, row(nan)), must_hash(hasher, row(kF8NaNs[0]))) << std::hex << nan;
   }
   // What stays distinct: NaN vs infinity vs zero, signs of non-zero values, tiny values vs zero.
   auto inf = std::bit_cast<std::uint64_t>(std::numeric_limits<double>::infinity());
   auto neg_inf = std::bit_cast<std::uint64_t>(-std::numeric_limits<double>::infinity());
   auto denormal = std::bit_cast<std::uint64_t>(-std::numeric_limits<double>::denorm_min());
   std::vector<u128> distinct = {
-      must_hash(hasher, row(kF8PositiveZero)), must_hash(hasher, row(kF8NaNs[0])),
-      must_hash(hasher, row(inf)),             must_hash(hasher, row(neg_inf)),
-      must_hash(hasher, row(denormal)),        must_hash(hasher, copy_tuple({int4(1), float8(1)})),
+      must_hash(hasher, row(kF8PositiveZero)),
+      must_hash(hasher, row(kF8NaNs[0])),
+      must_hash(hasher, row(inf)),
+      must_hash(hasher, row(neg_inf)),
+      must_hash(hasher, row(denormal)),
+      must_hash(hasher, copy_tuple({int4(1), float8(1)})),
       must_hash(hasher, copy_tuple({int4(1), float8(-1)})),
   };
   std::sort(distinct.begin(), distinct.end());
@@ -196,9 +200,10 @@ TEST(RowHasher, FloatsInsideArraysAndRecordsAreCanonical) {
   types.set(1022, ValueKind::kArray);  // float8[] inside a record
   RowHasher hasher({ValueKind::kArray, ValueKind::kRecord}, &types);
   auto row = [](std::uint64_t zero, std::uint64_t nan, std::uint32_t f4) {
-    return copy_tuple({array_1d(pg::kFloat8Oid, {float8_bits(zero), std::nullopt, float8_bits(nan)}),
-                       record_value({{pg::kFloat4Oid, float4_bits(f4)},
-                                     {1022, array_1d(pg::kFloat8Oid, {float8_bits(nan)})}})});
+    return copy_tuple(
+        {array_1d(pg::kFloat8Oid, {float8_bits(zero), std::nullopt, float8_bits(nan)}),
+         record_value({{pg::kFloat4Oid, float4_bits(f4)},
+                       {1022, array_1d(pg::kFloat8Oid, {float8_bits(nan)})}})});
   };
   auto canonical = must_hash(hasher, row(kF8PositiveZero, kF8NaNs[0], kF4PositiveZero));
   EXPECT_EQ(must_hash(hasher, row(kF8NegativeZero, kF8NaNs[1], kF4NegativeZero)), canonical);
@@ -281,7 +286,8 @@ TEST(ChunkDigest, RowOrderOfRealRowsDoesNotMatter) {
                              copy_tuple({int4(3), std::nullopt})};
   ChunkDigest forward, backward;
   for (const auto& row : rows) forward.add_row(must_hash(hasher, row));
-  for (auto row = rows.rbegin(); row != rows.rend(); ++row) backward.add_row(must_hash(hasher, *row));
+  for (auto row = rows.rbegin(); row != rows.rend(); ++row)
+    backward.add_row(must_hash(hasher, *row));
   EXPECT_EQ(forward, backward);
   ChunkDigest missing;
   for (std::size_t i = 0; i + 1 < rows.size(); ++i) missing.add_row(must_hash(hasher, rows[i]));

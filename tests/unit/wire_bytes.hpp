@@ -24,8 +24,12 @@ inline void put_u16(Bytes& out, std::uint16_t value) {
 inline void put_u32(Bytes& out, std::uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(std::byte((value >> shift) & 0xff));
 }
-inline void put_i32(Bytes& out, std::int32_t value) { put_u32(out, static_cast<std::uint32_t>(value)); }
-inline void append(Bytes& out, const Bytes& more) { out.insert(out.end(), more.begin(), more.end()); }
+inline void put_i32(Bytes& out, std::int32_t value) {
+  put_u32(out, static_cast<std::uint32_t>(value));
+}
+inline void append(Bytes& out, const Bytes& more) {
+  out.insert(out.end(), more.begin(), more.end());
+}
 
 inline Bytes text(std::string_view value) {
   Bytes out;
@@ -43,13 +47,17 @@ inline Bytes float8_bits(std::uint64_t bits) {
   put_u32(out, static_cast<std::uint32_t>(bits));
   return out;
 }
-inline Bytes float8(double value) { return float8_bits(std::bit_cast<std::uint64_t>(value)); }
+inline Bytes float8(double value) {
+  return float8_bits(std::bit_cast<std::uint64_t>(value));
+}
 inline Bytes float4_bits(std::uint32_t bits) {
   Bytes out;
   put_u32(out, bits);
   return out;
 }
-inline Bytes float4(float value) { return float4_bits(std::bit_cast<std::uint32_t>(value)); }
+inline Bytes float4(float value) {
+  return float4_bits(std::bit_cast<std::uint32_t>(value));
+}
 
 // "PGCOPY\n\377\r\n\0", flags, extension length, extension bytes.
 inline Bytes copy_header(std::uint32_t flags = 0, const Bytes& extension = {}) {

@@ -12,13 +12,16 @@ Status usage_error(std::string message) {
   return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
 }
 
-const std::set<std::string> kCommands = {"migrate", "status", "cleanup"};
+const std::set<std::string> kCommands = {"migrate", "verify", "status", "cleanup"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
       "--keep-owners", "--retries", "--maintenance-work-mem"}},
+    {"verify",
+     {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
+      "--exclude-schema", "--log-format", "--quiet", "--chunk-size"}},
     {"status", {"--target", "--json", "--log-format"}},
     {"cleanup", {"--target", "--log-format", "--quiet"}},
 };
@@ -140,7 +143,8 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
     return fail(usage_error("the target must be PostgreSQL").error());
   }
   options.target = std::move(*target);
-  if (options.source.kind() == EndpointKind::kSqlite && command.name == "migrate") {
+  if (options.source.kind() == EndpointKind::kSqlite &&
+      (command.name == "migrate" || command.name == "verify")) {
     return fail(ErrorKind::kUsage, "SQLite sources are not supported by this version yet");
   }
   return command;
@@ -155,6 +159,8 @@ Commands:
   migrate   one-shot migration: schema, data in parallel key-range chunks, indexes,
             constraints, sequences, large objects, ANALYZE; every chunk verified;
             rerunning the same command resumes an interrupted run
+  verify    compare two live databases without writing to either; names the exact
+            keys that are missing, extra or changed (and which columns)
   status    progress of the migration recorded in the target
   cleanup   drop pgshift's run state (schema pgshift) from the target
 
@@ -201,6 +207,29 @@ Options:
   --log-format text|json   log line format on stderr (default text)
   --quiet                  no progress and no summary (errors still go to stderr)
   --restart                refuse to resume; start over (the target must be empty)
+)";
+  }
+  if (command == "verify") {
+    return R"(Usage: pgshift verify --source URL --target URL [OPTIONS]
+
+Compares two live databases and writes to neither: both are read in read-only transactions,
+each at one snapshot. First the schema (tables and columns on one side only, or of another
+type); then the rows, in parallel, chunk by chunk over the same key ranges on both sides
+(row count + XXH3-128 digest of a canonical row encoding). A differing chunk is split at real
+key values and re-hashed until the ranges are small, then compared key by key: the report names
+the keys missing in the target, extra in the target, and changed (with the columns that
+differ). Tables without a key are compared as multisets of rows. Differing keys are read again
+a few times before they are reported, so rows that were changing while the sides were read are
+not mistaken for differences; keys still changing are marked.
+Exit status 0 when equal, 1 when there are differences.
+
+Options:
+  --source URL / --target URL   the two databases (or PGSHIFT_SOURCE / PGSHIFT_TARGET)
+  --jobs N                      parallel readers per side (default: number of cores)
+  --chunk-size MB               comparison chunk size (default 64)
+  --include-table / --exclude-table / --exclude-schema PAT   as for migrate
+  --report FILE                 JSON report (keys per mismatch)
+  --quiet                       no progress and no summary
 )";
   }
   if (command == "status") {

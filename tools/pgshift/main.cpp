@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/compare/verify_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/state/state_commands.hpp"
 #include "tools/pgshift/cli_args.hpp"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   }
   set_up_logging(command->log_format, command->options.quiet);
   if (command->name == "migrate") return pgshift::run_migrate_command(std::move(command->options));
+  if (command->name == "verify") return pgshift::run_verify_command(std::move(command->options));
   if (command->name == "status") {
     return pgshift::run_status_command(command->options.target, command->json);
   }

@@ -1,0 +1,489 @@
+#include "engine/compare/verify_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "connectors/pg/catalog.hpp"
+#include "connectors/pg/pg_row_source.hpp"
+#include "connectors/pg/session.hpp"
+#include "engine/migrate/progress.hpp"
+#include "engine/pipeline/byte_queue.hpp"
+#include "engine/plan/chunk_sql.hpp"
+#include "engine/plan/source_planner.hpp"
+#include "verify/drill_down.hpp"
+#include "verify/report.hpp"
+#include "verify/schema_diff.hpp"
+#include "verify/stream_digest.hpp"
+
+namespace pgshift {
+namespace {
+
+constexpr long long kBottomRows = 50000;  // below this, compare key by key
+constexpr std::size_t kMaxReportedKeys = 1000;
+constexpr int kRechecks = 3;
+
+struct Side {
+  std::string snapshot;
+  pg::TypeShapes shapes;
+};
+
+struct VerifyContext {
+  MigrateOptions options;
+  asio::any_io_executor executor;
+  Side source, target;
+  std::vector<Table> tables;  // the source's model of the comparable tables
+  std::vector<std::vector<pg::ValueKind>> kinds;
+  std::vector<Chunk> chunks;
+  std::size_t next_chunk = 0;
+  std::vector<verify::ReportTable> report;
+  std::optional<Progress> progress;
+  std::optional<Error> fatal;
+};
+
+Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const std::string& label,
+                                              const std::string& snapshot) {
+  auto connection = co_await pg::open_session(endpoint, label);
+  if (!connection) co_return fail(connection.error());
+  auto begun = co_await connection->query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+      plan::quote_literal(snapshot));
+  if (!begun) co_return fail(begun.error());
+  co_return std::move(*connection);
+}
+
+// Digests of one chunk on both sides, read concurrently.
+Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
+    VerifyContext& context, pg::Connection& source, pg::Connection& target, const Chunk& chunk) {
+  const Table& table = context.tables[chunk.table];
+  std::optional<Result<verify::ChunkDigest>> target_result;
+  Notifier target_done(context.executor);
+  asio::co_spawn(
+      context.executor,
+      [&]() -> Task<void> {
+        pg::PgRowSource reader(target);
+        if (auto begun = co_await reader.begin(table, chunk); !begun) {
+          target_result = fail(begun.error());
+        } else {
+          verify::RowHasher hasher(context.kinds[chunk.table], &context.target.shapes);
+          target_result = co_await verify::digest_stream(reader, hasher);
+        }
+        target_done.notify();
+      },
+      asio::detached);
+  Result<verify::ChunkDigest> source_result = fail(ErrorKind::kRuntime, "not read");
+  pg::PgRowSource reader(source);
+  if (auto begun = co_await reader.begin(table, chunk); !begun) {
+    source_result = fail(begun.error());
+  } else {
+    verify::RowHasher hasher(context.kinds[chunk.table], &context.source.shapes);
+    source_result = co_await verify::digest_stream(reader, hasher);
+  }
+  while (!target_result) co_await target_done.wait();
+  if (!source_result) co_return fail(source_result.error());
+  if (!*target_result) co_return fail(target_result->error());
+  co_return std::pair{*source_result, **target_result};
+}
+
+struct RecheckItem {
+  std::size_t table;
+  std::string display;
+  KeyValue key;
+};
+
+struct Drill {
+  VerifyContext& context;
+  pg::Connection& source;
+  pg::Connection& target;
+  std::vector<RecheckItem>& recheck;
+};
+
+Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
+  auto& context = drill.context;
+  const Table& table = context.tables[chunk.table];
+  verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
+  verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  auto left = co_await verify::read_keyed_rows(drill.source, table, chunk, source_hasher);
+  if (!left) co_return fail(left.error());
+  auto right = co_await verify::read_keyed_rows(drill.target, table, chunk, target_hasher);
+  if (!right) co_return fail(right.error());
+  auto diff = verify::diff_keyed_rows(left->rows, right->rows);
+  auto& mismatches = context.report[chunk.table].mismatches;
+  auto add = [&](const std::string& kind, const std::vector<std::string>& keys,
+                 const std::unordered_map<std::string, KeyValue>& values,
+                 std::vector<std::string> columns) {
+    if (keys.empty()) return;
+    verify::ReportMismatch mismatch;
+    mismatch.chunk = chunk.number;
+    mismatch.key_range = plan::describe_key_range(chunk);
+    mismatch.kind = kind;
+    mismatch.keys = keys;
+    mismatch.columns = std::move(columns);
+    mismatches.push_back(std::move(mismatch));
+    for (const auto& key : keys) {
+      if (drill.recheck.size() < kMaxReportedKeys) {
+        drill.recheck.push_back({chunk.table, key, values.at(key)});
+      }
+    }
+  };
+  add("missing", diff.missing, left->key_values, {});
+  add("extra", diff.extra, right->key_values, {});
+  for (std::size_t i = 0; i < diff.changed.size(); ++i) {
+    std::vector<std::string> columns;
+    if (i < 100) {
+      auto differing = co_await verify::differing_columns(
+          drill.source, drill.target, table, left->key_values.at(diff.changed[i]));
+      if (!differing) co_return fail(differing.error());
+      columns = std::move(*differing);
+    }
+    add("changed", {diff.changed[i]}, left->key_values, std::move(columns));
+  }
+  co_return Status{};
+}
+
+Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
+  auto& context = drill.context;
+  const Table& table = context.tables[chunk.table];
+  auto source_rows = co_await verify::count_rows(drill.source, table, chunk);
+  if (!source_rows) co_return fail(source_rows.error());
+  auto target_rows = co_await verify::count_rows(drill.target, table, chunk);
+  if (!target_rows) co_return fail(target_rows.error());
+  if (std::max(*source_rows, *target_rows) <= kBottomRows || depth >= 8) {
+    co_return co_await compare_keys(drill, chunk);
+  }
+  // Split at the source's keys; the parts still cover the whole range, so rows present only
+  // in the target fall into one of them.
+  auto parts = co_await verify::split_chunk(drill.source, table, chunk, 16);
+  if (!parts) co_return fail(parts.error());
+  if (parts->size() <= 1) co_return co_await compare_keys(drill, chunk);
+  for (const auto& part : *parts) {
+    auto digests = co_await digest_both(context, drill.source, drill.target, part);
+    if (!digests) co_return fail(digests.error());
+    if (digests->first == digests->second) continue;
+    if (auto drilled = co_await drill_chunk(drill, part, depth + 1); !drilled) co_return drilled;
+  }
+  co_return Status{};
+}
+
+Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
+  auto& context = drill.context;
+  const Table& table = context.tables[chunk.table];
+  verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
+  verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  int passes = static_cast<int>(std::max<long long>(1, rows / 200000 + 1));
+  auto rows_diff = co_await verify::diff_keyless(drill.source, drill.target, table, source_hasher,
+                                                 target_hasher, passes, 100);
+  if (!rows_diff) co_return fail(rows_diff.error());
+  for (bool missing : {true, false}) {
+    verify::ReportMismatch mismatch;
+    mismatch.chunk = chunk.number;
+    mismatch.key_range = "whole table (no key)";
+    mismatch.kind = missing ? "missing" : "extra";
+    for (const auto& row : *rows_diff) {
+      if (row.missing != missing) continue;
+      mismatch.keys.push_back(row.count > 1 ? row.row + " x" + std::to_string(row.count) : row.row);
+    }
+    if (!mismatch.keys.empty()) {
+      context.report[chunk.table].mismatches.push_back(std::move(mismatch));
+    }
+  }
+  co_return Status{};
+}
+
+Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck) {
+  auto source = co_await open_in_snapshot(context.options.source, "source", context.source.snapshot);
+  if (!source) {
+    if (!context.fatal) context.fatal = source.error();
+    co_return;
+  }
+  auto target = co_await open_in_snapshot(context.options.target, "target", context.target.snapshot);
+  if (!target) {
+    if (!context.fatal) context.fatal = target.error();
+    co_return;
+  }
+  Drill drill{context, *source, *target, recheck};
+  while (context.next_chunk < context.chunks.size() && !context.fatal) {
+    const Chunk& chunk = context.chunks[context.next_chunk++];
+    auto digests = co_await digest_both(context, *source, *target, chunk);
+    if (!digests) {
+      context.fatal = std::move(digests.error()).within(
+          "table " + context.tables[chunk.table].schema + "." + context.tables[chunk.table].name);
+      break;
+    }
+    auto& table_report = context.report[chunk.table];
+    table_report.rows_source += static_cast<long long>(digests->first.rows);
+    table_report.rows_target += static_cast<long long>(digests->second.rows);
+    context.progress->add(chunk.table, static_cast<long long>(digests->first.rows),
+                          chunk.estimated_bytes);
+    context.progress->chunk_done(chunk.table);
+    if (digests->first == digests->second) {
+      ++table_report.chunks_verified;
+      context.progress->chunk_verified(chunk.table);
+      continue;
+    }
+    Status drilled;
+    if (context.tables[chunk.table].keyless()) {
+      auto rows = std::max(digests->first.rows, digests->second.rows);
+      drilled = co_await compare_keyless(drill, chunk, static_cast<long long>(rows));
+    } else {
+      drilled = co_await drill_chunk(drill, chunk, 0);
+    }
+    if (!drilled) {
+      context.fatal = drilled.error();
+      break;
+    }
+  }
+}
+
+// A row that changed between reading the two sides looks like a difference: read the differing
+// keys again, outside the snapshots, a few times. Keys that become equal are dropped; keys whose
+// source row kept changing are marked.
+Task<Status> recheck_keys(VerifyContext& context, std::vector<RecheckItem>& items) {
+  if (items.empty()) co_return Status{};
+  auto source = co_await pg::open_session(context.options.source, "source");
+  if (!source) co_return fail(source.error());
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(target.error());
+  std::map<std::pair<std::size_t, std::string>, std::optional<std::string>> last_source;
+  std::set<std::pair<std::size_t, std::string>> resolved, changing;
+  for (int round = 0; round < kRechecks; ++round) {
+    if (round > 0) {
+      asio::steady_timer timer(context.executor);
+      timer.expires_after(std::chrono::milliseconds(300));
+      boost::system::error_code ignored;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    for (const auto& item : items) {
+      auto id = std::pair{item.table, item.display};
+      if (resolved.count(id)) continue;
+      const Table& table = context.tables[item.table];
+      auto left = co_await verify::row_text(*source, table, item.key);
+      if (!left) co_return fail(left.error());
+      auto right = co_await verify::row_text(*target, table, item.key);
+      if (!right) co_return fail(right.error());
+      if (*left == *right) {
+        resolved.insert(id);
+        continue;
+      }
+      auto previous = last_source.find(id);
+      if (previous != last_source.end() && previous->second != *left) changing.insert(id);
+      last_source[id] = *left;
+    }
+  }
+  for (std::size_t t = 0; t < context.report.size(); ++t) {
+    auto& mismatches = context.report[t].mismatches;
+    for (auto& mismatch : mismatches) {
+      if (mismatch.key_range == "whole table (no key)") continue;
+      std::vector<std::string> kept, moving;
+      for (const auto& key : mismatch.keys) {
+        if (resolved.count({t, key})) continue;
+        kept.push_back(key);
+        if (changing.count({t, key})) moving.push_back(key);
+      }
+      mismatch.keys = kept;
+      if (!moving.empty()) {
+        mismatch.detail = "still changing in the source during verification: " +
+                          verify::display_key(moving);
+      }
+    }
+    std::erase_if(mismatches, [](const auto& mismatch) { return mismatch.keys.empty(); });
+  }
+  co_return Status{};
+}
+
+Task<Status> verify_main(VerifyContext& context) {
+  auto source = co_await pg::open_session(context.options.source, "source");
+  if (!source) co_return fail(ErrorKind::kRefused, source.error().message);
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+  for (auto [connection, side] : {std::pair{&*source, &context.source},
+                                  std::pair{&*target, &context.target}}) {
+    auto snapshot = co_await connection->query(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
+    if (!snapshot) co_return fail(snapshot.error());
+    side->snapshot = snapshot->text(0, 0);
+    auto shapes = co_await pg::read_type_shapes(*connection);
+    if (!shapes) co_return fail(shapes.error());
+    side->shapes = std::move(*shapes);
+  }
+  auto source_tables = co_await pg::read_tables(*source, context.options.filter);
+  if (!source_tables) co_return fail(source_tables.error());
+  auto target_tables = co_await pg::read_tables(*target, context.options.filter);
+  if (!target_tables) co_return fail(target_tables.error());
+
+  std::map<std::string, verify::ReportTable> reported;
+  auto entry = [&](const std::string& schema, const std::string& name) -> verify::ReportTable& {
+    auto& table = reported[schema + "." + name];
+    table.schema = schema;
+    table.name = name;
+    return table;
+  };
+  for (const auto& difference : verify::diff_schemas(*source_tables, *target_tables)) {
+    auto dot = difference.table.find('.');
+    auto& table = entry(difference.table.substr(0, dot), difference.table.substr(dot + 1));
+    table.notes.push_back(difference.kind + ": " + difference.detail);
+    if (difference.kind == "missing_table" || difference.kind == "extra_table") {
+      verify::ReportMismatch mismatch;
+      mismatch.chunk = -1;
+      mismatch.key_range = "table";
+      mismatch.kind = difference.kind == "missing_table" ? "missing" : "extra";
+      mismatch.detail = difference.detail;
+      table.mismatches.push_back(std::move(mismatch));
+    }
+  }
+  std::map<std::string, const Table*> target_by_name;
+  for (const auto& table : *target_tables) target_by_name[table.schema + "." + table.name] = &table;
+  for (const auto& table : *source_tables) {
+    auto it = target_by_name.find(table.schema + "." + table.name);
+    if (it == target_by_name.end() || table.partitioned_parent) continue;
+    if (!verify::comparable(table, *it->second)) {
+      entry(table.schema, table.name).notes.push_back("rows not compared: columns differ");
+      continue;
+    }
+    context.tables.push_back(table);
+  }
+  for (auto& table : context.tables) {
+    std::vector<pg::ValueKind> kinds;
+    for (auto& column : table.columns) {
+      column.kind = context.source.shapes.kind(column.type_oid);
+      if (!column.generated) kinds.push_back(column.kind);
+    }
+    context.kinds.push_back(std::move(kinds));
+  }
+
+  plan::PlannerOptions planner;
+  planner.chunk_bytes = context.options.chunk_bytes;
+  planner.workers = context.options.jobs;
+  auto chunks = co_await plan::plan_source_chunks(*source, context.tables, planner);
+  if (!chunks) co_return fail(chunks.error());
+  // Keyless tables are compared whole: ctids differ between the databases.
+  std::set<std::size_t> keyless_done;
+  for (auto& chunk : *chunks) {
+    if (!context.tables[chunk.table].keyless()) {
+      context.chunks.push_back(chunk);
+    } else if (keyless_done.insert(chunk.table).second) {
+      Chunk whole;
+      whole.table = chunk.table;
+      whole.estimated_bytes = context.tables[chunk.table].bytes;
+      context.chunks.push_back(whole);
+    }
+  }
+  std::vector<TableProgress> progress_tables;
+  for (const auto& table : context.tables) {
+    verify::ReportTable report;
+    report.schema = table.schema;
+    report.name = table.name;
+    report.bytes = table.bytes;
+    context.report.push_back(std::move(report));
+    TableProgress progress;
+    progress.name = table.schema + "." + table.name;
+    progress.estimated_bytes = table.bytes;
+    progress_tables.push_back(std::move(progress));
+  }
+  for (const auto& chunk : context.chunks) {
+    ++context.report[chunk.table].chunks_total;
+    ++progress_tables[chunk.table].chunks_total;
+  }
+  context.progress.emplace(std::move(progress_tables), !context.options.quiet);
+  context.progress->set_phase("compare");
+  asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
+
+  std::vector<RecheckItem> recheck;
+  int running = context.options.jobs;
+  Notifier done(context.executor);
+  for (int worker = 0; worker < context.options.jobs; ++worker) {
+    asio::co_spawn(context.executor, run_verify_worker(context, recheck),
+                   [&](std::exception_ptr crashed) {
+                     if (crashed && !context.fatal) {
+                       context.fatal = Error{ErrorKind::kRuntime, "verify worker crashed"};
+                     }
+                     --running;
+                     done.notify();
+                   });
+  }
+  while (running > 0) co_await done.wait();
+  if (context.fatal) co_return fail(*context.fatal);
+  context.progress->set_phase("re-check");
+  if (auto rechecked = co_await recheck_keys(context, recheck); !rechecked) co_return rechecked;
+  for (auto& table : context.report) {
+    auto& slot = entry(table.schema, table.name);
+    auto notes = std::move(slot.notes);
+    slot = std::move(table);
+    slot.notes.insert(slot.notes.end(), notes.begin(), notes.end());
+  }
+  context.report.clear();
+  for (auto& [name, table] : reported) context.report.push_back(std::move(table));
+  co_return Status{};
+}
+
+}  // namespace
+
+int run_verify_command(MigrateOptions options) {
+  asio::io_context io;
+  VerifyContext context{std::move(options), io.get_executor()};
+  verify::Report report;
+  report.command = "verify";
+  report.started_at = verify::now_iso8601();
+  report.source = context.options.source.display();
+  report.target = context.options.target.display();
+  report.verify_mode = "full";
+  auto started = std::chrono::steady_clock::now();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool interrupted = false;
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    interrupted = true;
+    io.stop();
+  });
+  Status outcome;
+  asio::co_spawn(io, verify_main(context), [&](std::exception_ptr crashed, Status status) {
+    outcome = crashed ? fail(ErrorKind::kRuntime, "internal error: verify crashed") : status;
+    signals.cancel();
+    if (context.progress) context.progress->stop();
+  });
+  io.run();
+  if (interrupted) {
+    std::fprintf(stderr, "\npgshift: interrupted; nothing was written.\n");
+    std::fflush(stderr);
+    _exit(130);
+  }
+  report.finished_at = verify::now_iso8601();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  int exit_code = 0;
+  if (!outcome) {
+    exit_code = exit_code_for(outcome.error().kind);
+    report.status = exit_code == 2 ? "refused" : "failed";
+    report.error = outcome.error().message;
+    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
+  } else {
+    report.tables = std::move(context.report);
+    bool different = false;
+    for (const auto& table : report.tables) {
+      if (!table.mismatches.empty() || !table.notes.empty()) different = true;
+    }
+    exit_code = different ? 1 : 0;
+    report.status = different ? "differences" : "equal";
+    if (!context.options.quiet) {
+      std::fputs(verify::to_human(report).c_str(), stdout);
+      for (const auto& table : report.tables) {
+        for (const auto& note : table.notes) {
+          std::printf("%s.%s: %s\n", table.schema.c_str(), table.name.c_str(), note.c_str());
+        }
+      }
+    }
+  }
+  report.exit_code = exit_code;
+  if (!context.options.report_path.empty()) {
+    if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace pgshift
