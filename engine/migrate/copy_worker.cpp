@@ -75,6 +75,27 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
   co_return Status{};
 }
 
+// A chunk committed by a process that stopped before reading it back: verify it now, holding its
+// row lock so no other process does the same. Returns false when there is none.
+Task<Result<bool>> verify_leftover_chunk(RunContext& context, pg::Connection& target) {
+  auto begun = co_await target.query("BEGIN");
+  if (!begun) co_return fail(begun.error());
+  auto claimed = co_await state::claim_unverified_chunk(target);
+  if (!claimed) co_return fail(claimed.error());
+  if (!*claimed) {
+    co_await target.query("ROLLBACK");
+    co_return false;
+  }
+  const Chunk& chunk = context.chunks.at({(*claimed)->table, (*claimed)->number});
+  if (auto verified = co_await verify_chunk(context, target, chunk, (*claimed)->source_digest);
+      !verified) {
+    co_return fail(verified.error());
+  }
+  auto committed = co_await target.query("COMMIT");
+  if (!committed) co_return fail(committed.error());
+  co_return true;
+}
+
 }  // namespace
 
 Task<void> run_copy_worker(RunContext& context, int worker_number) {
@@ -135,7 +156,11 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     }
     if (claimed && !key) {
       co_await target->query("ROLLBACK");
-      break;  // no chunk left to claim
+      if (context.options.verify == VerifyMode::kOff) break;
+      auto swept = co_await verify_leftover_chunk(context, *target);
+      if (swept && *swept) continue;
+      if (swept) break;  // no chunk left to copy or verify
+      claimed = fail(swept.error());
     }
 
     Error failure;

@@ -47,28 +47,93 @@ Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
   co_return Status{};
 }
 
-// Chunks claimed by other processes: wait until none is pending anywhere.
-Task<Status> wait_for_other_workers(RunContext& context, pg::Connection& target) {
-  for (;;) {
-    auto pending = co_await target.query(
-        "SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
+Task<Result<long long>> pending_chunks(const Endpoint& target_endpoint) {
+  auto target = co_await pg::open_session(target_endpoint, "target");
+  if (!target) co_return fail(target.error());
+  auto pending = co_await target->query(
+      "SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
+  if (!pending) co_return fail(pending.error());
+  co_return pending->integer(0, 0);
+}
+
+// Copies until no chunk is pending anywhere. Chunks locked by another process are skipped by
+// the workers; if that process dies its locks go with it, so they are claimed on a later round.
+Task<Status> copy_all_chunks(RunContext& context) {
+  for (int round = 0;; ++round) {
+    int workers_running = context.options.jobs;
+    Notifier workers_done(context.executor);
+    for (int worker = 0; worker < context.options.jobs; ++worker) {
+      asio::co_spawn(context.executor, run_copy_worker(context, worker),
+                     [&](std::exception_ptr crashed) {
+                       if (crashed) {
+                         context.record_fatal(Error{ErrorKind::kRuntime, "worker crashed"});
+                       }
+                       --workers_running;
+                       workers_done.notify();
+                     });
+    }
+    while (workers_running > 0) co_await workers_done.wait();
+    if (context.fatal) co_return fail(*context.fatal);
+    auto pending = co_await pending_chunks(context.options.target);
     if (!pending) co_return fail(pending.error());
-    if (pending->integer(0, 0) == 0 || context.stopping) co_return Status{};
+    if (*pending == 0) co_return Status{};
+    if (round == 0) context.progress->set_phase("waiting for chunks held by other processes");
     co_await sleep_for(std::chrono::milliseconds(500));
   }
 }
 
-// Tables whose chunks are all in but not finished (a resumed run, partitioned parents).
-Task<Status> finish_remaining_tables(RunContext& context, pg::Connection& target) {
-  auto rows = co_await target.query(
-      "SELECT table_id FROM pgshift.tables t WHERE phase <> 'ready' AND NOT EXISTS "
-      "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
-  if (!rows) co_return fail(rows.error());
-  for (int row = 0; row < rows->rows(); ++row) {
-    start_table_finisher(context, static_cast<std::size_t>(rows->integer(row, 0)));
+// Tables whose chunks are all in but not finished (a resumed run, partitioned parents, tables a
+// dead process was indexing): finish them, waiting out advisory locks held by other processes.
+Task<Status> finish_remaining_tables(RunContext& context) {
+  for (;;) {
+    auto target = co_await pg::open_session(context.options.target, "target");
+    if (!target) co_return fail(target.error());
+    auto rows = co_await target->query(
+        "SELECT table_id FROM pgshift.tables t WHERE phase <> 'ready' AND NOT EXISTS "
+        "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
+    if (!rows) co_return fail(rows.error());
+    if (rows->rows() == 0) co_return Status{};
+    for (int row = 0; row < rows->rows(); ++row) {
+      start_table_finisher(context, static_cast<std::size_t>(rows->integer(row, 0)));
+    }
+    co_await wait_for_table_finishers(context);
+    if (context.fatal) co_return fail(*context.fatal);
+    auto left = co_await target->query(
+        "SELECT count(*) FROM pgshift.tables t WHERE phase <> 'ready' AND NOT EXISTS "
+        "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
+    if (!left) co_return fail(left.error());
+    if (left->integer(0, 0) == 0) co_return Status{};
+    co_await sleep_for(std::chrono::milliseconds(500));  // another process holds a table's lock
   }
-  co_await wait_for_table_finishers(context);
-  co_return Status{};
+}
+
+// One process finalizes; the others wait until it is done. A holder that died releases the lock.
+Task<Status> finalize_once(RunContext& context, pg::Connection& snapshot_reader) {
+  for (int attempt = 0;;) {
+    auto target = co_await pg::open_session(context.options.target, "target");
+    Status result;
+    if (!target) {
+      result = fail(target.error());
+    } else {
+      auto locked = co_await target->query("SELECT pg_try_advisory_lock(" +
+                                           std::to_string(kFinalizeLockClass) + ", 0)");
+      if (!locked) {
+        result = fail(locked.error());
+      } else if (locked->boolean(0, 0)) {
+        result = co_await finalize_run(context, snapshot_reader);
+        if (result) co_return result;
+      } else {
+        auto run = co_await state::load_run(*target);
+        if (run && *run && (*run)->phase == "done") co_return Status{};
+        co_await sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+    }
+    if (!result.error().retryable() || ++attempt > context.options.max_retries) co_return result;
+    spdlog::warn("finishing steps: {} (retry {}/{})", result.error().message, attempt,
+                 context.options.max_retries);
+    co_await sleep_for(std::chrono::milliseconds(500 << std::min(attempt, 5)));
+  }
 }
 
 Task<Status> run_migration(RunContext& context) {
@@ -87,42 +152,13 @@ Task<Status> run_migration(RunContext& context) {
                verify_mode_name(context.options.verify));
 
   asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
-  int workers_running = context.options.jobs;
-  Notifier workers_done(context.executor);
-  for (int worker = 0; worker < context.options.jobs; ++worker) {
-    asio::co_spawn(context.executor, run_copy_worker(context, worker),
-                   [&](std::exception_ptr crashed) {
-                     if (crashed) context.record_fatal(Error{ErrorKind::kRuntime, "worker crashed"});
-                     --workers_running;
-                     workers_done.notify();
-                   });
-  }
-  while (workers_running > 0) co_await workers_done.wait();
+  if (auto copied = co_await copy_all_chunks(context); !copied) co_return copied;
   co_await wait_for_table_finishers(context);
   if (context.fatal) co_return fail(*context.fatal);
-
   context.progress->set_phase("remaining indexes");
-  if (auto waited = co_await wait_for_other_workers(context, *target); !waited) co_return waited;
-  if (auto finished = co_await finish_remaining_tables(context, *target); !finished) {
-    co_return finished;
-  }
-  if (context.fatal) co_return fail(*context.fatal);
-
-  auto locked = co_await target->query("SELECT pg_try_advisory_lock(" +
-                                       std::to_string(kFinalizeLockClass) + ", 0)");
-  if (!locked) co_return fail(locked.error());
-  if (locked->boolean(0, 0)) {
-    if (auto finalized = co_await finalize_run(context, *coordinator); !finalized) {
-      co_return finalized;
-    }
-  } else {
-    context.progress->set_phase("waiting for the process that finalizes");
-    for (;;) {
-      auto run = co_await state::load_run(*target);
-      if (!run) co_return fail(run.error());
-      if (*run && (*run)->phase == "done") break;
-      co_await sleep_for(std::chrono::seconds(1));
-    }
+  if (auto finished = co_await finish_remaining_tables(context); !finished) co_return finished;
+  if (auto finalized = co_await finalize_once(context, *coordinator); !finalized) {
+    co_return finalized;
   }
   co_await coordinator->query("COMMIT");  // releases the exported snapshot
   co_return Status{};

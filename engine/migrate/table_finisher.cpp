@@ -114,8 +114,20 @@ Task<void> finish_table_in_slot(RunContext& context, std::size_t table) {
   }
   if (!context.stopping) {
     --context.index_slots_free;
-    auto finished = co_await finish_table(context, table);
-    if (!finished) context.record_fatal(std::move(finished.error()).within(context.table_name(table)));
+    for (int attempt = 1;; ++attempt) {
+      auto finished = co_await finish_table(context, table);
+      if (finished || context.stopping) break;
+      if (!finished.error().retryable() || attempt > context.options.max_retries) {
+        context.record_fatal(std::move(finished.error()).within(context.table_name(table)));
+        break;
+      }
+      spdlog::warn("{}: {} (retry {}/{})", context.table_name(table), finished.error().message,
+                   attempt, context.options.max_retries);
+      asio::steady_timer timer(context.executor);
+      timer.expires_after(std::chrono::milliseconds(500 << std::min(attempt, 5)));
+      boost::system::error_code ignored;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
     ++context.index_slots_free;
   }
   --context.index_builders_running;

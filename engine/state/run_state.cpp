@@ -204,6 +204,21 @@ Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Co
                       static_cast<int>(row->integer(0, 1))};
 }
 
+Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(pg::Connection& target) {
+  auto row = co_await target.query(
+      "SELECT c.table_id, c.chunk_no, c.rows, c.digest FROM pgshift.chunks c "
+      "JOIN pgshift.tables t USING (table_id) WHERE c.state = 'done' AND c.verified IS NULL "
+      "AND NOT t.keyless ORDER BY c.priority LIMIT 1 FOR UPDATE OF c SKIP LOCKED");
+  if (!row) co_return fail(row.error());
+  if (row->rows() == 0) co_return std::optional<UnverifiedChunk>{};
+  UnverifiedChunk chunk;
+  chunk.table = static_cast<std::size_t>(row->integer(0, 0));
+  chunk.number = static_cast<int>(row->integer(0, 1));
+  chunk.source_digest.rows = static_cast<std::uint64_t>(row->integer(0, 2));
+  chunk.source_digest.sum = verify::ChunkDigest::parse_sum_hex(row->text(0, 3)).value_or(0);
+  co_return chunk;
+}
+
 std::string mark_chunk_done_sql(std::size_t table, int number, long long rows, std::int64_t bytes,
                                 const verify::ChunkDigest& digest, const std::string& worker,
                                 double seconds) {

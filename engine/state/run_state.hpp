@@ -44,6 +44,15 @@ Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target);
 // other workers hold. Returns (table, number) or nothing when no chunk is left to claim.
 Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Connection& target);
 
+// Inside a target transaction: locks a chunk that is done but was never verified (its process
+// stopped between the commit and the read-back), with the source digest recorded for it.
+struct UnverifiedChunk {
+  std::size_t table = 0;
+  int number = 0;
+  verify::ChunkDigest source_digest;
+};
+Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(pg::Connection& target);
+
 std::string mark_chunk_done_sql(std::size_t table, int number, long long rows, std::int64_t bytes,
                                 const verify::ChunkDigest& digest, const std::string& worker,
                                 double seconds);
