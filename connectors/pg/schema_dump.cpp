@@ -124,6 +124,10 @@ Result<SchemaScripts> dump_schema(
                                  std::pair{"post-data", &scripts.post_data}}) {
     std::vector<std::string> restore = {tool("pg_restore"), std::string("--section=") + section,
                                         "--use-list=" + list_path, "--file=-"};
+    if (options.clean && std::string(section) == "pre-data") {
+      restore.push_back("--clean");
+      restore.push_back("--if-exists");
+    }
     if (!options.keep_owners) {
       restore.push_back("--no-owner");
       restore.push_back("--no-privileges");

@@ -23,6 +23,7 @@ struct DumpOptions {
   std::string snapshot;  // exported snapshot id; empty = none
   TableFilter filter;
   bool keep_owners = false;
+  bool clean = false;  // pre-data first drops (IF EXISTS) what it is about to create
 };
 
 // The directory of the newest local PostgreSQL client tools (or PGSHIFT_PG_BIN).

@@ -94,6 +94,7 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
   dump_options.snapshot = context.snapshot;
   dump_options.filter = context.options.filter;
   dump_options.keep_owners = context.options.keep_owners;
+  dump_options.clean = context.options.restart;
   auto scripts = pg::dump_schema(context.options.source, dump_options, done_by_pgshift);
   if (!scripts) co_return fail(scripts.error());
 
@@ -101,13 +102,25 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
       "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(state::kSetupLockKey) +
       "); SELECT to_regclass('pgshift.run') IS NOT NULL");
   if (!locked) co_return fail(locked.error());
+  std::string discard;
   if (locked->boolean(0, 0)) {
-    co_await target.query("ROLLBACK");
-    co_return false;
+    if (!context.options.restart) {
+      co_await target.query("ROLLBACK");
+      co_return false;
+    }
+    // --restart: drop the tables the recorded run created (CASCADE takes their foreign keys and
+    // views), then the clean pre-data script drops and recreates the other objects.
+    auto previous = co_await target.query(
+        "SELECT string_agg(format('DROP TABLE IF EXISTS %I.%I CASCADE', schema_name, "
+        "table_name), '; ') FROM pgshift.tables");
+    if (!previous) co_return fail(previous.error());
+    if (!previous->is_null(0, 0)) discard = previous->text(0, 0) + ";\n";
+    discard += "DROP SCHEMA pgshift CASCADE;\n";
+    spdlog::info("--restart: discarding the recorded run and its tables");
   }
   std::string fingerprint = state::schema_fingerprint(context.tables);
   auto created = co_await target.query(
-      scripts->pre_data + ";\n" +
+      discard + scripts->pre_data + ";\n" +
       state::create_state_sql(context.tables, *chunks, *ddl, scripts->post_data, fingerprint,
                               context.options.source.display(), options_json(context.options)) +
       "UPDATE pgshift.run SET snapshot = " + quote_literal(context.snapshot) + ";\nCOMMIT");
@@ -122,9 +135,16 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
 Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Connection& target,
                        const state::StoredRun& stored) {
   if (state::schema_fingerprint(context.tables) != stored.fingerprint) {
+    auto changes = co_await state::describe_schema_changes(target, context.tables);
+    if (!changes) co_return fail(changes.error());
+    std::string listed;
+    for (std::size_t i = 0; i < changes->size() && i < 10; ++i) {
+      listed += (i ? ", " : "") + (*changes)[i];
+    }
+    if (changes->size() > 10) listed += ", ...";
     co_return refuse("the source schema changed since this migration began (" + stored.started_at +
-                     "): tables, columns, types or keys differ; rerun with --restart to begin "
-                     "again, or `pgshift cleanup` and drop the target's tables");
+                     "): " + listed + "; rerun with --restart to discard the recorded run and "
+                     "begin again");
   }
   // Read at the run's snapshot while its exporter still holds it; else at a new one.
   auto stored_snapshot = co_await target.query("SELECT COALESCE(snapshot, '') FROM pgshift.run");
@@ -244,10 +264,8 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   if (auto checked = co_await check_versions(coordinator, target); !checked) co_return checked;
   auto stored = co_await state::load_run(target);
   if (!stored) co_return fail(stored.error());
-  if (*stored && context.options.restart) {
-    co_return refuse("--restart: this version does not drop migrated objects by itself; drop and "
-                     "recreate the target database, then run the same command");
-  }
+  bool restarting = *stored && context.options.restart;
+  if (restarting) stored->reset();
 
   // Catalog reads at one snapshot: the one every chunk will be read at for a new run.
   if (!*stored) {
@@ -260,7 +278,9 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   context.tables = std::move(*tables);
 
   if (!*stored) {
-    if (auto empty = co_await check_target_empty(target, context.tables); !empty) co_return empty;
+    if (!restarting) {
+      if (auto empty = co_await check_target_empty(target, context.tables); !empty) co_return empty;
+    }
     auto created = co_await create_run(context, coordinator, target);
     if (!created) co_return fail(created.error());
     if (!*created) {  // someone else created it meanwhile: join theirs

@@ -46,6 +46,7 @@ CREATE TABLE pgshift.tables (
   table_name text NOT NULL,
   keyless boolean NOT NULL,
   key_name text,
+  fingerprint text NOT NULL,
   est_bytes bigint,
   phase text NOT NULL DEFAULT 'copying',
   UNIQUE (schema_name, table_name));
@@ -88,21 +89,48 @@ CREATE TABLE pgshift.steps (
 
 }  // namespace
 
-std::string schema_fingerprint(const std::vector<Table>& tables) {
-  std::string text;
-  for (const auto& table : tables) {
-    text += table.schema + "." + table.name + "(";
-    for (const Column* column : table.copied_columns()) {
-      text += column->name + " " + column->type_sql + ",";
-    }
-    text += ")key:";
-    for (auto index : table.key) text += table.columns[index].name + ",";
-    text += ";";
+std::string table_fingerprint(const Table& table) {
+  std::string text = table.schema + "." + table.name + "(";
+  for (const Column* column : table.copied_columns()) {
+    text += column->name + " " + column->type_sql + ",";
   }
+  text += ")key:";
+  for (auto index : table.key) text += table.columns[index].name + ",";
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(XXH3_64bits(text.data(), text.size())));
   return hex;
+}
+
+std::string schema_fingerprint(const std::vector<Table>& tables) {
+  std::string text;
+  for (const auto& table : tables) text += table_fingerprint(table) + ";";
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(text.data(), text.size())));
+  return hex;
+}
+
+Task<Result<std::vector<std::string>>> describe_schema_changes(pg::Connection& target,
+                                                               const std::vector<Table>& tables) {
+  auto stored = co_await target.query(
+      "SELECT schema_name || '.' || table_name, fingerprint FROM pgshift.tables");
+  if (!stored) co_return fail(stored.error());
+  std::map<std::string, std::string> before;
+  for (int row = 0; row < stored->rows(); ++row) before[stored->text(row, 0)] = stored->text(row, 1);
+  std::vector<std::string> changes;
+  for (const auto& table : tables) {
+    std::string name = table.schema + "." + table.name;
+    auto it = before.find(name);
+    if (it == before.end()) {
+      changes.push_back(name + " (new)");
+    } else {
+      if (it->second != table_fingerprint(table)) changes.push_back(name + " (columns or key changed)");
+      before.erase(it);
+    }
+  }
+  for (const auto& [name, unused] : before) changes.push_back(name + " (gone)");
+  co_return changes;
 }
 
 Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target) {
@@ -129,11 +157,11 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
     const Table& table = tables[i];
     id_by_oid[table.oid] = i;
     sql += "INSERT INTO pgshift.tables (table_id, schema_name, table_name, keyless, key_name, "
-           "est_bytes, phase) VALUES (" +
+           "fingerprint, est_bytes, phase) VALUES (" +
            std::to_string(i) + ", " + quote_literal(table.schema) + ", " +
            quote_literal(table.name) + ", " + (table.keyless() ? "true" : "false") + ", " +
            (table.key_name.empty() ? "NULL" : quote_literal(table.key_name)) + ", " +
-           std::to_string(table.bytes) + ", " +
+           quote_literal(table_fingerprint(table)) + ", " + std::to_string(table.bytes) + ", " +
            (table.partitioned_parent ? "'indexing'" : "'copying'") + ");\n";
   }
   for (std::size_t priority = 0; priority < chunks.size(); ++priority) {

@@ -29,6 +29,12 @@ struct StoredRun {
 
 // A stable hash of what the plan depends on (tables, copied columns and types, keys).
 std::string schema_fingerprint(const std::vector<Table>& tables);
+std::string table_fingerprint(const Table& table);
+
+// What differs between the recorded plan and the source now: "public.t (columns or key
+// changed)", "public.u (new)", "public.v (gone)".
+Task<Result<std::vector<std::string>>> describe_schema_changes(pg::Connection& target,
+                                                               const std::vector<Table>& tables);
 
 Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target);
 

@@ -71,6 +71,18 @@ TEST(Resume, KillDuringCopyThenRerunConverges) {
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_EQ(fingerprint(source, "big"), fingerprint(target, "big"));
   EXPECT_EQ(fingerprint(source, "heap"), fingerprint(target, "heap"));
+  // Rework after the kill: rows inserted into `big` (committed or rolled back) beyond the rows it
+  // holds were copied twice; with one worker that is at most the one chunk in flight.
+  auto inserted = std::stoll(scalar(
+      target, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'big'"));
+  auto largest_chunk = std::stoll(scalar(
+      target, "SELECT max(rows) FROM pgshift.chunks c JOIN pgshift.tables t USING (table_id) "
+              "WHERE t.table_name = 'big'"));
+  EXPECT_LE(inserted - 300000, largest_chunk);
+  RecordProperty("rework_rows", static_cast<int>(inserted - 300000));
+  RecordProperty("largest_chunk_rows", static_cast<int>(largest_chunk));
+  std::printf("rework after kill: %lld rows copied again (largest chunk %lld rows)\n",
+              inserted - 300000, largest_chunk);
   // Chunks finished before the kill were not copied again: their records are from the first run.
   EXPECT_EQ(scalar(target, "SELECT count(DISTINCT copied_by) FROM pgshift.chunks c "
                            "JOIN pgshift.tables t USING (table_id) WHERE NOT t.keyless"),
@@ -107,6 +119,33 @@ TEST(Resume, SigintStopsCleanlyWithExit130) {
   auto rerun = run_pgshift(args);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_EQ(fingerprint(source, "big"), fingerprint(target, "big"));
+}
+
+}  // namespace
+}  // namespace pgshift::test
+
+namespace pgshift::test {
+namespace {
+
+TEST(Resume, SchemaChangeIsRefusedUntilRestart) {
+  std::string source = fresh_database(source_cluster(), "restart_src2");
+  std::string target = fresh_database(target_cluster(), "restart_dst2");
+  exec(source, "CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY);"
+               "CREATE TABLE c (id int REFERENCES a (id));"
+               "INSERT INTO a SELECT i, 'v' || i FROM generate_series(1, 1000) i;"
+               "INSERT INTO c SELECT i FROM generate_series(1, 1000) i");
+  std::vector<std::string> args = {"migrate", "--source", source, "--target", target, "--quiet"};
+  ASSERT_EQ(run_pgshift(args).exit_code, 0);
+  exec(source, "ALTER TABLE a ADD COLUMN extra int DEFAULT 7; DROP TABLE b;");
+  auto refused = run_pgshift(args);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("public.a (columns or key changed)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("public.b (gone)"), std::string::npos) << refused.err;
+  args.push_back("--restart");
+  auto restarted = run_pgshift(args);
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  EXPECT_EQ(scalar(target, "SELECT count(*) || '/' || sum(extra) FROM a"), "1000/7000");
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM c"), "1000");
 }
 
 }  // namespace
