@@ -71,6 +71,8 @@ Status walk_value(std::span<std::byte> value, ValueKind kind, const TypeShapes& 
         auto extent = static_cast<std::int32_t>(read_u32(value.data() + at));
         if (extent < 0) return malformed("array extent");
         elements *= static_cast<std::uint64_t>(extent);
+        // Every element takes at least its 4-byte length: more than that cannot fit.
+        if (elements > value.size() / 4) return malformed("array extent");
         at += 8;
       }
       ValueKind element_kind = shapes.kind(element_oid);

@@ -2,7 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <cstring>
 #include <memory>
+#include <vector>
 
 namespace pgshift {
 namespace {
@@ -16,22 +18,45 @@ std::string quote_conninfo_value(const std::string& value) {
   return out + "'";
 }
 
-// libpq may quote the malformed token, which can be part of the password in a URI: blank it.
-void scrub_userinfo_password(std::string_view uri, std::string& message) {
-  auto scheme = uri.find("://");
-  if (scheme == std::string_view::npos) return;
-  auto at = uri.rfind('@');
-  if (at == std::string_view::npos || at < scheme) return;
-  auto userinfo = uri.substr(scheme + 3, at - scheme - 3);
-  auto colon = userinfo.find(':');
-  if (colon == std::string_view::npos) return;
-  std::string secret(userinfo.substr(colon + 1));
-  if (secret.empty()) return;
-  for (auto pos = message.find(secret); pos != std::string::npos; pos = message.find(secret)) {
-    message.replace(pos, secret.size(), "****");
+// libpq may quote the malformed token, or the whole input, and either can hold the password
+// (user:password@ or ?password=). Everything that might be secret is blanked.
+void scrub_secrets(std::string_view input, std::string& message) {
+  std::vector<std::string> secrets;
+  if (input.size() >= 4) secrets.emplace_back(input);
+  if (auto scheme = input.find("://"); scheme != std::string_view::npos) {
+    auto at = input.find('@', scheme);
+    auto slash = input.find('/', scheme + 3);
+    if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash)) {
+      auto userinfo = input.substr(scheme + 3, at - scheme - 3);
+      if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+        secrets.emplace_back(userinfo.substr(colon + 1));
+      }
+    }
   }
-  // A fragment of it (libpq quotes only the bad %-token) is caught by hiding every quoted token.
-  if (message.find("percent-encoded") != std::string::npos) message = "invalid percent-encoding";
+  for (const char* keyword : {"password=", "passwd="}) {
+    for (auto pos = input.find(keyword); pos != std::string_view::npos;
+         pos = input.find(keyword, pos + 1)) {
+      auto value = input.substr(pos + std::strlen(keyword));
+      value = value.substr(0, value.find_first_of("& "));
+      if (!value.empty() && (value[0] == '\'' || value[0] == '"')) value.remove_prefix(1);
+      if (!value.empty()) secrets.emplace_back(value);
+    }
+  }
+  for (const auto& secret : secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = message.find(secret); pos != std::string::npos; pos = message.find(secret)) {
+      message.replace(pos, secret.size(), "****");
+    }
+    // libpq quotes only the offending %-token: a fragment of the secret.
+    for (std::size_t length = secret.size() - 1; length >= 3 && length < secret.size(); --length) {
+      for (std::size_t from = 0; from + length <= secret.size(); ++from) {
+        auto piece = secret.substr(from, length);
+        if (auto pos = message.find("\"" + piece + "\""); pos != std::string::npos) {
+          message.replace(pos + 1, piece.size(), "****");
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -57,7 +82,7 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
     std::string reason = error ? error : "out of memory";
     if (error) PQfreemem(error);
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
-    scrub_userinfo_password(text, reason);
+    scrub_secrets(text, reason);
     // libpq's message names the offending part, not the password; we still never echo the input.
     return fail(ErrorKind::kUsage, "malformed " + std::string(role) + " connection string: " + reason);
   }

@@ -45,41 +45,33 @@ std::string filtered_toc(const std::vector<TocEntry>& entries,
 }
 
 Result<std::string> script_without_meta_commands(const std::string& script) {
+  // pg_dump puts "\\restrict KEY" on the first line and "\\unrestrict KEY" on the last, KEY
+  // random; only those exact lines are removed, so SQL (literals included) is never reinterpreted.
   std::string out;
   out.reserve(script.size());
+  std::string key;
   std::size_t start = 0;
-  bool in_dollar_quote = false;  // a line starting with '\\' inside a function body is SQL
-  std::string dollar_tag;
   while (start < script.size()) {
     auto end = script.find('\n', start);
     if (end == std::string::npos) end = script.size();
     std::string_view line(script.data() + start, end - start);
-    if (!in_dollar_quote && line.starts_with("\\")) {
-      if (!line.starts_with("\\restrict") && !line.starts_with("\\unrestrict")) {
-        return fail(ErrorKind::kRuntime,
-                    "pg_restore produced a psql meta-command pgshift cannot run: " +
-                        std::string(line.substr(0, 40)));
-      }
-    } else {
+    bool meta = false;
+    if (key.empty() && out.find_first_not_of(" \n") == std::string::npos &&
+        line.starts_with("\\restrict ")) {
+      key = std::string(line.substr(10));
+      meta = true;
+    } else if (!key.empty() && line == "\\unrestrict " + key) {
+      meta = true;
+    }
+    if (!meta) {
       out.append(line);
       out += '\n';
     }
-    // Track $tag$ ... $tag$ bodies so their lines are never mistaken for meta-commands.
-    for (std::size_t at = line.find('$'); at != std::string_view::npos; at = line.find('$', at + 1)) {
-      auto close = line.find('$', at + 1);
-      if (close == std::string_view::npos) break;
-      std::string_view tag = line.substr(at, close - at + 1);
-      bool valid = tag.find_first_of(" ;'()\"") == std::string_view::npos;
-      if (!valid) continue;
-      if (!in_dollar_quote) {
-        in_dollar_quote = true;
-        dollar_tag = std::string(tag);
-      } else if (tag == dollar_tag) {
-        in_dollar_quote = false;
-      }
-      at = close;
-    }
     start = end + 1;
+  }
+  if (!key.empty() && out.find("\\restrict") != std::string::npos &&
+      out.find("\n\\restrict ") != std::string::npos) {
+    return fail(ErrorKind::kRuntime, "pg_restore output holds an unexpected \\restrict line");
   }
   return out;
 }

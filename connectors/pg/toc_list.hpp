@@ -28,8 +28,7 @@ std::string filtered_toc(const std::vector<TocEntry>& entries,
                          const std::set<std::pair<std::uint32_t, std::uint32_t>>& skip);
 
 // pg_restore's SQL output as plain SQL for a libpq session: drops the psql meta-commands that
-// recent pg_dump releases add (\restrict / \unrestrict). Any other meta-command is an error,
-// named, because running the script without it would not do what pg_dump meant.
+// recent pg_dump releases wrap it in (\restrict KEY first, \unrestrict KEY last).
 Result<std::string> script_without_meta_commands(const std::string& script);
 
 }  // namespace pgshift::pg

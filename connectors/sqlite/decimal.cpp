@@ -198,10 +198,11 @@ void append_numeric_binary(const Decimal& value, std::vector<std::byte>& out) {
   switch (value.special) {
     case Decimal::Special::kNaN:
       return header(0, 0, kSignNaN, 0);
+    // numeric_send reads the dscale of an infinity from its short header: (0xD000 & 0x1F80) >> 7.
     case Decimal::Special::kPosInfinity:
-      return header(0, 0, kSignPosInfinity, 0);
+      return header(0, 0, kSignPosInfinity, 32);
     case Decimal::Special::kNegInfinity:
-      return header(0, 0, kSignNegInfinity, 0);
+      return header(0, 0, kSignNegInfinity, 32);
     case Decimal::Special::kFinite:
       break;
   }

@@ -28,11 +28,19 @@ const std::map<std::string, std::set<std::string>> kOptions = {
 
 const std::set<std::string> kFlags = {"--quiet", "--restart", "--keep-owners", "--json", "--help"};
 
+// Command-line words as shown in errors: anything that may be a connection string is not echoed.
+std::string shown_argument(const std::string& text) {
+  bool secretish = text.find("://") != std::string::npos || text.find('@') != std::string::npos ||
+                   text.find("password") != std::string::npos || text.find('=') != std::string::npos;
+  return secretish ? "<a connection string?>" : "'" + text + "'";
+}
+
 Result<int> parse_positive(const std::string& option, const std::string& text) {
   int value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return fail(ErrorKind::kUsage, option + " takes a positive whole number, not '" + text + "'");
+    return fail(ErrorKind::kUsage,
+                option + " takes a positive whole number, not " + shown_argument(text));
   }
   return value;
 }
@@ -73,7 +81,8 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       value = args[++i];
     }
     if (!allowed.count(option)) {
-      return fail(usage_error("unknown option '" + option + "' for " + command.name).error());
+      return fail(
+          usage_error("unknown option " + shown_argument(option) + " for " + command.name).error());
     }
     if (option == "--source") {
       source_text = value, have_source = true;
@@ -229,18 +238,19 @@ Options:
   --chunk-size MB               comparison chunk size (default 64)
   --include-table / --exclude-table / --exclude-schema PAT   as for migrate
   --report FILE                 JSON report (keys per mismatch)
+  --log-format text|json        log line format on stderr (default text)
   --quiet                       no progress and no summary
 )";
   }
   if (command == "status") {
-    return R"(Usage: pgshift status --target URL [--json]
+    return R"(Usage: pgshift status --target URL [--json] [--log-format text|json]
 
 Shows the migration recorded in the target: phase, chunks done/total, verified chunks and
 rows per table, errors, elapsed time. Works while a run is in progress and after it ended.
 )";
   }
   if (command == "cleanup") {
-    return R"(Usage: pgshift cleanup --target URL
+    return R"(Usage: pgshift cleanup --target URL [--quiet] [--log-format text|json]
 
 Drops pgshift's run state (the schema `pgshift`) from the target once you are done with it.
 The migrated tables are left alone.
