@@ -45,33 +45,31 @@ std::string filtered_toc(const std::vector<TocEntry>& entries,
 }
 
 Result<std::string> script_without_meta_commands(const std::string& script) {
-  // pg_dump puts "\\restrict KEY" on the first line and "\\unrestrict KEY" on the last, KEY
-  // random; only those exact lines are removed, so SQL (literals included) is never reinterpreted.
+  // pg_dump puts "\\restrict KEY" before any SQL (after its header comments) and
+  // "\\unrestrict KEY" at the end, KEY random; only those exact lines are removed, so SQL
+  // (literals included) is never reinterpreted.
   std::string out;
   out.reserve(script.size());
   std::string key;
+  bool before_sql = true;  // only comments and blank lines so far
   std::size_t start = 0;
   while (start < script.size()) {
     auto end = script.find('\n', start);
     if (end == std::string::npos) end = script.size();
     std::string_view line(script.data() + start, end - start);
     bool meta = false;
-    if (key.empty() && out.find_first_not_of(" \n") == std::string::npos &&
-        line.starts_with("\\restrict ")) {
+    if (key.empty() && before_sql && line.starts_with("\\restrict ")) {
       key = std::string(line.substr(10));
       meta = true;
     } else if (!key.empty() && line == "\\unrestrict " + key) {
       meta = true;
     }
+    if (!meta && !line.empty() && !line.starts_with("--")) before_sql = false;
     if (!meta) {
       out.append(line);
       out += '\n';
     }
     start = end + 1;
-  }
-  if (!key.empty() && out.find("\\restrict") != std::string::npos &&
-      out.find("\n\\restrict ") != std::string::npos) {
-    return fail(ErrorKind::kRuntime, "pg_restore output holds an unexpected \\restrict line");
   }
   return out;
 }

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <sstream>
 
-
 namespace pgshift::pg {
 namespace {
 
@@ -180,7 +179,14 @@ TEST(ScriptWithoutMetaCommands, RemovesOnlyTheRestrictPairItOpenedWith) {
   EXPECT_EQ(*out, "SELECT 1;\n\\connect other\n\\unrestrict Other\n");
 }
 
-TEST(ScriptWithoutMetaCommands, RestrictLaterThanTheFirstLineIsKept) {
+TEST(ScriptWithoutMetaCommands, RestrictAfterTheHeaderCommentsIsRemoved) {
+  auto out = script_without_meta_commands(
+      "--\n-- PostgreSQL database dump\n--\n\n\\restrict K1\n\nSET x = 1;\n\\unrestrict K1\n");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(*out, "--\n-- PostgreSQL database dump\n--\n\n\nSET x = 1;\n");
+}
+
+TEST(ScriptWithoutMetaCommands, RestrictAfterSqlIsKept) {
   auto out = script_without_meta_commands("SELECT 1;\n\\restrict k\n");
   ASSERT_TRUE(out);
   EXPECT_NE(out->find("\\restrict k"), std::string::npos);
@@ -208,6 +214,182 @@ TEST(ScriptWithoutMetaCommands, BackslashLineInsideAStringLiteralIsKept) {
       "COMMENT ON TABLE public.t IS 'Inspect with:\n"
       "\\d public.t';\n");
   ASSERT_TRUE(out) << out.error().message;
+}
+
+// Verbatim `pg_restore -l` and `pg_restore --section=... --no-owner --no-privileges -f -` output of
+// pg_restore 15.18 (the tools on these machines) for a small schema. \restrict comes after
+// pg_dump's comment header, not on the first line; the pre-data script also holds a regex CHECK
+// with two '$' and a COMMENT whose second line starts with a backslash.
+const std::string kRealListing = R"pg(;
+; Archive created at 2026-11-22 03:30:00 UTC
+;     dbname: postgres
+;     TOC Entries: 11
+;     Compression: -1
+;     Dump Version: 1.14-0
+;     Format: CUSTOM
+;     Integer: 4 bytes
+;     Offset: 8 bytes
+;     Dumped from database version: 15.18 (Debian 15.18-0+deb12u1)
+;     Dumped by pg_dump version: 15.18 (Debian 15.18-0+deb12u1)
+;
+;
+; Selected TOC Entries:
+;
+6; 2615 16384 SCHEMA - shop postgres
+216; 1255 16393 FUNCTION shop f() postgres
+215; 1259 16385 TABLE shop t postgres
+3351; 0 0 COMMENT shop TABLE t postgres
+3343; 0 16385 TABLE DATA shop t postgres
+3200; 2606 16392 CONSTRAINT shop t t_pkey postgres
+)pg";
+
+const std::string kRealPreData = R"pg(--
+-- PostgreSQL database dump
+--
+
+\restrict 3kgqSoYuTsfBS8e1OctUmFmddxaq0qJRE2UJk9twDBR48AYdlnnj6bN4fY0djrv
+
+-- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
+-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: shop; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA shop;
+
+
+--
+-- Name: f(); Type: FUNCTION; Schema: shop; Owner: -
+--
+
+CREATE FUNCTION shop.f() RETURNS text
+    LANGUAGE sql
+    AS $$ select 'x' $$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: t; Type: TABLE; Schema: shop; Owner: -
+--
+
+CREATE TABLE shop.t (
+    id integer NOT NULL,
+    code text,
+    CONSTRAINT t_code_check CHECK ((code ~ '^a$|^b$'::text))
+);
+
+
+--
+-- Name: TABLE t; Type: COMMENT; Schema: shop; Owner: -
+--
+
+COMMENT ON TABLE shop.t IS 'Inspect with:
+\d shop.t';
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict 3kgqSoYuTsfBS8e1OctUmFmddxaq0qJRE2UJk9twDBR48AYdlnnj6bN4fY0djrv
+
+)pg";
+
+const std::string kRealPostData = R"pg(--
+-- PostgreSQL database dump
+--
+
+\restrict w7Kfyntlp7A79raXE0oMUj8VYJa8zEkYWVDbf61wewhnikq5hy6yZrHLq7GvubH
+
+-- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)
+-- Dumped by pg_dump version 15.18 (Debian 15.18-0+deb12u1)
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+SET default_tablespace = '';
+
+--
+-- Name: t t_pkey; Type: CONSTRAINT; Schema: shop; Owner: -
+--
+
+ALTER TABLE ONLY shop.t
+    ADD CONSTRAINT t_pkey PRIMARY KEY (id);
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+\unrestrict w7Kfyntlp7A79raXE0oMUj8VYJa8zEkYWVDbf61wewhnikq5hy6yZrHLq7GvubH
+
+)pg";
+
+std::string without_lines_starting(const std::string& text,
+                                   std::initializer_list<const char*> prefixes) {
+  std::string out;
+  for (const auto& line : lines_of(text)) {
+    bool drop = false;
+    for (const char* prefix : prefixes) drop = drop || line.starts_with(prefix);
+    if (!drop) out += line + "\n";
+  }
+  return out;
+}
+
+TEST(ParseToc, RealPgRestoreListing) {
+  auto entries = parse_toc(kRealListing);
+  ASSERT_EQ(entries.size(), 6u);
+  const TocEntry* function = find_entry(entries, 216);
+  ASSERT_NE(function, nullptr);
+  EXPECT_EQ(function->catalog_oid, 1255u);
+  EXPECT_EQ(function->object_oid, 16393u);
+  EXPECT_EQ(function->description, "FUNCTION shop f() postgres");
+  const TocEntry* data = find_entry(entries, 3343);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->catalog_oid, 0u);
+  EXPECT_EQ(data->object_oid, 16385u);
+  EXPECT_EQ(data->description, "TABLE DATA shop t postgres");
+  auto filtered = lines_of(filtered_toc(entries, {{2606, 16392}}));
+  ASSERT_EQ(filtered.size(), 6u);
+  EXPECT_EQ(filtered[5], ";3200; 2606 16392 CONSTRAINT shop t t_pkey postgres");
+  EXPECT_EQ(filtered[2], "215; 1259 16385 TABLE shop t postgres");
+}
+
+TEST(ScriptWithoutMetaCommands, StripsTheRestrictPairFromRealPgRestoreOutput) {
+  for (const std::string* script : {&kRealPreData, &kRealPostData}) {
+    auto out = script_without_meta_commands(*script);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_EQ(*out, without_lines_starting(*script, {"\\restrict ", "\\unrestrict "}));
+    EXPECT_EQ(out->find("restrict "), std::string::npos) << *out;
+  }
+  // The data lines that look like meta-commands are kept.
+  auto out = script_without_meta_commands(kRealPreData);
+  ASSERT_TRUE(out);
+  EXPECT_NE(out->find("\n\\d shop.t';\n"), std::string::npos);
+  EXPECT_NE(out->find("'^a$|^b$'::text"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// RowSource over a SQLite connection: one chunk's rows encoded into a PostgreSQL binary COPY
+// stream (header, one tuple per row with the copied columns in Table::copied_columns() order,
+// trailer). The SELECT is stepped incrementally across read() calls, so memory stays at about one
+// read of `want` bytes whatever the table size.
+//
+// Lifetimes: `db` (opened read-only, see sqlite_database.hpp) and `sources` must outlive the row
+// source; sources[chunk.table] describes the chunk's table (schema_reader.hpp), and the Table
+// passed to begin() must be that table's model. For one consistent state across several
+// connections the caller holds them inside read transactions (BEGIN + a first read) it owns.
+// Threading: one coroutine at a time; read() makes blocking SQLite calls on the calling thread,
+// about `want` bytes of work per call.
+// Errors (kRuntime) name table, key and column: "table t key id=42 column c: value 'x' is not an
+// integer". With OnTypeError::kNull such values become NULL and are counted (substitutions()).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "connectors/sqlite/schema_reader.hpp"
+#include "connectors/sqlite/sqlite_handles.hpp"
+#include "connectors/sqlite/value_encoder.hpp"
+#include "engine/pipeline/row_source.hpp"
+
+namespace pgshift::sqlite {
+
+// The SELECT reading a chunk: the copied columns, then the columns that name a row in messages,
+// restricted to the chunk's range (see SourceTable::Range). Bounds are bound as ?1 (lower) and ?2
+// (upper). Errors when the chunk's kind of bounds does not fit the table.
+struct ChunkQuery {
+  std::string sql;
+  std::optional<std::int64_t> lower, upper;
+  std::vector<std::size_t> copied;   // SourceTable column indexes, in stream order
+  std::vector<std::string> locator;  // names of the trailing row-naming columns
+};
+Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, const Chunk& chunk);
+
+class SqliteRowSource final : public RowSource {
+ public:
+  struct Substitution {
+    std::string column;
+    std::uint64_t count = 0;
+    std::string first;  // the first replaced value's message, with its key
+  };
+
+  SqliteRowSource(sqlite3* db, std::span<const SourceTable> sources,
+                  OnTypeError policy = OnTypeError::kFail)
+      : db_(db), sources_(sources), policy_(policy) {}
+
+  Task<Status> begin(const Table& table, const Chunk& chunk) override;
+  Task<Result<bool>> read(std::vector<std::byte>& out, std::size_t want) override;
+
+  // Rows streamed in the current chunk so far.
+  std::uint64_t rows() const { return rows_; }
+  // Values replaced by NULL in the current chunk (OnTypeError::kNull), per copied column.
+  const std::vector<Substitution>& substitutions() const { return substitutions_; }
+
+ private:
+  Status encode_row(std::vector<std::byte>& out);
+  std::string describe_key() const;
+
+  sqlite3* db_;
+  std::span<const SourceTable> sources_;
+  OnTypeError policy_;
+  const SourceTable* source_ = nullptr;
+  StatementHandle statement_;
+  ChunkQuery query_;
+  std::vector<Substitution> substitutions_;
+  std::uint64_t rows_ = 0;
+  bool header_sent_ = false;
+  bool done_ = true;
+};
+
+}  // namespace pgshift::sqlite
