@@ -48,7 +48,13 @@ bool TableFilter::accepts(const std::string& schema, const std::string& table) c
                      [&](const auto& pattern) { return pattern_matches(pattern, schema, table); });
 }
 
-Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter) {
+bool TableFilter::accepts_schema(const std::string& schema) const {
+  return std::none_of(exclude_schemas.begin(), exclude_schemas.end(),
+                      [&](const auto& pattern) { return wildcard_match(pattern, schema); });
+}
+
+Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter,
+                                             bool allow_text_only_types) {
   auto tables_result = co_await connection.query(R"SQL(
     SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relispartition,
            pg_relation_size(c.oid) + COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
@@ -108,7 +114,8 @@ Task<Result<std::vector<Table>>> read_tables(Connection& connection, const Table
     column.type_sql = columns_result->text(row, 3);
     column.generated = columns_result->boolean(row, 4);
     column.needs_c_collation = columns_result->boolean(row, 5);
-    if (!column.generated && !columns_result->boolean(row, 7)) {
+    column.binary_io = columns_result->boolean(row, 7);
+    if (!column.generated && !column.binary_io && !allow_text_only_types) {
       co_return fail(ErrorKind::kRefused,
                      "column " + table.schema + "." + table.name + "." + column.name + " has type " +
                          column.type_sql +
@@ -256,7 +263,7 @@ Task<Result<std::vector<TableDdl>>> read_table_ddl(Connection& connection) {
         AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
         AND n.nspname !~ '^pg_(toast|temp)')
     SELECT i.indrelid, i.indexrelid, 1259, 'index', ci.relname,
-           pg_catalog.pg_get_indexdef(i.indexrelid)
+           pg_catalog.pg_get_indexdef(i.indexrelid), 0::oid
     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
     WHERE i.indrelid IN (SELECT oid FROM plain)
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid
@@ -266,7 +273,7 @@ Task<Result<std::vector<TableDdl>>> read_table_ddl(Connection& connection) {
            CASE WHEN k.contype = 'f' THEN 'foreign_key' ELSE 'constraint' END, k.conname,
            'ALTER TABLE ONLY ' || k.conrelid::pg_catalog.regclass::text || ' ADD CONSTRAINT '
              || pg_catalog.quote_ident(k.conname) || ' '
-             || pg_catalog.pg_get_constraintdef(k.oid)
+             || pg_catalog.pg_get_constraintdef(k.oid), k.confrelid
     FROM pg_catalog.pg_constraint k
     WHERE k.conrelid IN (SELECT oid FROM plain) AND k.conparentid = 0
       AND (k.contype IN ('p', 'u', 'x')
@@ -282,6 +289,7 @@ Task<Result<std::vector<TableDdl>>> read_table_ddl(Connection& connection) {
     ddl.kind = result->text(row, 3);
     ddl.name = result->text(row, 4);
     ddl.sql = result->text(row, 5);
+    ddl.referenced_table_oid = static_cast<std::uint32_t>(result->integer(row, 6));
     out.push_back(std::move(ddl));
   }
   co_return out;

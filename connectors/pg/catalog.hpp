@@ -17,10 +17,15 @@ struct TableFilter {
   std::vector<std::string> exclude_tables;
   std::vector<std::string> exclude_schemas;
   bool accepts(const std::string& schema, const std::string& table) const;
+  // Whether no --exclude-schema pattern matches (tables may still be filtered one by one).
+  bool accepts_schema(const std::string& schema) const;
 };
 
 // Tables (plain, partitioned parents and partitions; not extension members, not pgshift's own).
-Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter);
+// A column whose type has no binary send/receive refuses the read (exit 2, naming it) unless
+// `allow_text_only_types`, which marks the column (Column::binary_io) for an assessment to report.
+Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter,
+                                             bool allow_text_only_types = false);
 
 Task<Result<TypeShapes>> read_type_shapes(Connection& connection);
 
@@ -40,6 +45,7 @@ struct TableDdl {
   std::string kind;               // "index", "constraint", "foreign_key"
   std::string name;
   std::string sql;
+  std::uint32_t referenced_table_oid = 0;  // foreign keys: the table referenced
 };
 Task<Result<std::vector<TableDdl>>> read_table_ddl(Connection& connection);
 

@@ -96,8 +96,8 @@ std::size_t skip_conflict_clause(std::span<const Token> tokens, std::size_t at) 
   return at;
 }
 
-Result<ParsedCheck> read_check(std::string_view sql, std::span<const Token> tokens,
-                               std::size_t& at, std::string name) {
+Result<ParsedCheck> read_check(std::string_view sql, std::span<const Token> tokens, std::size_t& at,
+                               std::string name) {
   std::size_t close = at;
   auto inside = parenthesized(tokens, at, close);
   if (!inside) return malformed("CHECK without a parenthesized expression");

@@ -18,7 +18,9 @@ constexpr std::int64_t kEndDate = 2'147'483'494 - kPgEpochJulian;
 // SQLite's iJD (Julian day in milliseconds) of 2000-01-01 00:00:00.
 constexpr std::int64_t kPgEpochJulianMillis = 211'813'444'800'000;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool digits(std::string_view text, std::size_t& at, std::size_t count, int& value) {
   if (text.size() - at < count) return false;
@@ -31,7 +33,9 @@ bool digits(std::string_view text, std::size_t& at, std::size_t count, int& valu
   return true;
 }
 
-bool leap(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool leap(std::int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t year, unsigned month) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -187,13 +191,13 @@ Result<std::int64_t> julian_day_to_micros(double julian_day) {
 
 Result<std::int64_t> epoch_to_micros(std::int64_t value, EpochUnit unit) {
   std::int64_t per_unit = unit == EpochUnit::kSeconds ? kMicrosPerSecond : 1000;
-  std::int64_t pg_epoch = unit == EpochUnit::kSeconds ? kUnixToPgEpochSeconds
-                                                      : kUnixToPgEpochSeconds * 1000;
+  std::int64_t pg_epoch =
+      unit == EpochUnit::kSeconds ? kUnixToPgEpochSeconds : kUnixToPgEpochSeconds * 1000;
   std::int64_t shifted = 0, micros = 0;
   if (__builtin_sub_overflow(value, pg_epoch, &shifted) ||
       __builtin_mul_overflow(shifted, per_unit, &micros) || !timestamp_in_range(micros)) {
-    return fail(ErrorKind::kRuntime, std::string("is out of range as Unix epoch ") +
-                                         std::string(epoch_unit_name(unit)));
+    return fail(ErrorKind::kRuntime,
+                std::string("is out of range as Unix epoch ") + std::string(epoch_unit_name(unit)));
   }
   return micros;
 }
@@ -202,7 +206,9 @@ bool timestamp_in_range(std::int64_t micros) {
   return micros >= kMinTimestamp && micros < kEndTimestamp;
 }
 
-bool date_in_range(std::int64_t days) { return days >= kMinDate && days < kEndDate; }
+bool date_in_range(std::int64_t days) {
+  return days >= kMinDate && days < kEndDate;
+}
 
 std::string format_timestamp(std::int64_t micros) {
   if (micros == kTimestampInfinity) return "infinity";

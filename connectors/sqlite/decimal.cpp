@@ -12,7 +12,7 @@
 namespace pgshift::sqlite {
 namespace {
 
-constexpr int kMaxExponent = 1000;          // NUMERIC_MAX_PRECISION: numeric_in's exponent limit
+constexpr int kMaxExponent = 1000;  // NUMERIC_MAX_PRECISION: numeric_in's exponent limit
 constexpr std::size_t kMaxIntegerDigits = 131072;  // (NUMERIC_WEIGHT_MAX + 1) * 4
 constexpr std::size_t kMaxScale = 16383;           // NUMERIC_DSCALE_MAX
 
@@ -22,8 +22,12 @@ constexpr std::uint16_t kSignNaN = 0xC000;
 constexpr std::uint16_t kSignPosInfinity = 0xD000;
 constexpr std::uint16_t kSignNegInfinity = 0xF000;
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool consume_word(std::string_view text, std::size_t& at, std::string_view word) {
   if (text.size() - at < word.size()) return false;
@@ -153,9 +157,8 @@ Status apply_numeric_typmod(Decimal& value, std::int32_t precision, std::int32_t
   if (value.special == Decimal::Special::kNaN) return {};
   if (value.special != Decimal::Special::kFinite) {
     if (precision >= 0) {
-      return fail(ErrorKind::kRuntime,
-                  "is infinite, which numeric(" + std::to_string(precision) + "," +
-                      std::to_string(scale) + ") cannot hold");
+      return fail(ErrorKind::kRuntime, "is infinite, which numeric(" + std::to_string(precision) +
+                                           "," + std::to_string(scale) + ") cannot hold");
     }
     return {};
   }
@@ -173,11 +176,10 @@ Status apply_numeric_typmod(Decimal& value, std::int32_t precision, std::int32_t
       value.fraction.append(wanted - value.fraction.size(), '0');
     }
     if (value.integer.size() > static_cast<std::size_t>(precision - std::max(scale, 0))) {
-      return fail(ErrorKind::kRuntime,
-                  "does not fit numeric(" + std::to_string(precision) + "," +
-                      std::to_string(scale) + "): at most " +
-                      std::to_string(precision - std::max(scale, 0)) +
-                      " digits before the point");
+      return fail(ErrorKind::kRuntime, "does not fit numeric(" + std::to_string(precision) + "," +
+                                           std::to_string(scale) + "): at most " +
+                                           std::to_string(precision - std::max(scale, 0)) +
+                                           " digits before the point");
     }
     if (is_zero(value)) value.negative = false;
   }
@@ -215,9 +217,9 @@ void append_numeric_binary(const Decimal& value, std::vector<std::byte>& out) {
   std::vector<std::uint16_t> groups;
   groups.reserve(digits.size() / 4);
   for (std::size_t i = 0; i < digits.size(); i += 4) {
-    groups.push_back(static_cast<std::uint16_t>((digits[i] - '0') * 1000 +
-                                                (digits[i + 1] - '0') * 100 +
-                                                (digits[i + 2] - '0') * 10 + (digits[i + 3] - '0')));
+    groups.push_back(
+        static_cast<std::uint16_t>((digits[i] - '0') * 1000 + (digits[i + 1] - '0') * 100 +
+                                   (digits[i + 2] - '0') * 10 + (digits[i + 3] - '0')));
   }
   auto weight = static_cast<std::int64_t>(integer_groups) - 1;
   std::size_t first = 0, last = groups.size();
@@ -268,9 +270,8 @@ Result<std::string> numeric_binary_text(std::span<const std::byte> value) {
   // Digit i stands for 10000^(weight - i).
   for (std::int64_t position = std::max<std::int64_t>(weight, 0); position >= 0; --position) {
     std::int64_t index = weight - position;
-    std::uint16_t group = index >= 0 && index < ndigits
-                              ? pg::read_u16(value.data() + 8 + 2 * index)
-                              : 0;
+    std::uint16_t group =
+        index >= 0 && index < ndigits ? pg::read_u16(value.data() + 8 + 2 * index) : 0;
     if (group > 9999) return malformed();
     char text[5];
     std::snprintf(text, sizeof text, "%04u", static_cast<unsigned>(group));
@@ -279,9 +280,8 @@ Result<std::string> numeric_binary_text(std::span<const std::byte> value) {
   for (std::int64_t position = -1; static_cast<std::int64_t>(fraction.size()) < dscale;
        --position) {
     std::int64_t index = weight - position;
-    std::uint16_t group = index >= 0 && index < ndigits
-                              ? pg::read_u16(value.data() + 8 + 2 * index)
-                              : 0;
+    std::uint16_t group =
+        index >= 0 && index < ndigits ? pg::read_u16(value.data() + 8 + 2 * index) : 0;
     if (group > 9999) return malformed();
     char text[5];
     std::snprintf(text, sizeof text, "%04u", static_cast<unsigned>(group));

@@ -103,8 +103,8 @@ std::optional<NowValue> now_value(std::span<const Token> tokens, std::string& mo
       return std::nullopt;
     }
   }
-  for (std::size_t i = first_modifier; i < args.size(); ++i) {
-    modifier = "modifier '" + args[i] + "'";
+  if (args.size() > first_modifier) {
+    modifier = "modifier '" + args[first_modifier] + "'";
     return std::nullopt;
   }
   return out;
@@ -131,8 +131,8 @@ std::optional<std::string> render_now(const NowValue& now, TargetKind kind) {
     case TargetKind::kText:
     case TargetKind::kVarchar:
       if (textual) {
-        return "to_char(" + std::string(kNowUtc) + ", " +
-               plan::quote_literal(now.to_char_format) + ")";
+        return "to_char(" + std::string(kNowUtc) + ", " + plan::quote_literal(now.to_char_format) +
+               ")";
       }
       if (now.form == NowForm::kEpochSeconds) {
         return "(" + std::string(kEpochSeconds) + "::bigint::text)";
@@ -196,7 +196,8 @@ std::optional<SqliteValue> literal_value(std::span<const Token> tokens, std::str
       storage.clear();
       for (std::size_t i = 0; i < token.text.size(); i += 2) {
         unsigned byte = 0;
-        auto [end, ec] = std::from_chars(token.text.data() + i, token.text.data() + i + 2, byte, 16);
+        auto [end, ec] =
+            std::from_chars(token.text.data() + i, token.text.data() + i + 2, byte, 16);
         if (ec != std::errc() || end != token.text.data() + i + 2) return std::nullopt;
         storage += static_cast<char>(byte);
       }
@@ -222,8 +223,8 @@ std::optional<SqliteValue> numeric_text(std::string_view text) {
     return SqliteValue::of_integer(integer);
   }
   double real = 0;
-  auto [real_end, real_ec] = std::from_chars(text.data(), text.data() + text.size(), real,
-                                             std::chars_format::general);
+  auto [real_end, real_ec] =
+      std::from_chars(text.data(), text.data() + text.size(), real, std::chars_format::general);
   if (real_ec == std::errc() && real_end == text.data() + text.size() && std::isfinite(real)) {
     return SqliteValue::of_real(real);
   }

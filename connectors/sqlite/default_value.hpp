@@ -9,11 +9,11 @@
 //   date('now'), time('now'), strftime(<format>, 'now') for %s, %J and the ISO formats,
 //   unixepoch(), julianday('now')) is SQLite's UTC clock; it becomes the same instant in the
 //   column's type: timestamp -> (now() AT TIME ZONE 'UTC') (naive UTC, like the copied values;
-//   LOCALTIMESTAMP would be the session's zone instead), timestamptz -> now(), date -> the UTC date,
-//   text -> to_char(...) in SQLite's format, integer -> epoch seconds, double -> Julian day or
-//   epoch seconds. 'localtime' and other modifiers are left out with a warning.
-//   Other expressions are translated by sql_expression.hpp when their type fits the column.
-//   NULL means no default.
+//   LOCALTIMESTAMP would be the session's zone instead), timestamptz -> now(), date -> the UTC
+//   date, text -> to_char(...) in SQLite's format, integer -> epoch seconds, double -> Julian day
+//   or epoch seconds. 'localtime' and other modifiers are left out with a warning. Other
+//   expressions are translated by sql_expression.hpp when their type fits the column. NULL means no
+//   default.
 // Pure.
 #pragma once
 

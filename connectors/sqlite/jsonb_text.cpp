@@ -102,8 +102,8 @@ class Parser {
 
   static bool identifier_char(char c) {
     auto u = static_cast<unsigned char>(c);
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || u >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           u >= 0x80;
   }
 
   Status parse_object(Node& node, int depth) {

@@ -15,7 +15,9 @@ namespace {
 
 constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
 
-std::string quote(std::string_view name) { return plan::quote_identifier(name); }
+std::string quote(std::string_view name) {
+  return plan::quote_identifier(name);
+}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -119,8 +121,8 @@ class DdlBuilder {
       SourceColumn& column = source().columns[c];
       if (!column.sqlite_generated) continue;
       auto plain = [&](const std::string& why) {
-        warn("generated column " + column.name + " becomes a plain column with its values copied (" +
-             why + ")");
+        warn("generated column " + column.name +
+             " becomes a plain column with its values copied (" + why + ")");
       };
       const ParsedColumn* parsed = nullptr;
       if (source().parsed) {
@@ -222,8 +224,8 @@ class DdlBuilder {
         }
       }
     }
-    std::string wanted = primary ? source().name + "_pkey"
-                                 : source().name + "_" + joined(columns, "_") + "_key";
+    std::string wanted =
+        primary ? source().name + "_pkey" : source().name + "_" + joined(columns, "_") + "_key";
     std::string name = unique_name(wanted, relation_names_);
     constraint_names_[table_].insert(name);
     return name;
@@ -236,7 +238,8 @@ class DdlBuilder {
   void keys_and_indexes() {
     if (!source().primary_key.empty()) {
       std::vector<std::string> columns;
-      for (std::size_t index : source().primary_key) columns.push_back(source().columns[index].name);
+      for (std::size_t index : source().primary_key)
+        columns.push_back(source().columns[index].name);
       std::string name = key_name(columns, true);
       add_after("constraint", name,
                 "ALTER TABLE " + qualified(source().name) + " ADD CONSTRAINT " + quote(name) +
@@ -317,11 +320,10 @@ class DdlBuilder {
       std::string floor = std::to_string(std::max<std::int64_t>(source().sequence.value_or(0), 0));
       // setval(seq, v, true): the next value is v + 1. With no rows (and no AUTOINCREMENT
       // history), setval(seq, 1, false) makes it 1.
-      std::string sql = "SELECT setval(pg_get_serial_sequence(" +
-                        plan::quote_literal(qualified(source().name)) + ", " +
-                        plan::quote_literal(column.name) + "), greatest(" + max + ", " + floor +
-                        ", 1), greatest(" + max + ", " + floor + ") >= 1) FROM " +
-                        qualified(source().name);
+      std::string sql =
+          "SELECT setval(pg_get_serial_sequence(" + plan::quote_literal(qualified(source().name)) +
+          ", " + plan::quote_literal(column.name) + "), greatest(" + max + ", " + floor +
+          ", 1), greatest(" + max + ", " + floor + ") >= 1) FROM " + qualified(source().name);
       add_after("sequence", source().name + "." + column.name, sql);
     }
   }
@@ -378,7 +380,8 @@ class DdlBuilder {
         }
         ExprKind child_kind = expr_kind_of(find_column(source(), from[i])->target.type.kind);
         ExprKind parent_kind = expr_kind_of(find_column(*parent, to[i])->target.type.kind);
-        if (child_kind != parent_kind) problem = "column types differ (" + from[i] + ", " + to[i] + ")";
+        if (child_kind != parent_kind)
+          problem = "column types differ (" + from[i] + ", " + to[i] + ")";
       }
       if (problem.empty() && !unique_on(*parent, to)) {
         problem = "the parent columns have no PRIMARY KEY or UNIQUE constraint";
@@ -392,9 +395,9 @@ class DdlBuilder {
       std::string sql = "ALTER TABLE " + qualified(source().name) + " ADD CONSTRAINT " +
                         quote(name) + " FOREIGN KEY (" + column_list(from) + ") REFERENCES " +
                         qualified(parent->name) + " (" + column_list(to) + ")";
-      for (auto [clause, action] : {std::pair<std::string_view, const std::string*>{
-                                        " ON UPDATE ", &key.on_update},
-                                    {" ON DELETE ", &key.on_delete}}) {
+      for (auto [clause, action] :
+           {std::pair<std::string_view, const std::string*>{" ON UPDATE ", &key.on_update},
+            {" ON DELETE ", &key.on_delete}}) {
         std::string upper = *action;
         for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         if (upper == "CASCADE" || upper == "SET NULL" || upper == "SET DEFAULT" ||

@@ -58,8 +58,9 @@ Result<std::vector<MasterEntry>> read_master(sqlite3* db) {
 // Names of shadow tables (of virtual tables) per PRAGMA table_list (SQLite 3.37+).
 std::set<std::string> shadow_tables(sqlite3* db) {
   std::set<std::string> out;
-  auto statement = prepare(db, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND "
-                               "type = 'shadow'");
+  auto statement = prepare(db,
+                           "SELECT name FROM pragma_table_list WHERE schema = 'main' AND "
+                           "type = 'shadow'");
   if (!statement) return out;
   while (auto row = step(db, statement->get())) {
     if (!*row) break;
@@ -106,7 +107,8 @@ Status read_columns(sqlite3* db, SourceTable& table, const SchemaOptions& option
     if (!iequals(cast.table, table.name)) continue;
     bool found = std::any_of(table.columns.begin(), table.columns.end(),
                              [&](const SourceColumn& c) { return iequals(c.name, cast.column); });
-    if (!found) warnings.push_back("table " + table.name + ": --cast names no column " + cast.column);
+    if (!found)
+      warnings.push_back("table " + table.name + ": --cast names no column " + cast.column);
   }
   return {};
 }
@@ -141,8 +143,8 @@ Status read_indexes(sqlite3* db, SourceTable& table) {
       index.collations.push_back(column_text(info->get(), 1));
     }
     if (index.origin == "c") {
-      auto sql = prepare_with(db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
-                              index.name);
+      auto sql = prepare_with(
+          db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", index.name);
       if (!sql) return fail(sql.error());
       auto row = step(db, sql->get());
       if (!row) return fail(row.error());
@@ -168,8 +170,8 @@ Status read_foreign_keys(sqlite3* db, SourceTable& table) {
     int id = sqlite3_column_int(s, 0);
     if (id != current) {
       current = id;
-      table.foreign_keys.push_back(CatalogForeignKey{column_text(s, 1), {}, {}, column_text(s, 4),
-                                                     column_text(s, 5), column_text(s, 6)});
+      table.foreign_keys.push_back(CatalogForeignKey{
+          column_text(s, 1), {}, {}, column_text(s, 4), column_text(s, 5), column_text(s, 6)});
     }
     table.foreign_keys.back().from.push_back(column_text(s, 2));
     table.foreign_keys.back().to.push_back(column_text(s, 3));
@@ -213,18 +215,22 @@ Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& 
     std::string quoted = plan::quote_identifier(column.name);
     std::string from = plan::quote_identifier(table.name);
     std::string limit = std::to_string(options.epoch_sample_size * 10);
-    // At most 10x the sample size of rows from each end, so a column without integers costs
-    // little on a large table.
-    std::vector<std::string> queries = {"SELECT " + quoted + " FROM (SELECT " + quoted + " FROM " +
-                                        from + " LIMIT " + limit + ") WHERE typeof(" + quoted +
-                                        ") = 'integer' LIMIT " +
-                                        std::to_string(options.epoch_sample_size)};
+    std::string sample_size = std::to_string(options.epoch_sample_size);
+    // At most 10x the sample size of rows from each end (each row once), so a column without
+    // integers costs little on a large table.
+    std::string query;
     if (!table.rowid_name.empty()) {
-      queries.push_back("SELECT " + quoted + " FROM (SELECT " + quoted + " FROM " + from +
-                        " ORDER BY " + table.rowid_name + " DESC LIMIT " + limit +
-                        ") WHERE typeof(" + quoted + ") = 'integer' LIMIT " +
-                        std::to_string(options.epoch_sample_size));
+      const std::string& rowid = table.rowid_name;
+      query = "SELECT " + quoted + " FROM " + from + " WHERE " + rowid + " IN (SELECT " + rowid +
+              " FROM (SELECT " + rowid + " FROM " + from + " ORDER BY " + rowid + " LIMIT " +
+              limit + ") UNION SELECT " + rowid + " FROM (SELECT " + rowid + " FROM " + from +
+              " ORDER BY " + rowid + " DESC LIMIT " + limit + ")) AND typeof(" + quoted +
+              ") = 'integer' LIMIT " + std::to_string(options.epoch_sample_size * 2);
+    } else {
+      query = "SELECT " + quoted + " FROM (SELECT " + quoted + " FROM " + from + " LIMIT " + limit +
+              ") WHERE typeof(" + quoted + ") = 'integer' LIMIT " + sample_size;
     }
+    std::vector<std::string> queries = {query};
     std::vector<std::int64_t> sample;
     for (const auto& query : queries) {
       auto statement = prepare(db, query);
@@ -238,11 +244,11 @@ Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& 
     }
     auto unit = decide_epoch_unit(sample);
     if (!unit) {
-      return fail(Error{ErrorKind::kRefused,
-                        "table " + table.name + " column " + column.name + ": " +
-                            unit.error().message,
-                        {},
-                        false});
+      return fail(
+          Error{ErrorKind::kRefused,
+                "table " + table.name + " column " + column.name + ": " + unit.error().message,
+                {},
+                false});
     }
     column.sampled_epoch_unit = *unit;
     column.target.epoch_unit = unit->value_or(EpochUnit::kSeconds);
@@ -294,8 +300,8 @@ Status estimate_sizes(sqlite3* db, SqliteSchema& schema, const SchemaOptions& op
       const BtreeSize& own = (*sizes)[table.name];
       table.bytes = own.bytes;
       table.pages = own.pages;
-      table.estimated_rows = static_cast<double>(
-          schema.sources[i].without_rowid ? own.all_cells : own.leaf_cells);
+      table.estimated_rows =
+          static_cast<double>(schema.sources[i].without_rowid ? own.all_cells : own.leaf_cells);
       for (const auto& entry : master) {
         if (entry.type == "index" && entry.table == table.name) {
           table.index_bytes += (*sizes)[entry.name].bytes;
@@ -325,7 +331,8 @@ Status estimate_sizes(sqlite3* db, SqliteSchema& schema, const SchemaOptions& op
     }
     auto rows = query_text(db, sql);
     if (!rows) return fail(rows.error());
-    schema.tables[i].estimated_rows = static_cast<double>(std::max<std::int64_t>(0, to_int64(*rows)));
+    schema.tables[i].estimated_rows =
+        static_cast<double>(std::max<std::int64_t>(0, to_int64(*rows)));
     total_rows += schema.tables[i].estimated_rows;
   }
   for (auto& table : schema.tables) {
@@ -367,8 +374,8 @@ Result<SqliteSchema> read_catalog(sqlite3* db, const SchemaOptions& options) {
   for (const auto& entry : *master) {
     if (entry.type != "table" || entry.name.starts_with("sqlite_")) continue;
     if (shadows.contains(entry.name)) continue;
-    if (entry.sql.size() >= 20 && iequals(std::string_view(entry.sql).substr(0, 20),
-                                          "CREATE VIRTUAL TABLE")) {
+    if (entry.sql.size() >= 20 &&
+        iequals(std::string_view(entry.sql).substr(0, 20), "CREATE VIRTUAL TABLE")) {
       schema.warnings.push_back("virtual table " + entry.name + " is not migrated");
       continue;
     }

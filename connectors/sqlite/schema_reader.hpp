@@ -58,11 +58,11 @@ struct SourceColumn {
   TypeMapping mapping;  // declared type, affinity, PostgreSQL type (after any --cast)
   ColumnTarget target;  // how values are encoded
   bool not_null = false;
-  bool overridden = false;                  // the type came from --cast
+  bool overridden = false;                    // the type came from --cast
   std::optional<std::string> sqlite_default;  // as PRAGMA table_xinfo reports it
-  bool sqlite_generated = false;            // a generated column in SQLite
-  bool generated = false;                   // generated in PostgreSQL too: not copied
-  bool identity = false;                    // INTEGER PRIMARY KEY -> identity column
+  bool sqlite_generated = false;              // a generated column in SQLite
+  bool generated = false;                     // generated in PostgreSQL too: not copied
+  bool identity = false;                      // INTEGER PRIMARY KEY -> identity column
   std::optional<EpochUnit> sampled_epoch_unit;
   std::optional<std::string> collation;
 };
@@ -72,8 +72,8 @@ struct CatalogIndex {
   bool unique = false;
   std::string origin;  // "c" (CREATE INDEX), "u" (UNIQUE constraint), "pk"
   bool partial = false;
-  std::string sql;                     // CREATE INDEX text ("c" only)
-  std::vector<std::string> columns;    // key columns by name ("" for an expression)
+  std::string sql;                   // CREATE INDEX text ("c" only)
+  std::vector<std::string> columns;  // key columns by name ("" for an expression)
   std::vector<std::string> collations;
 };
 
@@ -90,7 +90,7 @@ struct SourceTable {
   std::string name;
   bool without_rowid = false;
   bool autoincrement = false;
-  std::vector<SourceColumn> columns;  // declaration order, same as Table::columns
+  std::vector<SourceColumn> columns;     // declaration order, same as Table::columns
   std::vector<std::size_t> primary_key;  // column indexes in key order
   std::optional<std::size_t> rowid_alias;
   std::optional<std::int64_t> sequence;  // sqlite_sequence value (AUTOINCREMENT)

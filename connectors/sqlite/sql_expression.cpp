@@ -56,9 +56,13 @@ struct Piece {
   bool bool_value = false;
   const ExprColumn* column = nullptr;     // a plain column reference
   const ExprColumn* typeof_of = nullptr;  // typeof(column): only valid compared with a type name
+  bool integral =
+      false;  // a number known to be an integer (its text form is the same on both sides)
 };
 
-std::unexpected<Error> refuse(const std::string& why) { return fail(ErrorKind::kRuntime, why); }
+std::unexpected<Error> refuse(const std::string& why) {
+  return fail(ErrorKind::kRuntime, why);
+}
 
 bool typeof_matches(TargetKind kind, std::string_view type_name) {
   if (type_name == "integer") {
@@ -67,8 +71,8 @@ bool typeof_matches(TargetKind kind, std::string_view type_name) {
   }
   if (type_name == "real") return kind == TargetKind::kFloat8;
   if (type_name == "text") {
-    return kind == TargetKind::kText || kind == TargetKind::kVarchar ||
-           kind == TargetKind::kJson || kind == TargetKind::kJsonb;
+    return kind == TargetKind::kText || kind == TargetKind::kVarchar || kind == TargetKind::kJson ||
+           kind == TargetKind::kJsonb;
   }
   if (type_name == "blob") return kind == TargetKind::kBytea;
   return false;
@@ -130,7 +134,8 @@ class Translator {
   }
 
   static Status check_plain(const Piece& piece) {
-    if (piece.typeof_of) return refuse("typeof() is only translated when compared with a type name");
+    if (piece.typeof_of)
+      return refuse("typeof() is only translated when compared with a type name");
     return {};
   }
 
@@ -150,6 +155,7 @@ class Translator {
         if (piece.literal == Literal::kBool) {
           piece.sql = piece.bool_value ? "1" : "0";
           piece.kind = ExprKind::kNumber;
+          piece.integral = true;
         } else if (piece.literal == Literal::kString) {
           if (!parse_decimal(piece.literal_text)) {
             return refuse("compares a number with the text " + piece.sql);
@@ -300,9 +306,8 @@ class Translator {
     auto left = parse_comparison();
     if (!left) return left;
     while (const Token* token = peek()) {
-      if (token->kind == Token::Kind::kOperator &&
-          (token->text == "=" || token->text == "==" || token->text == "!=" ||
-           token->text == "<>")) {
+      if (token->kind == Token::Kind::kOperator && (token->text == "=" || token->text == "==" ||
+                                                    token->text == "!=" || token->text == "<>")) {
         ++at_;
         auto right = parse_comparison();
         if (!right) return right;
@@ -420,11 +425,12 @@ class Translator {
         }
       }
       if (!has_null && !has_type) {
-        return refuse("typeof(" + left.typeof_of->name + ") IN (...) does not follow from its type");
+        return refuse("typeof(" + left.typeof_of->name +
+                      ") IN (...) does not follow from its type");
       }
       std::string column = plan::quote_identifier(left.typeof_of->name);
       bool always = has_null && has_type;
-      std::string test = always ? "true"
+      std::string test = always     ? "true"
                          : has_type ? "(" + column + " IS NOT NULL)"
                                     : "(" + column + " IS NULL)";
       out.sql = negated ? "(NOT " + test + ")" : test;
@@ -486,9 +492,8 @@ class Translator {
     auto left = parse_bitwise();
     if (!left) return left;
     while (const Token* token = peek()) {
-      if (token->kind != Token::Kind::kOperator ||
-          (token->text != "<" && token->text != "<=" && token->text != ">" &&
-           token->text != ">=")) {
+      if (token->kind != Token::Kind::kOperator || (token->text != "<" && token->text != "<=" &&
+                                                    token->text != ">" && token->text != ">=")) {
         break;
       }
       ++at_;
@@ -503,9 +508,9 @@ class Translator {
   Result<Piece> parse_bitwise() {
     auto left = parse_additive();
     if (!left) return left;
-    if (const Token* token = peek(); token && token->kind == Token::Kind::kOperator &&
-                                     (token->text == "&" || token->text == "|" ||
-                                      token->text == "<<" || token->text == ">>")) {
+    if (const Token* token = peek();
+        token && token->kind == Token::Kind::kOperator &&
+        (token->text == "&" || token->text == "|" || token->text == "<<" || token->text == ">>")) {
       return refuse("bitwise operator " + token->text);
     }
     return left;
@@ -516,6 +521,7 @@ class Translator {
     if (piece.literal == Literal::kBool) {
       piece.sql = piece.bool_value ? "1" : "0";
       piece.kind = ExprKind::kNumber;
+      piece.integral = true;
     }
     if (piece.literal == Literal::kString && parse_decimal(piece.literal_text)) {
       piece.kind = ExprKind::kNumber;
@@ -531,6 +537,7 @@ class Translator {
     if (auto ok = numeric_operand(b); !ok) return fail(ok.error());
     Piece out;
     out.kind = ExprKind::kNumber;
+    out.integral = a.integral && b.integral;  // integer division truncates on both sides
     out.sql = "(" + a.sql + " " + op + " " + b.sql + ")";
     return out;
   }
@@ -570,6 +577,10 @@ class Translator {
       case ExprKind::kNumber:
         if (piece.literal == Literal::kInteger || piece.literal == Literal::kReal) {
           return plan::quote_literal(piece.literal_text);
+        }
+        if (!piece.integral) {
+          return refuse(
+              "|| on a non-integer number (SQLite and PostgreSQL print them differently)");
         }
         return "CAST(" + piece.sql + " AS text)";
       default:
@@ -613,6 +624,7 @@ class Translator {
       }
       Piece out;
       out.kind = ExprKind::kNumber;
+      out.integral = operand->integral;
       out.sql = "(- " + operand->sql + ")";
       return out;
     }
@@ -649,6 +661,7 @@ class Translator {
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
       out.literal = ec == std::errc() ? Literal::kInteger : Literal::kReal;
     }
+    out.integral = out.literal == Literal::kInteger;
     out.literal_text = text;
     out.sql = text;
     return out;
@@ -664,6 +677,8 @@ class Translator {
   Result<Piece> column_piece(const ExprColumn& column) {
     Piece out;
     out.kind = expr_kind_of(column.kind);
+    out.integral = column.kind == TargetKind::kInt2 || column.kind == TargetKind::kInt4 ||
+                   column.kind == TargetKind::kInt8;
     out.column = &column;
     out.sql = plan::quote_identifier(column.name);
     return out;
@@ -704,7 +719,8 @@ class Translator {
     if (!args) return fail(args.error());
     auto& a = *args;
     auto count = [&](std::size_t low, std::size_t high) -> Status {
-      if (a.size() < low || a.size() > high) return refuse(name + "() with " + std::to_string(a.size()) + " arguments");
+      if (a.size() < low || a.size() > high)
+        return refuse(name + "() with " + std::to_string(a.size()) + " arguments");
       return {};
     };
     auto text_args = [&](std::size_t from) -> Status {
@@ -727,7 +743,8 @@ class Translator {
     if (name == "lower" || name == "upper") {
       if (auto ok = count(1, 1); !ok) return fail(ok.error());
       if (auto ok = text_args(0); !ok) return fail(ok.error());
-      notes.push_back(name + "() folds case for all of Unicode in PostgreSQL, ASCII only in SQLite");
+      notes.push_back(name +
+                      "() folds case for all of Unicode in PostgreSQL, ASCII only in SQLite");
       return call(name, ExprKind::kText);
     }
     if (name == "length") {
@@ -735,12 +752,16 @@ class Translator {
       if (a[0].kind != ExprKind::kBytes) {
         if (auto ok = text_args(0); !ok) return fail(ok.error());
       }
-      return call("length", ExprKind::kNumber);
+      Piece out = call("length", ExprKind::kNumber);
+      out.integral = true;
+      return out;
     }
     if (name == "abs" || name == "round") {
       if (auto ok = count(1, 1); !ok) return fail(ok.error());
       if (auto ok = numeric_operand(a[0]); !ok) return fail(ok.error());
-      return call(name, ExprKind::kNumber);
+      Piece out = call(name, ExprKind::kNumber);
+      out.integral = name == "abs" && a[0].integral;
+      return out;
     }
     if (name == "coalesce" || name == "ifnull" || name == "nullif") {
       if (name == "ifnull" || name == "nullif") {
@@ -758,7 +779,11 @@ class Translator {
       for (const auto& arg : a) {
         if (kind == ExprKind::kNull) kind = arg.kind;
       }
-      return call(name == "ifnull" ? "coalesce" : name, kind);
+      Piece out = call(name == "ifnull" ? "coalesce" : name, kind);
+      out.integral = std::all_of(a.begin(), a.end(), [](const Piece& p) {
+        return p.integral || p.literal == Literal::kNull;
+      });
+      return out;
     }
     if (name == "trim" || name == "ltrim" || name == "rtrim") {
       if (auto ok = count(1, 2); !ok) return fail(ok.error());
@@ -787,7 +812,9 @@ class Translator {
     if (name == "instr") {
       if (auto ok = count(2, 2); !ok) return fail(ok.error());
       if (auto ok = text_args(0); !ok) return fail(ok.error());
-      return call("strpos", ExprKind::kNumber);
+      Piece out = call("strpos", ExprKind::kNumber);
+      out.integral = true;
+      return out;
     }
     if (name == "date" || name == "datetime") {
       if (a.size() == 1 && a[0].literal == Literal::kString && lower(a[0].literal_text) == "now") {
@@ -861,7 +888,9 @@ class Translator {
     }
     if (!anchor && otherwise && otherwise->literal == Literal::kNone) anchor = &*otherwise;
     ExprKind kind = ExprKind::kNull;
+    bool integral = true;
     auto settle = [&](Piece& result) -> Status {
+      integral = integral && (result.integral || result.literal == Literal::kNull);
       if (auto plain = check_plain(result); !plain) return plain;
       if (anchor && &result != anchor) {
         if (auto fitted = fit_literal(result, *anchor); !fitted) return fitted;
@@ -883,6 +912,7 @@ class Translator {
     }
     out.sql += " END)";
     out.kind = kind;
+    out.integral = kind == ExprKind::kNumber && integral;
     return out;
   }
 
@@ -905,14 +935,21 @@ class Translator {
     TypeMapping mapping = map_declared_type(type_text);
     ExprKind to = expr_kind_of(mapping.type.kind);
     ExprKind from = operand->kind;
+    bool to_integer = mapping.type.kind == TargetKind::kInt2 ||
+                      mapping.type.kind == TargetKind::kInt4 ||
+                      mapping.type.kind == TargetKind::kInt8;
     bool allowed = from == ExprKind::kNull || from == to ||
-                   (from == ExprKind::kNumber && to == ExprKind::kText) ||
-                   (from == ExprKind::kBool && to == ExprKind::kNumber);
+                   (from == ExprKind::kNumber && to == ExprKind::kText);
     if (!allowed || mapping.type.kind == TargetKind::kBytea) {
       return refuse("CAST of a " + std::string(kind_name(from)) + " to " + type_text);
     }
+    if (from == ExprKind::kNumber && (to_integer || to == ExprKind::kText) && !operand->integral) {
+      // SQLite truncates to an integer where PostgreSQL rounds, and prints reals differently.
+      return refuse("CAST of a number that may not be an integer to " + type_text);
+    }
     Piece out;
     out.kind = to;
+    out.integral = to_integer || (to == ExprKind::kNumber && operand->integral);
     out.sql = "CAST(" + operand->sql + " AS " + mapping.type.sql + ")";
     return out;
   }
@@ -958,7 +995,8 @@ class Translator {
         if (const ExprColumn* column = find_column(token->text)) return column_piece(*column);
         if (token->text.empty()) return refuse("empty name");
         // SQLite reads a double-quoted word that names no column as a string.
-        notes.push_back("\"" + token->text + "\" names no column: read as a string, as SQLite does");
+        notes.push_back("\"" + token->text +
+                        "\" names no column: read as a string, as SQLite does");
         out.kind = ExprKind::kText;
         out.literal = Literal::kString;
         out.literal_text = token->text;

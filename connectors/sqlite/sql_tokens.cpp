@@ -108,8 +108,8 @@ Result<std::vector<Token>> tokenize_sql(std::string_view sql) {
       ++at;
     } else {
       static constexpr std::string_view kOperators[] = {
-          "->>", "||", "->", "<<", ">>", "<=", ">=", "==", "!=", "<>", "*", "/",
-          "%",   "+",  "-",  "&",  "|",  "<",  ">",  "=",  "~"};
+          "->>", "||", "->", "<<", ">>", "<=", ">=", "==", "!=", "<>", "*",
+          "/",   "%",  "+",  "-",  "&",  "|",  "<",  ">",  "=",  "~"};
       bool matched = false;
       for (std::string_view op : kOperators) {
         if (sql.substr(at, op.size()) == op) {

@@ -16,7 +16,8 @@ Result<DatabaseHandle> open_read_only(const std::string& path, int busy_timeout_
   sqlite3_extended_result_codes(db.get(), 1);
   auto checked = query_text(db.get(), "SELECT count(*) FROM sqlite_master");
   if (!checked) {
-    return fail(ErrorKind::kUsage, "cannot read SQLite file " + path + ": " + checked.error().message);
+    return fail(ErrorKind::kUsage,
+                "cannot read SQLite file " + path + ": " + checked.error().message);
   }
   return db;
 }

@@ -111,8 +111,13 @@ Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, co
   } else if (query.lower) {
     query.sql += " WHERE " + range_expression + " >= ?1";
   } else if (query.upper) {
-    // The first chunk also holds rows whose key is NULL (a rowid never is).
-    query.sql += " WHERE (" + range_expression + " < ?2 OR " + range_expression + " IS NULL)";
+    // The first chunk also holds rows whose key is NULL, where the key can be NULL (a rowid and
+    // a NOT NULL column cannot; leaving the OR out keeps SQLite's range search on the key).
+    bool nullable = source.range == SourceTable::Range::kKey &&
+                    !source.columns[*source.key_column].not_null;
+    query.sql += nullable ? " WHERE (" + range_expression + " < ?2 OR " + range_expression +
+                                " IS NULL)"
+                          : " WHERE " + range_expression + " < ?2";
   }
   return query;
 }
@@ -173,8 +178,8 @@ Status SqliteRowSource::encode_row(std::vector<std::byte>& out) {
       if (substitution.count++ == 0) {
         std::vector<std::byte> scratch;
         auto refused = encode_value(value, column.target, scratch);
-        substitution.first = "key " + describe_key() + ": " +
-                             (refused ? std::string("?") : refused.error().message);
+        substitution.first =
+            "key " + describe_key() + ": " + (refused ? std::string("?") : refused.error().message);
       }
     }
   }

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,7 +30,8 @@ namespace pgshift::sqlite {
 
 // The SELECT reading a chunk: the copied columns, then the columns that name a row in messages,
 // restricted to the chunk's range (see SourceTable::Range). Bounds are bound as ?1 (lower) and ?2
-// (upper). Errors when the chunk's kind of bounds does not fit the table.
+// (upper); the first chunk of a nullable key also takes the rows whose key is NULL. Errors when
+// the chunk's kind of bounds does not fit the table.
 struct ChunkQuery {
   std::string sql;
   std::optional<std::int64_t> lower, upper;

@@ -292,7 +292,8 @@ TypeMapping map_declared_type(std::string_view declared, const TypeMappingOption
       case Affinity::kBlob:
         set(TargetKind::kBytea);
         if (name.empty()) {
-          out.note = "no declared type (BLOB affinity): bytea; --cast it if it holds numbers or text";
+          out.note =
+              "no declared type (BLOB affinity): bytea; --cast it if it holds numbers or text";
         }
         break;
       case Affinity::kReal:
@@ -304,7 +305,8 @@ TypeMapping map_declared_type(std::string_view declared, const TypeMappingOption
           out.note = "declared " + out.declared + " (NUMERIC affinity) mapped to text";
         } else {
           set(TargetKind::kNumeric);
-          out.note = "unknown declared type " + out.declared + " (NUMERIC affinity) mapped to numeric";
+          out.note =
+              "unknown declared type " + out.declared + " (NUMERIC affinity) mapped to numeric";
         }
         break;
     }
@@ -316,10 +318,11 @@ Result<PgType> parse_pg_type(std::string_view text) {
   DeclaredType parsed = split_declared(text);
   const std::string& name = parsed.name;
   auto unsupported = [&]() {
-    return fail(ErrorKind::kUsage,
-                "unsupported target type '" + std::string(trim(text)) +
-                    "' (supported: smallint, integer, bigint, double precision, numeric(p,s), text, "
-                    "varchar(n), bytea, boolean, date, timestamp, timestamptz, json, jsonb, uuid)");
+    return fail(
+        ErrorKind::kUsage,
+        "unsupported target type '" + std::string(trim(text)) +
+            "' (supported: smallint, integer, bigint, double precision, numeric(p,s), text, "
+            "varchar(n), bytea, boolean, date, timestamp, timestamptz, json, jsonb, uuid)");
   };
   if (parsed.has_args && !parsed.args_valid) return unsupported();
   auto no_args = [&](TargetKind kind) -> Result<PgType> {

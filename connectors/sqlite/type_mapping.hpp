@@ -8,9 +8,9 @@
 //   SMALLINT, INT2, TINYINT                       -> smallint
 //   any other name with INTEGER affinity          -> bigint
 //   REAL, DOUBLE, DOUBLE PRECISION, FLOAT, and
-//   any other name with REAL affinity             -> double precision  (never real: SQLite REAL is 8 bytes)
-//   NUMERIC(p,s)/DECIMAL(p,s) -> numeric(p,s); NUMERIC(p) -> numeric(p) (scale 0, as in PostgreSQL);
-//   NUMERIC/DECIMAL without arguments, or with arguments PostgreSQL refuses -> numeric
+//   any other name with REAL affinity             -> double precision  (never real: SQLite REAL is
+//   8 bytes) NUMERIC(p,s)/DECIMAL(p,s) -> numeric(p,s); NUMERIC(p) -> numeric(p) (scale 0, as in
+//   PostgreSQL); NUMERIC/DECIMAL without arguments, or with arguments PostgreSQL refuses -> numeric
 //   TEXT, CLOB and other TEXT-affinity names      -> text
 //   VARCHAR(n), CHARACTER VARYING(n), NVARCHAR(n), VARYING CHARACTER(n), NATIVE CHARACTER(n),
 //   CHAR(n), CHARACTER(n), NCHAR(n)               -> varchar(n)
@@ -95,8 +95,8 @@ TypeMapping map_declared_type(std::string_view declared, const TypeMappingOption
 
 // A PostgreSQL type written by a user (--cast): smallint/int2, integer/int/int4, bigint/int8,
 // double precision/float8/float, numeric[(p[,s])]/decimal[...], text, varchar[(n)]/character
-// varying[(n)], bytea, boolean/bool, date, timestamp [without time zone], timestamptz/timestamp with
-// time zone, json, jsonb, uuid. Anything else: ErrorKind::kUsage.
+// varying[(n)], bytea, boolean/bool, date, timestamp [without time zone], timestamptz/timestamp
+// with time zone, json, jsonb, uuid. Anything else: ErrorKind::kUsage.
 Result<PgType> parse_pg_type(std::string_view text);
 
 // One `table.column=type` override. Names may be double-quoted ("a.b"."c""d"); unquoted names are

@@ -485,8 +485,8 @@ std::string describe_value(const SqliteValue& value) {
         }
         rest.remove_prefix(*bad + 1);
       }
-      std::string_view shown = valid ? utf8_prefix(value.bytes, kDescribeBytes)
-                                     : value.bytes.substr(0, kDescribeBytes);
+      std::string_view shown =
+          valid ? utf8_prefix(value.bytes, kDescribeBytes) : value.bytes.substr(0, kDescribeBytes);
       std::string out = "'";
       for (char c : shown) {
         auto u = static_cast<unsigned char>(c);

@@ -14,8 +14,9 @@
 //   text, varchar(n)         TEXT (valid UTF-8, no NUL, at most n characters); INTEGER as decimal;
 //                            REAL as its shortest round-trip decimal with ".0" added when integral
 //                            (as SQLite prints REALs); BLOB when its bytes are valid UTF-8
-//   bytea                    BLOB as is; TEXT as its bytes. Numbers are refused (--cast the column).
-//   boolean                  INTEGER or REAL 0/1; TEXT true/false/t/f/yes/no/y/n/on/off/1/0
+//   bytea                    BLOB as is; TEXT as its bytes. Numbers are refused (--cast the
+//   column). boolean                  INTEGER or REAL 0/1; TEXT
+//   true/false/t/f/yes/no/y/n/on/off/1/0
 //                            (case-insensitive, blanks around allowed)
 //   date                     ISO text, Julian-day REAL, epoch INTEGER (see datetime_value.hpp),
 //                            only at midnight: a time of day is refused, not dropped

@@ -14,16 +14,6 @@
 namespace pgshift {
 namespace {
 
-Task<Result<pg::Connection>> open_snapshot_reader(RunContext& context) {
-  auto source = co_await pg::open_session(context.options.source, "source");
-  if (!source) co_return fail(source.error());
-  auto begun = co_await source->query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      plan::quote_literal(context.snapshot));
-  if (!begun) co_return fail(std::move(begun.error()).within("importing the run's snapshot"));
-  co_return std::move(*source);
-}
-
 Task<Result<pg::Connection>> open_target_writer(RunContext& context) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
@@ -100,7 +90,8 @@ Task<Result<bool>> verify_leftover_chunk(RunContext& context, pg::Connection& ta
 
 Task<void> run_copy_worker(RunContext& context, int worker_number) {
   auto executor = co_await asio::this_coro::executor;
-  std::optional<pg::Connection> source, target;
+  std::unique_ptr<SourceSession> source;
+  std::optional<pg::Connection> target;
   std::map<std::pair<std::size_t, int>, int> attempts;
   int connect_failures = 0;
   ChunkCopyOptions copy_options;
@@ -118,9 +109,9 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       source.reset();
       target.reset();
       std::optional<Error> error;
-      auto opened_source = co_await open_snapshot_reader(context);
+      auto opened_source = co_await context.open_source();
       if (opened_source) {
-        source.emplace(std::move(*opened_source));
+        source = std::move(*opened_source);
         auto opened_target = co_await open_target_writer(context);
         if (opened_target) {
           target.emplace(std::move(*opened_target));
@@ -171,9 +162,8 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     std::int64_t attempt_bytes = 0;
     if (!failed) {
       auto started = std::chrono::steady_clock::now();
-      pg::PgRowSource reader(*source);
       auto copied = co_await copy_chunk(
-          reader, *target, context.specs[chunk->table], *chunk, copy_options,
+          source->rows(), *target, context.specs[chunk->table], *chunk, copy_options,
           [&](long long rows, std::int64_t bytes) {
             attempt_rows += rows;
             attempt_bytes += bytes;

@@ -6,6 +6,9 @@
 #include <cstdio>
 
 #include "connectors/pg/session.hpp"
+#include "engine/assess/finding.hpp"
+#include "engine/assess/server_reader.hpp"
+#include "engine/assess/supabase.hpp"
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
 #include "engine/migrate/run_setup.hpp"
@@ -136,6 +139,23 @@ Task<Status> finalize_once(RunContext& context, pg::Connection& snapshot_reader)
   }
 }
 
+// A Supabase source's own schemas (auth, storage, ...) belong to the platform: left out unless
+// --include-internal-schemas, the same rule `pgshift plan` reports.
+Task<Status> leave_out_internal_schemas(RunContext& context, pg::Connection& source) {
+  if (context.options.include_internal_schemas) co_return Status{};
+  auto server = co_await assess::read_server_facts(source, context.options.source, "source");
+  if (!server) co_return fail(server.error());
+  auto detected = assess::detect_provider(*server);
+  auto left_out = assess::internal_schemas_to_leave_out(detected.provider, server->schemas);
+  if (left_out.empty()) co_return Status{};
+  spdlog::info("{} source ({}): leaving out its internal schemas {} (--include-internal-schemas "
+               "copies them)",
+               assess::provider_name(detected.provider), detected.evidence,
+               assess::name_list(left_out, 50));
+  for (auto& schema : left_out) context.options.filter.exclude_schemas.push_back(std::move(schema));
+  co_return Status{};
+}
+
 Task<Status> run_migration(RunContext& context) {
   auto coordinator = co_await pg::open_session(context.options.source, "source");
   if (!coordinator) co_return fail(ErrorKind::kRefused, coordinator.error().message);
@@ -145,6 +165,9 @@ Task<Status> run_migration(RunContext& context) {
   spdlog::info("planning: source {} (PostgreSQL {}), target {} (PostgreSQL {})",
                context.options.source.display(), coordinator->server_version() / 10000,
                context.options.target.display(), target->server_version() / 10000);
+  if (auto left_out = co_await leave_out_internal_schemas(context, *coordinator); !left_out) {
+    co_return left_out;
+  }
   if (auto ready = co_await set_up_run(context, *coordinator, *target); !ready) co_return ready;
   if (auto seeded = co_await seed_progress(context, *target); !seeded) co_return seeded;
   spdlog::info("{} tables, {} chunks, {} workers, verification {}", context.tables.size(),

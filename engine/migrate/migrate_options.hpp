@@ -24,6 +24,9 @@ struct MigrateOptions {
   std::size_t queue_bytes = 4 << 20;  // per worker, between reader and writer
   int max_retries = 5;
   std::string maintenance_work_mem;  // empty: the target server's own setting
+  bool dry_run = false;                   // migrate --dry-run: assess like `plan`, write nothing
+  bool exact_counts = false;              // plan --exact: count(*) every table
+  bool include_internal_schemas = false;  // copy a provider's own schemas (Supabase's auth, ...)
 };
 
 const char* verify_mode_name(VerifyMode mode);

@@ -14,6 +14,7 @@
 #include "engine/model/table.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
+#include "engine/pipeline/source_session.hpp"
 
 namespace pgshift {
 
@@ -32,7 +33,8 @@ struct RunContext {
 
   MigrateOptions options;
   asio::any_io_executor executor;
-  std::string snapshot;   // exported snapshot every source reader imports
+  std::string snapshot;   // exported snapshot every source reader imports (PostgreSQL sources)
+  SourceSessionFactory open_source;  // how a worker opens its reading side
   std::string worker_id;  // host:pid, recorded with each chunk
   std::vector<Table> tables;
   std::map<std::pair<std::size_t, int>, Chunk> chunks;

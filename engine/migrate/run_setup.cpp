@@ -5,7 +5,11 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/pg_source_session.hpp"
+#include "connectors/pg/excluded_objects.hpp"
 #include "connectors/pg/schema_dump.hpp"
+#include "engine/assess/checks.hpp"
+#include "engine/assess/target_reader.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
@@ -18,48 +22,39 @@ using plan::quote_literal;
 
 Status refuse(std::string message) { return fail(ErrorKind::kRefused, std::move(message)); }
 
-std::string version_text(int version) {
-  return std::to_string(version / 10000) + "." + std::to_string(version % 10000);
-}
-
+// The same rules `pgshift plan` reports (engine/assess/checks.hpp); migrate refuses on the first.
 Task<Status> check_versions(const pg::Connection& source, const pg::Connection& target) {
   if (auto supported = pg::check_pg_dump_supports(source.server_version()); !supported) {
     co_return supported;
   }
-  if (target.server_version() / 10000 < source.server_version() / 10000) {
-    co_return refuse("target server is PostgreSQL " + version_text(target.server_version()) +
-                     ", older than the source's " + version_text(source.server_version()) +
-                     "; migrate to a target of the same or a newer major version");
+  if (auto older = assess::check_versions(source.server_version(), target.server_version())) {
+    co_return refuse(older->refusal());
   }
   co_return Status{};
 }
 
-// Refuses when the target holds tables pgshift did not create: non-empty ones, or ones the schema
-// would collide with.
-Task<Status> check_target_empty(pg::Connection& target, const std::vector<Table>& source_tables) {
-  auto tables = co_await target.query(R"SQL(
-    SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname !~ '^pg_(toast|temp)'
-    ORDER BY 1, 2 LIMIT 1000)SQL");
-  if (!tables) co_return fail(tables.error());
-  std::set<std::pair<std::string, std::string>> wanted;
-  for (const auto& table : source_tables) wanted.insert({table.schema, table.name});
-  for (int row = 0; row < tables->rows(); ++row) {
-    std::string schema = tables->text(row, 0), name = tables->text(row, 1);
-    std::string qualified = plan::quote_identifier(schema) + "." + plan::quote_identifier(name);
-    auto has_rows = co_await target.query("SELECT EXISTS (SELECT 1 FROM ONLY " + qualified + ")");
-    if (!has_rows) co_return fail(has_rows.error());
-    if (has_rows->boolean(0, 0)) {
-      co_return refuse("target is not empty: table " + schema + "." + name +
-                       " holds rows that pgshift did not copy; migrate into an empty database");
+// Refuses when the target holds tables pgshift did not create (non-empty ones, or ones the schema
+// would collide with) or schemas the source's schema creates.
+Task<Status> check_target_empty(RunContext& context, pg::Connection& coordinator,
+                                pg::Connection& target) {
+  auto target_tables = co_await assess::read_target_tables(target);
+  if (!target_tables) co_return fail(target_tables.error());
+  std::vector<std::pair<std::string, std::string>> wanted;
+  for (const auto& table : context.tables) wanted.push_back({table.schema, table.name});
+  std::vector<std::string> source_schemas, target_schemas;
+  if (context.options.filter.include_tables.empty()) {  // with --table, pg_dump creates no schema
+    auto schemas = co_await assess::read_user_schemas(coordinator);
+    if (!schemas) co_return fail(schemas.error());
+    for (const auto& schema : *schemas) {
+      if (context.options.filter.accepts_schema(schema)) source_schemas.push_back(schema);
     }
-    if (wanted.count({schema, name})) {
-      co_return refuse("target already has table " + schema + "." + name +
-                       "; pgshift creates the schema itself: use an empty database");
-    }
+    auto existing = co_await assess::read_user_schemas(target);
+    if (!existing) co_return fail(existing.error());
+    target_schemas = std::move(*existing);
   }
+  auto findings =
+      assess::check_target_empty(*target_tables, wanted, target_schemas, source_schemas);
+  if (!findings.empty()) co_return refuse(findings.front().refusal());
   co_return Status{};
 }
 
@@ -76,6 +71,26 @@ std::string options_json(const MigrateOptions& options) {
          std::to_string(options.chunk_bytes) + "}";
 }
 
+// A foreign key to a table the run does not copy (an excluded schema or table) cannot be created
+// on the target: it is left out, said in the log and the report.
+void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
+                                                std::vector<pg::TableDdl>& ddl) {
+  std::set<std::uint32_t> planned;
+  for (const auto& table : context.tables) planned.insert(table.oid);
+  std::erase_if(ddl, [&](const pg::TableDdl& item) {
+    if (item.kind != "foreign_key" || !planned.count(item.table_oid) ||
+        planned.count(item.referenced_table_oid)) {
+      return false;
+    }
+    std::string warning = "foreign key " + item.name + " left out: it references a table that "
+                          "is not copied (" + item.sql.substr(item.sql.find(" REFERENCES ") + 1) +
+                          ")";
+    spdlog::warn("{}", warning);
+    context.warnings.push_back(std::move(warning));
+    return true;
+  });
+}
+
 // A new run: plan, dump the schema, and commit pre-data together with the state. Returns false if
 // another process created the run first (the caller then joins it).
 Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
@@ -89,6 +104,13 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
   if (!ddl) co_return fail(ddl.error());
   std::set<std::pair<std::uint32_t, std::uint32_t>> done_by_pgshift;
   for (const auto& item : *ddl) done_by_pgshift.insert({item.catalog_oid, item.object_oid});
+  leave_out_foreign_keys_to_unplanned_tables(context, *ddl);
+  auto excluded = co_await pg::read_objects_in_excluded_schemas(coordinator, context.options.filter);
+  if (!excluded) co_return fail(excluded.error());
+  for (const auto& object : *excluded) {
+    done_by_pgshift.insert({object.catalog_oid, object.object_oid});
+    spdlog::info("left out with its schema: {}", object.description);
+  }
 
   pg::DumpOptions dump_options;
   dump_options.snapshot = context.snapshot;
@@ -279,7 +301,9 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
 
   if (!*stored) {
     if (!restarting) {
-      if (auto empty = co_await check_target_empty(target, context.tables); !empty) co_return empty;
+      if (auto empty = co_await check_target_empty(context, coordinator, target); !empty) {
+      co_return empty;
+    }
     }
     auto created = co_await create_run(context, coordinator, target);
     if (!created) co_return fail(created.error());
@@ -297,6 +321,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
   for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
+  context.open_source = pg::snapshot_session_factory(context.options.source, context.snapshot);
   co_return co_await prepare_streams(context, coordinator, target);
 }
 

@@ -19,6 +19,7 @@ struct Column {
   pg::ValueKind kind = pg::ValueKind::kScalar;
   bool generated = false;        // recomputed by the target, never copied
   bool needs_c_collation = false;  // collatable with a collation other than "C"
+  bool binary_io = true;           // the type has binary send/receive functions
 };
 
 struct Table {

@@ -59,8 +59,9 @@ class BadInput : public ::testing::Test {
 
 TEST_F(BadInput, WrongPassword) {
   std::string secret = "Wr0ngSecret";
-  auto run = run_pgshift({"migrate", "--source", as_tester(source_cluster().uri("bad_src"), secret),
-                          "--target", target});
+  std::string wrong = source;
+  wrong.replace(wrong.find(kSecret), std::string(kSecret).size(), secret);
+  auto run = run_pgshift({"migrate", "--source", wrong, "--target", target});
   expect_clean_failure(run, 2, "password authentication failed", secret);
 }
 

@@ -2,7 +2,11 @@
 
 #include <libpq-fe.h>
 
+#include <gtest/gtest.h>
+
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
 #include "engine/core/subprocess.hpp"
@@ -47,7 +51,15 @@ struct Conn {
 Cluster source_cluster() { return cluster_from("PGSHIFT_TEST_SOURCE"); }
 Cluster target_cluster() { return cluster_from("PGSHIFT_TEST_TARGET"); }
 
-std::string fresh_database(const Cluster& cluster, const std::string& name) {
+std::string fresh_database(const Cluster& cluster, const std::string& base) {
+  // Tests run in parallel (ctest -j): the database name carries the running test's name.
+  std::string name = base;
+  if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
+    std::string test = std::string(info->test_suite_name()) + "." + info->name();
+    char suffix[16];
+    std::snprintf(suffix, sizeof suffix, "_%08zx", std::hash<std::string>{}(test) & 0xffffffff);
+    name += suffix;
+  }
   exec(cluster.uri("postgres"), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
   exec(cluster.uri("postgres"), "CREATE DATABASE \"" + name + "\"");
   return cluster.uri(name);

@@ -17,7 +17,8 @@ struct Cluster {
 Cluster source_cluster();
 Cluster target_cluster();
 
-// Drops (if present) and creates `name` on the cluster; returns its URI.
+// Drops (if present) and creates a database named after `base` and the running test (so tests
+// can run in parallel); returns its URI.
 std::string fresh_database(const Cluster& cluster, const std::string& name);
 
 using Rows = std::vector<std::vector<std::string>>;  // NULL reads as "<NULL>"

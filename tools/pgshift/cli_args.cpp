@@ -12,13 +12,18 @@ Status usage_error(std::string message) {
   return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
 }
 
-const std::set<std::string> kCommands = {"migrate", "verify", "status", "cleanup"};
+const std::set<std::string> kCommands = {"plan", "migrate", "verify", "status", "cleanup"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
-      "--keep-owners", "--retries", "--maintenance-work-mem"}},
+      "--keep-owners", "--retries", "--maintenance-work-mem", "--dry-run", "--exact",
+      "--include-internal-schemas"}},
+    {"plan",
+     {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
+      "--exclude-schema", "--log-format", "--quiet", "--verify", "--chunk-size", "--keep-owners",
+      "--exact", "--include-internal-schemas"}},
     {"verify",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--chunk-size"}},
@@ -26,7 +31,9 @@ const std::map<std::string, std::set<std::string>> kOptions = {
     {"cleanup", {"--target", "--log-format", "--quiet"}},
 };
 
-const std::set<std::string> kFlags = {"--quiet", "--restart", "--keep-owners", "--json", "--help"};
+const std::set<std::string> kFlags = {"--quiet",   "--restart", "--keep-owners",
+                                      "--json",    "--help",    "--dry-run",
+                                      "--exact",   "--include-internal-schemas"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
@@ -133,6 +140,12 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       options.keep_owners = true;
     } else if (option == "--json") {
       command.json = true;
+    } else if (option == "--dry-run") {
+      options.dry_run = true;
+    } else if (option == "--exact") {
+      options.exact_counts = true;
+    } else if (option == "--include-internal-schemas") {
+      options.include_internal_schemas = true;
     }
   }
   if (!have_source && allowed.count("--source")) {
@@ -152,8 +165,11 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
     return fail(usage_error("the target must be PostgreSQL").error());
   }
   options.target = std::move(*target);
+  if (options.exact_counts && command.name == "migrate" && !options.dry_run) {
+    return fail(usage_error("--exact goes with plan or migrate --dry-run").error());
+  }
   if (options.source.kind() == EndpointKind::kSqlite &&
-      (command.name == "migrate" || command.name == "verify")) {
+      (command.name == "migrate" || command.name == "verify" || command.name == "plan")) {
     return fail(ErrorKind::kUsage, "SQLite sources are not supported by this version yet");
   }
   return command;
@@ -165,6 +181,9 @@ std::string usage() {
 Usage: pgshift COMMAND [OPTIONS]
 
 Commands:
+  plan      assessment before a migration: inventory, chunk plan, estimated time from
+            a measured sample, every blocker and warning with its fix, zero-downtime
+            readiness; writes nothing (exit 2 when a blocker is found)
   migrate   one-shot migration: schema, data in parallel key-range chunks, indexes,
             constraints, sequences, large objects, ANALYZE; every chunk verified;
             rerunning the same command resumes an interrupted run
@@ -216,6 +235,54 @@ Options:
   --log-format text|json   log line format on stderr (default text)
   --quiet                  no progress and no summary (errors still go to stderr)
   --restart                refuse to resume; start over (the target must be empty)
+  --dry-run                run the checks of `pgshift plan` and print its report; write
+                           nothing (exit 2 when a blocker is found)
+  --include-internal-schemas  also copy a Supabase source's own schemas (auth, storage,
+                           realtime, extensions, ...), which are left out by default
+)";
+  }
+  if (command == "plan") {
+    return R"(Usage: pgshift plan --source URL --target URL [OPTIONS]
+
+Assesses a migration before any write; `pgshift migrate --dry-run` runs the same. Both servers
+are read in read-only transactions; a short speed sample is written to the target inside a
+transaction that is rolled back, so nothing is left behind. Prints:
+  Source / Target     versions, users, the hosting provider (Supabase, Railway, RDS, Azure,
+                      Render or self-hosted) from host names and settings
+  Inventory           schemas, tables with rows (estimated; --exact counts), sizes with TOAST
+                      and indexes, the largest tables, indexes, constraints, sequences,
+                      extensions, large objects, partitions, generated columns, triggers,
+                      views, materialized views, functions, policies, types
+  Chunk plan & estimate   chunks per table and the estimated migrate time with its parts
+                      (setup, copy, verification read-back, index builds, finishing), from
+                      read/write/read-back speeds measured on a few MB of the largest tables
+  Blockers            what makes migrate refuse (exit 2): a target older than the source, a
+                      source newer than the local pg_dump, extensions the target lacks,
+                      tables or sequences the source user cannot read, no snapshot export,
+                      no right to create schemas/tables on the target, a target that is not
+                      empty, types without binary I/O
+  Warnings            transaction poolers (PgBouncer, Supavisor: use the direct connection),
+                      untrusted extensions, policies for roles the target lacks, objects that
+                      use left-out schemas (foreign keys to auth.users, defaults calling
+                      extensions.*), grants to Supabase roles
+  Zero-downtime readiness   wal_level (with the provider's way to change it), free
+                      replication slots and WAL senders, the REPLICATION privilege, tables
+                      without a usable replica identity (with the fix for each)
+  Left out            a Supabase source's internal schemas and roles
+Every blocker and warning comes with a one-line fix. Exit status 2 when there is a blocker
+(or a server cannot be reached), else 0.
+
+Options:
+  --source URL / --target URL   the two databases (or PGSHIFT_SOURCE / PGSHIFT_TARGET)
+  --jobs N                 the parallelism to plan for (default: number of cores)
+  --chunk-size MB          chunk size to plan with (default 64)
+  --verify MODE            full (default), count or off: what the estimate includes
+  --exact                  count the rows of every table (count(*); slower)
+  --include-table / --exclude-table / --exclude-schema PAT   as for migrate
+  --include-internal-schemas  assess a Supabase source's own schemas too
+  --keep-owners            assess as for migrate --keep-owners (grants to missing roles)
+  --report FILE            write the assessment as JSON
+  --quiet                  no report on stdout (blockers still go to stderr)
 )";
   }
   if (command == "verify") {

@@ -11,7 +11,7 @@
 namespace pgshift::cli {
 
 struct Command {
-  std::string name;  // migrate | status | cleanup | help | version
+  std::string name;  // plan | migrate | verify | status | cleanup | help | version
   bool help = false;
   std::string log_format = "text";
   bool json = false;  // status --json

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/assess/plan_command.hpp"
 #include "engine/compare/verify_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/state/state_commands.hpp"
@@ -73,6 +74,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_up_logging(command->log_format, command->options.quiet);
+  if (command->name == "plan" || (command->name == "migrate" && command->options.dry_run)) {
+    return pgshift::run_plan_command(std::move(command->options));
+  }
   if (command->name == "migrate") return pgshift::run_migrate_command(std::move(command->options));
   if (command->name == "verify") return pgshift::run_verify_command(std::move(command->options));
   if (command->name == "status") {

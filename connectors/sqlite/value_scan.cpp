@@ -1,0 +1,81 @@
+#include "connectors/sqlite/value_scan.hpp"
+
+#include "connectors/sqlite/sqlite_database.hpp"
+#include "connectors/sqlite/sqlite_row_source.hpp"
+
+namespace pgshift::sqlite {
+
+Result<std::vector<ColumnFit>> scan_table_values(sqlite3* db, const Table& table,
+                                                 const SourceTable& source) {
+  Chunk whole;
+  auto query = chunk_query(table, source, whole);
+  if (!query) return fail(query.error());
+  auto statement = prepare(db, query->sql);
+  if (!statement) return fail(std::move(statement.error()).within("table " + table.name));
+  std::vector<ColumnFit> fits;
+  for (std::size_t index : query->copied)
+    fits.push_back(ColumnFit{source.columns[index].name, 0, {}});
+  std::vector<std::byte> scratch;
+  sqlite3_stmt* s = statement->get();
+  while (true) {
+    auto row = step(db, s);
+    if (!row) return fail(std::move(row.error()).within("table " + table.name));
+    if (!*row) break;
+    for (std::size_t i = 0; i < query->copied.size(); ++i) {
+      int type = sqlite3_column_type(s, static_cast<int>(i));
+      if (type == SQLITE_NULL) continue;
+      SqliteValue value;
+      if (type == SQLITE_INTEGER) {
+        value = SqliteValue::of_integer(sqlite3_column_int64(s, static_cast<int>(i)));
+      } else if (type == SQLITE_FLOAT) {
+        value = SqliteValue::of_real(sqlite3_column_double(s, static_cast<int>(i)));
+      } else {
+        const char* data =
+            type == SQLITE_TEXT
+                ? reinterpret_cast<const char*>(sqlite3_column_text(s, static_cast<int>(i)))
+                : static_cast<const char*>(sqlite3_column_blob(s, static_cast<int>(i)));
+        auto size = static_cast<std::size_t>(sqlite3_column_bytes(s, static_cast<int>(i)));
+        std::string_view bytes = data ? std::string_view(data, size) : std::string_view();
+        value = type == SQLITE_TEXT ? SqliteValue::of_text(bytes) : SqliteValue::of_blob(bytes);
+      }
+      scratch.clear();
+      auto encoded = encode_value(value, source.columns[query->copied[i]].target, scratch);
+      if (encoded) continue;
+      if (fits[i].refused++ == 0) {
+        std::string key;
+        for (std::size_t k = 0; k < query->locator.size(); ++k) {
+          key += (k ? "," : "") + query->locator[k] + "=" +
+                 column_text(s, static_cast<int>(query->copied.size() + k));
+        }
+        fits[i].first =
+            "key " + (key.empty() ? std::string("(no key)") : key) + ": " + encoded.error().message;
+      }
+    }
+  }
+  return fits;
+}
+
+void retype_to_text(SqliteSchema& schema, std::size_t table, std::size_t column) {
+  SourceColumn& source = schema.sources[table].columns[column];
+  std::string was = source.target.type.sql;
+  source.mapping.type = make_pg_type(TargetKind::kText);
+  source.target.type = source.mapping.type;
+  source.mapping.note = "--on-type-error=text: text instead of " + was;
+  Column& model = schema.tables[table].columns[column];
+  model.type_oid = source.target.type.oid;
+  model.type_sql = source.target.type.sql;
+  model.kind = pg::ValueKind::kScalar;
+  model.needs_c_collation = true;
+  source.identity = false;
+  SourceTable& owner = schema.sources[table];
+  if (owner.key_column == column) {
+    // A text key cannot be cut into integer ranges: fall back to rowid ranges or one chunk.
+    owner.key_column.reset();
+    owner.range =
+        owner.rowid_name.empty() ? SourceTable::Range::kWhole : SourceTable::Range::kRowid;
+    schema.tables[table].key.clear();
+    schema.tables[table].key_name.clear();
+  }
+}
+
+}  // namespace pgshift::sqlite

@@ -1,0 +1,124 @@
+#include "engine/assess/estimate.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace pgshift::assess {
+namespace {
+
+constexpr double kMB = 1048576.0;
+// Used only when no sample could be measured (an empty or unreadable source).
+constexpr double kAssumedReadMBs = 60;
+constexpr double kAssumedWriteMBs = 40;
+constexpr double kAssumedReadbackMBs = 80;
+constexpr double kAssumedScanMBs = 400;
+// Index builds (sort + write) in MB of finished index per second and stream; calibrated on the
+// bench dataset (bench/e2e, PostgreSQL 15, 2 cores), where btree builds ran at 40-60 MB/s.
+constexpr double kIndexMBs = 45;
+// Claim, commit and mark of one chunk, in seconds.
+constexpr double kChunkOverhead = 0.03;
+// pg_dump --schema-only, catalog reads, key sampling and the state transaction.
+constexpr double kSetupSeconds = 1.2;
+constexpr double kSetupPerTable = 0.02;
+// ANALYZE samples at most 30000 rows a table; foreign keys are validated by one query each.
+constexpr double kAnalyzePerTable = 0.12;
+constexpr double kPerForeignKey = 0.05;
+constexpr double kFinishSeconds = 0.5;
+
+// Streams lose some speed to each other (locks, WAL insertion, shared buffers), even on
+// separate machines: 8% per additional stream, calibrated with --jobs 1 and 2 on the bench.
+double stream_efficiency(int streams) { return 1.0 / (1.0 + 0.08 * (streams - 1)); }
+
+}  // namespace
+
+Estimate estimate_duration(const EstimateInput& input) {
+  Estimate out;
+  out.index_mb_s = kIndexMBs;
+  out.shared_cores = input.shared_cores;
+
+  // Sampled seconds per byte of table data, overall and per table.
+  std::map<std::string, const SampleTiming*> sampled;
+  std::map<std::string, std::int64_t> bytes_of;
+  for (const auto& table : input.tables) bytes_of[table.table] = table.bytes;
+  double sample_bytes = 0, read_s = 0, write_s = 0, write_bytes = 0, readback_s = 0, wire = 0;
+  double scan_s = 0;
+  for (const auto& sample : input.samples) {
+    if (sample.fraction <= 0 || !bytes_of.count(sample.table)) continue;
+    sampled[sample.table] = &sample;
+    double bytes = sample.fraction * static_cast<double>(bytes_of[sample.table]);
+    sample_bytes += bytes;
+    read_s += sample.read_seconds;
+    wire += static_cast<double>(sample.wire_bytes);
+    if (sample.write_measured) {
+      write_s += sample.write_seconds;
+      readback_s += sample.readback_seconds;
+      scan_s += sample.scan_seconds;
+      write_bytes += bytes;
+    }
+  }
+  out.measured = sample_bytes > 0 && read_s > 0;
+  double read_per_byte = out.measured ? read_s / sample_bytes : 1 / (kAssumedReadMBs * kMB);
+  bool writes = write_bytes > 0 && write_s > 0;
+  double write_per_byte = writes ? write_s / write_bytes : 1 / (kAssumedWriteMBs * kMB);
+  double readback_per_byte = writes ? readback_s / write_bytes : 1 / (kAssumedReadbackMBs * kMB);
+  double scan_per_byte = writes ? scan_s / write_bytes : 1 / (kAssumedScanMBs * kMB);
+  if (!out.measured) out.notes.push_back("no sample could be read: assumed rates");
+  if (out.measured && !writes) out.notes.push_back("no write sample: assumed write rates");
+  out.read_mb_s = 1 / read_per_byte / kMB;
+  out.write_mb_s = 1 / write_per_byte / kMB;
+  out.readback_mb_s = 1 / readback_per_byte / kMB;
+  out.wire_mb_s = read_s > 0 ? wire / read_s / kMB : 0;
+
+  int total_chunks = 0;
+  double stream_sum = 0, work_sum = 0, critical = 0;
+  double copy_sum = 0, verify_sum = 0, index_sum = 0;
+  for (const auto& table : input.tables) {
+    double bytes = static_cast<double>(table.bytes);
+    double read = bytes * read_per_byte, write = bytes * write_per_byte;
+    double readback = bytes * readback_per_byte, scan = bytes * scan_per_byte;
+    TableEstimate estimate{table.table, 0, false};
+    if (auto it = sampled.find(table.table); it != sampled.end()) {
+      const SampleTiming& sample = *it->second;
+      read = sample.read_seconds / sample.fraction;
+      if (sample.write_measured) {
+        write = sample.write_seconds / sample.fraction;
+        readback = sample.readback_seconds / sample.fraction;
+        scan = sample.scan_seconds / sample.fraction;
+      }
+      estimate.measured = true;
+    }
+    int chunks = std::max(1, table.chunks);
+    double scanned = table.keyless ? 0 : scan * (chunks - 1) / 2.0;
+    readback = input.verify ? readback + scanned : 0;
+    total_chunks += chunks;
+    double copy = std::max(read, write) + kChunkOverhead * chunks;
+    double index = static_cast<double>(table.index_bytes) / (kIndexMBs * kMB);
+    stream_sum += copy + readback + index;
+    work_sum += read + write + readback + index;
+    copy_sum += copy;
+    verify_sum += readback;
+    index_sum += index;
+    estimate.seconds = copy + readback + index;
+    out.tables.push_back(estimate);
+    critical = std::max(critical, (copy + readback) / std::min(chunks, std::max(1, input.jobs)) +
+                                      index);
+  }
+  out.streams = std::max(1, std::min(input.jobs, total_chunks));
+  out.efficiency = stream_efficiency(out.streams);
+  double parallel = stream_sum / (out.streams * out.efficiency);
+  if (input.shared_cores > 0) parallel = std::max(parallel, work_sum / input.shared_cores);
+  parallel = std::max(parallel, critical);
+  // The parts share the copy phase in proportion to their single-stream seconds.
+  double scale = stream_sum > 0 ? parallel / stream_sum : 0;
+  out.copy_seconds = copy_sum * scale;
+  out.verify_seconds = verify_sum * scale;
+  out.index_seconds = index_sum * scale;
+  out.setup_seconds = kSetupSeconds + kSetupPerTable * static_cast<double>(input.tables.size());
+  out.finish_seconds = kFinishSeconds +
+                       kAnalyzePerTable * static_cast<double>(input.tables.size()) / out.streams +
+                       kPerForeignKey * input.foreign_keys;
+  out.seconds = out.setup_seconds + parallel + out.finish_seconds;
+  return out;
+}
+
+}  // namespace pgshift::assess

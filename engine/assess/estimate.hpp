@@ -1,0 +1,86 @@
+// How long `pgshift migrate` will take, from a short measured sample of read, write and read-back
+// speed on the two servers (speed_probe) and the chunk plan. Pure; unit-tested.
+//
+// The model, per table t with single-stream times scaled up from its sample (tables not sampled
+// use the sampled tables' seconds per byte; with no sample at all, assumed rates):
+//   read R, write W, read-back for verification V (0 with --verify off): a chunk is read back
+//   before its table has indexes, so each read-back also scans the chunks already there, about
+//   (chunks - 1) / 2 times the table at the measured scan rate
+//   stream time T = max(R, W) + V + per-chunk overhead   (reader and writer overlap in a chunk;
+//                                                          the read-back follows the commit)
+//   work       K = R + W + V                              (CPU seconds spent on all processes)
+//   index      I = index bytes / an assumed build rate
+// With S = min(jobs, chunks) streams:
+//   copy phase = max( sum(T + I) / (S * efficiency(S)),   streams share the servers
+//                     sum(K + I) / cores,                 only when all three run on this machine
+//                     max over t of T / min(chunks_t, S) + I_t )   the largest table's own path
+//   total      = setup + copy phase + finishing (foreign keys, ANALYZE, sequences)
+// Each constant is named in estimate.cpp with how it was calibrated.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pgshift::assess {
+
+struct SampleTiming {
+  std::string table;     // schema.name
+  long long rows = 0;    // rows in the sample
+  double fraction = 0;   // the sample's share of the table, (0, 1]
+  std::int64_t wire_bytes = 0;
+  double read_seconds = 0;
+  double write_seconds = 0;
+  double readback_seconds = 0;
+  double scan_seconds = 0;  // count(*) over the written sample: what a chunk's read-back passes over
+  bool write_measured = false;
+};
+
+struct TableWork {
+  std::string table;  // schema.name
+  std::int64_t bytes = 0;  // heap + TOAST
+  std::int64_t index_bytes = 0;
+  int chunks = 1;
+  bool keyless = false;  // verified once as a whole table, not chunk by chunk
+};
+
+struct EstimateInput {
+  std::vector<TableWork> tables;
+  std::vector<SampleTiming> samples;
+  int jobs = 1;
+  int shared_cores = 0;  // cores shared by both servers and pgshift (all local); 0 = not shared
+  bool verify = true;
+  int foreign_keys = 0;
+};
+
+struct TableEstimate {
+  std::string table;
+  double seconds = 0;  // single stream: copy + verify + indexes
+  bool measured = false;
+};
+
+struct Estimate {
+  double seconds = 0;
+  // Parts, after parallelism: they add up to `seconds`.
+  double setup_seconds = 0;
+  double copy_seconds = 0;
+  double verify_seconds = 0;
+  double index_seconds = 0;
+  double finish_seconds = 0;
+  // Single-stream rates in MB of table data (heap + TOAST on disk) per second.
+  double read_mb_s = 0;
+  double write_mb_s = 0;
+  double readback_mb_s = 0;
+  double index_mb_s = 0;  // assumed
+  double wire_mb_s = 0;   // the COPY stream's own rate while reading
+  int streams = 1;
+  double efficiency = 1;
+  int shared_cores = 0;
+  bool measured = false;
+  std::vector<TableEstimate> tables;
+  std::vector<std::string> notes;
+};
+
+Estimate estimate_duration(const EstimateInput& input);
+
+}  // namespace pgshift::assess

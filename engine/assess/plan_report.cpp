@@ -1,0 +1,338 @@
+#include "engine/assess/plan_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "engine/assess/checks.hpp"
+#include "engine/migrate/progress.hpp"
+#include "verify/report.hpp"
+
+namespace pgshift::assess {
+namespace {
+
+using verify::json_escape;
+
+std::string quoted(std::string_view text) { return "\"" + json_escape(text) + "\""; }
+
+std::string number(double value, int decimals = 3) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+std::string strings(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
+  return out + "]";
+}
+
+std::string bytes(std::int64_t value) { return format_bytes(static_cast<double>(value)); }
+
+std::string rows_text(double rows, bool exact) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%s%.0f", exact ? "" : "~", rows);
+  return text;
+}
+
+std::string server_line(const char* label, const std::string& display, const ServerFacts& server,
+                        const Detection& provider) {
+  std::string out = std::string(label) + "  " + display + "  PostgreSQL " +
+                    version_text(server.version_num) + ", " + provider_name(provider.provider);
+  if (!provider.evidence.empty()) out += " (" + provider.evidence + ")";
+  out += ", user " + server.user + (server.superuser ? " (superuser)" : "") + "\n";
+  return out;
+}
+
+void findings_section(std::string& out, const std::vector<Finding>& findings, Severity severity,
+                      const char* title) {
+  out += std::string("\n") + title + "\n";
+  int shown = 0;
+  for (const auto& finding : findings) {
+    if (finding.severity != severity && !(severity == Severity::kWarning &&
+                                          finding.severity == Severity::kInfo)) {
+      continue;
+    }
+    out += (finding.severity == Severity::kInfo ? "  note: " : "  - ") + finding.message + "\n";
+    if (!finding.fix.empty()) out += "      fix: " + finding.fix + "\n";
+    ++shown;
+  }
+  if (shown == 0) out += "  none\n";
+}
+
+std::string finding_json(const Finding& finding) {
+  return "{\"code\": " + quoted(finding.code) + ", \"message\": " + quoted(finding.message) +
+         ", \"fix\": " + quoted(finding.fix) + "}";
+}
+
+std::string findings_json(const std::vector<Finding>& findings, Severity severity) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& finding : findings) {
+    if (finding.severity != severity) continue;
+    out += (first ? "\n    " : ",\n    ") + finding_json(finding);
+    first = false;
+  }
+  return out + (first ? "]" : "\n  ]");
+}
+
+}  // namespace
+
+std::string plan_to_text(const Assessment& a) {
+  std::string out = "pgshift plan\n\n";
+  out += server_line("Source", a.source_display, a.source, a.source_provider);
+  out += server_line("Target", a.target_display, a.target, a.target_provider);
+
+  const Inventory& inv = a.inventory;
+  out += "\nInventory\n";
+  out += "  schemas (" + std::to_string(inv.schemas.size()) + "): " + name_list(inv.schemas, 20) +
+         "\n";
+  out += "  tables: " + std::to_string(inv.tables) + " (" +
+         std::to_string(inv.partitioned_tables) + " partitioned, " +
+         std::to_string(inv.partitions) + " partitions), " + rows_text(inv.rows, inv.rows_exact) +
+         " rows" + (inv.rows_exact ? "" : " (estimated; --exact counts)") + "\n";
+  out += "  size: " + bytes(inv.table_bytes) + " of table data (" + bytes(inv.toast_bytes) +
+         " TOAST) + " + bytes(inv.index_bytes) + " of indexes\n";
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "  indexes %d, primary keys %d, unique %d, foreign keys %d, checks %d, "
+                "exclusion %d\n  sequences %d, large objects %d, generated columns %d, "
+                "triggers %d, views %d, materialized views %d, functions %d, policies %d, "
+                "types %d\n",
+                inv.indexes, inv.primary_keys, inv.unique_constraints, inv.foreign_keys,
+                inv.check_constraints, inv.exclusion_constraints, inv.sequences, inv.large_objects,
+                inv.generated_columns, inv.triggers, inv.views, inv.materialized_views,
+                inv.functions, inv.policies, inv.user_types);
+  out += line;
+  std::vector<std::string> extensions;
+  for (const auto& extension : inv.extensions) {
+    extensions.push_back(extension.name + " " + extension.version + " (" + extension.schema + ")");
+  }
+  out += "  extensions: " + (extensions.empty() ? "none" : name_list(extensions, 50)) + "\n";
+  std::vector<const TablePlan*> largest;
+  for (const auto& table : a.tables) largest.push_back(&table);
+  std::stable_sort(largest.begin(), largest.end(), [](const TablePlan* x, const TablePlan* y) {
+    return x->facts.bytes + x->facts.index_bytes > y->facts.bytes + y->facts.index_bytes;
+  });
+  if (largest.size() > 10) largest.resize(10);
+  if (!largest.empty()) {
+    std::snprintf(line, sizeof line, "  %-40s %14s %10s %10s %10s %7s %8s\n", "largest tables",
+                  "rows", "data", "TOAST", "indexes", "chunks", "est. s");
+    out += line;
+  }
+  for (const TablePlan* table : largest) {
+    std::string name = table->facts.qualified();
+    if (name.size() > 40) name = name.substr(0, 37) + "...";
+    std::snprintf(line, sizeof line, "  %-40s %14s %10s %10s %10s %7d %8.1f\n", name.c_str(),
+                  rows_text(table->facts.rows, table->facts.rows_exact).c_str(),
+                  bytes(table->facts.bytes).c_str(), bytes(table->facts.toast_bytes).c_str(),
+                  bytes(table->facts.index_bytes).c_str(), table->chunks,
+                  table->estimated_seconds);
+    out += line;
+  }
+
+  const Estimate& e = a.estimate;
+  int chunks = 0;
+  for (const auto& table : a.tables) chunks += table.chunks;
+  out += "\nChunk plan & estimate\n";
+  out += "  " + std::to_string(chunks) + " chunks over " + std::to_string(a.tables.size()) +
+         " tables; --jobs " + std::to_string(a.jobs) + " gives " + std::to_string(e.streams) +
+         " parallel stream" + (e.streams == 1 ? "" : "s") + "\n";
+  out += "  estimated migrate time: " + format_duration(e.seconds) + " (" + number(e.seconds, 1) +
+         " s)\n";
+  std::snprintf(line, sizeof line,
+                "    setup %.1f s + copy %.1f s + verification read-back %.1f s + index builds "
+                "%.1f s + finishing %.1f s\n",
+                e.setup_seconds, e.copy_seconds, e.verify_seconds, e.index_seconds,
+                e.finish_seconds);
+  out += line;
+  double sampled = 0;
+  for (const auto& sample : a.samples) sampled += static_cast<double>(sample.wire_bytes);
+  std::snprintf(line, sizeof line,
+                "    %s: read %.0f MB/s, write %.0f MB/s, read-back %.0f MB/s per stream (MB of "
+                "table data); index builds %.0f MB/s (assumed)\n",
+                e.measured ? "measured" : "assumed", e.read_mb_s, e.write_mb_s, e.readback_mb_s,
+                e.index_mb_s);
+  out += line;
+  if (e.measured) {
+    out += "    sample: " + std::to_string(a.samples.size()) + " tables, " +
+           format_bytes(sampled) + " read" +
+           (a.write_mode.empty() ? "" : ", written to a " + a.write_mode) + "\n";
+  }
+  std::snprintf(line, sizeof line, "    parallel efficiency %.0f%%%s\n", e.efficiency * 100,
+                e.shared_cores > 0
+                    ? (", both servers share this machine's " + std::to_string(e.shared_cores) +
+                       " cores")
+                          .c_str()
+                    : "");
+  out += line;
+  for (const auto& note : e.notes) out += "    note: " + note + "\n";
+
+  findings_section(out, a.findings, Severity::kBlocker, "Blockers (migrate refuses: exit 2)");
+  findings_section(out, a.findings, Severity::kWarning, "Warnings");
+
+  const Readiness& r = a.readiness;
+  out += std::string("\nZero-downtime readiness (pgshift sync): ") +
+         (r.ready ? "ready" : "not ready") + "\n";
+  for (const auto& item : r.items) {
+    out += std::string("  [") + (item.ok ? "ok" : "!!") + "] " + item.message + "\n";
+    if (!item.fix.empty()) out += "      fix: " + item.fix + "\n";
+  }
+  if (r.tables_without_identity.empty()) {
+    out += "  [ok] every table has a usable replica identity\n";
+  } else {
+    out += "  [!!] " + std::to_string(r.tables_without_identity.size()) +
+           " tables without a usable replica identity (their UPDATE and DELETE fail once "
+           "published):\n";
+    for (const auto& gap : r.tables_without_identity) {
+      out += "    " + gap.table + ": " + gap.reason + "\n      fix: " + gap.fix + "\n";
+    }
+  }
+
+  out += "\nLeft out\n";
+  if (a.left_out.schemas.empty() && a.left_out.roles.empty()) {
+    out += "  nothing (owners, grants and roles are never copied unless --keep-owners)\n";
+  } else {
+    out += "  schemas: " + name_list(a.left_out.schemas, 50) + " (" +
+           provider_name(a.source_provider.provider) +
+           " internal; --include-internal-schemas copies them)\n";
+    if (!a.left_out.extensions.empty()) {
+      out += "  extensions: " + name_list(a.left_out.extensions, 50) + "\n";
+    }
+    if (!a.left_out.roles.empty()) {
+      out += "  roles: " + name_list(a.left_out.roles, 50) + " (roles are never copied)\n";
+    }
+  }
+  int blockers = 0, warnings = 0;
+  for (const auto& finding : a.findings) {
+    blockers += finding.severity == Severity::kBlocker;
+    warnings += finding.severity == Severity::kWarning;
+  }
+  out += "\n" + std::to_string(blockers) + " blocker" + (blockers == 1 ? "" : "s") + ", " +
+         std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s") + ": " +
+         (blockers ? "migrate would refuse (exit 2)" : "ready to migrate") + "\n";
+  return out;
+}
+
+std::string plan_to_json(const Assessment& a, const ReportRun& run) {
+  auto server = [](const ServerFacts& s, const Detection& provider) {
+    return "{\"version\": " + quoted(version_text(s.version_num)) +
+           ", \"provider\": " + quoted(provider_name(provider.provider)) +
+           ", \"provider_evidence\": " + quoted(provider.evidence) + ", \"user\": " +
+           quoted(s.user) + ", \"superuser\": " + (s.superuser ? "true" : "false") + "}";
+  };
+  const Inventory& inv = a.inventory;
+  std::string out = "{\n";
+  out += "  \"command\": \"plan\",\n";
+  out += "  \"started_at\": " + quoted(run.started_at) + ",\n";
+  out += "  \"finished_at\": " + quoted(run.finished_at) + ",\n";
+  out += "  \"status\": " + quoted(run.status) + ",\n";
+  out += "  \"exit_code\": " + std::to_string(run.exit_code) + ",\n";
+  if (!run.error.empty()) out += "  \"error\": " + quoted(run.error) + ",\n";
+  out += "  \"source\": " + quoted(a.source_display) + ",\n";
+  out += "  \"target\": " + quoted(a.target_display) + ",\n";
+  out += "  \"provider\": " + quoted(provider_name(a.source_provider.provider)) + ",\n";
+  out += "  \"servers\": {\"source\": " + server(a.source, a.source_provider) +
+         ", \"target\": " + server(a.target, a.target_provider) + "},\n";
+  std::string extensions = "[";
+  for (std::size_t i = 0; i < inv.extensions.size(); ++i) {
+    extensions += (i ? ", " : "") + std::string("{\"name\": ") + quoted(inv.extensions[i].name) +
+                  ", \"version\": " + quoted(inv.extensions[i].version) +
+                  ", \"schema\": " + quoted(inv.extensions[i].schema) + "}";
+  }
+  extensions += "]";
+  out += "  \"inventory\": {\"schemas\": " + strings(inv.schemas) +
+         ", \"tables\": " + std::to_string(inv.tables) +
+         ", \"partitioned_tables\": " + std::to_string(inv.partitioned_tables) +
+         ", \"partitions\": " + std::to_string(inv.partitions) +
+         ", \"rows\": " + number(inv.rows, 0) +
+         ", \"rows_exact\": " + (inv.rows_exact ? "true" : "false") +
+         ", \"table_bytes\": " + std::to_string(inv.table_bytes) +
+         ", \"toast_bytes\": " + std::to_string(inv.toast_bytes) +
+         ", \"index_bytes\": " + std::to_string(inv.index_bytes) +
+         ", \"indexes\": " + std::to_string(inv.indexes) +
+         ", \"primary_keys\": " + std::to_string(inv.primary_keys) +
+         ", \"unique_constraints\": " + std::to_string(inv.unique_constraints) +
+         ", \"foreign_keys\": " + std::to_string(inv.foreign_keys) +
+         ", \"check_constraints\": " + std::to_string(inv.check_constraints) +
+         ", \"exclusion_constraints\": " + std::to_string(inv.exclusion_constraints) +
+         ", \"sequences\": " + std::to_string(inv.sequences) +
+         ", \"large_objects\": " + std::to_string(inv.large_objects) +
+         ", \"generated_columns\": " + std::to_string(inv.generated_columns) +
+         ", \"triggers\": " + std::to_string(inv.triggers) +
+         ", \"views\": " + std::to_string(inv.views) +
+         ", \"materialized_views\": " + std::to_string(inv.materialized_views) +
+         ", \"functions\": " + std::to_string(inv.functions) +
+         ", \"policies\": " + std::to_string(inv.policies) +
+         ", \"types\": " + std::to_string(inv.user_types) + ", \"extensions\": " + extensions +
+         "},\n";
+  const Estimate& e = a.estimate;
+  std::string samples = "[";
+  for (std::size_t i = 0; i < a.samples.size(); ++i) {
+    const auto& s = a.samples[i];
+    samples += (i ? ", " : "") + std::string("{\"table\": ") + quoted(s.table) +
+               ", \"rows\": " + std::to_string(s.rows) + ", \"bytes\": " +
+               std::to_string(s.wire_bytes) + ", \"read_seconds\": " + number(s.read_seconds) +
+               ", \"write_seconds\": " + number(s.write_seconds) +
+               ", \"readback_seconds\": " + number(s.readback_seconds) + "}";
+  }
+  samples += "]";
+  out += "  \"estimate\": {\"seconds\": " + number(e.seconds, 1) +
+         ", \"setup_seconds\": " + number(e.setup_seconds, 1) +
+         ", \"copy_seconds\": " + number(e.copy_seconds, 1) +
+         ", \"verify_seconds\": " + number(e.verify_seconds, 1) +
+         ", \"index_seconds\": " + number(e.index_seconds, 1) +
+         ", \"finish_seconds\": " + number(e.finish_seconds, 1) +
+         ", \"read_mb_s\": " + number(e.read_mb_s, 1) +
+         ", \"write_mb_s\": " + number(e.write_mb_s, 1) +
+         ", \"readback_mb_s\": " + number(e.readback_mb_s, 1) +
+         ", \"index_mb_s\": " + number(e.index_mb_s, 1) + ", \"jobs\": " + std::to_string(a.jobs) +
+         ", \"streams\": " + std::to_string(e.streams) +
+         ", \"efficiency\": " + number(e.efficiency, 2) +
+         ", \"shared_cores\": " + std::to_string(e.shared_cores) +
+         ", \"measured\": " + (e.measured ? "true" : "false") +
+         ", \"write_mode\": " + quoted(a.write_mode) + ", \"samples\": " + samples +
+         ", \"notes\": " + strings(e.notes) + "},\n";
+  out += "  \"blockers\": " + findings_json(a.findings, Severity::kBlocker) + ",\n";
+  out += "  \"warnings\": " + findings_json(a.findings, Severity::kWarning) + ",\n";
+  out += "  \"notes\": " + findings_json(a.findings, Severity::kInfo) + ",\n";
+  const Readiness& r = a.readiness;
+  std::string items = "[", gaps = "[";
+  for (std::size_t i = 0; i < r.items.size(); ++i) {
+    items += (i ? ", " : "") + std::string("{\"code\": ") + quoted(r.items[i].code) +
+             ", \"ok\": " + (r.items[i].ok ? "true" : "false") +
+             ", \"message\": " + quoted(r.items[i].message) + ", \"fix\": " +
+             quoted(r.items[i].fix) + "}";
+  }
+  for (std::size_t i = 0; i < r.tables_without_identity.size(); ++i) {
+    const auto& gap = r.tables_without_identity[i];
+    gaps += (i ? ", " : "") + std::string("{\"table\": ") + quoted(gap.table) +
+            ", \"reason\": " + quoted(gap.reason) + ", \"fix\": " + quoted(gap.fix) + "}";
+  }
+  out += "  \"readiness\": {\"ready\": " + std::string(r.ready ? "true" : "false") +
+         ", \"wal_level\": " + quoted(r.wal_level) +
+         ", \"free_replication_slots\": " + std::to_string(r.free_replication_slots) +
+         ", \"free_wal_senders\": " + std::to_string(r.free_wal_senders) +
+         ", \"replication_privilege\": " + (r.replication_privilege ? "true" : "false") +
+         ", \"items\": " + items + "], \"tables_without_replica_identity\": " + gaps + "]},\n";
+  out += "  \"left_out\": {\"schemas\": " + strings(a.left_out.schemas) +
+         ", \"roles\": " + strings(a.left_out.roles) +
+         ", \"extensions\": " + strings(a.left_out.extensions) + "},\n";
+  out += "  \"tables\": [";
+  for (std::size_t i = 0; i < a.tables.size(); ++i) {
+    const TablePlan& t = a.tables[i];
+    out += (i ? ",\n    {" : "\n    {") + std::string("\"schema\": ") + quoted(t.facts.schema) +
+           ", \"name\": " + quoted(t.facts.name) + ", \"rows_source\": " +
+           number(t.facts.rows, 0) + ", \"rows_exact\": " + (t.facts.rows_exact ? "true" : "false") +
+           ", \"bytes\": " + std::to_string(t.facts.bytes) +
+           ", \"toast_bytes\": " + std::to_string(t.facts.toast_bytes) +
+           ", \"index_bytes\": " + std::to_string(t.facts.index_bytes) +
+           ", \"chunks_total\": " + std::to_string(t.chunks) +
+           ", \"keyless\": " + (t.keyless ? "true" : "false") +
+           ", \"readable\": " + (t.facts.can_select ? "true" : "false") +
+           ", \"estimated_seconds\": " + number(t.estimated_seconds, 2) + "}";
+  }
+  out += a.tables.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  return out;
+}
+
+}  // namespace pgshift::assess

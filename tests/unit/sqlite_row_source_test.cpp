@@ -1,0 +1,449 @@
+// The SQLite RowSource and chunk planner over real SQLite files made in a temp dir: the binary COPY
+// stream (parsed back with pg::CopyBinaryParser) has the right rows, NULLs and values, arrives in
+// reads of about `want` bytes, and the planned chunks (integer key ranges, rowid ranges, or one
+// whole-table chunk) cover every row exactly once, rows with a NULL key included. Type errors name
+// table, key and column; the null policy replaces and counts them. Driven by asio::io_context.
+#include "connectors/sqlite/sqlite_row_source.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "connectors/pg/copy_binary.hpp"
+#include "connectors/sqlite/sqlite_chunk_planner.hpp"
+#include "connectors/sqlite/sqlite_database.hpp"
+#include "connectors/sqlite/value_scan.hpp"
+
+namespace pgshift::sqlite {
+namespace {
+
+class TempDatabase {
+ public:
+  TempDatabase() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "pgshift-sqlite-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    path_ = dir_ + "/test.db";
+  }
+  ~TempDatabase() { std::filesystem::remove_all(dir_); }
+  const std::string& path() const { return path_; }
+
+  void exec(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+template <class T>
+T run_task(Task<T> task) {
+  asio::io_context io;
+  std::optional<T> result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, std::move(task), [&](std::exception_ptr crashed, T value) {
+    failure = crashed;
+    if (!crashed) result.emplace(std::move(value));
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
+
+using Field = std::optional<std::vector<std::byte>>;
+using Row = std::vector<Field>;
+
+struct Streamed {
+  std::vector<Row> rows;
+  std::size_t reads = 0;
+  std::size_t largest_read = 0;
+};
+
+Task<Result<Streamed>> stream_chunk(SqliteRowSource& source, const Table& table, const Chunk& chunk,
+                                    std::size_t want) {
+  Streamed out;
+  if (auto begun = co_await source.begin(table, chunk); !begun) co_return fail(begun.error());
+  pg::CopyBinaryParser parser;
+  parser.expect_fields(static_cast<int>(table.copied_columns().size()));
+  std::vector<std::byte> buffer;
+  for (bool more = true; more;) {
+    std::size_t before = buffer.size();
+    auto read = co_await source.read(buffer, want);
+    if (!read) co_return fail(read.error());
+    more = *read;
+    ++out.reads;
+    out.largest_read = std::max(out.largest_read, buffer.size() - before);
+    Status fields_ok;
+    auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
+      Row row;
+      auto walked = pg::for_each_field(tuple, [&](int, std::span<std::byte> value, bool is_null) {
+        row.push_back(is_null ? Field()
+                              : Field(std::vector<std::byte>(value.begin(), value.end())));
+      });
+      if (!walked) fields_ok = walked;
+      out.rows.push_back(std::move(row));
+    });
+    if (!consumed) co_return fail(consumed.error());
+    if (!fields_ok) co_return fail(fields_ok.error());
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*consumed));
+  }
+  if (parser.phase() != pg::CopyBinaryParser::Phase::kDone || !buffer.empty()) {
+    co_return fail(ErrorKind::kRuntime, "stream did not end with a trailer");
+  }
+  auto after = co_await source.read(buffer, want);  // reading past the end stays ended
+  if (!after || *after || !buffer.empty()) co_return fail(ErrorKind::kRuntime, "read after end");
+  co_return out;
+}
+
+std::int64_t int8_of(const Field& field) {
+  std::uint64_t value = 0;
+  for (std::byte b : *field) value = (value << 8) | std::to_integer<std::uint64_t>(b);
+  return static_cast<std::int64_t>(value);
+}
+std::int32_t int4_of(const Field& field) {
+  return static_cast<std::int32_t>(int8_of(field));
+}
+double float8_of(const Field& field) {
+  return std::bit_cast<double>(static_cast<std::uint64_t>(int8_of(field)));
+}
+std::string text_of(const Field& field) {
+  return std::string(reinterpret_cast<const char*>(field->data()), field->size());
+}
+
+class SqliteRowSourceTest : public ::testing::Test {
+ protected:
+  void open(const std::string& sql, const SchemaOptions& options = {}) {
+    file_.exec(sql);
+    auto db = open_read_only(file_.path());
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    auto schema = read_schema(db_.get(), options);
+    ASSERT_TRUE(schema) << schema.error().message;
+    schema_ = std::move(*schema);
+  }
+
+  std::size_t table_index(const std::string& name) const {
+    for (std::size_t i = 0; i < schema_.tables.size(); ++i) {
+      if (schema_.tables[i].name == name) return i;
+    }
+    ADD_FAILURE() << "no table " << name;
+    return 0;
+  }
+
+  std::vector<Chunk> plan(const std::string& name, int chunks) {
+    std::size_t i = table_index(name);
+    auto planned = plan_sqlite_chunks(db_.get(), i, schema_.tables[i], schema_.sources[i], chunks);
+    EXPECT_TRUE(planned) << planned.error().message;
+    return planned ? *planned : std::vector<Chunk>{};
+  }
+
+  Result<Streamed> stream(const Chunk& chunk, std::size_t want = 64 << 10,
+                          OnTypeError policy = OnTypeError::kFail,
+                          SqliteRowSource* keep = nullptr) {
+    SqliteRowSource local(db_.get(), schema_.sources, policy);
+    SqliteRowSource& source = keep ? *keep : local;
+    return run_task(stream_chunk(source, schema_.tables[chunk.table], chunk, want));
+  }
+
+  TempDatabase file_;
+  DatabaseHandle db_;
+  SqliteSchema schema_;
+};
+
+constexpr const char* kItems = R"sql(
+CREATE TABLE items (
+  id INTEGER PRIMARY KEY,
+  name TEXT,
+  price REAL,
+  flag BOOLEAN,
+  born DATE,
+  data BLOB,
+  created DATETIME
+);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+INSERT INTO items
+SELECT i * 3, 'name ' || i || ' ü', i + 0.25, i % 2, date('2000-01-01', '+' || i || ' days'),
+       CASE WHEN i % 7 = 0 THEN NULL ELSE zeroblob(i % 5) END, 1700000000000 + i
+FROM n;
+INSERT INTO items VALUES (100000, NULL, 0.1 + 0.2, NULL, NULL, NULL, NULL);
+)sql";
+
+TEST_F(SqliteRowSourceTest, WholeTableStreamHasEveryRowAndValue) {
+  open(kItems);
+  std::size_t i = table_index("items");
+  Chunk whole;
+  whole.table = i;
+  auto streamed = stream(whole);
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  ASSERT_EQ(streamed->rows.size(), 5001u);
+  std::map<std::int64_t, const Row*> by_id;
+  for (const Row& row : streamed->rows) {
+    ASSERT_EQ(row.size(), 7u);
+    by_id[int8_of(row[0])] = &row;
+  }
+  ASSERT_EQ(by_id.size(), 5001u);
+  const Row& first = *by_id.at(3);  // i = 1
+  EXPECT_EQ(text_of(first[1]), "name 1 ü");
+  EXPECT_EQ(float8_of(first[2]), 1.25);
+  EXPECT_EQ(*first[3], std::vector<std::byte>{std::byte{1}});
+  EXPECT_EQ(int4_of(first[4]), 1);  // 2000-01-02
+  EXPECT_EQ(first[5]->size(), 1u);  // zeroblob(1)
+  // created: epoch milliseconds (decided from the sample), 1700000000001 ms.
+  EXPECT_EQ(int8_of(first[6]), (1700000000001LL - 946684800000LL) * 1000);
+  const Row& seventh = *by_id.at(21);  // i = 7: NULL blob
+  EXPECT_FALSE(seventh[5].has_value());
+  const Row& last = *by_id.at(100000);
+  EXPECT_FALSE(last[1].has_value());
+  EXPECT_EQ(float8_of(last[2]), 0.1 + 0.2);  // all 17 digits
+  for (std::size_t f = 3; f < 7; ++f) EXPECT_FALSE(last[f].has_value());
+  SqliteRowSource source(db_.get(), schema_.sources);
+  std::vector<std::byte> unused;
+  EXPECT_FALSE(run_task(source.read(unused, 1)));  // read before begin
+}
+
+TEST_F(SqliteRowSourceTest, ReadsAboutWantBytesAtATime) {
+  open(kItems);
+  Chunk whole;
+  whole.table = table_index("items");
+  SqliteRowSource source(db_.get(), schema_.sources);
+  auto streamed = stream(whole, 512, OnTypeError::kFail, &source);
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  EXPECT_EQ(streamed->rows.size(), 5001u);
+  EXPECT_EQ(source.rows(), 5001u);
+  EXPECT_GT(streamed->reads, 300u);
+  // One read stops at the first row that reaches `want`: at most want + one row (+ header).
+  EXPECT_LT(streamed->largest_read, 512u + 200u);
+}
+
+TEST_F(SqliteRowSourceTest, KeyRangeChunksCoverEveryRowOnce) {
+  open(kItems);
+  std::size_t i = table_index("items");
+  ASSERT_EQ(schema_.sources[i].range, SourceTable::Range::kKey);
+  std::vector<Chunk> chunks = plan("items", 4);
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_FALSE(chunks.front().lower);
+  EXPECT_FALSE(chunks.back().upper);
+  std::multiset<std::int64_t> ids;
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    const Chunk& chunk = chunks[c];
+    EXPECT_EQ(chunk.number, static_cast<int>(c));
+    EXPECT_FALSE(chunk.first_page);
+    if (c > 0) {
+      ASSERT_TRUE(chunk.lower);
+      EXPECT_EQ(chunk.lower, chunks[c - 1].upper);
+      EXPECT_EQ(std::stoll(chunk.lower->front()) % 3, 0) << "bounds are real key values";
+    }
+    auto streamed = stream(chunk, 4096);
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    EXPECT_GT(streamed->rows.size(), 500u);
+    for (const Row& row : streamed->rows) {
+      std::int64_t id = int8_of(row[0]);
+      if (chunk.lower) {
+        EXPECT_GE(id, std::stoll(chunk.lower->front()));
+      }
+      if (chunk.upper) {
+        EXPECT_LT(id, std::stoll(chunk.upper->front()));
+      }
+      ids.insert(id);
+    }
+  }
+  EXPECT_EQ(ids.size(), 5001u);
+  EXPECT_EQ(std::set<std::int64_t>(ids.begin(), ids.end()).size(), 5001u);
+  EXPECT_EQ(plan("items", 1).size(), 1u);
+}
+
+TEST_F(SqliteRowSourceTest, RowidChunksForKeylessTables) {
+  open(R"sql(
+    CREATE TABLE logs (msg TEXT, at INTEGER);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+    INSERT INTO logs SELECT 'm' || i, i FROM n;
+    DELETE FROM logs WHERE at % 10 = 0 OR at BETWEEN 1000 AND 1999;
+  )sql");
+  std::size_t i = table_index("logs");
+  EXPECT_TRUE(schema_.tables[i].keyless());
+  std::vector<Chunk> chunks = plan("logs", 5);
+  ASSERT_GE(chunks.size(), 3u);
+  std::multiset<std::int64_t> seen;
+  for (const Chunk& chunk : chunks) {
+    EXPECT_FALSE(chunk.lower);
+    EXPECT_FALSE(chunk.upper);
+    auto streamed = stream(chunk);
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    for (const Row& row : streamed->rows) seen.insert(int8_of(row[1]));
+  }
+  EXPECT_EQ(seen.size(), 1800u);
+  EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()).size(), 1800u);
+  // Bounds are real rowids (the deleted range 1000..1999 never is one).
+  for (const Chunk& chunk : chunks) {
+    if (chunk.first_page) {
+      EXPECT_TRUE(*chunk.first_page < 1000 || *chunk.first_page >= 2000);
+      EXPECT_NE(*chunk.first_page % 10, 0);
+    }
+  }
+  Chunk by_key;
+  by_key.table = i;
+  by_key.lower = KeyValue{"5"};
+  auto refused = stream(by_key);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("chunked by rowid"), std::string::npos);
+}
+
+TEST_F(SqliteRowSourceTest, NullKeysLandInTheFirstChunk) {
+  open(R"sql(
+    CREATE TABLE loose (k INT PRIMARY KEY, v TEXT);
+    INSERT INTO loose VALUES (NULL, 'null key'), (NULL, 'another');
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+    INSERT INTO loose SELECT i, 'v' || i FROM n;
+  )sql");
+  std::size_t i = table_index("loose");
+  EXPECT_EQ(schema_.sources[i].range, SourceTable::Range::kKey);
+  EXPECT_EQ(schema_.tables[i].columns[0].type_sql, "integer");
+  std::vector<Chunk> chunks = plan("loose", 3);
+  ASSERT_EQ(chunks.size(), 3u);
+  std::size_t total = 0, nulls = 0;
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    auto streamed = stream(chunks[c]);
+    ASSERT_TRUE(streamed) << streamed.error().message;
+    total += streamed->rows.size();
+    for (const Row& row : streamed->rows) {
+      if (!row[0]) {
+        ++nulls;
+        EXPECT_EQ(c, 0u);
+      }
+    }
+  }
+  EXPECT_EQ(total, 102u);
+  EXPECT_EQ(nulls, 2u);
+  auto query = chunk_query(schema_.tables[i], schema_.sources[i], chunks[0]);
+  ASSERT_TRUE(query);
+  EXPECT_NE(query->sql.find("WHERE (\"k\" < ?2 OR \"k\" IS NULL)"), std::string::npos);
+}
+
+TEST_F(SqliteRowSourceTest, WithoutRowidTextKeyIsReadWhole) {
+  open(R"sql(
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+    INSERT INTO settings VALUES ('b', '2'), ('a', '1'), ('c', NULL);
+    CREATE TABLE counters (id INT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+    INSERT INTO counters SELECT i * 2, i FROM n;
+  )sql");
+  std::vector<Chunk> chunks = plan("settings", 4);
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_TRUE(chunks[0].whole_table());
+  auto streamed = stream(chunks[0]);
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  EXPECT_EQ(streamed->rows.size(), 3u);
+
+  std::vector<Chunk> counters = plan("counters", 4);
+  ASSERT_EQ(counters.size(), 4u);
+  std::size_t total = 0;
+  for (const Chunk& chunk : counters) {
+    auto part = stream(chunk);
+    ASSERT_TRUE(part) << part.error().message;
+    total += part->rows.size();
+  }
+  EXPECT_EQ(total, 200u);
+}
+
+TEST_F(SqliteRowSourceTest, TypeErrorsNameTableKeyAndColumn) {
+  open(R"sql(
+    CREATE TABLE bad (id INTEGER PRIMARY KEY, n INT NOT NULL, m INT);
+    INSERT INTO bad VALUES (1, 5, 1), (2, 6, 'abc'), (3, 7, 'def');
+  )sql");
+  Chunk whole;
+  whole.table = table_index("bad");
+  auto failed = stream(whole);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().kind, ErrorKind::kRuntime);
+  EXPECT_EQ(failed.error().message, "table bad key id=2 column m: value 'abc' is not an integer");
+
+  SqliteRowSource source(db_.get(), schema_.sources, OnTypeError::kNull);
+  auto nulled = stream(whole, 1 << 16, OnTypeError::kNull, &source);
+  ASSERT_TRUE(nulled) << nulled.error().message;
+  ASSERT_EQ(nulled->rows.size(), 3u);
+  EXPECT_EQ(int4_of(nulled->rows[0][2]), 1);
+  EXPECT_FALSE(nulled->rows[1][2].has_value());
+  EXPECT_FALSE(nulled->rows[2][2].has_value());
+  ASSERT_EQ(source.substitutions().size(), 3u);
+  EXPECT_EQ(source.substitutions()[2].column, "m");
+  EXPECT_EQ(source.substitutions()[2].count, 2u);
+  EXPECT_EQ(source.substitutions()[2].first, "key id=2: value 'abc' is not an integer");
+  EXPECT_EQ(source.substitutions()[1].count, 0u);
+
+  auto fits =
+      scan_table_values(db_.get(), schema_.tables[whole.table], schema_.sources[whole.table]);
+  ASSERT_TRUE(fits) << fits.error().message;
+  ASSERT_EQ(fits->size(), 3u);
+  EXPECT_EQ((*fits)[2].refused, 2u);
+  EXPECT_EQ((*fits)[2].first, "key id=2: value 'abc' is not an integer");
+  EXPECT_EQ((*fits)[1].refused, 0u);
+  retype_to_text(schema_, whole.table, 2);
+  auto as_text = stream(whole);
+  ASSERT_TRUE(as_text) << as_text.error().message;
+  EXPECT_EQ(text_of(as_text->rows[0][2]), "1");
+  EXPECT_EQ(text_of(as_text->rows[1][2]), "abc");
+}
+
+TEST_F(SqliteRowSourceTest, GeneratedColumnsAreLeftToTheTarget) {
+  open(R"sql(
+    CREATE TABLE g (id INTEGER PRIMARY KEY, a INTEGER, twice INTEGER AS (a * 2) STORED, b TEXT);
+    INSERT INTO g (id, a, b) VALUES (1, 21, 'x');
+  )sql");
+  std::size_t i = table_index("g");
+  ASSERT_TRUE(schema_.tables[i].columns[2].generated);
+  auto query = chunk_query(schema_.tables[i], schema_.sources[i], Chunk{});
+  ASSERT_TRUE(query) << query.error().message;
+  EXPECT_EQ(query->sql, "SELECT \"id\", \"a\", \"b\", \"id\" FROM \"g\"");
+  Chunk whole;
+  whole.table = i;
+  auto streamed = stream(whole);
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  ASSERT_EQ(streamed->rows.size(), 1u);
+  ASSERT_EQ(streamed->rows[0].size(), 3u);
+  EXPECT_EQ(text_of(streamed->rows[0][2]), "x");
+}
+
+TEST_F(SqliteRowSourceTest, ChunkQueries) {
+  open(kItems);
+  std::size_t i = table_index("items");
+  Chunk first;
+  first.table = i;
+  first.upper = KeyValue{"300"};
+  auto query = chunk_query(schema_.tables[i], schema_.sources[i], first);
+  ASSERT_TRUE(query) << query.error().message;
+  EXPECT_EQ(query->sql,
+            "SELECT \"id\", \"name\", \"price\", \"flag\", \"born\", \"data\", \"created\", \"id\" "
+            "FROM \"items\" WHERE \"id\" < ?2");
+  EXPECT_EQ(query->upper, 300);
+  Chunk middle = first;
+  middle.lower = KeyValue{"30"};
+  query = chunk_query(schema_.tables[i], schema_.sources[i], middle);
+  ASSERT_TRUE(query);
+  EXPECT_NE(query->sql.find("WHERE \"id\" >= ?1 AND \"id\" < ?2"), std::string::npos);
+  Chunk bad = first;
+  bad.upper = KeyValue{"abc"};
+  EXPECT_FALSE(chunk_query(schema_.tables[i], schema_.sources[i], bad));
+  Chunk wrong_table;
+  wrong_table.table = i + 100;
+  SqliteRowSource source(db_.get(), schema_.sources);
+  auto refused = run_task(source.begin(schema_.tables[i], wrong_table));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, "no SQLite source table for items");
+}
+
+}  // namespace
+}  // namespace pgshift::sqlite
