@@ -47,7 +47,8 @@ void scrub_secrets(std::string_view input, std::string& message) {
     for (auto pos = message.find(secret); pos != std::string::npos; pos = message.find(secret)) {
       message.replace(pos, secret.size(), "****");
     }
-    // libpq quotes only the offending %-token: a fragment of the secret.
+    // libpq quotes only the offending %-token: a fragment of a (short) secret.
+    if (secret.size() > 128 || secret == input) continue;
     for (std::size_t length = secret.size() - 1; length >= 3 && length < secret.size(); --length) {
       for (std::size_t from = 0; from + length <= secret.size(); ++from) {
         auto piece = secret.substr(from, length);

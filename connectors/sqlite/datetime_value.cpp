@@ -190,6 +190,13 @@ Result<std::int64_t> julian_day_to_micros(double julian_day) {
 }
 
 Result<std::int64_t> epoch_to_micros(std::int64_t value, EpochUnit unit) {
+  if (unit == EpochUnit::kJulianDays) {
+    if (value < 0 || value > kMaxJulianDay) {
+      return fail(ErrorKind::kRuntime,
+                  "is not a Julian day number SQLite accepts (0 to 5373484.5)");
+    }
+    return julian_day_to_micros(static_cast<double>(value));
+  }
   std::int64_t per_unit = unit == EpochUnit::kSeconds ? kMicrosPerSecond : 1000;
   std::int64_t pg_epoch =
       unit == EpochUnit::kSeconds ? kUnixToPgEpochSeconds : kUnixToPgEpochSeconds * 1000;

@@ -7,7 +7,8 @@
 //                  refused unless its extra digits are zeros (never rounded silently).
 //   Julian day     a REAL, read the way SQLite's own date functions read it: rounded to the
 //                  millisecond (iJD = jd * 86400000 + 0.5), valid from 0 up to 5373484.5.
-//   Unix epoch     an INTEGER in seconds or milliseconds (see epoch_unit.hpp).
+//   Unix epoch     an INTEGER in seconds or milliseconds, or a whole Julian day (see
+//                  epoch_unit.hpp).
 // Range checks follow PostgreSQL (4714-11-24 BC to 294276 AD for timestamps). Pure functions.
 #pragma once
 
@@ -49,7 +50,7 @@ Result<ParsedDateTime> parse_iso_datetime(std::string_view text);
 // Microseconds since the PostgreSQL epoch for a Julian day number (SQLite's millisecond rounding).
 Result<std::int64_t> julian_day_to_micros(double julian_day);
 
-// Microseconds since the PostgreSQL epoch for a Unix epoch integer.
+// Microseconds since the PostgreSQL epoch for an INTEGER of a date-like column in `unit`.
 Result<std::int64_t> epoch_to_micros(std::int64_t value, EpochUnit unit);
 
 // PostgreSQL's valid ranges (infinity encodings excepted).

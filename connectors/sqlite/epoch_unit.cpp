@@ -5,10 +5,29 @@
 namespace pgshift::sqlite {
 
 std::string_view epoch_unit_name(EpochUnit unit) {
-  return unit == EpochUnit::kMilliseconds ? "milliseconds" : "seconds";
+  switch (unit) {
+    case EpochUnit::kSeconds:
+      return "seconds";
+    case EpochUnit::kMilliseconds:
+      return "milliseconds";
+    case EpochUnit::kJulianDays:
+      return "Julian days";
+  }
+  return "?";
 }
 
-Result<std::optional<EpochUnit>> decide_epoch_unit(std::span<const std::int64_t> sample) {
+Result<std::optional<EpochUnit>> decide_epoch_unit(std::span<const std::int64_t> sample,
+                                                   std::size_t julian_reals) {
+  if (julian_reals > 0) {
+    for (std::int64_t value : sample) {
+      if (value < 0 || value > kMaxJulianDay) {
+        return fail(ErrorKind::kRuntime,
+                    "Julian-day REALs mixed with the epoch integer " + std::to_string(value) +
+                        "; --cast the column to text or double precision to keep the values");
+      }
+    }
+    return std::optional<EpochUnit>(EpochUnit::kJulianDays);
+  }
   std::optional<std::int64_t> seconds_example, milliseconds_example;
   for (std::int64_t value : sample) {
     if (value == 0) continue;

@@ -217,7 +217,7 @@ Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& 
     std::string limit = std::to_string(options.epoch_sample_size * 10);
     std::string sample_size = std::to_string(options.epoch_sample_size);
     // At most 10x the sample size of rows from each end (each row once), so a column without
-    // integers costs little on a large table.
+    // numbers costs little on a large table.
     std::string query;
     if (!table.rowid_name.empty()) {
       const std::string& rowid = table.rowid_name;
@@ -225,24 +225,26 @@ Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& 
               " FROM (SELECT " + rowid + " FROM " + from + " ORDER BY " + rowid + " LIMIT " +
               limit + ") UNION SELECT " + rowid + " FROM (SELECT " + rowid + " FROM " + from +
               " ORDER BY " + rowid + " DESC LIMIT " + limit + ")) AND typeof(" + quoted +
-              ") = 'integer' LIMIT " + std::to_string(options.epoch_sample_size * 2);
+              ") IN ('integer', 'real') LIMIT " + std::to_string(options.epoch_sample_size * 2);
     } else {
       query = "SELECT " + quoted + " FROM (SELECT " + quoted + " FROM " + from + " LIMIT " + limit +
-              ") WHERE typeof(" + quoted + ") = 'integer' LIMIT " + sample_size;
+              ") WHERE typeof(" + quoted + ") IN ('integer', 'real') LIMIT " + sample_size;
     }
-    std::vector<std::string> queries = {query};
     std::vector<std::int64_t> sample;
-    for (const auto& query : queries) {
-      auto statement = prepare(db, query);
-      if (!statement) return fail(statement.error());
-      while (true) {
-        auto row = step(db, statement->get());
-        if (!row) return fail(row.error());
-        if (!*row) break;
+    std::size_t reals = 0;
+    auto statement = prepare(db, query);
+    if (!statement) return fail(statement.error());
+    while (true) {
+      auto row = step(db, statement->get());
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      if (sqlite3_column_type(statement->get(), 0) == SQLITE_FLOAT) {
+        ++reals;
+      } else {
         sample.push_back(sqlite3_column_int64(statement->get(), 0));
       }
     }
-    auto unit = decide_epoch_unit(sample);
+    auto unit = decide_epoch_unit(sample, reals);
     if (!unit) {
       return fail(
           Error{ErrorKind::kRefused,
@@ -253,8 +255,9 @@ Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& 
     column.sampled_epoch_unit = *unit;
     column.target.epoch_unit = unit->value_or(EpochUnit::kSeconds);
     if (*unit) {
-      std::string note = "epoch integers read as " + std::string(epoch_unit_name(**unit)) +
-                         " (from " + std::to_string(sample.size()) + " sampled values)";
+      std::string note = "integers read as " + std::string(epoch_unit_name(**unit)) + " (from " +
+                         std::to_string(sample.size()) + " sampled integers, " +
+                         std::to_string(reals) + " reals)";
       column.mapping.note = column.mapping.note.empty() ? note : column.mapping.note + "; " + note;
     }
   }

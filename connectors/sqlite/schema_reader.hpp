@@ -24,8 +24,9 @@
 //   Sizes: with dbstat (use_dbstat), bytes/pages/rows per b-tree from one pass over the file
 //     (rows = cells of the table b-tree); without it, the file size shared out by row estimates
 //     (max(rowid) - min(rowid) + 1, or count(*) for WITHOUT ROWID tables).
-//   Date-like columns (date, timestamp, timestamptz): up to `epoch_sample_size` INTEGER values
-//     from each end of the table decide seconds or milliseconds (epoch_unit.hpp).
+//   Date-like columns (date, timestamp, timestamptz): up to `epoch_sample_size` INTEGER and REAL
+//     values from each end of the table decide how integers are read: epoch seconds, epoch
+//     milliseconds, or whole Julian days among Julian REALs (epoch_unit.hpp).
 //   Virtual tables and their shadow tables, views and triggers are not migrated (warnings).
 #pragma once
 

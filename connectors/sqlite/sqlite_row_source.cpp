@@ -113,11 +113,11 @@ Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, co
   } else if (query.upper) {
     // The first chunk also holds rows whose key is NULL, where the key can be NULL (a rowid and
     // a NOT NULL column cannot; leaving the OR out keeps SQLite's range search on the key).
-    bool nullable = source.range == SourceTable::Range::kKey &&
-                    !source.columns[*source.key_column].not_null;
-    query.sql += nullable ? " WHERE (" + range_expression + " < ?2 OR " + range_expression +
-                                " IS NULL)"
-                          : " WHERE " + range_expression + " < ?2";
+    bool nullable =
+        source.range == SourceTable::Range::kKey && !source.columns[*source.key_column].not_null;
+    query.sql += nullable
+                     ? " WHERE (" + range_expression + " < ?2 OR " + range_expression + " IS NULL)"
+                     : " WHERE " + range_expression + " < ?2";
   }
   return query;
 }

@@ -20,10 +20,14 @@ constexpr double kChunkOverhead = 0.03;
 // pg_dump --schema-only, catalog reads, key sampling and the state transaction.
 constexpr double kSetupSeconds = 1.2;
 constexpr double kSetupPerTable = 0.02;
-// ANALYZE samples at most 30000 rows a table; foreign keys are validated by one query each.
-constexpr double kAnalyzePerTable = 0.12;
-constexpr double kPerForeignKey = 0.05;
-constexpr double kFinishSeconds = 0.5;
+// ANALYZE reads at most 30000 pages a table (default_statistics_target 100), plus a fixed cost.
+constexpr double kAnalyzePages = 30000;
+constexpr double kAnalyzePerTable = 0.05;
+// Validating a foreign key: a scan of the referencing table plus one index probe per row, about
+// this many times a plain scan (calibrated on the bench's 2-million-row foreign key).
+constexpr double kForeignKeyScanFactor = 4;
+constexpr double kPerForeignKey = 0.02;
+constexpr double kFinishSeconds = 0.3;
 
 // Streams lose some speed to each other (locks, WAL insertion, shared buffers), even on
 // separate machines: 8% per additional stream, calibrated with --jobs 1 and 2 on the bench.
@@ -70,7 +74,7 @@ Estimate estimate_duration(const EstimateInput& input) {
   out.wire_mb_s = read_s > 0 ? wire / read_s / kMB : 0;
 
   int total_chunks = 0;
-  double stream_sum = 0, work_sum = 0, critical = 0;
+  double stream_sum = 0, work_sum = 0, critical = 0, analyze_sum = 0;
   double copy_sum = 0, verify_sum = 0, index_sum = 0;
   for (const auto& table : input.tables) {
     double bytes = static_cast<double>(table.bytes);
@@ -99,6 +103,8 @@ Estimate estimate_duration(const EstimateInput& input) {
     verify_sum += readback;
     index_sum += index;
     estimate.seconds = copy + readback + index;
+    double heap = static_cast<double>(table.heap_bytes > 0 ? table.heap_bytes : table.bytes);
+    analyze_sum += kAnalyzePerTable + std::min(heap, kAnalyzePages * 8192) * scan_per_byte;
     out.tables.push_back(estimate);
     critical = std::max(critical, (copy + readback) / std::min(chunks, std::max(1, input.jobs)) +
                                       index);
@@ -114,9 +120,10 @@ Estimate estimate_duration(const EstimateInput& input) {
   out.verify_seconds = verify_sum * scale;
   out.index_seconds = index_sum * scale;
   out.setup_seconds = kSetupSeconds + kSetupPerTable * static_cast<double>(input.tables.size());
-  out.finish_seconds = kFinishSeconds +
-                       kAnalyzePerTable * static_cast<double>(input.tables.size()) / out.streams +
-                       kPerForeignKey * input.foreign_keys;
+  out.finish_seconds = kFinishSeconds + analyze_sum / out.streams +
+                       kPerForeignKey * input.foreign_keys +
+                       kForeignKeyScanFactor * static_cast<double>(input.foreign_key_bytes) *
+                           scan_per_byte;
   out.seconds = out.setup_seconds + parallel + out.finish_seconds;
   return out;
 }

@@ -14,7 +14,10 @@
 //   copy phase = max( sum(T + I) / (S * efficiency(S)),   streams share the servers
 //                     sum(K + I) / cores,                 only when all three run on this machine
 //                     max over t of T / min(chunks_t, S) + I_t )   the largest table's own path
-//   total      = setup + copy phase + finishing (foreign keys, ANALYZE, sequences)
+//   total      = setup + copy phase + finishing
+//   finishing  = foreign keys (each validation scans the referencing table and looks every row up
+//                in the referenced key: a few times a plain scan, at the measured scan rate)
+//              + ANALYZE (reads up to 30000 pages a table, at the scan rate; tables in parallel)
 // Each constant is named in estimate.cpp with how it was calibrated.
 #pragma once
 
@@ -39,6 +42,7 @@ struct SampleTiming {
 struct TableWork {
   std::string table;  // schema.name
   std::int64_t bytes = 0;  // heap + TOAST
+  std::int64_t heap_bytes = 0;  // what ANALYZE samples pages from
   std::int64_t index_bytes = 0;
   int chunks = 1;
   bool keyless = false;  // verified once as a whole table, not chunk by chunk
@@ -51,6 +55,7 @@ struct EstimateInput {
   int shared_cores = 0;  // cores shared by both servers and pgshift (all local); 0 = not shared
   bool verify = true;
   int foreign_keys = 0;
+  std::int64_t foreign_key_bytes = 0;  // referencing tables' heap, summed over foreign keys
 };
 
 struct TableEstimate {

@@ -106,6 +106,7 @@ struct Inventory {
   int primary_keys = 0;
   int unique_constraints = 0;
   int foreign_keys = 0;
+  std::int64_t foreign_key_bytes = 0;  // heap of the referencing table, summed over foreign keys
   int check_constraints = 0;
   int exclusion_constraints = 0;
   int sequences = 0;

@@ -122,7 +122,8 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
   EstimateInput input;
   for (const auto& table : a.tables) {
     if (table.facts.partitioned_parent) continue;
-    input.tables.push_back({table.facts.qualified(), table.facts.bytes, table.facts.index_bytes,
+    input.tables.push_back({table.facts.qualified(), table.facts.bytes,
+                            table.facts.bytes - table.facts.toast_bytes, table.facts.index_bytes,
                             std::max(1, table.chunks), table.keyless});
   }
   input.samples = a.samples;
@@ -132,6 +133,7 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
   }
   input.verify = run.options.verify != VerifyMode::kOff;
   input.foreign_keys = run.source.inventory.foreign_keys;
+  input.foreign_key_bytes = run.source.inventory.foreign_key_bytes;
   a.estimate = estimate_duration(input);
   for (auto& note : probe.notes) a.estimate.notes.push_back(std::move(note));
   std::map<std::string, double> seconds;

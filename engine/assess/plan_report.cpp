@@ -137,8 +137,8 @@ std::string plan_to_text(const Assessment& a) {
   out += "  " + std::to_string(chunks) + " chunks over " + std::to_string(a.tables.size()) +
          " tables; --jobs " + std::to_string(a.jobs) + " gives " + std::to_string(e.streams) +
          " parallel stream" + (e.streams == 1 ? "" : "s") + "\n";
-  out += "  estimated migrate time: " + format_duration(e.seconds) + " (" + number(e.seconds, 1) +
-         " s)\n";
+  out += "  estimated migrate time: " + number(e.seconds, 1) + " s" +
+         (e.seconds >= 60 ? " (" + format_duration(e.seconds) + ")" : "") + "\n";
   std::snprintf(line, sizeof line,
                 "    setup %.1f s + copy %.1f s + verification read-back %.1f s + index builds "
                 "%.1f s + finishing %.1f s\n",
@@ -273,7 +273,8 @@ std::string plan_to_json(const Assessment& a, const ReportRun& run) {
                ", \"rows\": " + std::to_string(s.rows) + ", \"bytes\": " +
                std::to_string(s.wire_bytes) + ", \"read_seconds\": " + number(s.read_seconds) +
                ", \"write_seconds\": " + number(s.write_seconds) +
-               ", \"readback_seconds\": " + number(s.readback_seconds) + "}";
+               ", \"readback_seconds\": " + number(s.readback_seconds) +
+               ", \"scan_seconds\": " + number(s.scan_seconds) + "}";
   }
   samples += "]";
   out += "  \"estimate\": {\"seconds\": " + number(e.seconds, 1) +

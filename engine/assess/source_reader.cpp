@@ -135,7 +135,9 @@ Task<Result<Inventory>> read_inventory(pg::Connection& connection,
       "(SELECT count(*) FROM pg_catalog.pg_type t WHERE t.typnamespace " + in_scope + " AND " +
       not_member("pg_type", "t.oid") + " AND (t.typtype IN ('e', 'd', 'r', 'm') OR "
       "(t.typtype = 'c' AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = "
-      "'c'))), (" + relations + "IN ('r', 'p') AND c.relispartition)");
+      "'c'))), (" + relations + "IN ('r', 'p') AND c.relispartition), "
+      "(SELECT COALESCE(sum(pg_catalog.pg_relation_size(conrelid)), 0) FROM "
+      "pg_catalog.pg_constraint WHERE contype = 'f' AND connamespace " + in_scope + ")");
   if (!counts) co_return fail(counts.error());
   int* fields[] = {&inventory.indexes,          &inventory.primary_keys,
                    &inventory.unique_constraints, &inventory.foreign_keys,
@@ -148,6 +150,7 @@ Task<Result<Inventory>> read_inventory(pg::Connection& connection,
   for (int i = 0; i < static_cast<int>(std::size(fields)); ++i) {
     *fields[i] = static_cast<int>(counts->integer(0, i));
   }
+  inventory.foreign_key_bytes = counts->integer(0, static_cast<int>(std::size(fields)));
   auto extensions = co_await connection.query(
       "SELECT e.extname, e.extversion, n.nspname FROM pg_catalog.pg_extension e "
       "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace ORDER BY 1");

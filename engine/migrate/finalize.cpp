@@ -148,7 +148,7 @@ Task<Status> analyze_tables(RunContext& context, pg::Connection& target) {
 
 }  // namespace
 
-Task<Status> finalize_run(RunContext& context, pg::Connection& snapshot_reader) {
+Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
   auto phase = co_await target->query("UPDATE pgshift.run SET phase = 'finalize'");
@@ -179,7 +179,12 @@ Task<Status> finalize_run(RunContext& context, pg::Connection& snapshot_reader) 
     } else if (name == "sequences") {
       result = co_await copy_sequences(context, *target);
     } else if (name == "large_objects") {
-      result = co_await copy_large_objects(context, snapshot_reader, *target);
+      if (snapshot_reader) {
+        result = co_await copy_large_objects(context, *snapshot_reader, *target);
+      } else {
+        auto marked = co_await target->query(mark_step_sql("large_objects"));
+        if (!marked) result = fail(marked.error());
+      }
     } else {
       result = co_await analyze_tables(context, *target);
     }

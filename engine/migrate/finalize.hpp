@@ -9,6 +9,7 @@
 
 namespace pgshift {
 
-Task<Status> finalize_run(RunContext& context, pg::Connection& snapshot_reader);
+// `snapshot_reader`: the PostgreSQL source inside the run's snapshot; null for other sources.
+Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader);
 
 }  // namespace pgshift

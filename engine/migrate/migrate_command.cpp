@@ -12,6 +12,7 @@
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
 #include "engine/migrate/run_setup.hpp"
+#include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
@@ -111,7 +112,7 @@ Task<Status> finish_remaining_tables(RunContext& context) {
 }
 
 // One process finalizes; the others wait until it is done. A holder that died releases the lock.
-Task<Status> finalize_once(RunContext& context, pg::Connection& snapshot_reader) {
+Task<Status> finalize_once(RunContext& context, pg::Connection* snapshot_reader) {
   for (int attempt = 0;;) {
     auto target = co_await pg::open_session(context.options.target, "target");
     Status result;
@@ -156,19 +157,32 @@ Task<Status> leave_out_internal_schemas(RunContext& context, pg::Connection& sou
   co_return Status{};
 }
 
-Task<Status> run_migration(RunContext& context) {
-  auto coordinator = co_await pg::open_session(context.options.source, "source");
-  if (!coordinator) co_return fail(ErrorKind::kRefused, coordinator.error().message);
-  auto target = co_await pg::open_session(context.options.target, "target");
-  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
-
+// Connects and prepares the run for the kind of source; `coordinator` stays empty for SQLite.
+Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordinator,
+                    pg::Connection& target) {
+  if (context.options.source.kind() == EndpointKind::kSqlite) {
+    spdlog::info("planning: source {}, target {} (PostgreSQL {})",
+                 context.options.source.display(), context.options.target.display(),
+                 target.server_version() / 10000);
+    co_return co_await set_up_sqlite_run(context, target);
+  }
+  auto opened = co_await pg::open_session(context.options.source, "source");
+  if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
+  coordinator.emplace(std::move(*opened));
   spdlog::info("planning: source {} (PostgreSQL {}), target {} (PostgreSQL {})",
                context.options.source.display(), coordinator->server_version() / 10000,
-               context.options.target.display(), target->server_version() / 10000);
+               context.options.target.display(), target.server_version() / 10000);
   if (auto left_out = co_await leave_out_internal_schemas(context, *coordinator); !left_out) {
     co_return left_out;
   }
-  if (auto ready = co_await set_up_run(context, *coordinator, *target); !ready) co_return ready;
+  co_return co_await set_up_run(context, *coordinator, target);
+}
+
+Task<Status> run_migration(RunContext& context) {
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+  std::optional<pg::Connection> coordinator;
+  if (auto ready = co_await set_up(context, coordinator, *target); !ready) co_return ready;
   if (auto seeded = co_await seed_progress(context, *target); !seeded) co_return seeded;
   spdlog::info("{} tables, {} chunks, {} workers, verification {}", context.tables.size(),
                context.chunks.size(), context.options.jobs,
@@ -177,13 +191,16 @@ Task<Status> run_migration(RunContext& context) {
   asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
   if (auto copied = co_await copy_all_chunks(context); !copied) co_return copied;
   co_await wait_for_table_finishers(context);
+  if (context.options.source.kind() == EndpointKind::kSqlite) {
+    if (auto unchanged = check_sqlite_unchanged(context); !unchanged) co_return unchanged;
+  }
   if (context.fatal) co_return fail(*context.fatal);
   context.progress->set_phase("remaining indexes");
   if (auto finished = co_await finish_remaining_tables(context); !finished) co_return finished;
-  if (auto finalized = co_await finalize_once(context, *coordinator); !finalized) {
+  if (auto finalized = co_await finalize_once(context, coordinator ? &*coordinator : nullptr); !finalized) {
     co_return finalized;
   }
-  co_await coordinator->query("COMMIT");  // releases the exported snapshot
+  if (coordinator) co_await coordinator->query("COMMIT");  // releases the exported snapshot
   co_return Status{};
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/endpoint.hpp"
@@ -27,6 +28,11 @@ struct MigrateOptions {
   bool dry_run = false;                   // migrate --dry-run: assess like `plan`, write nothing
   bool exact_counts = false;              // plan --exact: count(*) every table
   bool include_internal_schemas = false;  // copy a provider's own schemas (Supabase's auth, ...)
+
+  // SQLite sources.
+  std::vector<std::string> casts;      // "table.column=type" overrides
+  std::string on_type_error = "fail";  // fail | null | text
+  bool timestamptz = false;            // DATETIME/TIMESTAMP -> timestamptz
 };
 
 const char* verify_mode_name(VerifyMode mode);

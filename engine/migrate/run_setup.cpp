@@ -10,6 +10,7 @@
 #include "connectors/pg/schema_dump.hpp"
 #include "engine/assess/checks.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/migrate/target_checks.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
@@ -30,31 +31,6 @@ Task<Status> check_versions(const pg::Connection& source, const pg::Connection& 
   if (auto older = assess::check_versions(source.server_version(), target.server_version())) {
     co_return refuse(older->refusal());
   }
-  co_return Status{};
-}
-
-// Refuses when the target holds tables pgshift did not create (non-empty ones, or ones the schema
-// would collide with) or schemas the source's schema creates.
-Task<Status> check_target_empty(RunContext& context, pg::Connection& coordinator,
-                                pg::Connection& target) {
-  auto target_tables = co_await assess::read_target_tables(target);
-  if (!target_tables) co_return fail(target_tables.error());
-  std::vector<std::pair<std::string, std::string>> wanted;
-  for (const auto& table : context.tables) wanted.push_back({table.schema, table.name});
-  std::vector<std::string> source_schemas, target_schemas;
-  if (context.options.filter.include_tables.empty()) {  // with --table, pg_dump creates no schema
-    auto schemas = co_await assess::read_user_schemas(coordinator);
-    if (!schemas) co_return fail(schemas.error());
-    for (const auto& schema : *schemas) {
-      if (context.options.filter.accepts_schema(schema)) source_schemas.push_back(schema);
-    }
-    auto existing = co_await assess::read_user_schemas(target);
-    if (!existing) co_return fail(existing.error());
-    target_schemas = std::move(*existing);
-  }
-  auto findings =
-      assess::check_target_empty(*target_tables, wanted, target_schemas, source_schemas);
-  if (!findings.empty()) co_return refuse(findings.front().refusal());
   co_return Status{};
 }
 
@@ -301,7 +277,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
 
   if (!*stored) {
     if (!restarting) {
-      if (auto empty = co_await check_target_empty(context, coordinator, target); !empty) {
+      if (auto empty = co_await check_target_empty(context, &coordinator, target); !empty) {
       co_return empty;
     }
     }

@@ -88,7 +88,7 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
       }
     }
   }
-  auto pending = co_await state::load_pending_ddl(*target, table, "IN ('index', 'constraint')");
+  auto pending = co_await state::load_pending_ddl(*target, table, "IN ('constraint', 'index', 'sequence')");
   if (!pending) co_return fail(pending.error());
   for (const auto& ddl : *pending) {
     if (context.stopping) co_return Status{};

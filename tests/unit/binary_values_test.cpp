@@ -9,7 +9,6 @@
 
 #include "tests/unit/wire_bytes.hpp"
 
-
 namespace pgshift::pg {
 namespace {
 

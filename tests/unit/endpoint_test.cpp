@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 
-
 namespace pgshift {
 namespace {
 

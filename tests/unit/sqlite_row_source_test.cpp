@@ -38,7 +38,9 @@ class TempDatabase {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     char* error = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    // Test files need no durability: no fsync, journal in memory.
+    std::string fast = "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; " + sql;
+    int rc = sqlite3_exec(db, fast.c_str(), nullptr, nullptr, &error);
     std::string message = error ? error : "";
     sqlite3_free(error);
     sqlite3_close(db);

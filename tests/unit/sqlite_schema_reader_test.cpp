@@ -36,7 +36,9 @@ class TempDatabase {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
     char* error = nullptr;
-    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    // Test files need no durability: no fsync, journal in memory.
+    std::string fast = "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; " + sql;
+    int rc = sqlite3_exec(db, fast.c_str(), nullptr, nullptr, &error);
     std::string message = error ? error : "";
     sqlite3_free(error);
     sqlite3_close(db);
@@ -392,6 +394,22 @@ TEST(SqliteSchemaEpoch, MixedUnitsAreRefused) {
   EXPECT_EQ(schema.error().kind, ErrorKind::kRefused);
   EXPECT_NE(schema.error().message.find("table t column at"), std::string::npos);
   EXPECT_NE(schema.error().message.find("1700000000 and 1700000000000"), std::string::npos);
+}
+
+TEST(SqliteSchemaEpoch, WholeJulianDaysAmongJulianReals) {
+  TempDatabase file;
+  // julianday() gives REALs; SQLite stores the exact noon 2451545.0 as the integer 2451545.
+  file.exec(
+      "CREATE TABLE t (at DATETIME, d DATE); INSERT INTO t VALUES (2451545.0, NULL), "
+      "(2451545.25, '2024-01-01'), (julianday('2024-02-29 10:00:00'), 86400);");
+  auto db = open_read_only(file.path());
+  ASSERT_TRUE(db);
+  auto schema = read_schema(db->get(), {});
+  ASSERT_TRUE(schema) << schema.error().message;
+  const SourceColumn& at = schema->sources[0].columns[0];
+  EXPECT_EQ(at.sampled_epoch_unit, EpochUnit::kJulianDays);
+  EXPECT_EQ(at.mapping.note, "integers read as Julian days (from 1 sampled integers, 2 reals)");
+  EXPECT_EQ(schema->sources[0].columns[1].target.epoch_unit, EpochUnit::kSeconds);
 }
 
 TEST(SqliteOpen, MissingFileOrNotADatabase) {

@@ -297,6 +297,11 @@ TEST(SqliteValueEncoder, Timestamps) {
   EXPECT_EQ(encode(V::of_integer(946684800123), millis), "000000000001e078");
   EXPECT_EQ(encode(V::of_integer(0), millis), "fffca2fec4c82000" /* 1970-01-01 */);
   EXPECT_EQ(encode(V::of_text("-infinity"), "timestamp"), "8000000000000000");
+  ColumnTarget julian = target("timestamp");
+  julian.epoch_unit = EpochUnit::kJulianDays;
+  EXPECT_EQ(encode(V::of_integer(2451545), julian), "0000000a0eebb000");  // noon, as an integer
+  EXPECT_EQ(encode(V::of_integer(-1), julian),
+            "ERROR: value -1 is not a Julian day number SQLite accepts (0 to 5373484.5)");
   EXPECT_EQ(encode(V::of_text("2000-01-01 00:00:00.1234567"), "timestamp"),
             "ERROR: value '2000-01-01 00:00:00.1234567' has digits below a microsecond, which "
             "PostgreSQL cannot hold");
@@ -351,7 +356,8 @@ TEST(SqliteJsonbText, MatchesJsonbOut) {
   EXPECT_EQ(canonical("[true,false,null,{\"k\":[[]]}]"), "[true, false, null, {\"k\": [[]]}]");
   EXPECT_EQ(canonical(R"("\u0000")"),
             "ERROR: is not valid JSON: \\u0000 cannot be stored in jsonb");
-  EXPECT_EQ(canonical("01"), "ERROR: is not valid JSON: unexpected data after the JSON value");
+  EXPECT_EQ(canonical("01"), "ERROR: is not valid JSON: bad number");
+  EXPECT_EQ(canonical("1 2"), "ERROR: is not valid JSON: unexpected data after the JSON value");
   EXPECT_EQ(canonical("[1,]"), "ERROR: is not valid JSON: unexpected token");
   EXPECT_EQ(canonical("\"a\tb\""),
             "ERROR: is not valid JSON: control character in a string must be escaped");
@@ -446,6 +452,14 @@ TEST(SqliteEpochUnit, DecidesByMagnitude) {
   EXPECT_FALSE(decide_epoch_unit({})->has_value());
   std::vector<std::int64_t> threshold = {kEpochMillisecondsThreshold};
   EXPECT_EQ(decide_epoch_unit(threshold)->value(), EpochUnit::kSeconds);
+  // Integers among Julian-day REALs are whole Julian days (SQLite stored an exact noon so).
+  std::vector<std::int64_t> noon = {2451545};
+  EXPECT_EQ(decide_epoch_unit(noon, 3)->value(), EpochUnit::kJulianDays);
+  EXPECT_EQ(decide_epoch_unit({}, 1)->value(), EpochUnit::kJulianDays);
+  std::vector<std::int64_t> epoch = {1700000000};
+  auto julian_mix = decide_epoch_unit(epoch, 1);
+  ASSERT_FALSE(julian_mix);
+  EXPECT_NE(julian_mix.error().message.find("1700000000"), std::string::npos);
   std::vector<std::int64_t> mixed = {1700000000, 5, 1700000000000};
   auto decided = decide_epoch_unit(mixed);
   ASSERT_FALSE(decided);

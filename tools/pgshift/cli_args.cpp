@@ -18,7 +18,8 @@ const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
-      "--keep-owners", "--retries", "--maintenance-work-mem", "--dry-run", "--exact",
+      "--keep-owners", "--retries", "--maintenance-work-mem", "--cast", "--on-type-error",
+      "--timestamptz", "--dry-run", "--exact",
       "--include-internal-schemas"}},
     {"plan",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
@@ -33,7 +34,7 @@ const std::map<std::string, std::set<std::string>> kOptions = {
 
 const std::set<std::string> kFlags = {"--quiet",   "--restart", "--keep-owners",
                                       "--json",    "--help",    "--dry-run",
-                                      "--exact",   "--include-internal-schemas"};
+                                      "--exact",   "--include-internal-schemas", "--timestamptz"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
@@ -107,6 +108,15 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       auto megabytes = parse_positive(option, value);
       if (!megabytes) return fail(megabytes.error());
       options.chunk_bytes = static_cast<std::int64_t>(*megabytes) << 20;
+    } else if (option == "--cast") {
+      options.casts.push_back(value);
+    } else if (option == "--on-type-error") {
+      if (value != "fail" && value != "null" && value != "text") {
+        return fail(usage_error("--on-type-error is fail, null or text").error());
+      }
+      options.on_type_error = value;
+    } else if (option == "--timestamptz") {
+      options.timestamptz = true;
     } else if (option == "--maintenance-work-mem") {
       options.maintenance_work_mem = value;
     } else if (option == "--report") {
@@ -169,8 +179,9 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
     return fail(usage_error("--exact goes with plan or migrate --dry-run").error());
   }
   if (options.source.kind() == EndpointKind::kSqlite &&
-      (command.name == "migrate" || command.name == "verify" || command.name == "plan")) {
-    return fail(ErrorKind::kUsage, "SQLite sources are not supported by this version yet");
+      (command.name == "verify" || command.name == "plan" || options.dry_run)) {
+    return fail(ErrorKind::kUsage,
+                command.name + " with a SQLite source is not supported by this version yet");
   }
   return command;
 }

@@ -1,0 +1,49 @@
+// A copy worker's reading side for a SQLite source: its own read-only connection to the file,
+// inside one read transaction taken when the session opens (so every chunk it reads sees the same
+// state of the file), and the SqliteRowSource over it. `sources` (from read_schema) must outlive
+// the session. One session per worker; not shared between threads. Closing the session ends the
+// read transaction.
+//
+// Consistency across sessions: in rollback-journal mode a writer cannot commit while any session
+// holds its read transaction, so sessions opened while a first one is open all see one state. In
+// WAL mode a writer can commit between two sessions' first reads; the caller must then make sure
+// the file is not being written (or copy it first) — see snapshot_marker().
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "connectors/sqlite/sqlite_row_source.hpp"
+#include "engine/pipeline/source_session.hpp"
+
+namespace pgshift::sqlite {
+
+class SqliteSourceSession final : public SourceSession {
+ public:
+  static Result<std::unique_ptr<SqliteSourceSession>> open(const std::string& path,
+                                                           std::span<const SourceTable> sources,
+                                                           OnTypeError policy = OnTypeError::kFail);
+  ~SqliteSourceSession() override;
+
+  RowSource& rows() override { return rows_; }
+  SqliteRowSource& sqlite_rows() { return rows_; }
+  sqlite3* db() const { return db_.get(); }
+
+ private:
+  SqliteSourceSession(DatabaseHandle db, std::span<const SourceTable> sources, OnTypeError policy)
+      : db_(std::move(db)), rows_(db_.get(), sources, policy) {}
+
+  DatabaseHandle db_;
+  SqliteRowSource rows_;
+};
+
+// What identifies the state of the file as this connection's read transaction sees it: the
+// journal mode, the schema cookie and the file change counter (rollback journal), or the WAL
+// frame count read from the -wal file header's salt (WAL). Equal markers on two connections inside
+// their read transactions mean they read the same state, as far as SQLite exposes it without
+// SQLITE_ENABLE_SNAPSHOT: in WAL mode the marker also includes PRAGMA data_version, which only
+// compares within one connection, so WAL sources should be read with no writer running.
+Result<std::string> snapshot_marker(sqlite3* db);
+
+}  // namespace pgshift::sqlite
