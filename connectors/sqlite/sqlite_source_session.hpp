@@ -6,8 +6,9 @@
 //
 // Consistency across sessions: in rollback-journal mode a writer cannot commit while any session
 // holds its read transaction, so sessions opened while a first one is open all see one state. In
-// WAL mode a writer can commit between two sessions' first reads; the caller must then make sure
-// the file is not being written (or copy it first) — see snapshot_marker().
+// WAL mode a writer can commit between two sessions' first reads (SQLite's snapshot API, which
+// would pin them to one state, is not compiled into Debian's libsqlite3): the caller must then
+// make sure the file is not being written, or read a copy of it.
 #pragma once
 
 #include <memory>
@@ -37,13 +38,5 @@ class SqliteSourceSession final : public SourceSession {
   DatabaseHandle db_;
   SqliteRowSource rows_;
 };
-
-// What identifies the state of the file as this connection's read transaction sees it: the
-// journal mode, the schema cookie and the file change counter (rollback journal), or the WAL
-// frame count read from the -wal file header's salt (WAL). Equal markers on two connections inside
-// their read transactions mean they read the same state, as far as SQLite exposes it without
-// SQLITE_ENABLE_SNAPSHOT: in WAL mode the marker also includes PRAGMA data_version, which only
-// compares within one connection, so WAL sources should be read with no writer running.
-Result<std::string> snapshot_marker(sqlite3* db);
 
 }  // namespace pgshift::sqlite

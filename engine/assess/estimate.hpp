@@ -6,13 +6,14 @@
 //   read R, write W, read-back for verification V (0 with --verify off): a chunk is read back
 //   before its table has indexes, so each read-back also scans the chunks already there, about
 //   (chunks - 1) / 2 times the table at the measured scan rate
-//   stream time T = max(R, W) + V + per-chunk overhead   (reader and writer overlap in a chunk;
-//                                                          the read-back follows the commit)
-//   work       K = R + W + V                              (CPU seconds spent on all processes)
+//   stream time T = p * max(R, W) + V + per-chunk overhead  (reader and writer overlap in a chunk;
+//                                                          the read-back follows the commit;
+//                                                          p: the pipeline's own cost)
+//   work       K = p * (R + W) + V                        (CPU seconds spent on all processes)
 //   index      I = index bytes / an assumed build rate
 // With S = min(jobs, chunks) streams:
 //   copy phase = max( sum(T + I) / (S * efficiency(S)),   streams share the servers
-//                     sum(K + I) / cores,                 only when all three run on this machine
+//                     sum(K + I) / (share * cores),       only when all three run on this machine
 //                     max over t of T / min(chunks_t, S) + I_t )   the largest table's own path
 //   total      = setup + copy phase + finishing
 //   finishing  = foreign keys (each validation scans the referencing table and looks every row up

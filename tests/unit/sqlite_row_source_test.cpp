@@ -18,6 +18,7 @@
 #include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
+#include "connectors/sqlite/sqlite_source_session.hpp"
 #include "connectors/sqlite/value_scan.hpp"
 
 namespace pgshift::sqlite {
@@ -445,6 +446,26 @@ TEST_F(SqliteRowSourceTest, ChunkQueries) {
   auto refused = run_task(source.begin(schema_.tables[i], wrong_table));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message, "no SQLite source table for items");
+}
+
+TEST_F(SqliteRowSourceTest, SessionReadsOneStateOfTheFile) {
+  open(kItems);
+  auto session = SqliteSourceSession::open(file_.path(), schema_.sources);
+  ASSERT_TRUE(session) << session.error().message;
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(file_.path().c_str(), &writer), SQLITE_OK);
+  // Rollback journal: no writer commits while the session's read transaction is open.
+  EXPECT_EQ(sqlite3_exec(writer, "DELETE FROM items", nullptr, nullptr, nullptr), SQLITE_BUSY);
+  Chunk whole;
+  whole.table = table_index("items");
+  auto streamed = stream(whole, 1 << 16, OnTypeError::kFail, &(*session)->sqlite_rows());
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  EXPECT_EQ(streamed->rows.size(), 5001u);
+  EXPECT_EQ(&(*session)->rows(), static_cast<RowSource*>(&(*session)->sqlite_rows()));
+  session->reset();
+  EXPECT_EQ(sqlite3_exec(writer, "DELETE FROM items", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(writer);
+  EXPECT_FALSE(SqliteSourceSession::open(file_.path() + ".missing", schema_.sources));
 }
 
 }  // namespace
