@@ -58,6 +58,28 @@ std::string shown(std::string_view value) {
   return plain ? std::string(value) : plan::quote_literal(value);
 }
 
+std::string decode_key_text(std::span<const std::byte> value, std::uint32_t type_oid) {
+  auto integer = [&](int bytes) {
+    std::int64_t number = 0;
+    for (int i = 0; i < bytes; ++i) number = (number << 8) | std::to_integer<std::int64_t>(value[i]);
+    int shift = 64 - 8 * bytes;  // sign-extend
+    return std::to_string((number << shift) >> shift);
+  };
+  if (type_oid == 20 && value.size() == 8) return integer(8);
+  if (type_oid == 23 && value.size() == 4) return integer(4);
+  if (type_oid == 21 && value.size() == 2) return integer(2);
+  if (type_oid == 25 || type_oid == 1043 || type_oid == 1042) {
+    return std::string(reinterpret_cast<const char*>(value.data()), value.size());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (auto byte : value) {
+    out += kHex[std::to_integer<unsigned>(byte) >> 4];
+    out += kHex[std::to_integer<unsigned>(byte) & 0xf];
+  }
+  return out;
+}
+
 // Streams a COPY query through `on_tuple` in bounded buffers.
 template <class OnTuple>
 Task<Status> stream_copy(pg::Connection& connection, const std::string& sql, OnTuple on_tuple) {
@@ -143,6 +165,51 @@ Task<Result<KeyedRead>> read_keyed_rows(pg::Connection& connection, const Table&
     return {};
   });
   if (!streamed) co_return fail(streamed.error());
+  co_return out;
+}
+
+Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, RowHasher& hasher) {
+  std::vector<std::size_t> key_positions;  // key columns' positions among the copied columns
+  auto copied = table.copied_columns();
+  for (auto key : table.key) {
+    for (std::size_t i = 0; i < copied.size(); ++i) {
+      if (copied[i] == &table.columns[key]) key_positions.push_back(i);
+    }
+  }
+  KeyedRead out;
+  pg::CopyBinaryParser parser;
+  std::vector<std::byte> buffer;
+  Status inner;
+  for (bool more = true; more;) {
+    auto read = co_await rows.read(buffer, 1 << 20);
+    if (!read) co_return fail(read.error());
+    more = *read;
+    auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
+      if (!inner) return;
+      auto hash = hasher.hash(tuple);
+      if (!hash) {
+        inner = fail(hash.error());
+        return;
+      }
+      std::vector<std::string> fields(copied.size());
+      inner = pg::for_each_field(tuple, [&](int index, std::span<std::byte> value, bool is_null) {
+        fields[static_cast<std::size_t>(index)] =
+            is_null ? "NULL" : decode_key_text(value, copied[static_cast<std::size_t>(index)]->type_oid);
+      });
+      KeyValue key;
+      std::vector<std::string> display;
+      for (auto position : key_positions) {
+        key.push_back(fields[position]);
+        display.push_back(shown(fields[position]));
+      }
+      std::string name = display_key(display);
+      out.rows[name] = *hash;
+      out.key_values[name] = std::move(key);
+    });
+    if (!consumed) co_return fail(consumed.error());
+    if (!inner) co_return fail(inner.error());
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*consumed));
+  }
   co_return out;
 }
 

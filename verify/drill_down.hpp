@@ -8,6 +8,7 @@
 
 #include "connectors/pg/connection.hpp"
 #include "engine/model/table.hpp"
+#include "engine/pipeline/row_source.hpp"
 #include "verify/row_diff.hpp"
 #include "verify/row_hasher.hpp"
 
@@ -21,6 +22,10 @@ struct KeyedRead {
 // Keys and row hashes of the chunk's rows (the chunk should be small: see split_chunk).
 Task<Result<KeyedRead>> read_keyed_rows(pg::Connection& connection, const Table& table,
                                         const Chunk& chunk, RowHasher& hasher);
+
+// The same from any RowSource already begun on the chunk (a SQLite source): key values are decoded
+// from their binary form (integers and text as PostgreSQL prints them, anything else as hex).
+Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, RowHasher& hasher);
 
 // Counts the chunk's rows.
 Task<Result<long long>> count_rows(pg::Connection& connection, const Table& table,

@@ -227,8 +227,14 @@ class Parser {
         return error("control character in a string must be escaped");
       }
       if (c != '\\') {
-        if (build_) out += c;
-        ++at_;
+        // A run of plain characters at once.
+        std::size_t end = at_ + 1;
+        while (end < text_.size() && text_[end] != '"' && text_[end] != '\\' &&
+               static_cast<unsigned char>(text_[end]) >= 0x20) {
+          ++end;
+        }
+        if (build_) out.append(text_, at_, end - at_);
+        at_ = end;
         continue;
       }
       ++at_;

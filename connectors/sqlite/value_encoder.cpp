@@ -17,15 +17,24 @@ namespace {
 
 constexpr std::size_t kDescribeBytes = 60;
 
+// Big-endian appends, written in place after one resize.
+template <class T>
+void put_be(std::vector<std::byte>& out, T value) {
+  std::size_t at = out.size();
+  out.resize(at + sizeof(T));
+  for (std::size_t i = sizeof(T); i-- > 0;) {
+    out[at + i] = std::byte(value & 0xff);
+    value = static_cast<T>(value >> 8);
+  }
+}
 void put_u16(std::vector<std::byte>& out, std::uint16_t value) {
-  out.push_back(std::byte(value >> 8));
-  out.push_back(std::byte(value & 0xff));
+  put_be(out, value);
 }
 void put_u32(std::vector<std::byte>& out, std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(std::byte((value >> shift) & 0xff));
+  put_be(out, value);
 }
 void put_u64(std::vector<std::byte>& out, std::uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(std::byte((value >> shift) & 0xff));
+  put_be(out, value);
 }
 void put_bytes(std::vector<std::byte>& out, std::string_view bytes) {
   const auto* begin = reinterpret_cast<const std::byte*>(bytes.data());

@@ -14,9 +14,9 @@
 namespace pgshift::assess {
 
 struct ProbeOptions {
-  std::int64_t bytes_per_table = 12LL << 20;  // of table data (heap + TOAST), per sampled table
+  std::int64_t bytes_per_table = 16LL << 20;  // of table data (heap + TOAST), per sampled table
   int max_tables = 6;
-  double seconds_budget = 10;  // stop sampling more tables after this long
+  double seconds_budget = 15;  // stop sampling more tables after this long
 };
 
 struct ProbeTable {

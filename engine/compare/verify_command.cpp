@@ -10,6 +10,7 @@
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
+#include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/plan/chunk_sql.hpp"
@@ -42,6 +43,8 @@ struct VerifyContext {
   std::vector<verify::ReportTable> report;
   std::optional<Progress> progress;
   std::optional<Error> fatal;
+  // A SQLite source is read through its sessions; no snapshot, no key-level SQL on that side.
+  std::shared_ptr<const sqlite::SqliteSource> sqlite_source;
 };
 
 Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const std::string& label,
@@ -57,7 +60,7 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
 
 // Digests of one chunk on both sides, read concurrently.
 Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
-    VerifyContext& context, pg::Connection& source, pg::Connection& target, const Chunk& chunk) {
+    VerifyContext& context, RowSource& source, pg::Connection& target, const Chunk& chunk) {
   const Table& table = context.tables[chunk.table];
   std::optional<Result<verify::ChunkDigest>> target_result;
   Notifier target_done(context.executor);
@@ -75,12 +78,11 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
       },
       asio::detached);
   Result<verify::ChunkDigest> source_result = fail(ErrorKind::kRuntime, "not read");
-  pg::PgRowSource reader(source);
-  if (auto begun = co_await reader.begin(table, chunk); !begun) {
+  if (auto begun = co_await source.begin(table, chunk); !begun) {
     source_result = fail(begun.error());
   } else {
     verify::RowHasher hasher(context.kinds[chunk.table], &context.source.shapes);
-    source_result = co_await verify::digest_stream(reader, hasher);
+    source_result = co_await verify::digest_stream(source, hasher);
   }
   while (!target_result) co_await target_done.wait();
   if (!source_result) co_return fail(source_result.error());
@@ -96,7 +98,8 @@ struct RecheckItem {
 
 struct Drill {
   VerifyContext& context;
-  pg::Connection& source;
+  pg::Connection* source;  // null for a SQLite source: key-level reads go through source_rows
+  RowSource& source_rows;
   pg::Connection& target;
   std::vector<RecheckItem>& recheck;
 };
@@ -106,7 +109,14 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   const Table& table = context.tables[chunk.table];
   verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
   verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
-  auto left = co_await verify::read_keyed_rows(drill.source, table, chunk, source_hasher);
+  Result<verify::KeyedRead> left = fail(ErrorKind::kRuntime, "not read");
+  if (drill.source) {
+    left = co_await verify::read_keyed_rows(*drill.source, table, chunk, source_hasher);
+  } else if (auto begun = co_await drill.source_rows.begin(table, chunk); !begun) {
+    left = fail(begun.error());
+  } else {
+    left = co_await verify::read_keyed_rows(drill.source_rows, table, source_hasher);
+  }
   if (!left) co_return fail(left.error());
   auto right = co_await verify::read_keyed_rows(drill.target, table, chunk, target_hasher);
   if (!right) co_return fail(right.error());
@@ -133,9 +143,9 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   add("extra", diff.extra, right->key_values, {});
   for (std::size_t i = 0; i < diff.changed.size(); ++i) {
     std::vector<std::string> columns;
-    if (i < 100) {
+    if (i < 100 && drill.source) {
       auto differing = co_await verify::differing_columns(
-          drill.source, drill.target, table, left->key_values.at(diff.changed[i]));
+          *drill.source, drill.target, table, left->key_values.at(diff.changed[i]));
       if (!differing) co_return fail(differing.error());
       columns = std::move(*differing);
     }
@@ -147,20 +157,25 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
 Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
   auto& context = drill.context;
   const Table& table = context.tables[chunk.table];
-  auto source_rows = co_await verify::count_rows(drill.source, table, chunk);
-  if (!source_rows) co_return fail(source_rows.error());
   auto target_rows = co_await verify::count_rows(drill.target, table, chunk);
   if (!target_rows) co_return fail(target_rows.error());
-  if (std::max(*source_rows, *target_rows) <= kBottomRows || depth >= 8) {
+  long long source_count = *target_rows;
+  if (drill.source) {
+    auto source_rows = co_await verify::count_rows(*drill.source, table, chunk);
+    if (!source_rows) co_return fail(source_rows.error());
+    source_count = *source_rows;
+  }
+  if (std::max(source_count, *target_rows) <= kBottomRows || depth >= 8) {
     co_return co_await compare_keys(drill, chunk);
   }
-  // Split at the source's keys; the parts still cover the whole range, so rows present only
-  // in the target fall into one of them.
-  auto parts = co_await verify::split_chunk(drill.source, table, chunk, 16);
+  // Split at real keys (the source's, or the target's for a SQLite source); the parts still
+  // cover the whole range, so rows present on one side only fall into one of them.
+  auto parts = co_await verify::split_chunk(drill.source ? *drill.source : drill.target, table,
+                                            chunk, 16);
   if (!parts) co_return fail(parts.error());
   if (parts->size() <= 1) co_return co_await compare_keys(drill, chunk);
   for (const auto& part : *parts) {
-    auto digests = co_await digest_both(context, drill.source, drill.target, part);
+    auto digests = co_await digest_both(context, drill.source_rows, drill.target, part);
     if (!digests) co_return fail(digests.error());
     if (digests->first == digests->second) continue;
     if (auto drilled = co_await drill_chunk(drill, part, depth + 1); !drilled) co_return drilled;
@@ -173,8 +188,17 @@ Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
   const Table& table = context.tables[chunk.table];
   verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
   verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  if (!drill.source) {
+    verify::ReportMismatch mismatch;
+    mismatch.chunk = chunk.number;
+    mismatch.key_range = "whole table (no key)";
+    mismatch.kind = "changed";
+    mismatch.detail = "rows differ; tables without a key from SQLite are compared as a whole";
+    context.report[chunk.table].mismatches.push_back(std::move(mismatch));
+    co_return Status{};
+  }
   int passes = static_cast<int>(std::max<long long>(1, rows / 200000 + 1));
-  auto rows_diff = co_await verify::diff_keyless(drill.source, drill.target, table, source_hasher,
+  auto rows_diff = co_await verify::diff_keyless(*drill.source, drill.target, table, source_hasher,
                                                  target_hasher, passes, 100);
   if (!rows_diff) co_return fail(rows_diff.error());
   for (bool missing : {true, false}) {
@@ -194,20 +218,39 @@ Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
 }
 
 Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck) {
-  auto source = co_await open_in_snapshot(context.options.source, "source", context.source.snapshot);
-  if (!source) {
-    if (!context.fatal) context.fatal = source.error();
-    co_return;
+  std::optional<pg::Connection> postgres_source;
+  std::optional<pg::PgRowSource> postgres_rows;
+  std::unique_ptr<SourceSession> sqlite_session;
+  RowSource* source_rows = nullptr;
+  if (context.sqlite_source) {
+    auto session = co_await sqlite::session_factory(context.sqlite_source)();
+    if (!session) {
+      if (!context.fatal) context.fatal = session.error();
+      co_return;
+    }
+    sqlite_session = std::move(*session);
+    source_rows = &sqlite_session->rows();
+  } else {
+    auto source =
+        co_await open_in_snapshot(context.options.source, "source", context.source.snapshot);
+    if (!source) {
+      if (!context.fatal) context.fatal = source.error();
+      co_return;
+    }
+    postgres_source.emplace(std::move(*source));
+    postgres_rows.emplace(*postgres_source);
+    source_rows = &*postgres_rows;
   }
   auto target = co_await open_in_snapshot(context.options.target, "target", context.target.snapshot);
   if (!target) {
     if (!context.fatal) context.fatal = target.error();
     co_return;
   }
-  Drill drill{context, *source, *target, recheck};
+  Drill drill{context, postgres_source ? &*postgres_source : nullptr, *source_rows, *target,
+              recheck};
   while (context.next_chunk < context.chunks.size() && !context.fatal) {
     const Chunk& chunk = context.chunks[context.next_chunk++];
-    auto digests = co_await digest_both(context, *source, *target, chunk);
+    auto digests = co_await digest_both(context, *source_rows, *target, chunk);
     if (!digests) {
       context.fatal = std::move(digests.error()).within(
           "table " + context.tables[chunk.table].schema + "." + context.tables[chunk.table].name);
@@ -242,7 +285,7 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
 // keys again, outside the snapshots, a few times. Keys that become equal are dropped; keys whose
 // source row kept changing are marked.
 Task<Status> recheck_keys(VerifyContext& context, std::vector<RecheckItem>& items) {
-  if (items.empty()) co_return Status{};
+  if (items.empty() || context.sqlite_source) co_return Status{};  // a SQLite file is not live
   auto source = co_await pg::open_session(context.options.source, "source");
   if (!source) co_return fail(source.error());
   auto target = co_await pg::open_session(context.options.target, "target");
@@ -295,12 +338,18 @@ Task<Status> recheck_keys(VerifyContext& context, std::vector<RecheckItem>& item
 }
 
 Task<Status> verify_main(VerifyContext& context) {
-  auto source = co_await pg::open_session(context.options.source, "source");
-  if (!source) co_return fail(ErrorKind::kRefused, source.error().message);
+  bool from_sqlite = context.options.source.kind() == EndpointKind::kSqlite;
+  std::optional<pg::Connection> source;
+  if (!from_sqlite) {
+    auto opened = co_await pg::open_session(context.options.source, "source");
+    if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
+    source.emplace(std::move(*opened));
+  }
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
-  for (auto [connection, side] : {std::pair{&*source, &context.source},
+  for (auto [connection, side] : {std::pair{source ? &*source : nullptr, &context.source},
                                   std::pair{&*target, &context.target}}) {
+    if (!connection) continue;
     auto snapshot = co_await connection->query(
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
     if (!snapshot) co_return fail(snapshot.error());
@@ -309,10 +358,40 @@ Task<Status> verify_main(VerifyContext& context) {
     if (!shapes) co_return fail(shapes.error());
     side->shapes = std::move(*shapes);
   }
-  auto source_tables = co_await pg::read_tables(*source, context.options.filter);
+  Result<std::vector<Table>> source_tables = fail(ErrorKind::kRuntime, "not read");
+  if (from_sqlite) {
+    // Values are encoded in the target's formats: one type system on both sides.
+    context.source.shapes = context.target.shapes;
+    sqlite::SourceOptions options;
+    options.casts = context.options.casts;
+    options.timestamptz = context.options.timestamptz;
+    options.on_type_error = context.options.on_type_error;
+    auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
+    if (!read) co_return fail(read.error());
+    context.sqlite_source = std::move(*read);
+    source_tables = context.sqlite_source->schema.tables;
+  } else {
+    source_tables = co_await pg::read_tables(*source, context.options.filter);
+  }
   if (!source_tables) co_return fail(source_tables.error());
   auto target_tables = co_await pg::read_tables(*target, context.options.filter);
   if (!target_tables) co_return fail(target_tables.error());
+  if (from_sqlite) {
+    // Type names are spelled by the translation, not by the server: compare the target's.
+    std::map<std::string, const Table*> by_name;
+    for (const auto& table : *target_tables) by_name[table.schema + "." + table.name] = &table;
+    for (auto& table : *source_tables) {
+      auto it = by_name.find(table.schema + "." + table.name);
+      if (it == by_name.end()) continue;
+      for (auto& column : table.columns) {
+        for (const auto& theirs : it->second->columns) {
+          if (theirs.name == column.name && theirs.type_oid == column.type_oid) {
+            column.type_sql = theirs.type_sql;
+          }
+        }
+      }
+    }
+  }
 
   std::map<std::string, verify::ReportTable> reported;
   auto entry = [&](const std::string& schema, const std::string& name) -> verify::ReportTable& {
@@ -357,7 +436,27 @@ Task<Status> verify_main(VerifyContext& context) {
   plan::PlannerOptions planner;
   planner.chunk_bytes = context.options.chunk_bytes;
   planner.workers = context.options.jobs;
-  auto chunks = co_await plan::plan_source_chunks(*source, context.tables, planner);
+  Result<std::vector<Chunk>> chunks = fail(ErrorKind::kRuntime, "not planned");
+  if (from_sqlite) {
+    // Plan over the full SQLite model, then keep the comparable tables' chunks, renumbered.
+    auto all = sqlite::plan_chunks(*context.sqlite_source, planner);
+    if (!all) co_return fail(all.error());
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < context.tables.size(); ++i) {
+      index[context.tables[i].schema + "." + context.tables[i].name] = i;
+    }
+    std::vector<Chunk> kept;
+    const auto& model = context.sqlite_source->schema.tables;
+    for (auto chunk : *all) {
+      auto it = index.find(model[chunk.table].schema + "." + model[chunk.table].name);
+      if (it == index.end()) continue;
+      chunk.table = it->second;
+      kept.push_back(std::move(chunk));
+    }
+    chunks = std::move(kept);
+  } else {
+    chunks = co_await plan::plan_source_chunks(*source, context.tables, planner);
+  }
   if (!chunks) co_return fail(chunks.error());
   // Keyless tables are compared whole: ctids differ between the databases.
   std::set<std::size_t> keyless_done;

@@ -16,6 +16,10 @@
 #include "engine/pipeline/chunk_copy.hpp"
 #include "engine/pipeline/source_session.hpp"
 
+namespace pgshift::sqlite {
+struct SqliteSource;
+}  // namespace pgshift::sqlite
+
 namespace pgshift {
 
 struct Mismatch {
@@ -35,7 +39,7 @@ struct RunContext {
   asio::any_io_executor executor;
   std::string snapshot;   // exported snapshot every source reader imports (PostgreSQL sources)
   SourceSessionFactory open_source;  // how a worker opens its reading side
-  std::string sqlite_signature;      // SQLite sources: the file's size and mtime at set-up
+  std::shared_ptr<const sqlite::SqliteSource> sqlite_source;  // SQLite sources only
   std::string worker_id;  // host:pid, recorded with each chunk
   std::vector<Table> tables;
   std::map<std::pair<std::size_t, int>, Chunk> chunks;

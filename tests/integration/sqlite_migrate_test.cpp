@@ -149,6 +149,22 @@ TEST(SqliteMigrate, WronglyTypedValueStopsNamingTableKeyColumnAndValue) {
             "t");
 }
 
+TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {
+  std::string source = make_app_file("pgshift_verify", false);
+  std::string target = fresh_database(target_cluster(), "sqlite_verify");
+  ASSERT_EQ(run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"}).exit_code,
+            0);
+  auto equal = run_pgshift({"verify", "--source", source, "--target", target});
+  EXPECT_EQ(equal.exit_code, 0) << equal.err << equal.out;
+  exec(target, "UPDATE posts SET title = 'edited' WHERE id = 1234; DELETE FROM users WHERE id = 77");
+  auto different = run_pgshift({"verify", "--source", source, "--target", target});
+  EXPECT_EQ(different.exit_code, 1) << different.err;
+  EXPECT_NE(different.out.find("changed"), std::string::npos) << different.out;
+  EXPECT_NE(different.out.find("(1234)"), std::string::npos) << different.out;
+  EXPECT_NE(different.out.find("missing"), std::string::npos) << different.out;
+  EXPECT_NE(different.out.find("(77)"), std::string::npos) << different.out;
+}
+
 TEST(SqliteMigrate, MissingFileIsRefused) {
   std::string target = fresh_database(target_cluster(), "sqlite_missing");
   auto run = run_pgshift({"migrate", "--source", "sqlite:///nonexistent/app.db", "--target", target});

@@ -18,7 +18,7 @@
 #include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
-#include "connectors/sqlite/sqlite_source_session.hpp"
+#include "connectors/sqlite/sqlite_read_session.hpp"
 #include "connectors/sqlite/value_scan.hpp"
 
 namespace pgshift::sqlite {
@@ -450,7 +450,7 @@ TEST_F(SqliteRowSourceTest, ChunkQueries) {
 
 TEST_F(SqliteRowSourceTest, SessionReadsOneStateOfTheFile) {
   open(kItems);
-  auto session = SqliteSourceSession::open(file_.path(), schema_.sources);
+  auto session = SqliteReadSession::open(file_.path(), schema_.sources);
   ASSERT_TRUE(session) << session.error().message;
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(file_.path().c_str(), &writer), SQLITE_OK);
@@ -465,7 +465,7 @@ TEST_F(SqliteRowSourceTest, SessionReadsOneStateOfTheFile) {
   session->reset();
   EXPECT_EQ(sqlite3_exec(writer, "DELETE FROM items", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(writer);
-  EXPECT_FALSE(SqliteSourceSession::open(file_.path() + ".missing", schema_.sources));
+  EXPECT_FALSE(SqliteReadSession::open(file_.path() + ".missing", schema_.sources));
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ const std::map<std::string, std::set<std::string>> kOptions = {
       "--exact", "--include-internal-schemas"}},
     {"verify",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
-      "--exclude-schema", "--log-format", "--quiet", "--chunk-size"}},
+      "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
+      "--timestamptz"}},
     {"status", {"--target", "--json", "--log-format"}},
     {"cleanup", {"--target", "--log-format", "--quiet"}},
 };
@@ -179,7 +180,7 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
     return fail(usage_error("--exact goes with plan or migrate --dry-run").error());
   }
   if (options.source.kind() == EndpointKind::kSqlite &&
-      (command.name == "verify" || command.name == "plan" || options.dry_run)) {
+      (command.name == "plan" || options.dry_run)) {
     return fail(ErrorKind::kUsage,
                 command.name + " with a SQLite source is not supported by this version yet");
   }

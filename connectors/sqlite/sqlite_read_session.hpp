@@ -20,19 +20,19 @@
 
 namespace pgshift::sqlite {
 
-class SqliteSourceSession final : public SourceSession {
+class SqliteReadSession final : public SourceSession {
  public:
-  static Result<std::unique_ptr<SqliteSourceSession>> open(const std::string& path,
-                                                           std::span<const SourceTable> sources,
-                                                           OnTypeError policy = OnTypeError::kFail);
-  ~SqliteSourceSession() override;
+  static Result<std::unique_ptr<SqliteReadSession>> open(const std::string& path,
+                                                         std::span<const SourceTable> sources,
+                                                         OnTypeError policy = OnTypeError::kFail);
+  ~SqliteReadSession() override;
 
   RowSource& rows() override { return rows_; }
   SqliteRowSource& sqlite_rows() { return rows_; }
   sqlite3* db() const { return db_.get(); }
 
  private:
-  SqliteSourceSession(DatabaseHandle db, std::span<const SourceTable> sources, OnTypeError policy)
+  SqliteReadSession(DatabaseHandle db, std::span<const SourceTable> sources, OnTypeError policy)
       : db_(std::move(db)), rows_(db_.get(), sources, policy) {}
 
   DatabaseHandle db_;

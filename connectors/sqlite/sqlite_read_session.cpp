@@ -1,10 +1,10 @@
-#include "connectors/sqlite/sqlite_source_session.hpp"
+#include "connectors/sqlite/sqlite_read_session.hpp"
 
 #include "connectors/sqlite/sqlite_database.hpp"
 
 namespace pgshift::sqlite {
 
-Result<std::unique_ptr<SqliteSourceSession>> SqliteSourceSession::open(
+Result<std::unique_ptr<SqliteReadSession>> SqliteReadSession::open(
     const std::string& path, std::span<const SourceTable> sources, OnTypeError policy) {
   auto db = open_read_only(path);
   if (!db) return fail(db.error());
@@ -16,11 +16,10 @@ Result<std::unique_ptr<SqliteSourceSession>> SqliteSourceSession::open(
   if (auto read = query_text(db->get(), "SELECT count(*) FROM sqlite_master"); !read) {
     return fail(std::move(read.error()).within("starting a read transaction"));
   }
-  return std::unique_ptr<SqliteSourceSession>(
-      new SqliteSourceSession(std::move(*db), sources, policy));
+  return std::unique_ptr<SqliteReadSession>(new SqliteReadSession(std::move(*db), sources, policy));
 }
 
-SqliteSourceSession::~SqliteSourceSession() {
+SqliteReadSession::~SqliteReadSession() {
   if (db_ && !sqlite3_get_autocommit(db_.get())) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }

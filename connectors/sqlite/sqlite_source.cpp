@@ -1,0 +1,99 @@
+#include "connectors/sqlite/sqlite_source.hpp"
+
+#include <sys/stat.h>
+
+#include "connectors/sqlite/sqlite_chunk_planner.hpp"
+#include "connectors/sqlite/sqlite_database.hpp"
+#include "connectors/sqlite/sqlite_row_source.hpp"
+
+namespace pgshift::sqlite {
+namespace {
+
+std::string file_signature(const std::string& path) {
+  std::string out;
+  for (const std::string& file : {path, path + "-wal"}) {
+    struct stat info {};
+    if (stat(file.c_str(), &info) == 0) {
+      out += std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
+             std::to_string(info.st_mtim.tv_nsec) + ";";
+    } else {
+      out += "-;";
+    }
+  }
+  return out;
+}
+
+class SqliteSourceSession final : public SourceSession {
+ public:
+  SqliteSourceSession(DatabaseHandle db, std::shared_ptr<const SqliteSource> source)
+      : db_(std::move(db)),
+        source_(std::move(source)),
+        rows_(db_.get(), source_->schema.sources, source_->on_type_error) {}
+  RowSource& rows() override { return rows_; }
+
+ private:
+  DatabaseHandle db_;
+  std::shared_ptr<const SqliteSource> source_;
+  SqliteRowSource rows_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
+                                                        const SourceOptions& options) {
+  SchemaOptions schema_options;
+  schema_options.types.timestamptz = options.timestamptz;
+  for (const auto& spec : options.casts) {
+    auto cast = parse_cast_override(spec);
+    if (!cast) return fail(cast.error());
+    schema_options.casts.push_back(std::move(*cast));
+  }
+  auto policy = parse_on_type_error(options.on_type_error);
+  if (!policy) return fail(policy.error());
+  auto db = open_read_only(path);
+  if (!db) return fail(db.error());
+  auto source = std::make_shared<SqliteSource>();
+  source->path = path;
+  source->on_type_error = *policy;
+  source->signature = file_signature(path);
+  auto schema = read_schema(db->get(), schema_options);
+  if (!schema) return fail(schema.error());
+  source->schema = std::move(*schema);
+  return std::shared_ptr<const SqliteSource>(std::move(source));
+}
+
+Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
+                                       const plan::PlannerOptions& options) {
+  auto db = open_read_only(source.path);
+  if (!db) return fail(db.error());
+  std::vector<Chunk> chunks;
+  const auto& tables = source.schema.tables;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    auto table_chunks = plan_sqlite_chunks(db->get(), i, tables[i], source.schema.sources[i],
+                                           plan::desired_chunks(tables[i].bytes, options));
+    if (!table_chunks) return fail(table_chunks.error());
+    chunks.insert(chunks.end(), table_chunks->begin(), table_chunks->end());
+  }
+  plan::order_largest_first(chunks, tables);
+  return chunks;
+}
+
+SourceSessionFactory session_factory(std::shared_ptr<const SqliteSource> source) {
+  return [source]() -> Task<Result<std::unique_ptr<SourceSession>>> {
+    auto handle = open_read_only(source->path);
+    if (!handle) co_return fail(handle.error());
+    co_return std::make_unique<SqliteSourceSession>(std::move(*handle), source);
+  };
+}
+
+Status check_unchanged(const SqliteSource& source) {
+  if (file_signature(source.path) != source.signature) {
+    return fail(ErrorKind::kRuntime,
+                "the SQLite file " + source.path +
+                    " was written during the run; stop the application (or copy the file) and "
+                    "run again");
+  }
+  return {};
+}
+
+}  // namespace pgshift::sqlite
