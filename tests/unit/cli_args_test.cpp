@@ -183,7 +183,9 @@ TEST(CliParse, VerifyCommandTakesBothEndpointsButNotMigrateOnlyOptions) {
     must_fail({"verify", "--source", kSource, "--target", kTarget, migrate_only});
   }
   must_fail({"verify", "--source", kSource, "--target", kTarget, "--verify", "count"});
-  must_fail({"verify", "--source", "sqlite:/tmp/x.db", "--target", kTarget});
+  EXPECT_EQ(must_parse({"verify", "--source", "sqlite:/tmp/x.db", "--target", kTarget})
+                .options.source.kind(),
+            EndpointKind::kSqlite);
   must_fail({"verify", "--target", kTarget});
 }
 
@@ -235,7 +237,11 @@ TEST(CliParse, LogFormat) {
 
 TEST(CliParse, TargetMustBePostgresAndSqliteSourcesAreRefusedForNow) {
   must_fail({"migrate", "--source", kSource, "--target", "sqlite:/tmp/x.db"});
-  auto sqlite = must_fail({"migrate", "--source", "sqlite:/tmp/x.db", "--target", kTarget});
+  EXPECT_EQ(must_parse({"migrate", "--source", "sqlite:/tmp/x.db", "--target", kTarget,
+                        "--cast", "t.c=numeric(10,2)", "--on-type-error=null", "--timestamptz"})
+                .options.on_type_error,
+            "null");
+  auto sqlite = must_fail({"plan", "--source", "sqlite:/tmp/x.db", "--target", kTarget});
   EXPECT_NE(sqlite.message.find("SQLite"), std::string::npos) << sqlite.message;
 }
 
