@@ -4,7 +4,7 @@
 
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
-#include "connectors/sqlite/sqlite_row_source.hpp"
+#include "connectors/sqlite/sqlite_read_session.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -23,18 +23,17 @@ std::string file_signature(const std::string& path) {
   return out;
 }
 
+// Keeps the shared model (whose `sources` the read session borrows) alive with the session.
 class SqliteSourceSession final : public SourceSession {
  public:
-  SqliteSourceSession(DatabaseHandle db, std::shared_ptr<const SqliteSource> source)
-      : db_(std::move(db)),
-        source_(std::move(source)),
-        rows_(db_.get(), source_->schema.sources, source_->on_type_error) {}
-  RowSource& rows() override { return rows_; }
+  SqliteSourceSession(std::shared_ptr<const SqliteSource> source,
+                      std::unique_ptr<SqliteReadSession> session)
+      : source_(std::move(source)), session_(std::move(session)) {}
+  RowSource& rows() override { return session_->rows(); }
 
  private:
-  DatabaseHandle db_;
   std::shared_ptr<const SqliteSource> source_;
-  SqliteRowSource rows_;
+  std::unique_ptr<SqliteReadSession> session_;
 };
 
 }  // namespace
@@ -80,9 +79,10 @@ Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
 
 SourceSessionFactory session_factory(std::shared_ptr<const SqliteSource> source) {
   return [source]() -> Task<Result<std::unique_ptr<SourceSession>>> {
-    auto handle = open_read_only(source->path);
-    if (!handle) co_return fail(handle.error());
-    co_return std::make_unique<SqliteSourceSession>(std::move(*handle), source);
+    auto session = SqliteReadSession::open(source->path, source->schema.sources,
+                                           source->on_type_error);
+    if (!session) co_return fail(session.error());
+    co_return std::make_unique<SqliteSourceSession>(source, std::move(*session));
   };
 }
 
