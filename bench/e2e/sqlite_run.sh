@@ -2,9 +2,9 @@
 # bench/e2e/sqlite_run.sh — end-to-end benchmark of a SQLite → PostgreSQL migration: pgshift against
 # pgloader, from the same SQLite file into the same local PostgreSQL 15 server.
 #
-# usage: bench/e2e/sqlite_run.sh [--scale S] [--tools LIST] [--pgshift PATH] [--jobs N] [--keep]
-#                                [--workdir DIR] [--sqlite FILE] [--pgloader-heap MB]
-#                                [--pgloader-concurrency N] [--timeout S]
+# usage: bench/e2e/sqlite_run.sh [--scale S] [--tools LIST] [--pgshift PATH] [--jobs N] [--runs N]
+#                                [--keep] [--workdir DIR] [--sqlite FILE] [--pgloader-heap MB]
+#                                [--pgloader-workers N] [--pgloader-concurrency N] [--timeout S]
 #
 #   --scale S        dataset size for sqlite_generate.py; 1 = about 360 MB, 1.5 M rows (default 1)
 #   --tools LIST     comma-separated, run in this order (default pgshift,pgloader)
@@ -13,18 +13,22 @@
 #                      pgloader  pgloader --dynamic-space-size MB CMDFILE, where CMDFILE is
 #                                LOAD DATABASE FROM sqlite://FILE INTO postgresql://... WITH include
 #                                drop, create tables, create indexes, foreign keys, reset sequences,
-#                                workers = N, concurrency = C. On failure (non-zero exit or a
+#                                workers = W, concurrency = C. On failure (non-zero exit or a
 #                                crashed Lisp) its error is shown and it is run once more, on a fresh
 #                                database, with twice the heap; both attempts are reported.
 #   --pgshift PATH   the pgshift executable (default build/pgshift)
-#   --jobs N         pgshift --jobs and pgloader workers (default 2)
+#   --jobs N         pgshift --jobs, and pgloader workers unless --pgloader-workers (default 2)
+#   --runs N         run each tool N times, interleaved (pgshift, pgloader, pgshift, ...); the
+#                    table shows the median wall time and the largest memory figures (default 1)
 #   --keep           keep this run's directory (cluster data, logs, pgloader command file)
 #   --workdir DIR    cache directory (default /tmp/pgshift-e2e-sqlite): the generated SQLite file
 #                    is kept there as app-s<scale>-<generator hash>.db and reused by later runs;
 #                    each run works in a fresh DIR/run.XXXXXX, removed at the end unless --keep
 #   --sqlite FILE    use this SQLite file instead of generating one (not modified)
 #   --pgloader-heap MB         SBCL heap for pgloader (default 8192; the retry doubles it)
-#   --pgloader-concurrency N   pgloader `concurrency` (default 1)
+#   --pgloader-workers N       pgloader `workers` (default: --jobs, but at least 2: pgloader
+#                              3.6 hangs for good with workers = 1 once it builds indexes)
+#   --pgloader-concurrency N   pgloader `concurrency` (default 1; 2 made it slower here)
 #   --timeout S      kill a tool still running after S seconds (default 3600)
 #
 # Starts one target cluster (tools/cluster.sh, tuned as in run.sh: fsync, synchronous_commit and
@@ -33,8 +37,9 @@
 # starts with it in the page cache), the tool under /usr/bin/time -f '%e %M' with the tree PSS
 # sampler, then count(*) of every SQLite table in public.<table> on the target; a difference or a
 # non-zero exit marks the tool FAILED. Also records, per target: the columns of `users`
-# (information_schema.columns), the indexes, the number of foreign keys, and how many users.balance
-# values differ from the SQLite file's doubles. Prints a table and writes it to
+# (information_schema.columns) and of every table, the indexes, the primary and foreign keys, the
+# next users.id against max(id), and how many users.balance values differ from the SQLite file's
+# doubles. Prints a table and writes it to
 # bench/e2e/results-sqlite-<timestamp>.txt. Exit status 1 if a tool failed.
 set -Eeuo pipefail
 
@@ -53,8 +58,10 @@ keep=0
 workdir=/tmp/pgshift-e2e-sqlite
 sqlite_file=
 pgl_heap=8192
+pgl_workers=
 pgl_concurrency=1
 timeout_s=3600
+runs=1
 
 while (($#)); do
   case $1 in
@@ -66,6 +73,8 @@ while (($#)); do
     --workdir) workdir=${2:?--workdir needs a directory}; shift ;;
     --sqlite) sqlite_file=${2:?--sqlite needs a file}; shift ;;
     --pgloader-heap) pgl_heap=${2:?--pgloader-heap needs MB}; shift ;;
+    --runs) runs=${2:?--runs needs a number}; shift ;;
+    --pgloader-workers) pgl_workers=${2:?--pgloader-workers needs a number}; shift ;;
     --pgloader-concurrency) pgl_concurrency=${2:?--pgloader-concurrency needs a number}; shift ;;
     --timeout) timeout_s=${2:?--timeout needs seconds}; shift ;;
     -h | --help) usage 0 ;;
@@ -75,7 +84,11 @@ while (($#)); do
 done
 
 [[ "$scale" =~ ^[0-9]*\.?[0-9]+$ ]] || die "--scale must be a positive number: $scale"
-for v in jobs pgl_heap pgl_concurrency timeout_s; do
+if [[ -z "$pgl_workers" ]]; then
+  pgl_workers=$jobs
+  ((pgl_workers >= 2)) || pgl_workers=2
+fi
+for v in jobs runs pgl_heap pgl_workers pgl_concurrency timeout_s; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v} must be a positive integer: ${!v}"
 done
 IFS=, read -r -a tools <<<"$tools_arg"
@@ -189,9 +202,10 @@ target_counts() { # URI
 # Schema facts of a target, for the notes: users' columns, indexes, foreign keys, balance fidelity.
 schema_notes() { # TOOL URI
   local tool=$1 uri=$2 nbal ndiff
-  psqlx "$uri" -F' | ' -P footer=off -c "select rpad(column_name, 10), rpad(data_type, 24),
+  psqlx "$uri" -F' | ' -P footer=off -c "select rpad(column_name, 10), rpad(data_type, 27),
       rpad(case is_nullable when 'NO' then 'NOT NULL' else 'null' end, 8),
-      coalesce(column_default, '')
+      coalesce(column_default, case is_identity when 'YES' then 'identity ' ||
+        lower(identity_generation) else '' end)
     from information_schema.columns where table_schema = 'public' and table_name = 'users'
     order by ordinal_position" >"$W/users_cols.$tool" 2>&1 || true
   psqlx "$uri" -F': ' -c "select table_name, string_agg(column_name || ' ' || data_type ||
@@ -202,6 +216,18 @@ schema_notes() { # TOOL URI
     >"$W/indexes.$tool" 2>&1 || true
   N_FK[$tool]=$(psqlx "$uri" -c "select count(*) from pg_constraint c join pg_namespace n on n.oid = c.connamespace
     where c.contype = 'f' and n.nspname = 'public'" 2>/dev/null || echo '?')
+  N_PK[$tool]=$(psqlx "$uri" -c "select count(*) || ' (none on: ' || coalesce((select string_agg(c.relname, ', '
+      order by c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' and not exists (select from pg_constraint p
+        where p.conrelid = c.oid and p.contype = 'p')), '-') || ')'
+    from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+    where c.contype = 'p' and n.nspname = 'public'" 2>/dev/null || echo '?')
+  # The next users.id the target would hand out (sequence or identity) against max(id).
+  NEXT_ID[$tool]=$(psqlx "$uri" -c "select format('next %s, max(id) %s', (
+      select coalesce(s.last_value + s.increment_by, s.start_value)
+      from pg_sequences s where format('%I.%I', s.schemaname, s.sequencename)::regclass =
+        pg_get_serial_sequence('public.users', 'id')::regclass), (select max(id) from public.users))" \
+    2>/dev/null || echo n/a)
   N_IDX[$tool]=$(wc -l <"$W/indexes.$tool")
   N_PARTIAL[$tool]=$(grep -c ' WHERE ' "$W/indexes.$tool" || true)
   BAL[$tool]=n/a
@@ -218,7 +244,8 @@ schema_notes() { # TOOL URI
 # ---------------------------------------------------------------------------------------------
 # Tools
 
-declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE N_FK N_IDX N_PARTIAL BAL
+# R_* are keyed by "tool,run"; N_*, BAL and R_NOTE by tool.
+declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE N_FK N_PK N_IDX N_PARTIAL BAL NEXT_ID
 
 fresh_db() { # DB
   psqlx "$TADMIN" -c "drop database if exists $1 with (force)" -c "create database $1"
@@ -239,29 +266,31 @@ LOAD DATABASE
      INTO $1
 
  WITH include drop, create tables, create indexes, foreign keys, reset sequences,
-      workers = $jobs, concurrency = $pgl_concurrency
+      workers = $pgl_workers, concurrency = $pgl_concurrency
 
   SET work_mem to '32MB', maintenance_work_mem to '512MB';
 EOF
 }
 
-run_pgloader() { # URI LOG — one attempt per heap size; sets the TIMED_* globals of the last attempt
+# One attempt, and a second with twice the heap if the first failed; sets the TIMED_* globals of the
+# last attempt. Reads `run` from run_tool (bash locals are visible to the functions it calls).
+run_pgloader() { # URI LOG
   local uri=$1 logf=$2 heap=$pgl_heap attempt=1 errs
   write_pgloader_cmd "$uri?sslmode=disable" "$W/pgloader.load"
   while :; do
     rm -rf "$W/pgloader"
-    timed_run "$logf" timeout -k 30 "$timeout_s" pgloader --dynamic-space-size "$heap" \
+    timed_run "$logf" timeout --foreground -k 30 "$timeout_s" pgloader --dynamic-space-size "$heap" \
       --root-dir "$W/pgloader" --summary "$W/pgloader-summary.txt" "$W/pgloader.load" </dev/null
     errs=$(pgloader_errors "$logf")
     if ((TIMED_RC == 0)) && ! grep -qE 'Heap exhausted|fatal error|debugger invoked' "$logf"; then
-      ((attempt == 1)) || R_NOTE[pgloader]+="; attempt 2 (heap $heap MB) ok"
-      [[ -z "$errs" ]] || R_NOTE[pgloader]+="${R_NOTE[pgloader]:+; }logged errors: $(head -n 3 <<<"$errs" | tr '\n' ' ')"
+      ((attempt == 1)) || R_NOTE[pgloader]+="; run $run attempt 2 (heap $heap MB) ok"
+      [[ -z "$errs" ]] || R_NOTE[pgloader]+="${R_NOTE[pgloader]:+; }run $run logged errors: $(head -n 3 <<<"$errs" | tr '\n' ' ')"
       return 0
     fi
     log "pgloader attempt $attempt (heap $heap MB) failed: exit $TIMED_RC after ${TIMED_WALL}s; errors:"
     printf '%s\n' "${errs:-(none matched; end of log below)}" >&2
     [[ -n "$errs" ]] || tail -n 15 "$logf" >&2
-    R_NOTE[pgloader]+="${R_NOTE[pgloader]:+; }attempt $attempt (heap $heap MB) failed: exit $TIMED_RC after ${TIMED_WALL}s: $(head -n 2 <<<"$errs" | tr '\n' ' ')"
+    R_NOTE[pgloader]+="${R_NOTE[pgloader]:+; }run $run attempt $attempt (heap $heap MB) failed: exit $TIMED_RC after ${TIMED_WALL}s: $(head -n 2 <<<"$errs" | tr '\n' ' ')"
     cp "$logf" "$logf.attempt$attempt"
     ((attempt == 1)) || return 0
     attempt=2
@@ -273,58 +302,78 @@ run_pgloader() { # URI LOG — one attempt per heap size; sets the TIMED_* globa
   done
 }
 
-run_tool() { # TOOL
-  local tool=$1 db="bench_$1" turi logf="$W/logs/$1.log" ndiff
+run_tool() { # TOOL RUN
+  local tool=$1 run=$2 db="bench_$1" turi logf="$W/logs/$1.run$2.log" ndiff k="$1,$2"
   turi=$(pg_uri "$TP" "$db")
   fresh_db "$db"
   psqlx "$TADMIN" -c checkpoint
   warm_source
-  log "running $tool"
+  log "running $tool (run $run of $runs)"
   case $tool in
     pgshift)
-      timed_run "$logf" timeout -k 30 "$timeout_s" "$pgshift" migrate --source "sqlite://$DB" \
+      timed_run "$logf" timeout --foreground -k 30 "$timeout_s" "$pgshift" migrate --source "sqlite://$DB" \
         --target "$turi" --jobs "$jobs" --quiet --report "$W/pgshift-report.json"
       ;;
     pgloader)
       run_pgloader "$turi" "$logf"
       ;;
   esac
-  R_WALL[$tool]=$TIMED_WALL
-  R_RSS[$tool]=$(awk -v k="$TIMED_RSS_KB" 'BEGIN { printf "%.0f", k / 1024 }')
-  R_TREE[$tool]=$(awk -v k="$TIMED_TREE_KB" 'BEGIN { printf "%.0f", k / 1024 }')
+  R_WALL[$k]=$TIMED_WALL
+  R_RSS[$k]=$(awk -v k="$TIMED_RSS_KB" 'BEGIN { printf "%.0f", k / 1024 }')
+  R_TREE[$k]=$(awk -v k="$TIMED_TREE_KB" 'BEGIN { printf "%.0f", k / 1024 }')
 
   target_counts "$turi" >"$W/counts.$tool"
   ndiff=$(diff "$W/counts.source" "$W/counts.$tool" | grep -c '^>' || true)
   if ((TIMED_RC == 124)); then
-    R_STATUS[$tool]="FAILED (timeout ${timeout_s}s)"
+    R_STATUS[$k]="FAILED (timeout ${timeout_s}s)"
   elif ((TIMED_RC != 0)); then
-    R_STATUS[$tool]="FAILED (exit $TIMED_RC)"
+    R_STATUS[$k]="FAILED (exit $TIMED_RC)"
   elif ((ndiff > 0)); then
-    R_STATUS[$tool]="FAILED ($ndiff tables differ)"
+    R_STATUS[$k]="FAILED ($ndiff tables differ)"
   else
-    R_STATUS[$tool]="yes"
+    R_STATUS[$k]="yes"
   fi
-  if [[ "${R_STATUS[$tool]}" != yes ]]; then
-    log "$tool: ${R_STATUS[$tool]}; end of $logf:"
+  if [[ "${R_STATUS[$k]}" != yes ]]; then
+    log "$tool: ${R_STATUS[$k]}; end of $logf:"
     tail -n 15 "$logf" >&2 || true
     diff "$W/counts.source" "$W/counts.$tool" >&2 || true
   fi
-  log "$tool: ${R_WALL[$tool]} s, peak RSS ${R_RSS[$tool]} MB (tree PSS ${R_TREE[$tool]} MB), rows OK: ${R_STATUS[$tool]}"
-  schema_notes "$tool" "$turi"
+  log "$tool run $run: ${R_WALL[$k]} s, peak RSS ${R_RSS[$k]} MB (tree PSS ${R_TREE[$k]} MB), rows OK: ${R_STATUS[$k]}"
+  ((run != runs)) || schema_notes "$tool" "$turi"
   psqlx "$TADMIN" -c "drop database if exists $db with (force)"
 }
 
 any_failed=0
+for ((r = 1; r <= runs; r++)); do
+  for t in "${tools[@]}"; do
+    run_tool "$t" "$r"
+    [[ "${R_STATUS[$t,$r]}" == yes ]] || any_failed=1
+  done
+done
+
+# Per tool over the runs: median wall (of the runs that succeeded, else of all), largest RSS and
+# PSS, "yes" only if every run copied every row (else the first failure), and the list of walls.
+declare -A A_WALL A_RSS A_TREE A_STATUS A_WALLS
 for t in "${tools[@]}"; do
-  run_tool "$t"
-  [[ "${R_STATUS[$t]}" == yes ]] || any_failed=1
+  ok=() all=() A_RSS[$t]=0 A_TREE[$t]=0 A_STATUS[$t]=yes A_WALLS[$t]=
+  for ((r = 1; r <= runs; r++)); do
+    all+=("${R_WALL[$t,$r]}")
+    [[ "${R_STATUS[$t,$r]}" != yes ]] || ok+=("${R_WALL[$t,$r]}")
+    [[ "${A_STATUS[$t]}" != yes || "${R_STATUS[$t,$r]}" == yes ]] || A_STATUS[$t]="${R_STATUS[$t,$r]} (run $r)"
+    ((R_RSS[$t,$r] <= A_RSS[$t])) || A_RSS[$t]=${R_RSS[$t,$r]}
+    ((R_TREE[$t,$r] <= A_TREE[$t])) || A_TREE[$t]=${R_TREE[$t,$r]}
+    A_WALLS[$t]+="${A_WALLS[$t]:+ }${R_WALL[$t,$r]}"
+  done
+  ((${#ok[@]})) || ok=("${all[@]}")
+  A_WALL[$t]=$(printf '%s\n' "${ok[@]}" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 done
 
 # ---------------------------------------------------------------------------------------------
 # Report
 
 base=
-[[ "${R_STATUS[pgshift]:-}" == yes ]] && base=${R_WALL[pgshift]}
+[[ "${A_STATUS[pgshift]:-}" == yes ]] && base=${A_WALL[pgshift]}
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results="$E2E_DIR/results-sqlite-$stamp.txt"
@@ -338,7 +387,7 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   if has_tool pgloader; then echo "pgloader: $(pgloader --version 2>/dev/null | paste -sd' ' || true)"; fi
   if [[ -x "$pgshift" ]]; then echo "pgshift: $pgshift $(version_of timeout 5 "$pgshift" --version)"; fi
   echo "dataset: $(basename "$DB"), scale $scale, $db_mb MB, $(wc -l <"$W/tables.txt") tables, $source_rows rows; $gen_note"
-  echo "jobs: pgshift --jobs $jobs; pgloader workers = $jobs, concurrency = $pgl_concurrency, heap $pgl_heap MB"
+  echo "jobs: pgshift --jobs $jobs; pgloader workers = $pgl_workers, concurrency = $pgl_concurrency, heap $pgl_heap MB"
   echo "CHECKPOINT on the target and the SQLite file read into the page cache before each tool"
   echo
   echo "rows (sqlite3 count(*)):"
@@ -347,10 +396,15 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   printf '%-10s %9s %13s %13s %14s  %s\n' tool "wall s" "peak RSS MB" "tree PSS MB" "vs pgshift" "rows OK"
   for t in "${tools[@]}"; do
     ratio=n/a
-    [[ -n "$base" ]] && ratio=$(awk -v a="${R_WALL[$t]}" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')
-    printf '%-10s %9s %13s %13s %14s  %s\n' "$t" "${R_WALL[$t]}" "${R_RSS[$t]}" "${R_TREE[$t]}" "$ratio" "${R_STATUS[$t]}"
+    [[ -n "$base" ]] && ratio=$(awk -v a="${A_WALL[$t]}" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')
+    printf '%-10s %9s %13s %13s %14s  %s\n' "$t" "${A_WALL[$t]}" "${A_RSS[$t]}" "${A_TREE[$t]}" "$ratio" "${A_STATUS[$t]}"
   done
   echo
+  if ((runs > 1)); then
+    echo "runs: $runs per tool, interleaved; wall s is the median; memory columns the largest."
+    for t in "${tools[@]}"; do echo "  $t walls: ${A_WALLS[$t]}"; done
+  fi
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the host makes walls noisy)"
   echo "wall s: /usr/bin/time %e of the whole command."
   echo "peak RSS MB: /usr/bin/time %M = max RSS of the largest single process in the tool's tree."
   echo "tree PSS MB: peak of the summed PSS of all the tool's processes, sampled every 0.2 s"
@@ -363,16 +417,17 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   done
   echo
   echo "schema on the target (public):"
-  printf '  %-10s %8s %8s %10s  %s\n' tool indexes partial "FKs" "users.balance vs SQLite doubles"
+  printf '  %-10s %8s %8s %5s  %-32s  %s\n' tool indexes partial "FKs" "users.balance vs SQLite doubles" "users.id"
   for t in "${tools[@]}"; do
-    printf '  %-10s %8s %8s %10s  %s\n' "$t" "${N_IDX[$t]:-?}" "${N_PARTIAL[$t]:-?}" "${N_FK[$t]:-?}" "${BAL[$t]:-n/a}"
+    printf '  %-10s %8s %8s %5s  %-32s  %s\n' "$t" "${N_IDX[$t]:-?}" "${N_PARTIAL[$t]:-?}" "${N_FK[$t]:-?}" "${BAL[$t]:-n/a}" "${NEXT_ID[$t]:-n/a}"
   done
+  for t in "${tools[@]}"; do echo "  $t primary keys: ${N_PK[$t]:-?}"; done
   echo "SQLite file: $(sqlite3 -readonly "$DB" "select count(*) from sqlite_master where type = 'index'") indexes" \
     "($(sqlite3 -readonly "$DB" "select count(*) from sqlite_master where type = 'index' and sql like '% WHERE %'") partial)," \
     "$(sqlite3 -readonly "$DB" "select count(*) from sqlite_master m, pragma_foreign_key_list(m.name) f where m.type = 'table' and f.seq = 0") foreign keys"
   for t in "${tools[@]}"; do
     echo
-    echo "users columns on $t's target (information_schema.columns: name | type | nullable | default):"
+    echo "users columns on $t's target (information_schema.columns: name | type | nullable | default or identity):"
     sed 's/^/  /' "$W/users_cols.$t" 2>/dev/null || true
   done
   for t in "${tools[@]}"; do

@@ -98,7 +98,7 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
 
   auto locked = co_await target.query(
       "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(state::kSetupLockKey) +
-      "); SELECT to_regclass('pgshift.run') IS NOT NULL");
+      "); " + state::kRunExistsSql);
   if (!locked) co_return fail(locked.error());
   std::string discard;
   if (locked->boolean(0, 0)) {

@@ -52,7 +52,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
     for (const auto& statement : source->schema.create_tables) create_tables += statement.sql + ";\n";
     auto locked = co_await target.query(
         "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(state::kSetupLockKey) +
-        "); SELECT to_regclass('pgshift.run') IS NOT NULL");
+        "); " + state::kRunExistsSql);
     if (!locked) co_return fail(locked.error());
     if (!locked->boolean(0, 0)) {
       auto created = co_await target.query(

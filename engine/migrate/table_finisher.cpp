@@ -4,6 +4,7 @@
 
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/migrate/chunk_verifier.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
@@ -100,6 +101,15 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
                                         state::mark_ddl_done_sql(ddl) + "; COMMIT");
     if (!built) {
       co_return fail(std::move(built.error()).within("building " + ddl.kind + " " + ddl.name));
+    }
+  }
+  // Now that the key's index exists, each chunk's read-back is an index range scan.
+  if (!info.keyless() && context.options.verify != VerifyMode::kOff) {
+    for (;;) {
+      if (context.stopping) co_return Status{};
+      auto verified = co_await verify_leftover_chunk(context, *target, table);
+      if (!verified) co_return fail(std::move(verified.error()).within("verifying"));
+      if (!*verified) break;
     }
   }
   auto ready = co_await target->query("UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " +

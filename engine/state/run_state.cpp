@@ -232,11 +232,14 @@ Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Co
                       static_cast<int>(row->integer(0, 1))};
 }
 
-Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(pg::Connection& target) {
+Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(
+    pg::Connection& target, std::optional<std::size_t> table) {
+  std::string which = table ? "c.table_id = " + std::to_string(*table) : "t.phase = 'ready'";
   auto row = co_await target.query(
       "SELECT c.table_id, c.chunk_no, c.rows, c.digest FROM pgshift.chunks c "
       "JOIN pgshift.tables t USING (table_id) WHERE c.state = 'done' AND c.verified IS NULL "
-      "AND NOT t.keyless ORDER BY c.priority LIMIT 1 FOR UPDATE OF c SKIP LOCKED");
+      "AND NOT t.keyless AND " + which +
+      " ORDER BY c.priority LIMIT 1 FOR UPDATE OF c SKIP LOCKED");
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<UnverifiedChunk>{};
   UnverifiedChunk chunk;

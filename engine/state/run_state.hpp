@@ -20,6 +20,11 @@ namespace pgshift::state {
 // Serializes set-up between processes joining the same run (pg_advisory_xact_lock key).
 inline constexpr long long kSetupLockKey = 0x7067736869667431LL;  // "pgshift1"
 
+// Whether a run is recorded, read through the statement's snapshot. (to_regclass goes through the
+// syscache, which does not see a schema committed while this session waited on an advisory lock.)
+inline constexpr const char* kRunExistsSql =
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'pgshift')";
+
 struct StoredRun {
   std::string phase;  // copy | finalize | done
   std::string fingerprint;
@@ -57,7 +62,9 @@ struct UnverifiedChunk {
   int number = 0;
   verify::ChunkDigest source_digest;
 };
-Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(pg::Connection& target);
+// `table`: only that table's chunks; otherwise chunks of tables whose indexes are built.
+Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(
+    pg::Connection& target, std::optional<std::size_t> table);
 
 std::string mark_chunk_done_sql(std::size_t table, int number, long long rows, std::int64_t bytes,
                                 const verify::ChunkDigest& digest, const std::string& worker,
