@@ -8,6 +8,7 @@
 #   --scale S        dataset size for generate.sql; 1 = about 1 GB (default 1; 0.1 = about 100 MB)
 #   --tools LIST     comma-separated, run in this order (default pgshift,pg_dump_psql,pg_dump_dir,pgcopydb)
 #                      pgshift       PGSHIFT migrate --jobs N --quiet --report FILE
+#                      pgshift_noverify  the same with --verify off (no read-back)
 #                      pg_dump_psql  pg_dump (plain) | psql
 #                      pg_dump_dir   pg_dump -Fd -jN, then pg_restore -jN (timed together)
 #                      pgcopydb      pgcopydb clone --table-jobs N --index-jobs N
@@ -36,7 +37,7 @@ trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/} li
 
 usage() { sed -n '2,/^set /p' "$0" | sed -e '/^set /d' -e 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-ALL_TOOLS=(pgshift pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
+ALL_TOOLS=(pgshift pgshift_noverify pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
 scale=1
 tools_arg=pgshift,pg_dump_psql,pg_dump_dir,pgcopydb
 pgshift=$REPO_ROOT/build/pgshift
@@ -161,6 +162,10 @@ run_tool() { # TOOL
     pgshift)
       timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs "$jobs" --quiet \
         --report "$W/pgshift-report.json"
+      ;;
+    pgshift_noverify)
+      timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs "$jobs" --quiet \
+        --verify off
       ;;
     pg_dump_psql)
       # psql's stdout (results of the dump's set_config calls) is noise; its errors stay in the log.

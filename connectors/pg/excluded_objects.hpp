@@ -1,6 +1,7 @@
 // Objects pg_dump dumps whatever --exclude-schema says, though they belong to an excluded schema:
 // extensions installed in it (CREATE EXTENSION ... WITH SCHEMA would fail without the schema)
-// and event triggers whose function lives in it. Migrate comments their TOC entries out. Reads only.
+// and event triggers whose function lives in it. Migrate comments their TOC entries out. Reads
+// only.
 #pragma once
 
 #include <cstdint>

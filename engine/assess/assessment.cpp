@@ -53,8 +53,8 @@ void judge(Assessment& assessment, const SourceFacts& source, const TargetFacts&
     for (const auto& table : source.tables) source_tables.push_back({table.schema, table.name});
     std::vector<std::string> source_schemas;
     if (!options.tables_filtered) source_schemas = assessment.inventory.schemas;
-    add(findings, check_target_empty(target.tables, source_tables, target.server.schemas,
-                                     source_schemas));
+    add(findings,
+        check_target_empty(target.tables, source_tables, target.server.schemas, source_schemas));
   }
   auto used = extensions_to_create(source.inventory.extensions, assessment.left_out.schemas);
   add(findings, check_extensions(used, target, assessment.target_provider.provider));

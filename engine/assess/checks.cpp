@@ -69,16 +69,17 @@ std::optional<Finding> check_versions(int source_version_num, int target_version
 std::vector<Finding> check_target_empty(
     const std::vector<TargetTable>& target_tables,
     const std::vector<std::pair<std::string, std::string>>& source_tables,
-    const std::vector<std::string>& target_schemas, const std::vector<std::string>& source_schemas) {
+    const std::vector<std::string>& target_schemas,
+    const std::vector<std::string>& source_schemas) {
   std::vector<Finding> out;
   std::set<std::pair<std::string, std::string>> wanted(source_tables.begin(), source_tables.end());
   for (const auto& table : target_tables) {
     std::string name = table.schema + "." + table.name;
     if (table.has_rows) {
-      out.push_back(blocker("target_not_empty",
-                            "target is not empty: table " + name +
-                                " holds rows that pgshift did not copy",
-                            "migrate into an empty database"));
+      out.push_back(
+          blocker("target_not_empty",
+                  "target is not empty: table " + name + " holds rows that pgshift did not copy",
+                  "migrate into an empty database"));
     } else if (wanted.count({table.schema, table.name})) {
       out.push_back(blocker("target_table_exists", "target already has table " + name,
                             "pgshift creates the schema itself: use an empty database"));
@@ -89,11 +90,10 @@ std::vector<Finding> check_target_empty(
     if (std::find(target_schemas.begin(), target_schemas.end(), schema) == target_schemas.end()) {
       continue;
     }
-    out.push_back(blocker("target_schema_exists",
-                          "target already has schema " + schema +
-                              ", which the source's schema creates",
-                          "drop it on the target (DROP SCHEMA " + schema +
-                              ") or migrate into an empty database"));
+    out.push_back(blocker(
+        "target_schema_exists",
+        "target already has schema " + schema + ", which the source's schema creates",
+        "drop it on the target (DROP SCHEMA " + schema + ") or migrate into an empty database"));
   }
   return out;
 }
@@ -115,12 +115,12 @@ std::vector<Finding> check_extensions(const std::vector<ExtensionFact>& used,
     if (!offered.installed_version.empty()) continue;  // CREATE EXTENSION IF NOT EXISTS: a no-op
     if (target_provider == Provider::kAzure && !target.server.azure_extensions.empty() &&
         !in_comma_list(target.server.azure_extensions, extension.name)) {
-      out.push_back(blocker("extension_not_allowed",
-                            "extension " + extension.name +
-                                " is not in the target's azure.extensions allow-list",
-                            "add " + extension.name +
-                                " to the server parameter azure.extensions (portal: Server "
-                                "parameters), then retry"));
+      out.push_back(blocker(
+          "extension_not_allowed",
+          "extension " + extension.name + " is not in the target's azure.extensions allow-list",
+          "add " + extension.name +
+              " to the server parameter azure.extensions (portal: Server "
+              "parameters), then retry"));
       continue;
     }
     if (!offered.trusted && !target.server.superuser) {
@@ -130,9 +130,8 @@ std::vector<Finding> check_extensions(const std::vector<ExtensionFact>& used,
                             "create it beforehand as the admin user (CREATE EXTENSION " +
                                 extension.name + ";) or ask the provider"));
     }
-    if (!extension.version.empty() &&
-        std::find(offered.versions.begin(), offered.versions.end(), extension.version) ==
-            offered.versions.end()) {
+    if (!extension.version.empty() && std::find(offered.versions.begin(), offered.versions.end(),
+                                                extension.version) == offered.versions.end()) {
       out.push_back(warning("extension_version_differs",
                             "extension " + extension.name + " is version " + extension.version +
                                 " on the source; the target offers " + name_list(offered.versions),
@@ -164,11 +163,11 @@ std::vector<Finding> check_source_privileges(const SourceFacts& source) {
                               name_list(schema_list, 100) + " TO " + user + ";"));
   }
   if (!source.unreadable_sequences.empty()) {
-    out.push_back(blocker("source_sequence_privilege",
-                          "source user " + user + " cannot read sequences " +
-                              name_list(source.unreadable_sequences),
-                          "as their owner: GRANT SELECT ON SEQUENCE ... TO " + user +
-                              "; (or ON ALL SEQUENCES IN SCHEMA ...)"));
+    out.push_back(blocker(
+        "source_sequence_privilege",
+        "source user " + user + " cannot read sequences " + name_list(source.unreadable_sequences),
+        "as their owner: GRANT SELECT ON SEQUENCE ... TO " + user +
+            "; (or ON ALL SEQUENCES IN SCHEMA ...)"));
   }
   if (!source.snapshot_exported) {
     out.push_back(blocker(
@@ -197,21 +196,21 @@ std::vector<Finding> check_target_privileges(const TargetFacts& target, bool sou
                               " SET default_transaction_read_only = off (or use another user)"));
   }
   if (!server.can_create_in_database) {
-    out.push_back(blocker("target_create_privilege",
-                          "target user " + server.user + " cannot create schemas in database " +
-                              server.database,
-                          "as the database owner: GRANT CREATE ON DATABASE " + server.database +
-                              " TO " + server.user + ";"));
+    out.push_back(blocker(
+        "target_create_privilege",
+        "target user " + server.user + " cannot create schemas in database " + server.database,
+        "as the database owner: GRANT CREATE ON DATABASE " + server.database + " TO " +
+            server.user + ";"));
   }
   if (source_uses_public && !target.public_schema_exists) {
     out.push_back(blocker("target_public_missing",
                           "the source has tables in schema public, which the target lacks",
                           "on the target: CREATE SCHEMA public;"));
   } else if (source_uses_public && !target.can_create_in_public) {
-    out.push_back(blocker("target_public_privilege",
-                          "target user " + server.user + " cannot create tables in schema public",
-                          "as the owner of schema public: GRANT CREATE ON SCHEMA public TO " +
-                              server.user + ";"));
+    out.push_back(blocker(
+        "target_public_privilege",
+        "target user " + server.user + " cannot create tables in schema public",
+        "as the owner of schema public: GRANT CREATE ON SCHEMA public TO " + server.user + ";"));
   }
   return out;
 }

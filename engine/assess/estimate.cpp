@@ -29,18 +29,11 @@ constexpr double kForeignKeyScanFactor = 4;
 constexpr double kPerForeignKey = 0.02;
 constexpr double kFinishSeconds = 0.3;
 
-// A chunk costs more than the sample's plain COPY: the source reads it through a key-range (index)
-// scan, pgshift parses, hashes and forwards every tuple, and each chunk commits. Calibrated with
-// --jobs 1 on the bench dataset (chunk seconds against the sampled read/write times).
-constexpr double kPipelineFactor = 1.3;
-// When both servers and pgshift share this machine's cores, they do not get all of them: the
-// operating system, WAL writers, checkpoints and other work take a share. Calibrated with
-// --jobs 2 on the bench dataset (2 cores).
-constexpr double kSharedCoreShare = 0.75;
-
 // Streams lose some speed to each other (locks, WAL insertion, shared buffers), even on
 // separate machines: 8% per additional stream, calibrated with --jobs 1 and 2 on the bench.
-double stream_efficiency(int streams) { return 1.0 / (1.0 + 0.08 * (streams - 1)); }
+double stream_efficiency(int streams) {
+  return 1.0 / (1.0 + 0.08 * (streams - 1));
+}
 
 }  // namespace
 
@@ -115,8 +108,8 @@ Estimate estimate_duration(const EstimateInput& input) {
     double heap = static_cast<double>(table.heap_bytes > 0 ? table.heap_bytes : table.bytes);
     analyze_sum += kAnalyzePerTable + std::min(heap, kAnalyzePages * 8192) * scan_per_byte;
     out.tables.push_back(estimate);
-    critical = std::max(critical, (copy + readback) / std::min(chunks, std::max(1, input.jobs)) +
-                                      index);
+    critical =
+        std::max(critical, (copy + readback) / std::min(chunks, std::max(1, input.jobs)) + index);
   }
   out.streams = std::max(1, std::min(input.jobs, total_chunks));
   out.efficiency = stream_efficiency(out.streams);
@@ -131,10 +124,9 @@ Estimate estimate_duration(const EstimateInput& input) {
   out.verify_seconds = verify_sum * scale;
   out.index_seconds = index_sum * scale;
   out.setup_seconds = kSetupSeconds + kSetupPerTable * static_cast<double>(input.tables.size());
-  out.finish_seconds = kFinishSeconds + analyze_sum / out.streams +
-                       kPerForeignKey * input.foreign_keys +
-                       kForeignKeyScanFactor * static_cast<double>(input.foreign_key_bytes) *
-                           scan_per_byte;
+  out.finish_seconds =
+      kFinishSeconds + analyze_sum / out.streams + kPerForeignKey * input.foreign_keys +
+      kForeignKeyScanFactor * static_cast<double>(input.foreign_key_bytes) * scan_per_byte;
   out.seconds = out.setup_seconds + parallel + out.finish_seconds;
   return out;
 }

@@ -19,7 +19,7 @@
 //   finishing  = foreign keys (each validation scans the referencing table and looks every row up
 //                in the referenced key: a few times a plain scan, at the measured scan rate)
 //              + ANALYZE (reads up to 30000 pages a table, at the scan rate; tables in parallel)
-// Each constant is named in estimate.cpp with how it was calibrated.
+// The two main constants are below, the rest in estimate.cpp, each with how it was calibrated.
 #pragma once
 
 #include <cstdint>
@@ -28,21 +28,32 @@
 
 namespace pgshift::assess {
 
+// A chunk costs more than the sample's plain COPY: the source reads it through a key-range (index)
+// scan, pgshift parses, hashes and forwards every tuple, and each chunk commits. Calibrated on the
+// bench dataset (bench/e2e, 1 GB, --jobs 1 and 2: migrate's chunk seconds against the sample).
+inline constexpr double kPipelineFactor = 1.2;
+// When both servers and pgshift share this machine's cores, they do not get all of them: the
+// operating system, WAL writers, checkpoints and other work take a share. Calibrated with
+// --jobs 2 on the bench dataset (2 cores). A machine busy with other work makes migrate slower
+// than this.
+inline constexpr double kSharedCoreShare = 0.9;
+
 struct SampleTiming {
-  std::string table;     // schema.name
-  long long rows = 0;    // rows in the sample
-  double fraction = 0;   // the sample's share of the table, (0, 1]
+  std::string table;    // schema.name
+  long long rows = 0;   // rows in the sample
+  double fraction = 0;  // the sample's share of the table, (0, 1]
   std::int64_t wire_bytes = 0;
   double read_seconds = 0;
   double write_seconds = 0;
   double readback_seconds = 0;
-  double scan_seconds = 0;  // count(*) over the written sample: what a chunk's read-back passes over
+  double scan_seconds =
+      0;  // count(*) over the written sample: what a chunk's read-back passes over
   bool write_measured = false;
 };
 
 struct TableWork {
-  std::string table;  // schema.name
-  std::int64_t bytes = 0;  // heap + TOAST
+  std::string table;            // schema.name
+  std::int64_t bytes = 0;       // heap + TOAST
   std::int64_t heap_bytes = 0;  // what ANALYZE samples pages from
   std::int64_t index_bytes = 0;
   int chunks = 1;

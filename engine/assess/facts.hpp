@@ -1,6 +1,6 @@
 // The facts an assessment judges, as plain values read from the two servers' catalogs (see
-// server_reader, source_reader, target_reader). Judging them (checks, readiness, supabase, estimate)
-// is done by pure functions, so every rule is unit-tested without a server.
+// server_reader, source_reader, target_reader). Judging them (checks, readiness, supabase,
+// estimate) is done by pure functions, so every rule is unit-tested without a server.
 #pragma once
 
 #include <cstdint>
@@ -24,12 +24,12 @@ struct ServerFacts {
   std::string side;  // "source" | "target"
   std::string host;  // as given in the endpoint ("" = local socket)
   std::string port;
-  int version_num = 0;       // server_version_num, e.g. 150004
-  std::string version;       // server_version, e.g. "15.4 (Debian ...)"
+  int version_num = 0;  // server_version_num, e.g. 150004
+  std::string version;  // server_version, e.g. "15.4 (Debian ...)"
   std::string user;
   std::string database;
   bool superuser = false;
-  bool replication_role = false;   // rolreplication
+  bool replication_role = false;       // rolreplication
   std::vector<std::string> member_of;  // provider roles the user belongs to (rds_replication, ...)
   bool can_create_in_database = false;
   bool can_create_temp = false;
@@ -60,11 +60,11 @@ struct TableFacts {
   bool can_select = true;
   char replica_identity = 'd';  // relreplident: d(efault) n(othing) f(ull) i(ndex)
   bool has_primary_key = false;
-  std::string unique_index;     // a unique, non-partial index on NOT NULL columns, if any
-  std::int64_t bytes = 0;       // heap + TOAST
+  std::string unique_index;  // a unique, non-partial index on NOT NULL columns, if any
+  std::int64_t bytes = 0;    // heap + TOAST
   std::int64_t toast_bytes = 0;
   std::int64_t index_bytes = 0;
-  double rows = 0;              // estimate, or exact with --exact
+  double rows = 0;  // estimate, or exact with --exact
   bool rows_exact = false;
   std::vector<std::string> columns_without_binary_io;  // "column (type)"
   std::string qualified() const { return schema + "." + name; }
@@ -73,12 +73,12 @@ struct TableFacts {
 // A user object that depends on an object in a left-out schema (a foreign key to auth.users, a
 // default calling extensions.uuid_generate_v4(), a policy calling auth.uid(), ...).
 struct Reference {
-  std::string kind;        // "foreign key" | "default" | "policy" | "view" | "trigger" | "constraint"
-  std::string object;      // pg_describe_object() of the dependent object
-  std::string table;       // schema.name the dependent object belongs to
+  std::string kind;    // "foreign key" | "default" | "policy" | "view" | "trigger" | "constraint"
+  std::string object;  // pg_describe_object() of the dependent object
+  std::string table;   // schema.name the dependent object belongs to
   std::string referenced;  // pg_describe_object() of what it depends on
   std::string referenced_schema;
-  std::string extension;   // the extension owning the referenced object, if any
+  std::string extension;  // the extension owning the referenced object, if any
 };
 
 struct PolicyFact {
@@ -151,7 +151,7 @@ struct TargetFacts {
   std::vector<std::string> roles;  // every role name on the target server
   bool public_schema_exists = false;
   bool can_create_in_public = false;
-  std::string recorded_run;        // "" or "started <time>, phase <phase>" of a pgshift run
+  std::string recorded_run;  // "" or "started <time>, phase <phase>" of a pgshift run
 };
 
 }  // namespace pgshift::assess

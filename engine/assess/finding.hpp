@@ -22,9 +22,12 @@ struct Finding {
 
 inline const char* severity_name(Severity severity) {
   switch (severity) {
-    case Severity::kBlocker: return "blocker";
-    case Severity::kWarning: return "warning";
-    case Severity::kInfo: return "info";
+    case Severity::kBlocker:
+      return "blocker";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kInfo:
+      return "info";
   }
   return "info";
 }

@@ -108,14 +108,13 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
     }
     probe_tables.push_back({&run.tables[i], facts.rows});
   }
-  std::stable_sort(probe_tables.begin(), probe_tables.end(),
-                   [](const ProbeTable& x, const ProbeTable& y) {
-                     return x.table->bytes > y.table->bytes;
-                   });
+  std::stable_sort(
+      probe_tables.begin(), probe_tables.end(),
+      [](const ProbeTable& x, const ProbeTable& y) { return x.table->bytes > y.table->bytes; });
   const ServerFacts& target_server = run.target.server;
   bool writable = !target_server.in_recovery && !target_server.default_read_only;
-  auto probe = co_await measure_speeds(source, writable ? &target : nullptr, probe_tables,
-                                       ProbeOptions{});
+  auto probe =
+      co_await measure_speeds(source, writable ? &target : nullptr, probe_tables, ProbeOptions{});
   a.samples = std::move(probe.samples);
   a.write_mode = probe.write_mode;
 

@@ -12,7 +12,9 @@ namespace {
 
 using verify::json_escape;
 
-std::string quoted(std::string_view text) { return "\"" + json_escape(text) + "\""; }
+std::string quoted(std::string_view text) {
+  return "\"" + json_escape(text) + "\"";
+}
 
 std::string number(double value, int decimals = 3) {
   char text[40];
@@ -26,7 +28,9 @@ std::string strings(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::string bytes(std::int64_t value) { return format_bytes(static_cast<double>(value)); }
+std::string bytes(std::int64_t value) {
+  return format_bytes(static_cast<double>(value));
+}
 
 std::string rows_text(double rows, bool exact) {
   char text[40];
@@ -48,8 +52,8 @@ void findings_section(std::string& out, const std::vector<Finding>& findings, Se
   out += std::string("\n") + title + "\n";
   int shown = 0;
   for (const auto& finding : findings) {
-    if (finding.severity != severity && !(severity == Severity::kWarning &&
-                                          finding.severity == Severity::kInfo)) {
+    if (finding.severity != severity &&
+        !(severity == Severity::kWarning && finding.severity == Severity::kInfo)) {
       continue;
     }
     out += (finding.severity == Severity::kInfo ? "  note: " : "  - ") + finding.message + "\n";
@@ -86,10 +90,10 @@ std::string plan_to_text(const Assessment& a) {
   out += "\nInventory\n";
   out += "  schemas (" + std::to_string(inv.schemas.size()) + "): " + name_list(inv.schemas, 20) +
          "\n";
-  out += "  tables: " + std::to_string(inv.tables) + " (" +
-         std::to_string(inv.partitioned_tables) + " partitioned, " +
-         std::to_string(inv.partitions) + " partitions), " + rows_text(inv.rows, inv.rows_exact) +
-         " rows" + (inv.rows_exact ? "" : " (estimated; --exact counts)") + "\n";
+  out += "  tables: " + std::to_string(inv.tables) + " (" + std::to_string(inv.partitioned_tables) +
+         " partitioned, " + std::to_string(inv.partitions) + " partitions), " +
+         rows_text(inv.rows, inv.rows_exact) + " rows" +
+         (inv.rows_exact ? "" : " (estimated; --exact counts)") + "\n";
   out += "  size: " + bytes(inv.table_bytes) + " of table data (" + bytes(inv.toast_bytes) +
          " TOAST) + " + bytes(inv.index_bytes) + " of indexes\n";
   char line[512];
@@ -123,10 +127,11 @@ std::string plan_to_text(const Assessment& a) {
     std::string name = table->facts.qualified();
     if (name.size() > 40) name = name.substr(0, 37) + "...";
     std::snprintf(line, sizeof line, "  %-40s %14s %10s %10s %10s %7d %8.1f\n", name.c_str(),
-                  rows_text(table->facts.rows, table->facts.rows_exact).c_str(),
+                  table->facts.partitioned_parent
+                      ? "partitioned"
+                      : rows_text(table->facts.rows, table->facts.rows_exact).c_str(),
                   bytes(table->facts.bytes).c_str(), bytes(table->facts.toast_bytes).c_str(),
-                  bytes(table->facts.index_bytes).c_str(), table->chunks,
-                  table->estimated_seconds);
+                  bytes(table->facts.index_bytes).c_str(), table->chunks, table->estimated_seconds);
     out += line;
   }
 
@@ -154,16 +159,14 @@ std::string plan_to_text(const Assessment& a) {
                 e.index_mb_s);
   out += line;
   if (e.measured) {
-    out += "    sample: " + std::to_string(a.samples.size()) + " tables, " +
-           format_bytes(sampled) + " read" +
-           (a.write_mode.empty() ? "" : ", written to a " + a.write_mode) + "\n";
+    out += "    sample: " + std::to_string(a.samples.size()) + " tables, " + format_bytes(sampled) +
+           " read" + (a.write_mode.empty() ? "" : ", written to a " + a.write_mode) + "\n";
   }
   std::snprintf(line, sizeof line, "    parallel efficiency %.0f%%%s\n", e.efficiency * 100,
-                e.shared_cores > 0
-                    ? (", both servers share this machine's " + std::to_string(e.shared_cores) +
-                       " cores")
-                          .c_str()
-                    : "");
+                e.shared_cores > 0 ? (", both servers share this machine's " +
+                                      std::to_string(e.shared_cores) + " cores")
+                                         .c_str()
+                                   : "");
   out += line;
   for (const auto& note : e.notes) out += "    note: " + note + "\n";
 
@@ -180,9 +183,9 @@ std::string plan_to_text(const Assessment& a) {
   if (r.tables_without_identity.empty()) {
     out += "  [ok] every table has a usable replica identity\n";
   } else {
-    out += "  [!!] " + std::to_string(r.tables_without_identity.size()) +
-           " tables without a usable replica identity (their UPDATE and DELETE fail once "
-           "published):\n";
+    std::size_t gaps = r.tables_without_identity.size();
+    out += "  [!!] " + std::to_string(gaps) + (gaps == 1 ? " table" : " tables") +
+           " without a usable replica identity (their UPDATE and DELETE fail once published):\n";
     for (const auto& gap : r.tables_without_identity) {
       out += "    " + gap.table + ": " + gap.reason + "\n      fix: " + gap.fix + "\n";
     }
@@ -217,8 +220,9 @@ std::string plan_to_json(const Assessment& a, const ReportRun& run) {
   auto server = [](const ServerFacts& s, const Detection& provider) {
     return "{\"version\": " + quoted(version_text(s.version_num)) +
            ", \"provider\": " + quoted(provider_name(provider.provider)) +
-           ", \"provider_evidence\": " + quoted(provider.evidence) + ", \"user\": " +
-           quoted(s.user) + ", \"superuser\": " + (s.superuser ? "true" : "false") + "}";
+           ", \"provider_evidence\": " + quoted(provider.evidence) +
+           ", \"user\": " + quoted(s.user) +
+           ", \"superuser\": " + (s.superuser ? "true" : "false") + "}";
   };
   const Inventory& inv = a.inventory;
   std::string out = "{\n";
@@ -240,38 +244,38 @@ std::string plan_to_json(const Assessment& a, const ReportRun& run) {
                   ", \"schema\": " + quoted(inv.extensions[i].schema) + "}";
   }
   extensions += "]";
-  out += "  \"inventory\": {\"schemas\": " + strings(inv.schemas) +
-         ", \"tables\": " + std::to_string(inv.tables) +
-         ", \"partitioned_tables\": " + std::to_string(inv.partitioned_tables) +
-         ", \"partitions\": " + std::to_string(inv.partitions) +
-         ", \"rows\": " + number(inv.rows, 0) +
-         ", \"rows_exact\": " + (inv.rows_exact ? "true" : "false") +
-         ", \"table_bytes\": " + std::to_string(inv.table_bytes) +
-         ", \"toast_bytes\": " + std::to_string(inv.toast_bytes) +
-         ", \"index_bytes\": " + std::to_string(inv.index_bytes) +
-         ", \"indexes\": " + std::to_string(inv.indexes) +
-         ", \"primary_keys\": " + std::to_string(inv.primary_keys) +
-         ", \"unique_constraints\": " + std::to_string(inv.unique_constraints) +
-         ", \"foreign_keys\": " + std::to_string(inv.foreign_keys) +
-         ", \"check_constraints\": " + std::to_string(inv.check_constraints) +
-         ", \"exclusion_constraints\": " + std::to_string(inv.exclusion_constraints) +
-         ", \"sequences\": " + std::to_string(inv.sequences) +
-         ", \"large_objects\": " + std::to_string(inv.large_objects) +
-         ", \"generated_columns\": " + std::to_string(inv.generated_columns) +
-         ", \"triggers\": " + std::to_string(inv.triggers) +
-         ", \"views\": " + std::to_string(inv.views) +
-         ", \"materialized_views\": " + std::to_string(inv.materialized_views) +
-         ", \"functions\": " + std::to_string(inv.functions) +
-         ", \"policies\": " + std::to_string(inv.policies) +
-         ", \"types\": " + std::to_string(inv.user_types) + ", \"extensions\": " + extensions +
-         "},\n";
+  out +=
+      "  \"inventory\": {\"schemas\": " + strings(inv.schemas) +
+      ", \"tables\": " + std::to_string(inv.tables) +
+      ", \"partitioned_tables\": " + std::to_string(inv.partitioned_tables) +
+      ", \"partitions\": " + std::to_string(inv.partitions) + ", \"rows\": " + number(inv.rows, 0) +
+      ", \"rows_exact\": " + (inv.rows_exact ? "true" : "false") +
+      ", \"table_bytes\": " + std::to_string(inv.table_bytes) +
+      ", \"toast_bytes\": " + std::to_string(inv.toast_bytes) +
+      ", \"index_bytes\": " + std::to_string(inv.index_bytes) +
+      ", \"indexes\": " + std::to_string(inv.indexes) +
+      ", \"primary_keys\": " + std::to_string(inv.primary_keys) +
+      ", \"unique_constraints\": " + std::to_string(inv.unique_constraints) +
+      ", \"foreign_keys\": " + std::to_string(inv.foreign_keys) +
+      ", \"check_constraints\": " + std::to_string(inv.check_constraints) +
+      ", \"exclusion_constraints\": " + std::to_string(inv.exclusion_constraints) +
+      ", \"sequences\": " + std::to_string(inv.sequences) +
+      ", \"large_objects\": " + std::to_string(inv.large_objects) +
+      ", \"generated_columns\": " + std::to_string(inv.generated_columns) +
+      ", \"triggers\": " + std::to_string(inv.triggers) +
+      ", \"views\": " + std::to_string(inv.views) +
+      ", \"materialized_views\": " + std::to_string(inv.materialized_views) +
+      ", \"functions\": " + std::to_string(inv.functions) +
+      ", \"policies\": " + std::to_string(inv.policies) +
+      ", \"types\": " + std::to_string(inv.user_types) + ", \"extensions\": " + extensions + "},\n";
   const Estimate& e = a.estimate;
   std::string samples = "[";
   for (std::size_t i = 0; i < a.samples.size(); ++i) {
     const auto& s = a.samples[i];
     samples += (i ? ", " : "") + std::string("{\"table\": ") + quoted(s.table) +
-               ", \"rows\": " + std::to_string(s.rows) + ", \"bytes\": " +
-               std::to_string(s.wire_bytes) + ", \"read_seconds\": " + number(s.read_seconds) +
+               ", \"rows\": " + std::to_string(s.rows) +
+               ", \"bytes\": " + std::to_string(s.wire_bytes) +
+               ", \"read_seconds\": " + number(s.read_seconds) +
                ", \"write_seconds\": " + number(s.write_seconds) +
                ", \"readback_seconds\": " + number(s.readback_seconds) +
                ", \"scan_seconds\": " + number(s.scan_seconds) + "}";
@@ -301,8 +305,8 @@ std::string plan_to_json(const Assessment& a, const ReportRun& run) {
   for (std::size_t i = 0; i < r.items.size(); ++i) {
     items += (i ? ", " : "") + std::string("{\"code\": ") + quoted(r.items[i].code) +
              ", \"ok\": " + (r.items[i].ok ? "true" : "false") +
-             ", \"message\": " + quoted(r.items[i].message) + ", \"fix\": " +
-             quoted(r.items[i].fix) + "}";
+             ", \"message\": " + quoted(r.items[i].message) +
+             ", \"fix\": " + quoted(r.items[i].fix) + "}";
   }
   for (std::size_t i = 0; i < r.tables_without_identity.size(); ++i) {
     const auto& gap = r.tables_without_identity[i];
@@ -322,8 +326,8 @@ std::string plan_to_json(const Assessment& a, const ReportRun& run) {
   for (std::size_t i = 0; i < a.tables.size(); ++i) {
     const TablePlan& t = a.tables[i];
     out += (i ? ",\n    {" : "\n    {") + std::string("\"schema\": ") + quoted(t.facts.schema) +
-           ", \"name\": " + quoted(t.facts.name) + ", \"rows_source\": " +
-           number(t.facts.rows, 0) + ", \"rows_exact\": " + (t.facts.rows_exact ? "true" : "false") +
+           ", \"name\": " + quoted(t.facts.name) + ", \"rows_source\": " + number(t.facts.rows, 0) +
+           ", \"rows_exact\": " + (t.facts.rows_exact ? "true" : "false") +
            ", \"bytes\": " + std::to_string(t.facts.bytes) +
            ", \"toast_bytes\": " + std::to_string(t.facts.toast_bytes) +
            ", \"index_bytes\": " + std::to_string(t.facts.index_bytes) +

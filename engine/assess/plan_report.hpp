@@ -13,7 +13,7 @@ struct ReportRun {
   std::string started_at, finished_at;  // ISO-8601 UTC
   std::string status;                   // ok | blocked | failed
   int exit_code = 0;
-  std::string error;                    // when the assessment itself failed
+  std::string error;  // when the assessment itself failed
 };
 
 std::string plan_to_text(const Assessment& assessment);

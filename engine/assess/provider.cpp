@@ -29,12 +29,18 @@ bool any_prefixed(const std::vector<std::string>& names, std::string_view prefix
 
 const char* provider_name(Provider provider) {
   switch (provider) {
-    case Provider::kSelfHosted: return "self-hosted";
-    case Provider::kSupabase: return "Supabase";
-    case Provider::kRailway: return "Railway";
-    case Provider::kRds: return "Amazon RDS";
-    case Provider::kAzure: return "Azure Database for PostgreSQL";
-    case Provider::kRender: return "Render";
+    case Provider::kSelfHosted:
+      return "self-hosted";
+    case Provider::kSupabase:
+      return "Supabase";
+    case Provider::kRailway:
+      return "Railway";
+    case Provider::kRds:
+      return "Amazon RDS";
+    case Provider::kAzure:
+      return "Azure Database for PostgreSQL";
+    case Provider::kRender:
+      return "Render";
   }
   return "self-hosted";
 }
@@ -57,21 +63,23 @@ Detection detect_provider(const ServerFacts& server) {
     return {Provider::kRender, "host " + host};
   }
   // Then what the server itself shows.
-  if (any_prefixed(server.provider_settings, "rds.") || contains(server.known_roles, "rds_superuser")) {
+  if (any_prefixed(server.provider_settings, "rds.") ||
+      contains(server.known_roles, "rds_superuser")) {
     return {Provider::kRds, "rds.* settings and roles"};
   }
   if (any_prefixed(server.provider_settings, "azure.") ||
       contains(server.known_roles, "azure_pg_admin")) {
     return {Provider::kAzure, "azure.* settings and roles"};
   }
-  bool supabase_schemas = contains(server.schemas, "auth") &&
-                          (contains(server.schemas, "storage") ||
-                           contains(server.schemas, "supabase_migrations") ||
-                           contains(server.schemas, "realtime"));
-  bool supabase_roles = contains(server.known_roles, "supabase_admin") ||
-                        (contains(server.known_roles, "anon") &&
-                         contains(server.known_roles, "authenticated"));
-  if (supabase_schemas && (supabase_roles || any_prefixed(server.provider_settings, "supautils."))) {
+  bool supabase_schemas =
+      contains(server.schemas, "auth") &&
+      (contains(server.schemas, "storage") || contains(server.schemas, "supabase_migrations") ||
+       contains(server.schemas, "realtime"));
+  bool supabase_roles =
+      contains(server.known_roles, "supabase_admin") ||
+      (contains(server.known_roles, "anon") && contains(server.known_roles, "authenticated"));
+  if (supabase_schemas &&
+      (supabase_roles || any_prefixed(server.provider_settings, "supautils."))) {
     return {Provider::kSupabase, "schemas auth and storage, roles anon/authenticated"};
   }
   return {Provider::kSelfHosted, ""};
@@ -116,7 +124,8 @@ std::string replication_privilege_fix(Provider provider, const std::string& user
 
 bool can_replicate(const ServerFacts& server) {
   return server.superuser || server.replication_role ||
-         contains(server.member_of, "rds_replication") || contains(server.member_of, "azure_pg_admin");
+         contains(server.member_of, "rds_replication") ||
+         contains(server.member_of, "azure_pg_admin");
 }
 
 }  // namespace pgshift::assess

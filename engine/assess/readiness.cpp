@@ -42,16 +42,17 @@ Readiness judge_readiness(const ServerFacts& source, Provider provider,
   out.replication_privilege = can_replicate(source);
 
   bool logical = source.wal_level == "logical";
-  out.items.push_back({"wal_level", logical, "wal_level is " + source.wal_level +
-                                                 (logical ? "" : " (logical decoding needs logical)"),
-                       logical ? "" : wal_level_fix(provider)});
-  bool slots = out.free_replication_slots >= 1;
   out.items.push_back(
-      {"replication_slots", slots,
-       std::to_string(out.free_replication_slots) + " of " +
-           std::to_string(source.max_replication_slots) + " replication slots free",
-       slots ? "" : "drop unused slots (SELECT pg_drop_replication_slot(name)) or raise "
-                    "max_replication_slots (restart)"});
+      {"wal_level", logical,
+       "wal_level is " + source.wal_level + (logical ? "" : " (logical decoding needs logical)"),
+       logical ? "" : wal_level_fix(provider)});
+  bool slots = out.free_replication_slots >= 1;
+  out.items.push_back({"replication_slots", slots,
+                       std::to_string(out.free_replication_slots) + " of " +
+                           std::to_string(source.max_replication_slots) + " replication slots free",
+                       slots ? ""
+                             : "drop unused slots (SELECT pg_drop_replication_slot(name)) or raise "
+                               "max_replication_slots (restart)"});
   bool senders = out.free_wal_senders >= 1;
   out.items.push_back(
       {"wal_senders", senders,

@@ -69,7 +69,8 @@ Task<Result<ServerFacts>> read_server_facts(pg::Connection& connection, const En
   roles.insert(roles.end(), supabase_internal_roles().begin(), supabase_internal_roles().end());
   auto known = co_await connection.query(
       "SELECT rolname, pg_catalog.pg_has_role(current_user, oid, 'MEMBER') "
-      "FROM pg_catalog.pg_roles WHERE rolname = ANY(" + sql_text_array(roles) + ") ORDER BY 1");
+      "FROM pg_catalog.pg_roles WHERE rolname = ANY(" +
+      sql_text_array(roles) + ") ORDER BY 1");
   if (!known) co_return fail(known.error());
   for (int row = 0; row < known->rows(); ++row) {
     facts.known_roles.push_back(known->text(row, 0));

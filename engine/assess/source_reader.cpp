@@ -24,7 +24,8 @@ std::vector<std::string> split_units(const std::string& text) {
 // Not a member of an extension (those come with CREATE EXTENSION).
 std::string not_member(const std::string& catalog, const std::string& oid) {
   return "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend m WHERE m.deptype = 'e' AND m.classid = "
-         "'pg_catalog." + catalog + "'::pg_catalog.regclass AND m.objid = " + oid + ")";
+         "'pg_catalog." +
+         catalog + "'::pg_catalog.regclass AND m.objid = " + oid + ")";
 }
 
 }  // namespace
@@ -84,7 +85,8 @@ Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connectio
     if (exact && facts.can_select && !table.partitioned_parent) {
       auto counted =
           co_await connection.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table));
-      if (!counted) co_return fail(std::move(counted.error()).within("counting " + facts.qualified()));
+      if (!counted)
+        co_return fail(std::move(counted.error()).within("counting " + facts.qualified()));
       facts.rows = static_cast<double>(counted->integer(0, 0));
       facts.rows_exact = true;
     }
@@ -110,43 +112,64 @@ Task<Result<Inventory>> read_inventory(pg::Connection& connection,
   }
   std::string in_scope = "IN (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ANY(" +
                          sql_text_array(scope) + "))";
-  std::string constraints = "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid <> 0 "
-                            "AND connamespace " + in_scope + " AND contype = ";
+  std::string constraints =
+      "SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid <> 0 "
+      "AND connamespace " +
+      in_scope + " AND contype = ";
   std::string relations = "SELECT count(*) FROM pg_catalog.pg_class c WHERE c.relnamespace " +
                           in_scope + " AND " + not_member("pg_class", "c.oid") + " AND c.relkind ";
   bool has_parent_triggers = connection.server_version() >= 130000;
   auto counts = co_await connection.query(
       "SELECT (SELECT count(*) FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c "
-      "ON c.oid = i.indexrelid WHERE c.relnamespace " + in_scope + " AND " +
-      not_member("pg_class", "i.indrelid") + "), (" + constraints + "'p'), (" + constraints +
-      "'u'), (" + constraints + "'f'), (" + constraints + "'c'), (" + constraints + "'x'), (" +
-      relations + "= 'S'), (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata), "
+      "ON c.oid = i.indexrelid WHERE c.relnamespace " +
+      in_scope + " AND " + not_member("pg_class", "i.indrelid") + "), (" + constraints + "'p'), (" +
+      constraints + "'u'), (" + constraints + "'f'), (" + constraints + "'c'), (" + constraints +
+      "'x'), (" + relations +
+      "= 'S'), (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata), "
       "(SELECT count(*) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "
       "ON c.oid = a.attrelid WHERE c.relkind IN ('r', 'p') AND a.attgenerated <> '' "
-      "AND NOT a.attisdropped AND c.relnamespace " + in_scope + "), "
+      "AND NOT a.attisdropped AND c.relnamespace " +
+      in_scope +
+      "), "
       "(SELECT count(*) FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c "
       "ON c.oid = t.tgrelid WHERE NOT t.tgisinternal " +
       (has_parent_triggers ? "AND t.tgparentid = 0 " : "") + "AND c.relnamespace " + in_scope +
-      "), (" + relations + "= 'v'), (" + relations + "= 'm'), "
-      "(SELECT count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace " + in_scope + " AND " +
-      not_member("pg_proc", "p.oid") + "), "
+      "), (" + relations + "= 'v'), (" + relations +
+      "= 'm'), "
+      "(SELECT count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace " +
+      in_scope + " AND " + not_member("pg_proc", "p.oid") +
+      "), "
       "(SELECT count(*) FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c "
-      "ON c.oid = p.polrelid WHERE c.relnamespace " + in_scope + "), "
-      "(SELECT count(*) FROM pg_catalog.pg_type t WHERE t.typnamespace " + in_scope + " AND " +
-      not_member("pg_type", "t.oid") + " AND (t.typtype IN ('e', 'd', 'r', 'm') OR "
+      "ON c.oid = p.polrelid WHERE c.relnamespace " +
+      in_scope +
+      "), "
+      "(SELECT count(*) FROM pg_catalog.pg_type t WHERE t.typnamespace " +
+      in_scope + " AND " + not_member("pg_type", "t.oid") +
+      " AND (t.typtype IN ('e', 'd', 'r', 'm') OR "
       "(t.typtype = 'c' AND (SELECT relkind FROM pg_catalog.pg_class WHERE oid = t.typrelid) = "
-      "'c'))), (" + relations + "IN ('r', 'p') AND c.relispartition), "
+      "'c'))), (" +
+      relations +
+      "IN ('r', 'p') AND c.relispartition), "
       "(SELECT COALESCE(sum(pg_catalog.pg_relation_size(conrelid)), 0) FROM "
-      "pg_catalog.pg_constraint WHERE contype = 'f' AND connamespace " + in_scope + ")");
+      "pg_catalog.pg_constraint WHERE contype = 'f' AND connamespace " +
+      in_scope + ")");
   if (!counts) co_return fail(counts.error());
-  int* fields[] = {&inventory.indexes,          &inventory.primary_keys,
-                   &inventory.unique_constraints, &inventory.foreign_keys,
-                   &inventory.check_constraints,  &inventory.exclusion_constraints,
-                   &inventory.sequences,          &inventory.large_objects,
-                   &inventory.generated_columns,  &inventory.triggers,
-                   &inventory.views,              &inventory.materialized_views,
-                   &inventory.functions,          &inventory.policies,
-                   &inventory.user_types,         &inventory.partitions};
+  int* fields[] = {&inventory.indexes,
+                   &inventory.primary_keys,
+                   &inventory.unique_constraints,
+                   &inventory.foreign_keys,
+                   &inventory.check_constraints,
+                   &inventory.exclusion_constraints,
+                   &inventory.sequences,
+                   &inventory.large_objects,
+                   &inventory.generated_columns,
+                   &inventory.triggers,
+                   &inventory.views,
+                   &inventory.materialized_views,
+                   &inventory.functions,
+                   &inventory.policies,
+                   &inventory.user_types,
+                   &inventory.partitions};
   for (int i = 0; i < static_cast<int>(std::size(fields)); ++i) {
     *fields[i] = static_cast<int>(counts->integer(0, i));
   }
@@ -243,7 +266,8 @@ Task<Result<std::vector<PolicyFact>>> read_policies(pg::Connection& connection,
       " WHERE r.oid = ANY(p.polroles)) "
       "FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
       "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE p.polroles <> '{0}' AND n.nspname = ANY(" + sql_text_array(scope) + ") ORDER BY 1, 2");
+      "WHERE p.polroles <> '{0}' AND n.nspname = ANY(" +
+      sql_text_array(scope) + ") ORDER BY 1, 2");
   if (!result) co_return fail(result.error());
   std::vector<PolicyFact> out;
   for (int row = 0; row < result->rows(); ++row) {

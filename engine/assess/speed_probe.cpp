@@ -26,8 +26,8 @@ std::string probe_columns(const Table& table, bool& same_types) {
   std::string out;
   for (const Column* column : table.copied_columns()) {
     if (column->type_oid >= kFirstUserOid) same_types = false;
-    out += (out.empty() ? "" : ", ") + plan::quote_identifier(column->name) + " " +
-           column->type_sql;
+    out +=
+        (out.empty() ? "" : ", ") + plan::quote_identifier(column->name) + " " + column->type_sql;
   }
   if (!same_types || out.empty()) {
     same_types = false;
@@ -97,12 +97,13 @@ Task<Status> measure_write(pg::Connection& target, const Table& table,
   std::string name = "pgshift_plan_probe.sample";
   auto created = co_await target.query(
       "BEGIN; SET LOCAL synchronous_commit = off; CREATE SCHEMA pgshift_plan_probe; "
-      "CREATE TABLE " + name + " (" + columns + ")");
+      "CREATE TABLE " +
+      name + " (" + columns + ")");
   if (!created) {
     co_await target.query("ROLLBACK");
     name = "pg_temp.pgshift_plan_probe";
-    created = co_await target.query("BEGIN; CREATE TEMPORARY TABLE pgshift_plan_probe (" +
-                                    columns + ")");
+    created =
+        co_await target.query("BEGIN; CREATE TEMPORARY TABLE pgshift_plan_probe (" + columns + ")");
     if (!created) {
       co_await target.query("ROLLBACK");
       co_return fail(created.error());
@@ -157,22 +158,23 @@ Task<ProbeResult> measure_speeds(pg::Connection& source, pg::Connection* target,
     if (table.bytes <= 0 || table.partitioned_parent) continue;
     long long limit = 10000;
     if (probe.rows > 0) {
-      limit = static_cast<long long>(std::ceil(probe.rows * static_cast<double>(options.bytes_per_table) /
-                                               static_cast<double>(table.bytes)));
+      limit = static_cast<long long>(
+          std::ceil(probe.rows * static_cast<double>(options.bytes_per_table) /
+                    static_cast<double>(table.bytes)));
       limit = std::max(100LL, limit);
     }
     SampleTiming sample;
     sample.table = table.schema + "." + table.name;
     std::vector<std::byte> stream;
-    auto read = co_await timed_copy_out(
-        source,
-        "COPY (SELECT " + plan::copied_column_list(table) + " FROM ONLY " +
-            plan::qualified_name(table) + " LIMIT " + std::to_string(limit) +
-            ") TO STDOUT (FORMAT binary)",
-        &stream);
+    auto read =
+        co_await timed_copy_out(source,
+                                "COPY (SELECT " + plan::copied_column_list(table) + " FROM ONLY " +
+                                    plan::qualified_name(table) + " LIMIT " +
+                                    std::to_string(limit) + ") TO STDOUT (FORMAT binary)",
+                                &stream);
     if (!read) {
-      result.notes.push_back("reading a sample of " + sample.table + " failed: " +
-                             read.error().message);
+      result.notes.push_back("reading a sample of " + sample.table +
+                             " failed: " + read.error().message);
       break;  // the source transaction is aborted now
     }
     sample.read_seconds = *read;
@@ -183,8 +185,8 @@ Task<ProbeResult> measure_speeds(pg::Connection& source, pg::Connection* target,
     } else if (probe.rows > 0) {
       sample.fraction = std::min(1.0, static_cast<double>(sample.rows) / probe.rows);
     } else {
-      sample.fraction = std::min(1.0, static_cast<double>(options.bytes_per_table) /
-                                          static_cast<double>(table.bytes));
+      sample.fraction = std::min(
+          1.0, static_cast<double>(options.bytes_per_table) / static_cast<double>(table.bytes));
     }
     if (target) {
       if (auto written = co_await measure_write(*target, table, stream, sample, result.write_mode);

@@ -14,37 +14,52 @@ bool contains(const std::vector<std::string>& items, const std::string& item) {
 }  // namespace
 
 const std::vector<std::string>& supabase_internal_schemas() {
-  static const std::vector<std::string> schemas = {
-      "auth",     "storage",          "realtime",           "_realtime", "extensions",
-      "graphql",  "graphql_public",   "vault",              "pgsodium",  "pgsodium_masks",
-      "supabase_functions", "supabase_migrations", "net", "cron",      "_analytics",
-      "_supavisor", "pgbouncer",      "pgtle",              "pgmq"};
+  static const std::vector<std::string> schemas = {"auth",
+                                                   "storage",
+                                                   "realtime",
+                                                   "_realtime",
+                                                   "extensions",
+                                                   "graphql",
+                                                   "graphql_public",
+                                                   "vault",
+                                                   "pgsodium",
+                                                   "pgsodium_masks",
+                                                   "supabase_functions",
+                                                   "supabase_migrations",
+                                                   "net",
+                                                   "cron",
+                                                   "_analytics",
+                                                   "_supavisor",
+                                                   "pgbouncer",
+                                                   "pgtle",
+                                                   "pgmq"};
   return schemas;
 }
 
 const std::vector<std::string>& supabase_internal_roles() {
-  static const std::vector<std::string> roles = {
-      "anon",
-      "authenticated",
-      "service_role",
-      "authenticator",
-      "supabase_admin",
-      "dashboard_user",
-      "supabase_auth_admin",
-      "supabase_storage_admin",
-      "supabase_functions_admin",
-      "supabase_realtime_admin",
-      "supabase_replication_admin",
-      "supabase_read_only_user",
-      "supabase_etl_admin",
-      "pgbouncer",
-      "pgsodium_keyholder",
-      "pgsodium_keyiduser",
-      "pgsodium_keymaker"};
+  static const std::vector<std::string> roles = {"anon",
+                                                 "authenticated",
+                                                 "service_role",
+                                                 "authenticator",
+                                                 "supabase_admin",
+                                                 "dashboard_user",
+                                                 "supabase_auth_admin",
+                                                 "supabase_storage_admin",
+                                                 "supabase_functions_admin",
+                                                 "supabase_realtime_admin",
+                                                 "supabase_replication_admin",
+                                                 "supabase_read_only_user",
+                                                 "supabase_etl_admin",
+                                                 "pgbouncer",
+                                                 "pgsodium_keyholder",
+                                                 "pgsodium_keyiduser",
+                                                 "pgsodium_keymaker"};
   return roles;
 }
 
-bool is_supabase_role(const std::string& role) { return contains(supabase_internal_roles(), role); }
+bool is_supabase_role(const std::string& role) {
+  return contains(supabase_internal_roles(), role);
+}
 
 std::vector<std::string> internal_schemas_to_leave_out(Provider provider,
                                                        const std::vector<std::string>& schemas) {
@@ -67,17 +82,18 @@ std::vector<Finding> judge_references(const std::vector<Reference>& references) 
     if (reference.kind == "foreign key") {
       finding.code = "foreign_key_to_left_out_table";
       finding.message = reference.object + " references " + reference.referenced + where;
-      finding.fix = "migrate leaves this foreign key out; recreate it on the target once the "
-                    "referenced table exists there";
+      finding.fix =
+          "migrate leaves this foreign key out; recreate it on the target once the "
+          "referenced table exists there";
     } else {
       finding.code = reference.kind == "default" ? "default_uses_left_out_function"
                                                  : "object_uses_left_out_schema";
       finding.message = reference.object + " uses " + reference.referenced + where;
       if (!reference.extension.empty()) {
         finding.fix = "before migrating, on the target: CREATE SCHEMA IF NOT EXISTS " +
-                      sql_name(reference.referenced_schema) +
-                      "; CREATE EXTENSION IF NOT EXISTS " + sql_name(reference.extension) +
-                      " WITH SCHEMA " + sql_name(reference.referenced_schema) + ";";
+                      sql_name(reference.referenced_schema) + "; CREATE EXTENSION IF NOT EXISTS " +
+                      sql_name(reference.extension) + " WITH SCHEMA " +
+                      sql_name(reference.referenced_schema) + ";";
       } else {
         finding.fix = "create " + reference.referenced +
                       " on the target before migrating, or change the " + reference.kind +
@@ -131,8 +147,9 @@ std::vector<Finding> judge_role_uses(const std::vector<PolicyFact>& policies,
     Finding finding;
     finding.severity = Severity::kWarning;
     finding.code = "grants_to_supabase_roles";
-    finding.message = std::to_string(tables.size()) + " tables grant privileges to Supabase roles (" +
-                      name_list(roles, 20) + "): " + name_list(table_names);
+    finding.message =
+        std::to_string(tables.size()) + (tables.size() == 1 ? " table grants" : " tables grant") +
+        " privileges to Supabase roles (" + name_list(roles, 20) + "): " + name_list(table_names);
     finding.fix = keep_owners ? "create these roles on the target first, or migrate without "
                                 "--keep-owners and grant your new roles what they need"
                               : "grants are not copied (owners and grants are left out): grant "

@@ -149,10 +149,10 @@ Task<Status> leave_out_internal_schemas(RunContext& context, pg::Connection& sou
   auto detected = assess::detect_provider(*server);
   auto left_out = assess::internal_schemas_to_leave_out(detected.provider, server->schemas);
   if (left_out.empty()) co_return Status{};
-  spdlog::info("{} source ({}): leaving out its internal schemas {} (--include-internal-schemas "
-               "copies them)",
-               assess::provider_name(detected.provider), detected.evidence,
-               assess::name_list(left_out, 50));
+  spdlog::info(
+      "{} source ({}): leaving out its internal schemas {} (--include-internal-schemas "
+      "copies them)",
+      assess::provider_name(detected.provider), detected.evidence, assess::name_list(left_out, 50));
   for (auto& schema : left_out) context.options.filter.exclude_schemas.push_back(std::move(schema));
   co_return Status{};
 }

@@ -24,7 +24,7 @@ struct MigrateOptions {
   std::int64_t chunk_bytes = 64LL << 20;
   std::size_t queue_bytes = 4 << 20;  // per worker, between reader and writer
   int max_retries = 5;
-  std::string maintenance_work_mem;  // empty: the target server's own setting
+  std::string maintenance_work_mem;       // empty: the target server's own setting
   bool dry_run = false;                   // migrate --dry-run: assess like `plan`, write nothing
   bool exact_counts = false;              // plan --exact: count(*) every table
   bool include_internal_schemas = false;  // copy a provider's own schemas (Supabase's auth, ...)

@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
 #include <random>
 #include <thread>
 
 #include "engine/core/subprocess.hpp"
 #include "tests/support/pg_test.hpp"
+#include "tests/support/private_cluster.hpp"
 
 extern char** environ;
 
@@ -136,46 +136,8 @@ TEST(CrashSafety, TwoProcessesShareOneMigration) {
   EXPECT_NE(json.out.find("\"chunks_verified\": "), std::string::npos) << json.out;
 }
 
-// A private target cluster, so restarting it disturbs no other test.
-class PrivateCluster {
- public:
-  PrivateCluster() {
-    dir_ = std::filesystem::temp_directory_path() / ("pgshift-restart-" + std::to_string(getpid()));
-    auto port = run_process({source_dir() + "/tools/cluster.sh", "free-port"});
-    port_ = std::stoi(port->out);
-    auto started = run_process(
-        {source_dir() + "/tools/cluster.sh", "start", dir_.string(), std::to_string(port_), "--fast"});
-    if (!started || started->exit_status != 0) {
-      throw std::runtime_error("cannot start a private cluster: " + (started ? started->err : ""));
-    }
-  }
-  ~PrivateCluster() {
-    run_process({source_dir() + "/tools/cluster.sh", "stop", dir_.string()});
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  Cluster cluster() const {
-    return Cluster{"postgres://postgres:pgshift@127.0.0.1:" + std::to_string(port_)};
-  }
-  void restart() {
-    std::string pg_ctl = "/usr/lib/postgresql/15/bin/pg_ctl";
-    std::string data = (dir_ / "data").string();
-    std::vector<std::string> argv = {pg_ctl, "-D", data, "-l", (dir_ / "log").string(),
-                                     "-m", "fast", "-w", "restart"};
-    if (geteuid() == 0) argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
-    auto restarted = run_process(argv);
-    if (!restarted || restarted->exit_status != 0) {
-      throw std::runtime_error("restart failed: " + (restarted ? restarted->err : ""));
-    }
-  }
-
- private:
-  std::filesystem::path dir_;
-  int port_ = 0;
-};
-
 TEST(CrashSafety, TargetRestartMidCopyIsRetriedInTheSameRun) {
-  PrivateCluster private_target;
+  PrivateCluster private_target("restart");  // restarting it disturbs no other test
   std::string source = fresh_database(source_cluster(), "restart_src");
   std::string target = fresh_database(private_target.cluster(), "restart_dst");
   exec(source, kData);

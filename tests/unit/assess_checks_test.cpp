@@ -28,7 +28,8 @@ TEST(AssessChecks, TargetOlderThanSourceIsABlocker) {
 
 TEST(AssessChecks, TargetEmptyRuleMatchesMigrate) {
   std::vector<TargetTable> target = {{"public", "mine", true}, {"public", "t", false}};
-  auto findings = check_target_empty(target, {{"public", "t"}}, {"public", "app"}, {"public", "app"});
+  auto findings =
+      check_target_empty(target, {{"public", "t"}}, {"public", "app"}, {"public", "app"});
   ASSERT_EQ(findings.size(), 3u);
   EXPECT_EQ(findings[0].code, "target_not_empty");
   EXPECT_EQ(findings[0].refusal(),
@@ -38,9 +39,9 @@ TEST(AssessChecks, TargetEmptyRuleMatchesMigrate) {
   EXPECT_EQ(findings[2].code, "target_schema_exists");
   EXPECT_NE(findings[2].message.find("schema app"), std::string::npos);
   // An empty, unrelated table and schema public do not count.
-  EXPECT_TRUE(check_target_empty({{"public", "other", false}}, {{"public", "t"}}, {"public"},
-                                 {"public"})
-                  .empty());
+  EXPECT_TRUE(
+      check_target_empty({{"public", "other", false}}, {{"public", "t"}}, {"public"}, {"public"})
+          .empty());
 }
 
 TargetFacts target_with(std::map<std::string, AvailableExtension> extensions) {
@@ -76,8 +77,8 @@ TEST(AssessChecks, ExtensionWarningsUntrustedVersionAndAzureAllowList) {
   EXPECT_TRUE(has_code(findings, "extension_needs_superuser"));
   EXPECT_TRUE(has_code(findings, "extension_version_differs"));
   target.server.superuser = true;
-  EXPECT_FALSE(has_code(check_extensions(used, target, Provider::kSelfHosted),
-                        "extension_needs_superuser"));
+  EXPECT_FALSE(
+      has_code(check_extensions(used, target, Provider::kSelfHosted), "extension_needs_superuser"));
   target.server.azure_extensions = "CITEXT, hstore";
   auto azure = check_extensions(used, target, Provider::kAzure);
   ASSERT_TRUE(has_code(azure, "extension_not_allowed"));
@@ -103,7 +104,8 @@ TEST(AssessChecks, SourcePrivilegesNameTheTablesAndTheGrant) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].code, "source_select_privilege");
   EXPECT_NE(findings[0].message.find("cannot read 1 table: app.secret"), std::string::npos);
-  EXPECT_EQ(findings[0].fix, "as the tables' owner: GRANT SELECT ON ALL TABLES IN SCHEMA app TO reader;");
+  EXPECT_EQ(findings[0].fix,
+            "as the tables' owner: GRANT SELECT ON ALL TABLES IN SCHEMA app TO reader;");
   source.snapshot_exported = false;
   source.snapshot_error = "cannot export a snapshot from a subtransaction";
   source.unreadable_sequences = {"app.counter"};

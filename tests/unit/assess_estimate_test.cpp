@@ -38,7 +38,7 @@ TEST(AssessEstimate, ScalesTheSampleUpToTheTable) {
   EXPECT_NEAR(e.write_mb_s, 100.0 / 3, 0.01);
   EXPECT_NEAR(e.readback_mb_s, 100, 0.01);
   // One stream: max(read 20 s, write 30 s) + read-back 10 s (+ chunk overhead).
-  EXPECT_NEAR(e.copy_seconds + e.verify_seconds, 40, 0.1);
+  EXPECT_NEAR(e.copy_seconds + e.verify_seconds, kPipelineFactor * 30 + 10, 0.1);
   EXPECT_NEAR(e.seconds, parts(e), 1e-9);
   ASSERT_EQ(e.tables.size(), 1u);
   EXPECT_TRUE(e.tables[0].measured);
@@ -58,13 +58,14 @@ TEST(AssessEstimate, StreamsCoresAndTheLargestTable) {
   EXPECT_EQ(four.streams, 4);
   EXPECT_LT(four.copy_seconds, one / 3);
   EXPECT_GT(four.copy_seconds, one / 4);  // streams are not free
-  input.shared_cores = 2;  // read + write = 2 CPU seconds per table on 2 cores
-  EXPECT_NEAR(estimate_duration(input).copy_seconds, 4.0, 0.05);
+  input.shared_cores = 2;  // read + write = 2 CPU seconds per table, on a share of 2 cores
+  EXPECT_NEAR(estimate_duration(input).copy_seconds,
+              4 * kPipelineFactor * 2 / (kSharedCoreShare * 2), 0.05);
   // One table in one chunk cannot use more than one stream.
   input.shared_cores = 0;
   input.tables = {{"public.t0", 1000 * kMB, 0, 0, 1, false}};
   input.samples = {sample("public.t0", 0.01, 0.1, 0.1, 0.0)};
-  EXPECT_NEAR(estimate_duration(input).copy_seconds, 10, 0.1);
+  EXPECT_NEAR(estimate_duration(input).copy_seconds, kPipelineFactor * 10, 0.1);
 }
 
 TEST(AssessEstimate, VerificationScansEarlierChunksAndIndexesCount) {
@@ -78,7 +79,7 @@ TEST(AssessEstimate, VerificationScansEarlierChunksAndIndexesCount) {
   // Read-back 1 s + 4 earlier chunks / 2 * 0.2 s of scanning.
   EXPECT_NEAR(e.verify_seconds, 1.4, 0.01);
   EXPECT_NEAR(e.index_seconds, 1.0, 0.01);  // 45 MB at the assumed 45 MB/s
-  input.tables[0].keyless = true;  // verified once as a whole
+  input.tables[0].keyless = true;           // verified once as a whole
   EXPECT_NEAR(estimate_duration(input).verify_seconds, 1.0, 0.01);
 }
 

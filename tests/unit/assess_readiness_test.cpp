@@ -40,7 +40,8 @@ TEST(AssessReadiness, ReplicaIdentityGapsAndFixes) {
   EXPECT_NE(keyless->fix.find("ALTER TABLE public.log REPLICA IDENTITY FULL"), std::string::npos);
   EXPECT_NE(keyless->fix.find("ADD PRIMARY KEY"), std::string::npos);
   auto unique = replica_identity_gap(table("Users", 'd', false, "users_email_key"));
-  EXPECT_EQ(unique->fix, "ALTER TABLE public.\"Users\" REPLICA IDENTITY USING INDEX users_email_key;");
+  EXPECT_EQ(unique->fix,
+            "ALTER TABLE public.\"Users\" REPLICA IDENTITY USING INDEX users_email_key;");
   auto nothing = replica_identity_gap(table("t", 'n', true));
   EXPECT_EQ(nothing->fix, "ALTER TABLE public.t REPLICA IDENTITY DEFAULT;");
   auto parent = table("parent", 'd', false);

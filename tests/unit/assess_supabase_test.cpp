@@ -44,8 +44,8 @@ TEST(AssessSupabase, PoliciesAndGrantsToRoles) {
   std::vector<PolicyFact> policies = {{"public.profiles", "own", {"authenticated"}},
                                       {"public.notes", "staff", {"staff"}},
                                       {"public.docs", "mine", {"app"}}};
-  std::vector<GrantFact> grants = {{"public.profiles", "anon"}, {"public.profiles", "authenticated"},
-                                   {"public.notes", "app"}};
+  std::vector<GrantFact> grants = {
+      {"public.profiles", "anon"}, {"public.profiles", "authenticated"}, {"public.notes", "app"}};
   auto findings = judge_role_uses(policies, grants, {"app", "postgres"}, false);
   ASSERT_EQ(findings.size(), 3u);
   EXPECT_EQ(findings[0].code, "policy_role_missing_on_target");
@@ -53,7 +53,7 @@ TEST(AssessSupabase, PoliciesAndGrantsToRoles) {
   EXPECT_NE(findings[0].fix.find("CREATE ROLE authenticated NOLOGIN;"), std::string::npos);
   EXPECT_NE(findings[1].message.find("missing on the target: staff"), std::string::npos);
   EXPECT_EQ(findings[2].code, "grants_to_supabase_roles");
-  EXPECT_NE(findings[2].message.find("1 tables grant privileges to Supabase roles (anon, "
+  EXPECT_NE(findings[2].message.find("1 table grants privileges to Supabase roles (anon, "
                                      "authenticated): public.profiles"),
             std::string::npos);
   auto present = judge_role_uses({policies[0]}, {}, {"authenticated"}, false);

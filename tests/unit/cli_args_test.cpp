@@ -313,5 +313,31 @@ TEST(CliParse, UsageErrorsDoNotEchoAMisplacedUriWithItsPassword) {
   EXPECT_EQ(error.message.find("hunter2"), std::string::npos) << error.message;
 }
 
+TEST(CliParse, PlanAndMigrateDryRun) {
+  auto plan =
+      must_parse({"plan", "--source", kSource, "--target", kTarget, "--exact", "--jobs", "3",
+                  "--report", "p.json", "--include-internal-schemas", "--exclude-schema", "audit"});
+  EXPECT_EQ(plan.name, "plan");
+  EXPECT_TRUE(plan.options.exact_counts);
+  EXPECT_TRUE(plan.options.include_internal_schemas);
+  EXPECT_EQ(plan.options.jobs, 3);
+  EXPECT_EQ(plan.options.report_path, "p.json");
+  EXPECT_EQ(plan.options.filter.exclude_schemas, std::vector<std::string>{"audit"});
+  auto dry =
+      must_parse({"migrate", "--dry-run", "--exact", "--source", kSource, "--target", kTarget});
+  EXPECT_TRUE(dry.options.dry_run);
+  EXPECT_TRUE(dry.options.exact_counts);
+  must_fail({"migrate", "--exact", "--source", kSource, "--target", kTarget});
+  must_fail({"plan", "--restart", "--source", kSource, "--target", kTarget});
+  must_fail({"plan", "--source", kSource});  // no target
+  auto help = command_help("plan");
+  for (const char* option : {"--source", "--target", "--jobs", "--exact", "--report", "--quiet",
+                             "--include-internal-schemas", "--exclude-schema", "--chunk-size"}) {
+    EXPECT_NE(help.find(option), std::string::npos) << option;
+  }
+  EXPECT_NE(command_help("migrate").find("--dry-run"), std::string::npos);
+  EXPECT_NE(usage().find("plan"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pgshift::cli

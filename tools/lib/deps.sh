@@ -12,7 +12,7 @@ PGSHIFT_DEPS=(
   build-essential cmake pkg-config
   libpq-dev libboost-dev libxxhash-dev libzstd-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3
-  postgresql-15 postgresql-client-15 time
+  postgresql-15 postgresql-client-15 time pgbouncer
 )
 PGSHIFT_BENCH_DEPS=(pgcopydb pgloader hyperfine)
 

@@ -33,9 +33,10 @@ const std::map<std::string, std::set<std::string>> kOptions = {
     {"cleanup", {"--target", "--log-format", "--quiet"}},
 };
 
-const std::set<std::string> kFlags = {"--quiet",   "--restart", "--keep-owners",
-                                      "--json",    "--help",    "--dry-run",
-                                      "--exact",   "--include-internal-schemas", "--timestamptz"};
+const std::set<std::string> kFlags = {
+    "--quiet",      "--restart", "--keep-owners", "--json",
+    "--help",       "--dry-run", "--exact",       "--include-internal-schemas",
+    "--timestamptz"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
