@@ -85,7 +85,7 @@ Task<Result<ServerFacts>> read_server_facts(pg::Connection& connection, const En
   co_return facts;
 }
 
-Task<PoolerProbe> probe_pooler(pg::Connection& connection, const Endpoint& endpoint) {
+Task<PoolerProbe> probe_pooler_once(pg::Connection& connection, const Endpoint& endpoint) {
   PoolerProbe probe;
   const char* sql = "SELECT pg_catalog.pg_backend_pid()";
   auto first = co_await connection.query(sql);
@@ -99,6 +99,21 @@ Task<PoolerProbe> probe_pooler(pg::Connection& connection, const Endpoint& endpo
   probe.second_pid = static_cast<int>(second->integer(0, 0));
   probe.other_connection_pid = static_cast<int>(third->integer(0, 0));
   probe.probed = true;
+  co_return probe;
+}
+
+// A pooler's reuse of server connections depends on timing; a direct connection never shares or
+// changes its backend. So a few probes: pooled if any shows it.
+Task<PoolerProbe> probe_pooler(pg::Connection& connection, const Endpoint& endpoint) {
+  PoolerProbe probe;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    probe = co_await probe_pooler_once(connection, endpoint);
+    if (!probe.probed) break;
+    bool moved = probe.first_pid != probe.second_pid;
+    bool shared = probe.other_connection_pid == probe.first_pid ||
+                  probe.other_connection_pid == probe.second_pid;
+    if (moved || shared) break;
+  }
   co_return probe;
 }
 
