@@ -61,7 +61,8 @@ std::string shown(std::string_view value) {
 std::string decode_key_text(std::span<const std::byte> value, std::uint32_t type_oid) {
   auto integer = [&](int bytes) {
     std::int64_t number = 0;
-    for (int i = 0; i < bytes; ++i) number = (number << 8) | std::to_integer<std::int64_t>(value[i]);
+    for (int i = 0; i < bytes; ++i)
+      number = (number << 8) | std::to_integer<std::int64_t>(value[i]);
     int shift = 64 - 8 * bytes;  // sign-extend
     return std::to_string((number << shift) >> shift);
   };
@@ -194,7 +195,8 @@ Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, Row
       std::vector<std::string> fields(copied.size());
       inner = pg::for_each_field(tuple, [&](int index, std::span<std::byte> value, bool is_null) {
         fields[static_cast<std::size_t>(index)] =
-            is_null ? "NULL" : decode_key_text(value, copied[static_cast<std::size_t>(index)]->type_oid);
+            is_null ? "NULL"
+                    : decode_key_text(value, copied[static_cast<std::size_t>(index)]->type_oid);
       });
       KeyValue key;
       std::vector<std::string> display;
@@ -215,9 +217,9 @@ Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, Row
 
 Task<Result<long long>> count_rows(pg::Connection& connection, const Table& table,
                                    const Chunk& chunk) {
-  auto counted = co_await connection.query("SELECT count(*) FROM ONLY " +
-                                            plan::qualified_name(table) + " WHERE " +
-                                            plan::chunk_predicate(table, chunk));
+  auto counted =
+      co_await connection.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
+                                " WHERE " + plan::chunk_predicate(table, chunk));
   if (!counted) co_return fail(counted.error());
   co_return counted->integer(0, 0);
 }
@@ -229,9 +231,9 @@ Task<Result<std::vector<Chunk>>> split_chunk(pg::Connection& connection, const T
   long long step = std::max<long long>(1, *rows / parts);
   auto bounds = co_await connection.query(
       "SELECT " + key_columns_as_text(table) + " FROM (SELECT " + key_list(table) +
-      ", row_number() OVER (ORDER BY " +
-      key_order(table) + ") AS pgshift_rn FROM ONLY " + plan::qualified_name(table) + " WHERE " +
-      plan::chunk_predicate(table, chunk) + ") s WHERE pgshift_rn % " + std::to_string(step) +
+      ", row_number() OVER (ORDER BY " + key_order(table) + ") AS pgshift_rn FROM ONLY " +
+      plan::qualified_name(table) + " WHERE " + plan::chunk_predicate(table, chunk) +
+      ") s WHERE pgshift_rn % " + std::to_string(step) +
       " = 1 AND pgshift_rn > 1 ORDER BY pgshift_rn");
   if (!bounds) co_return fail(bounds.error());
   std::vector<Chunk> out;
@@ -266,8 +268,8 @@ Task<Result<std::optional<std::string>>> row_text(pg::Connection& connection, co
 }
 
 Task<Result<std::vector<std::string>>> differing_columns(pg::Connection& source,
-                                                         pg::Connection& target,
-                                                         const Table& table, const KeyValue& key) {
+                                                         pg::Connection& target, const Table& table,
+                                                         const KeyValue& key) {
   std::string sql = "SELECT " + copied_as_text(table) + " FROM ONLY " +
                     plan::qualified_name(table) + " WHERE " + key_equals(table, key);
   auto left = co_await source.query(sql);
@@ -285,12 +287,9 @@ Task<Result<std::vector<std::string>>> differing_columns(pg::Connection& source,
   co_return out;
 }
 
-Task<Result<std::vector<KeylessDifference>>> diff_keyless(pg::Connection& source,
-                                                          pg::Connection& target,
-                                                          const Table& table,
-                                                          RowHasher& source_hasher,
-                                                          RowHasher& target_hasher, int passes,
-                                                          std::size_t limit) {
+Task<Result<std::vector<KeylessDifference>>> diff_keyless(
+    pg::Connection& source, pg::Connection& target, const Table& table, RowHasher& source_hasher,
+    RowHasher& target_hasher, int passes, std::size_t limit) {
   std::vector<KeylessDifference> out;
   std::string columns = plan::copied_column_list(table);
   std::string sql = "COPY (SELECT " + (columns.empty() ? "" : columns + ", ") + "ROW(" + columns +

@@ -15,8 +15,8 @@
 namespace pgshift::verify {
 
 struct KeyedRead {
-  KeyedRows rows;                                                  // display key -> row hash
-  std::unordered_map<std::string, KeyValue> key_values;            // display key -> values
+  KeyedRows rows;                                        // display key -> row hash
+  std::unordered_map<std::string, KeyValue> key_values;  // display key -> values
 };
 
 // Keys and row hashes of the chunk's rows (the chunk should be small: see split_chunk).
@@ -37,8 +37,8 @@ Task<Result<std::vector<Chunk>>> split_chunk(pg::Connection& connection, const T
 
 // The copied columns whose values differ for one key (compared in text form).
 Task<Result<std::vector<std::string>>> differing_columns(pg::Connection& source,
-                                                         pg::Connection& target,
-                                                         const Table& table, const KeyValue& key);
+                                                         pg::Connection& target, const Table& table,
+                                                         const KeyValue& key);
 
 // The row as text, "(v1, v2, ...)" of the copied columns, or nothing if absent.
 Task<Result<std::optional<std::string>>> row_text(pg::Connection& connection, const Table& table,
@@ -50,11 +50,8 @@ struct KeylessDifference {
   long long count = 0;
   bool missing = true;  // missing in the target (else extra there)
 };
-Task<Result<std::vector<KeylessDifference>>> diff_keyless(pg::Connection& source,
-                                                          pg::Connection& target,
-                                                          const Table& table,
-                                                          RowHasher& source_hasher,
-                                                          RowHasher& target_hasher, int passes,
-                                                          std::size_t limit);
+Task<Result<std::vector<KeylessDifference>>> diff_keyless(
+    pg::Connection& source, pg::Connection& target, const Table& table, RowHasher& source_hasher,
+    RowHasher& target_hasher, int passes, std::size_t limit);
 
 }  // namespace pgshift::verify

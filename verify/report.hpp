@@ -35,7 +35,7 @@ struct Report {
   std::string started_at, finished_at;  // ISO-8601 UTC
   std::string status;                   // ok | differences | failed | interrupted | refused
   int exit_code = 0;
-  std::string source, target;           // display forms, never passwords
+  std::string source, target;  // display forms, never passwords
   std::string verify_mode;
   double seconds = 0;
   std::string error;

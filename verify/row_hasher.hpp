@@ -1,8 +1,8 @@
 // Canonical row hash: XXH3-128 over a binary COPY tuple in canonical form — the field count, then
-// each field length-prefixed with NULL as length -1 (that is the COPY tuple itself), with every type
-// OID embedded in array/record values set to 0 and every float's -0.0 and NaN normalized. Rows of
-// tables with no arrays, records or floats are already canonical and are hashed in place.
-// One RowHasher per stream (it keeps a scratch buffer); not thread-safe.
+// each field length-prefixed with NULL as length -1 (that is the COPY tuple itself), with every
+// type OID embedded in array/record values set to 0 and every float's -0.0 and NaN normalized. Rows
+// of tables with no arrays, records or floats are already canonical and are hashed in place. One
+// RowHasher per stream (it keeps a scratch buffer); not thread-safe.
 #pragma once
 
 #include <span>

@@ -5,7 +5,9 @@
 namespace pgshift::verify {
 namespace {
 
-std::string qualified(const Table& table) { return table.schema + "." + table.name; }
+std::string qualified(const Table& table) {
+  return table.schema + "." + table.name;
+}
 
 }  // namespace
 
@@ -32,9 +34,9 @@ std::vector<SchemaDifference> diff_schemas(const std::vector<Table>& source,
         continue;
       }
       if (found->second->type_sql != column.type_sql) {
-        out.push_back({name, "type_changed", "column " + column.name + " is " + column.type_sql +
-                                                 " in the source, " + found->second->type_sql +
-                                                 " in the target"});
+        out.push_back({name, "type_changed",
+                       "column " + column.name + " is " + column.type_sql + " in the source, " +
+                           found->second->type_sql + " in the target"});
       }
       target_columns.erase(found);
     }

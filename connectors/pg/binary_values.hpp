@@ -83,8 +83,8 @@ Status walk_value(std::span<std::byte> value, ValueKind kind, const TypeShapes& 
         if (length < 0) continue;
         if (at + static_cast<std::size_t>(length) > value.size()) return malformed("array element");
         if (element_kind != ValueKind::kScalar) {
-          if (auto s = walk_value(value.subspan(at, static_cast<std::size_t>(length)),
-                                  element_kind, shapes, on_oid, on_float, depth + 1);
+          if (auto s = walk_value(value.subspan(at, static_cast<std::size_t>(length)), element_kind,
+                                  shapes, on_oid, on_float, depth + 1);
               !s) {
             return s;
           }

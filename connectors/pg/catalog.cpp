@@ -16,7 +16,8 @@ bool wildcard_match(std::string_view pattern, std::string_view text) {
     }
     return false;
   }
-  return !text.empty() && pattern[0] == text[0] && wildcard_match(pattern.substr(1), text.substr(1));
+  return !text.empty() && pattern[0] == text[0] &&
+         wildcard_match(pattern.substr(1), text.substr(1));
 }
 
 bool pattern_matches(const std::string& pattern, const std::string& schema,
@@ -117,8 +118,8 @@ Task<Result<std::vector<Table>>> read_tables(Connection& connection, const Table
     column.binary_io = columns_result->boolean(row, 7);
     if (!column.generated && !column.binary_io && !allow_text_only_types) {
       co_return fail(ErrorKind::kRefused,
-                     "column " + table.schema + "." + table.name + "." + column.name + " has type " +
-                         column.type_sql +
+                     "column " + table.schema + "." + table.name + "." + column.name +
+                         " has type " + column.type_sql +
                          " without binary send/receive functions; exclude the table "
                          "(--exclude-table) to migrate the rest");
     }
@@ -235,8 +236,8 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
     char percent_text[32];
     std::snprintf(percent_text, sizeof percent_text, "%.6f", percent);
     auto result = co_await connection.query(
-        "SELECT " + select + " FROM ONLY " + plan::qualified_name(table) + " AS sampled TABLESAMPLE " +
-        method + " (" + percent_text + ") ORDER BY " + order);
+        "SELECT " + select + " FROM ONLY " + plan::qualified_name(table) +
+        " AS sampled TABLESAMPLE " + method + " (" + percent_text + ") ORDER BY " + order);
     if (!result) co_return fail(result.error());
     sample.clear();
     for (int row = 0; row < result->rows(); ++row) {
@@ -314,8 +315,8 @@ Task<Result<std::vector<SequenceValue>>> read_sequences(Connection& connection,
     SequenceValue value;
     value.qualified = plan::quote_identifier(schema) + "." + plan::quote_identifier(name);
     if (!union_query.empty()) union_query += " UNION ALL ";
-    union_query += "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " +
-                   value.qualified;
+    union_query +=
+        "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " + value.qualified;
     out.push_back(std::move(value));
   }
   if (out.empty()) co_return out;
@@ -330,8 +331,8 @@ Task<Result<std::vector<SequenceValue>>> read_sequences(Connection& connection,
 }
 
 Task<Result<std::vector<std::uint32_t>>> read_large_object_oids(Connection& connection) {
-  auto result = co_await connection.query(
-      "SELECT oid FROM pg_catalog.pg_largeobject_metadata ORDER BY oid");
+  auto result =
+      co_await connection.query("SELECT oid FROM pg_catalog.pg_largeobject_metadata ORDER BY oid");
   if (!result) co_return fail(result.error());
   std::vector<std::uint32_t> out;
   for (int row = 0; row < result->rows(); ++row) {

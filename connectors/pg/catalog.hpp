@@ -1,6 +1,6 @@
 // Reads what a PostgreSQL database holds into the plan model: tables with columns, keys and sizes,
-// how its types look on the wire, the DDL pgshift runs itself per table, sequences and large objects.
-// Every function takes a prepared session (see session.hpp); none writes.
+// how its types look on the wire, the DDL pgshift runs itself per table, sequences and large
+// objects. Every function takes a prepared session (see session.hpp); none writes.
 #pragma once
 
 #include <map>

@@ -48,8 +48,8 @@ Error error_from_result(const PGresult* result, std::string_view label) {
   const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
   const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL);
   error.sqlstate = state ? state : "";
-  error.message = std::string(label) + ": " +
-                  (primary ? primary : first_line(PQresultErrorMessage(result)));
+  error.message =
+      std::string(label) + ": " + (primary ? primary : first_line(PQresultErrorMessage(result)));
   if (detail) error.message += " (" + first_line(detail) + ")";
   if (!error.sqlstate.empty()) error.message += " [SQLSTATE " + error.sqlstate + "]";
   return error;
@@ -67,7 +67,9 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   }
   return *this;
 }
-Connection::~Connection() { waiter_.reset(); }
+Connection::~Connection() {
+  waiter_.reset();
+}
 
 Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string label,
                                           std::chrono::seconds timeout) {
@@ -109,13 +111,13 @@ Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string 
     auto timed_out = std::make_shared<bool>(false);
     auto waiting = std::make_shared<bool>(true);
     timer.expires_at(deadline);
-    timer.async_wait([timed_out, waiting, waiter = connection.waiter_.get()](
-                         boost::system::error_code ec) {
-      if (!ec && *waiting) {
-        *timed_out = true;
-        waiter->descriptor.cancel();
-      }
-    });
+    timer.async_wait(
+        [timed_out, waiting, waiter = connection.waiter_.get()](boost::system::error_code ec) {
+          if (!ec && *waiting) {
+            *timed_out = true;
+            waiter->descriptor.cancel();
+          }
+        });
     boost::system::error_code ec;
     co_await connection.waiter_->descriptor.async_wait(
         poll == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
@@ -301,9 +303,13 @@ Task<Status> Connection::abort_copy_in(std::string_view reason) {
   co_return Status{};
 }
 
-int Connection::server_version() const { return PQserverVersion(conn_.get()); }
+int Connection::server_version() const {
+  return PQserverVersion(conn_.get());
+}
 
-bool Connection::healthy() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+bool Connection::healthy() const {
+  return conn_ && PQstatus(conn_.get()) == CONNECTION_OK;
+}
 
 void Connection::cancel_running() {
   if (!conn_) return;

@@ -14,7 +14,7 @@
 
 namespace pgshift::pg {
 
-inline constexpr unsigned char kCopySignature[11] = {'P', 'G', 'C', 'O', 'P', 'Y',
+inline constexpr unsigned char kCopySignature[11] = {'P',  'G',  'C',  'O',  'P', 'Y',
                                                      '\n', 0xff, '\r', '\n', 0};
 inline constexpr std::size_t kCopyHeaderFixedBytes = 19;  // signature + flags + extension length
 

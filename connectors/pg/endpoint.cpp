@@ -85,7 +85,8 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     scrub_secrets(text, reason);
     // libpq's message names the offending part, not the password; we still never echo the input.
-    return fail(ErrorKind::kUsage, "malformed " + std::string(role) + " connection string: " + reason);
+    return fail(ErrorKind::kUsage,
+                "malformed " + std::string(role) + " connection string: " + reason);
   }
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> owner(options, &PQconninfoFree);
   for (PQconninfoOption* option = options; option->keyword; ++option) {

@@ -88,8 +88,11 @@ Result<SchemaScripts> dump_schema(
   std::map<std::string, std::string> env;
   if (!source.password().empty()) env["PGPASSWORD"] = source.password();
 
-  std::vector<std::string> dump = {tool("pg_dump"), "--schema-only", "--format=custom",
-                                   "--file=" + archive, "--exclude-schema=pgshift",
+  std::vector<std::string> dump = {tool("pg_dump"),
+                                   "--schema-only",
+                                   "--format=custom",
+                                   "--file=" + archive,
+                                   "--exclude-schema=pgshift",
                                    "--dbname=" + source.conninfo_without_password()};
   if (!options.snapshot.empty()) dump.push_back("--snapshot=" + options.snapshot);
   for (const auto& pattern : options.filter.include_tables) dump.push_back("--table=" + pattern);
@@ -120,8 +123,8 @@ Result<SchemaScripts> dump_schema(
     std::fclose(file);
   }
   SchemaScripts scripts;
-  for (auto [section, target] : {std::pair{"pre-data", &scripts.pre_data},
-                                 std::pair{"post-data", &scripts.post_data}}) {
+  for (auto [section, target] :
+       {std::pair{"pre-data", &scripts.pre_data}, std::pair{"post-data", &scripts.post_data}}) {
     std::vector<std::string> restore = {tool("pg_restore"), std::string("--section=") + section,
                                         "--use-list=" + list_path, "--file=-"};
     if (options.clean && std::string(section) == "pre-data") {

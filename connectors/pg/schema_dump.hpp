@@ -31,7 +31,8 @@ std::string client_bin_dir();
 // Refuses (exit 2) when the source is newer than the local pg_dump, naming the version needed.
 Status check_pg_dump_supports(int source_server_version);
 
-Result<SchemaScripts> dump_schema(const Endpoint& source, const DumpOptions& options,
-                                  const std::set<std::pair<std::uint32_t, std::uint32_t>>& done_by_pgshift);
+Result<SchemaScripts> dump_schema(
+    const Endpoint& source, const DumpOptions& options,
+    const std::set<std::pair<std::uint32_t, std::uint32_t>>& done_by_pgshift);
 
 }  // namespace pgshift::pg

@@ -79,8 +79,8 @@ Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
 
 SourceSessionFactory session_factory(std::shared_ptr<const SqliteSource> source) {
   return [source]() -> Task<Result<std::unique_ptr<SourceSession>>> {
-    auto session = SqliteReadSession::open(source->path, source->schema.sources,
-                                           source->on_type_error);
+    auto session =
+        SqliteReadSession::open(source->path, source->schema.sources, source->on_type_error);
     if (!session) co_return fail(session.error());
     co_return std::make_unique<SqliteSourceSession>(source, std::move(*session));
   };

@@ -28,7 +28,7 @@ struct SqliteSource {
 };
 
 Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
-                                                       const SourceOptions& options);
+                                                        const SourceOptions& options);
 
 // Chunks of every table, largest work first.
 Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,

@@ -144,8 +144,8 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   for (std::size_t i = 0; i < diff.changed.size(); ++i) {
     std::vector<std::string> columns;
     if (i < 100 && drill.source) {
-      auto differing = co_await verify::differing_columns(
-          *drill.source, drill.target, table, left->key_values.at(diff.changed[i]));
+      auto differing = co_await verify::differing_columns(*drill.source, drill.target, table,
+                                                          left->key_values.at(diff.changed[i]));
       if (!differing) co_return fail(differing.error());
       columns = std::move(*differing);
     }
@@ -170,8 +170,8 @@ Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
   }
   // Split at real keys (the source's, or the target's for a SQLite source); the parts still
   // cover the whole range, so rows present on one side only fall into one of them.
-  auto parts = co_await verify::split_chunk(drill.source ? *drill.source : drill.target, table,
-                                            chunk, 16);
+  auto parts =
+      co_await verify::split_chunk(drill.source ? *drill.source : drill.target, table, chunk, 16);
   if (!parts) co_return fail(parts.error());
   if (parts->size() <= 1) co_return co_await compare_keys(drill, chunk);
   for (const auto& part : *parts) {
@@ -241,7 +241,8 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
     postgres_rows.emplace(*postgres_source);
     source_rows = &*postgres_rows;
   }
-  auto target = co_await open_in_snapshot(context.options.target, "target", context.target.snapshot);
+  auto target =
+      co_await open_in_snapshot(context.options.target, "target", context.target.snapshot);
   if (!target) {
     if (!context.fatal) context.fatal = target.error();
     co_return;
@@ -252,8 +253,9 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
     const Chunk& chunk = context.chunks[context.next_chunk++];
     auto digests = co_await digest_both(context, *source_rows, *target, chunk);
     if (!digests) {
-      context.fatal = std::move(digests.error()).within(
-          "table " + context.tables[chunk.table].schema + "." + context.tables[chunk.table].name);
+      context.fatal = std::move(digests.error())
+                          .within("table " + context.tables[chunk.table].schema + "." +
+                                  context.tables[chunk.table].name);
       break;
     }
     auto& table_report = context.report[chunk.table];
@@ -328,8 +330,8 @@ Task<Status> recheck_keys(VerifyContext& context, std::vector<RecheckItem>& item
       }
       mismatch.keys = kept;
       if (!moving.empty()) {
-        mismatch.detail = "still changing in the source during verification: " +
-                          verify::display_key(moving);
+        mismatch.detail =
+            "still changing in the source during verification: " + verify::display_key(moving);
       }
     }
     std::erase_if(mismatches, [](const auto& mismatch) { return mismatch.keys.empty(); });

@@ -5,12 +5,12 @@ namespace pgshift {
 bool Error::retryable() const {
   if (connection_lost) return true;
   if (sqlstate.starts_with("08")) return true;  // connection exception class
-  return sqlstate == "40001"                     // serialization_failure
-         || sqlstate == "40P01"                  // deadlock_detected
-         || sqlstate == "57P01"                  // admin_shutdown
-         || sqlstate == "57P02"                  // crash_shutdown
-         || sqlstate == "57P03"                  // cannot_connect_now
-         || sqlstate == "53300";                 // too_many_connections
+  return sqlstate == "40001"                    // serialization_failure
+         || sqlstate == "40P01"                 // deadlock_detected
+         || sqlstate == "57P01"                 // admin_shutdown
+         || sqlstate == "57P02"                 // crash_shutdown
+         || sqlstate == "57P03"                 // cannot_connect_now
+         || sqlstate == "53300";                // too_many_connections
 }
 
 int exit_code_for(ErrorKind kind) {

@@ -28,7 +28,8 @@ struct Error {
     message = std::string(where) + ": " + message;
     return std::move(*this);
   }
-  // Transient: worth a retry after reconnecting (connection loss, restart, serialization, deadlock).
+  // Transient: worth a retry after reconnecting (connection loss, restart, serialization,
+  // deadlock).
   bool retryable() const;
 };
 
@@ -39,7 +40,9 @@ using Status = std::expected<void, Error>;
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
   return std::unexpected(Error{kind, std::move(message), {}, false});
 }
-inline std::unexpected<Error> fail(Error error) { return std::unexpected(std::move(error)); }
+inline std::unexpected<Error> fail(Error error) {
+  return std::unexpected(std::move(error));
+}
 
 int exit_code_for(ErrorKind kind);
 

@@ -14,9 +14,9 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
   const Table& table = context.tables[chunk.table];
   verify::ChunkDigest target_digest;
   if (context.options.verify == VerifyMode::kCount) {
-    auto counted = co_await target.query("SELECT count(*) FROM ONLY " +
-                                         plan::qualified_name(table) + " WHERE " +
-                                         plan::chunk_predicate(table, chunk));
+    auto counted =
+        co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
+                              " WHERE " + plan::chunk_predicate(table, chunk));
     if (!counted) co_return fail(counted.error());
     target_digest.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     target_digest.sum = source_digest.sum;  // count mode compares counts only

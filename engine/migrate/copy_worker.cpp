@@ -101,13 +101,13 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     std::int64_t attempt_bytes = 0;
     if (!failed) {
       auto started = std::chrono::steady_clock::now();
-      auto copied = co_await copy_chunk(
-          source->rows(), *target, context.specs[chunk->table], *chunk, copy_options,
-          [&](long long rows, std::int64_t bytes) {
-            attempt_rows += rows;
-            attempt_bytes += bytes;
-            context.progress->add(chunk->table, rows, bytes);
-          });
+      auto copied =
+          co_await copy_chunk(source->rows(), *target, context.specs[chunk->table], *chunk,
+                              copy_options, [&](long long rows, std::int64_t bytes) {
+                                attempt_rows += rows;
+                                attempt_bytes += bytes;
+                                context.progress->add(chunk->table, rows, bytes);
+                              });
       if (copied) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -127,8 +127,8 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
           // died are read back by the table finisher, through the key's index.
           const Table& table = context.tables[chunk->table];
           if (context.options.verify != VerifyMode::kOff && !table.keyless()) {
-            if (auto verified = co_await verify_chunk(context, *target, *chunk,
-                                                      copied->source_digest);
+            if (auto verified =
+                    co_await verify_chunk(context, *target, *chunk, copied->source_digest);
                 !verified) {
               failed = true;
               failure = std::move(verified.error()).within("verifying");

@@ -13,8 +13,8 @@ namespace {
 using plan::quote_literal;
 
 Task<Result<bool>> step_done(pg::Connection& target, const std::string& step) {
-  auto row = co_await target.query("SELECT done FROM pgshift.steps WHERE name = " +
-                                   quote_literal(step));
+  auto row =
+      co_await target.query("SELECT done FROM pgshift.steps WHERE name = " + quote_literal(step));
   if (!row) co_return fail(row.error());
   co_return row->rows() == 1 && row->boolean(0, 0);
 }
@@ -108,12 +108,13 @@ Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
     std::string id = std::to_string(oid);
     auto begun = co_await target.query(
         "BEGIN; SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
-        "WHERE oid = " + id + "; SELECT pg_catalog.lo_create(" + id + ")");
+        "WHERE oid = " +
+        id + "; SELECT pg_catalog.lo_create(" + id + ")");
     if (!begun) co_return fail(std::move(begun.error()).within("large object " + id));
     for (long long offset = 0;; offset += kPiece) {
-      auto piece = co_await reader.query("SELECT pg_catalog.lo_get(" + id + ", " +
-                                         std::to_string(offset) + ", " + std::to_string(kPiece) +
-                                         ")::text");
+      auto piece =
+          co_await reader.query("SELECT pg_catalog.lo_get(" + id + ", " + std::to_string(offset) +
+                                ", " + std::to_string(kPiece) + ")::text");
       if (!piece) co_return fail(std::move(piece.error()).within("reading large object " + id));
       std::string hex = piece->text(0, 0);  // "\x...."
       if (hex.size() <= 2) break;
@@ -122,8 +123,8 @@ Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
       params.emplace_back(id);
       params.emplace_back(std::to_string(offset));
       params.emplace_back(std::move(hex));
-      auto put = co_await target.query("SELECT pg_catalog.lo_put($1::oid, $2::bigint, $3::bytea)",
-                                       params);
+      auto put =
+          co_await target.query("SELECT pg_catalog.lo_put($1::oid, $2::bigint, $3::bytea)", params);
       if (!put) co_return fail(std::move(put.error()).within("writing large object " + id));
       if (static_cast<long long>(piece_bytes) < kPiece) break;
     }
@@ -190,8 +191,8 @@ Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader) 
     }
     if (!result) co_return result;
   }
-  auto finished = co_await target->query(
-      "UPDATE pgshift.run SET phase = 'done', finished_at = now()");
+  auto finished =
+      co_await target->query("UPDATE pgshift.run SET phase = 'done', finished_at = now()");
   if (!finished) co_return fail(finished.error());
   co_return Status{};
 }

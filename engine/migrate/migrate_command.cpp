@@ -54,8 +54,8 @@ Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
 Task<Result<long long>> pending_chunks(const Endpoint& target_endpoint) {
   auto target = co_await pg::open_session(target_endpoint, "target");
   if (!target) co_return fail(target.error());
-  auto pending = co_await target->query(
-      "SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
+  auto pending =
+      co_await target->query("SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
   if (!pending) co_return fail(pending.error());
   co_return pending->integer(0, 0);
 }
@@ -161,9 +161,8 @@ Task<Status> leave_out_internal_schemas(RunContext& context, pg::Connection& sou
 Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordinator,
                     pg::Connection& target) {
   if (context.options.source.kind() == EndpointKind::kSqlite) {
-    spdlog::info("planning: source {}, target {} (PostgreSQL {})",
-                 context.options.source.display(), context.options.target.display(),
-                 target.server_version() / 10000);
+    spdlog::info("planning: source {}, target {} (PostgreSQL {})", context.options.source.display(),
+                 context.options.target.display(), target.server_version() / 10000);
     co_return co_await set_up_sqlite_run(context, target);
   }
   auto opened = co_await pg::open_session(context.options.source, "source");
@@ -197,7 +196,8 @@ Task<Status> run_migration(RunContext& context) {
   if (context.fatal) co_return fail(*context.fatal);
   context.progress->set_phase("remaining indexes");
   if (auto finished = co_await finish_remaining_tables(context); !finished) co_return finished;
-  if (auto finalized = co_await finalize_once(context, coordinator ? &*coordinator : nullptr); !finalized) {
+  if (auto finalized = co_await finalize_once(context, coordinator ? &*coordinator : nullptr);
+      !finalized) {
     co_return finalized;
   }
   if (coordinator) co_await coordinator->query("COMMIT");  // releases the exported snapshot
@@ -277,7 +277,8 @@ int run_migrate_command(MigrateOptions options) {
   Status outcome;
   bool finished = false;
   asio::co_spawn(io, run_migration(context), [&](std::exception_ptr crashed, Status status) {
-    outcome = crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
+    outcome =
+        crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
     finished = true;
     signals.cancel();
     if (context.progress) context.progress->stop();
@@ -295,10 +296,10 @@ int run_migrate_command(MigrateOptions options) {
   int exit_code = 0;
   if (!outcome) {
     exit_code = exit_code_for(outcome.error().kind);
-    report.status = outcome.error().kind == ErrorKind::kRefused ||
-                            outcome.error().kind == ErrorKind::kUsage
-                        ? "refused"
-                        : "failed";
+    report.status =
+        outcome.error().kind == ErrorKind::kRefused || outcome.error().kind == ErrorKind::kUsage
+            ? "refused"
+            : "failed";
     report.error = outcome.error().message;
   } else if (!context.mismatches.empty()) {
     exit_code = 1;
@@ -322,8 +323,9 @@ int run_migrate_command(MigrateOptions options) {
   if (!outcome) {
     std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
     if (exit_code == 3) {
-      std::fprintf(stderr, "pgshift: state is kept in the target; rerun the same command to "
-                           "resume.\n");
+      std::fprintf(stderr,
+                   "pgshift: state is kept in the target; rerun the same command to "
+                   "resume.\n");
     }
   } else if (!context.options.quiet) {
     std::fputs(verify::to_human(report).c_str(), stdout);

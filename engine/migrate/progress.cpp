@@ -67,11 +67,10 @@ std::string Progress::summary_line() const {
   std::string eta = "-";
   if (rate > 0 && estimated > bytes) eta = format_duration((estimated - bytes) / rate);
   char line[256];
-  std::snprintf(line, sizeof line,
-                "[%s] %s  chunks %d/%d (verified %d)  rows %lld  %s  %s/s  ETA %s",
-                phase_.c_str(), format_duration(elapsed).c_str(), done, chunks, verified, rows,
-                format_bytes(static_cast<double>(bytes)).c_str(), format_bytes(rate).c_str(),
-                eta.c_str());
+  std::snprintf(
+      line, sizeof line, "[%s] %s  chunks %d/%d (verified %d)  rows %lld  %s  %s/s  ETA %s",
+      phase_.c_str(), format_duration(elapsed).c_str(), done, chunks, verified, rows,
+      format_bytes(static_cast<double>(bytes)).c_str(), format_bytes(rate).c_str(), eta.c_str());
   return line;
 }
 

@@ -37,10 +37,10 @@ struct RunContext {
 
   MigrateOptions options;
   asio::any_io_executor executor;
-  std::string snapshot;   // exported snapshot every source reader imports (PostgreSQL sources)
-  SourceSessionFactory open_source;  // how a worker opens its reading side
+  std::string snapshot;  // exported snapshot every source reader imports (PostgreSQL sources)
+  SourceSessionFactory open_source;                           // how a worker opens its reading side
   std::shared_ptr<const sqlite::SqliteSource> sqlite_source;  // SQLite sources only
-  std::string worker_id;  // host:pid, recorded with each chunk
+  std::string worker_id;                                      // host:pid, recorded with each chunk
   std::vector<Table> tables;
   std::map<std::pair<std::size_t, int>, Chunk> chunks;
   pg::TypeShapes source_shapes;

@@ -5,14 +5,14 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
-#include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/excluded_objects.hpp"
+#include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/schema_dump.hpp"
 #include "engine/assess/checks.hpp"
 #include "engine/assess/target_reader.hpp"
 #include "engine/migrate/target_checks.hpp"
-#include "engine/plan/source_planner.hpp"
 #include "engine/plan/chunk_sql.hpp"
+#include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 
@@ -21,7 +21,9 @@ namespace {
 
 using plan::quote_literal;
 
-Status refuse(std::string message) { return fail(ErrorKind::kRefused, std::move(message)); }
+Status refuse(std::string message) {
+  return fail(ErrorKind::kRefused, std::move(message));
+}
 
 // The same rules `pgshift plan` reports (engine/assess/checks.hpp); migrate refuses on the first.
 Task<Status> check_versions(const pg::Connection& source, const pg::Connection& target) {
@@ -43,8 +45,8 @@ Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
 
 std::string options_json(const MigrateOptions& options) {
   return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
-         verify_mode_name(options.verify) + "\", \"chunk_bytes\": " +
-         std::to_string(options.chunk_bytes) + "}";
+         verify_mode_name(options.verify) +
+         "\", \"chunk_bytes\": " + std::to_string(options.chunk_bytes) + "}";
 }
 
 // A foreign key to a table the run does not copy (an excluded schema or table) cannot be created
@@ -58,9 +60,10 @@ void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
         planned.count(item.referenced_table_oid)) {
       return false;
     }
-    std::string warning = "foreign key " + item.name + " left out: it references a table that "
-                          "is not copied (" + item.sql.substr(item.sql.find(" REFERENCES ") + 1) +
-                          ")";
+    std::string warning = "foreign key " + item.name +
+                          " left out: it references a table that "
+                          "is not copied (" +
+                          item.sql.substr(item.sql.find(" REFERENCES ") + 1) + ")";
     spdlog::warn("{}", warning);
     context.warnings.push_back(std::move(warning));
     return true;
@@ -81,7 +84,8 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
   std::set<std::pair<std::uint32_t, std::uint32_t>> done_by_pgshift;
   for (const auto& item : *ddl) done_by_pgshift.insert({item.catalog_oid, item.object_oid});
   leave_out_foreign_keys_to_unplanned_tables(context, *ddl);
-  auto excluded = co_await pg::read_objects_in_excluded_schemas(coordinator, context.options.filter);
+  auto excluded =
+      co_await pg::read_objects_in_excluded_schemas(coordinator, context.options.filter);
   if (!excluded) co_return fail(excluded.error());
   for (const auto& object : *excluded) {
     done_by_pgshift.insert({object.catalog_oid, object.object_oid});
@@ -96,9 +100,9 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
   auto scripts = pg::dump_schema(context.options.source, dump_options, done_by_pgshift);
   if (!scripts) co_return fail(scripts.error());
 
-  auto locked = co_await target.query(
-      "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(state::kSetupLockKey) +
-      "); " + state::kRunExistsSql);
+  auto locked =
+      co_await target.query("BEGIN; SELECT pg_advisory_xact_lock(" +
+                            std::to_string(state::kSetupLockKey) + "); " + state::kRunExistsSql);
   if (!locked) co_return fail(locked.error());
   std::string discard;
   if (locked->boolean(0, 0)) {
@@ -141,7 +145,8 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     }
     if (changes->size() > 10) listed += ", ...";
     co_return refuse("the source schema changed since this migration began (" + stored.started_at +
-                     "): " + listed + "; rerun with --restart to discard the recorded run and "
+                     "): " + listed +
+                     "; rerun with --restart to discard the recorded run and "
                      "begin again");
   }
   // Read at the run's snapshot while its exporter still holds it; else at a new one.
@@ -191,9 +196,11 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     bool keyless = to_reset->boolean(row, 1);
     int number = static_cast<int>(to_reset->integer(row, 2));
     if (keyless && same_snapshot && to_reset->text(row, 3) != "mismatch") continue;
-    std::string reset_chunks = "UPDATE pgshift.chunks SET state = 'pending', rows = NULL, "
-                               "digest = NULL, verified = NULL, target_rows = NULL, "
-                               "target_digest = NULL WHERE table_id = " + std::to_string(table);
+    std::string reset_chunks =
+        "UPDATE pgshift.chunks SET state = 'pending', rows = NULL, "
+        "digest = NULL, verified = NULL, target_rows = NULL, "
+        "target_digest = NULL WHERE table_id = " +
+        std::to_string(table);
     std::string sql;
     if (keyless) {
       if (!truncated.insert(table).second) continue;
@@ -278,8 +285,8 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   if (!*stored) {
     if (!restarting) {
       if (auto empty = co_await check_target_empty(context, &coordinator, target); !empty) {
-      co_return empty;
-    }
+        co_return empty;
+      }
     }
     auto created = co_await create_run(context, coordinator, target);
     if (!created) co_return fail(created.error());

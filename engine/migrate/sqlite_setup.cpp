@@ -49,15 +49,16 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
       ddl.push_back(std::move(item));
     }
     std::string create_tables;
-    for (const auto& statement : source->schema.create_tables) create_tables += statement.sql + ";\n";
-    auto locked = co_await target.query(
-        "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(state::kSetupLockKey) +
-        "); " + state::kRunExistsSql);
+    for (const auto& statement : source->schema.create_tables)
+      create_tables += statement.sql + ";\n";
+    auto locked =
+        co_await target.query("BEGIN; SELECT pg_advisory_xact_lock(" +
+                              std::to_string(state::kSetupLockKey) + "); " + state::kRunExistsSql);
     if (!locked) co_return fail(locked.error());
     if (!locked->boolean(0, 0)) {
       auto created = co_await target.query(
           create_tables +
-          state::create_state_sql(context.tables, *chunks, ddl, "", 
+          state::create_state_sql(context.tables, *chunks, ddl, "",
                                   state::schema_fingerprint(context.tables),
                                   context.options.source.display(), "{\"source\": \"sqlite\"}") +
           "UPDATE pgshift.steps SET done = true WHERE name IN ('sequences', 'large_objects');\n"

@@ -17,8 +17,8 @@ constexpr int kTableLockClass = 7001;
 // Keyless tables: the sum of the source chunk digests against the whole table read back.
 Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std::size_t table) {
   const Table& info = context.tables[table];
-  auto stored = co_await target.query(
-      "SELECT rows, digest FROM pgshift.chunks WHERE table_id = " + std::to_string(table));
+  auto stored = co_await target.query("SELECT rows, digest FROM pgshift.chunks WHERE table_id = " +
+                                      std::to_string(table));
   if (!stored) co_return fail(stored.error());
   verify::ChunkDigest expected;
   for (int row = 0; row < stored->rows(); ++row) {
@@ -96,9 +96,9 @@ Task<Status> verify_table_chunks(RunContext& context, std::size_t table) {
 Task<Status> finish_table(RunContext& context, std::size_t table) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
-  auto locked = co_await target->query("SELECT pg_try_advisory_lock(" +
-                                       std::to_string(kTableLockClass) + ", " +
-                                       std::to_string(table) + ")");
+  auto locked =
+      co_await target->query("SELECT pg_try_advisory_lock(" + std::to_string(kTableLockClass) +
+                             ", " + std::to_string(table) + ")");
   if (!locked) co_return fail(locked.error());
   if (!locked->boolean(0, 0)) co_return Status{};  // another process is finishing it
   auto phase = co_await target->query("SELECT phase FROM pgshift.tables WHERE table_id = " +
@@ -118,7 +118,8 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
       }
     }
   }
-  auto pending = co_await state::load_pending_ddl(*target, table, "IN ('constraint', 'index', 'sequence')");
+  auto pending =
+      co_await state::load_pending_ddl(*target, table, "IN ('constraint', 'index', 'sequence')");
   if (!pending) co_return fail(pending.error());
   for (const auto& ddl : *pending) {
     if (context.stopping) co_return Status{};
@@ -138,8 +139,8 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
       co_return fail(std::move(verified.error()).within("verifying"));
     }
   }
-  auto ready = co_await target->query("UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " +
-                                      std::to_string(table));
+  auto ready = co_await target->query(
+      "UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " + std::to_string(table));
   if (!ready) co_return fail(ready.error());
   co_return Status{};
 }

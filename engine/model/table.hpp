@@ -17,7 +17,7 @@ struct Column {
   std::uint32_t type_oid = 0;
   std::string type_sql;  // format_type(): how to write the type in a cast
   pg::ValueKind kind = pg::ValueKind::kScalar;
-  bool generated = false;        // recomputed by the target, never copied
+  bool generated = false;          // recomputed by the target, never copied
   bool needs_c_collation = false;  // collatable with a collation other than "C"
   bool binary_io = true;           // the type has binary send/receive functions
 };
@@ -28,13 +28,13 @@ struct Table {
   std::string name;
   bool partitioned_parent = false;  // holds no rows itself; its leaves are copied
   bool is_partition = false;
-  std::int64_t bytes = 0;      // heap + TOAST
+  std::int64_t bytes = 0;  // heap + TOAST
   std::int64_t index_bytes = 0;
   double estimated_rows = 0;
   std::int64_t pages = 0;
-  std::vector<Column> columns;         // every live column, in attnum order
-  std::vector<std::size_t> key;        // indexes into columns; empty when keyless
-  std::string key_name;                // the constraint or index providing the key
+  std::vector<Column> columns;   // every live column, in attnum order
+  std::vector<std::size_t> key;  // indexes into columns; empty when keyless
+  std::string key_name;          // the constraint or index providing the key
 
   bool keyless() const { return key.empty(); }
   std::vector<const Column*> copied_columns() const {
@@ -52,8 +52,8 @@ using KeyValue = std::vector<std::string>;
 struct Chunk {
   std::size_t table = 0;  // index into the plan's tables
   int number = 0;
-  std::optional<KeyValue> lower;  // inclusive; none = from the start
-  std::optional<KeyValue> upper;  // exclusive; none = to the end
+  std::optional<KeyValue> lower;           // inclusive; none = from the start
+  std::optional<KeyValue> upper;           // exclusive; none = to the end
   std::optional<std::int64_t> first_page;  // keyless tables: ctid page range
   std::optional<std::int64_t> end_page;    // exclusive; none = to the end (relpages is an estimate)
   std::int64_t estimated_bytes = 0;

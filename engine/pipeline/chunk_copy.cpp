@@ -108,9 +108,9 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
   if (!stored) co_return fail(stored.error());
   outcome.rows_stored = *stored;
   if (static_cast<std::uint64_t>(outcome.rows_stored) != outcome.source_digest.rows) {
-    co_return fail(ErrorKind::kRuntime,
-                   "target stored " + std::to_string(outcome.rows_stored) + " rows, source sent " +
-                       std::to_string(outcome.source_digest.rows));
+    co_return fail(ErrorKind::kRuntime, "target stored " + std::to_string(outcome.rows_stored) +
+                                            " rows, source sent " +
+                                            std::to_string(outcome.source_digest.rows));
   }
   co_return outcome;
 }

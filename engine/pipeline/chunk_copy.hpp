@@ -34,9 +34,9 @@ struct ChunkCopyOutcome {
 };
 
 // `on_progress(rows, bytes)` is called as data moves (for live progress).
-Task<Result<ChunkCopyOutcome>> copy_chunk(RowSource& source, pg::Connection& target,
-                                          const TableStreamSpec& spec, const Chunk& chunk,
-                                          const ChunkCopyOptions& options,
-                                          const std::function<void(long long, std::int64_t)>& on_progress);
+Task<Result<ChunkCopyOutcome>> copy_chunk(
+    RowSource& source, pg::Connection& target, const TableStreamSpec& spec, const Chunk& chunk,
+    const ChunkCopyOptions& options,
+    const std::function<void(long long, std::int64_t)>& on_progress);
 
 }  // namespace pgshift

@@ -12,7 +12,9 @@ int desired_chunks(std::int64_t table_bytes, const PlannerOptions& options) {
   return static_cast<int>(std::clamp<std::int64_t>(by_size, 1, options.max_chunks_per_table));
 }
 
-int sample_size_for(int chunks) { return chunks <= 1 ? 0 : std::max(1000, chunks * 64); }
+int sample_size_for(int chunks) {
+  return chunks <= 1 ? 0 : std::max(1000, chunks * 64);
+}
 
 std::vector<Chunk> plan_keyed_chunks(std::size_t table_index, const Table& table,
                                      const std::vector<KeyValue>& sorted_sample, int chunks) {

@@ -1,6 +1,6 @@
-// Cuts tables into chunks: key ranges whose bounds are real key values sampled from the source (never
-// min..max arithmetic), or ctid page ranges for keyless tables with an open-ended last range. Orders
-// the work largest first. Pure functions: no I/O, unit-tested.
+// Cuts tables into chunks: key ranges whose bounds are real key values sampled from the source
+// (never min..max arithmetic), or ctid page ranges for keyless tables with an open-ended last
+// range. Orders the work largest first. Pure functions: no I/O, unit-tested.
 #pragma once
 
 #include <vector>
@@ -10,8 +10,8 @@
 namespace pgshift::plan {
 
 struct PlannerOptions {
-  std::int64_t chunk_bytes = 64LL << 20;     // target size of one chunk
-  std::int64_t split_threshold = 16LL << 20; // tables above this are split at least `workers` ways
+  std::int64_t chunk_bytes = 64LL << 20;      // target size of one chunk
+  std::int64_t split_threshold = 16LL << 20;  // tables above this are split at least `workers` ways
   int workers = 2;
   int max_chunks_per_table = 4096;
 };

@@ -24,7 +24,9 @@ std::string key_text(const KeyValue& value) {
   return out + ")";
 }
 
-std::string tid(std::int64_t page) { return "'(" + std::to_string(page) + ",0)'::tid"; }
+std::string tid(std::int64_t page) {
+  return "'(" + std::to_string(page) + ",0)'::tid";
+}
 
 }  // namespace
 
@@ -85,7 +87,8 @@ std::string copy_out_sql(const Table& table, const Chunk& chunk) {
 }
 
 std::string copy_in_sql(const Table& table) {
-  if (table.copied_columns().empty()) return "COPY " + qualified_name(table) + " FROM STDIN (FORMAT binary)";
+  if (table.copied_columns().empty())
+    return "COPY " + qualified_name(table) + " FROM STDIN (FORMAT binary)";
   return "COPY " + qualified_name(table) + " (" + copied_column_list(table) +
          ") FROM STDIN (FORMAT binary)";
 }

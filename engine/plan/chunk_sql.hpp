@@ -1,5 +1,6 @@
 // SQL text for reading and writing one chunk, from the plan model. Pure: identifiers quoted, bounds
-// as typed literals, text keys compared in COLLATE "C" so a chunk names the same rows on both sides.
+// as typed literals, text keys compared in COLLATE "C" so a chunk names the same rows on both
+// sides.
 #pragma once
 
 #include <string>

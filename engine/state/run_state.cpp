@@ -117,7 +117,8 @@ Task<Result<std::vector<std::string>>> describe_schema_changes(pg::Connection& t
       "SELECT schema_name || '.' || table_name, fingerprint FROM pgshift.tables");
   if (!stored) co_return fail(stored.error());
   std::map<std::string, std::string> before;
-  for (int row = 0; row < stored->rows(); ++row) before[stored->text(row, 0)] = stored->text(row, 1);
+  for (int row = 0; row < stored->rows(); ++row)
+    before[stored->text(row, 0)] = stored->text(row, 1);
   std::vector<std::string> changes;
   for (const auto& table : tables) {
     std::string name = table.schema + "." + table.name;
@@ -125,7 +126,8 @@ Task<Result<std::vector<std::string>>> describe_schema_changes(pg::Connection& t
     if (it == before.end()) {
       changes.push_back(name + " (new)");
     } else {
-      if (it->second != table_fingerprint(table)) changes.push_back(name + " (columns or key changed)");
+      if (it->second != table_fingerprint(table))
+        changes.push_back(name + " (columns or key changed)");
       before.erase(it);
     }
   }
@@ -137,8 +139,8 @@ Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target) {
   auto exists = co_await target.query("SELECT to_regclass('pgshift.run') IS NOT NULL");
   if (!exists) co_return fail(exists.error());
   if (!exists->boolean(0, 0)) co_return std::optional<StoredRun>{};
-  auto row = co_await target.query(
-      "SELECT phase, fingerprint, source, started_at::text FROM pgshift.run");
+  auto row =
+      co_await target.query("SELECT phase, fingerprint, source, started_at::text FROM pgshift.run");
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<StoredRun>{};
   co_return StoredRun{row->text(0, 0), row->text(0, 1), row->text(0, 2), row->text(0, 3)};
@@ -156,22 +158,24 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
   for (std::size_t i = 0; i < tables.size(); ++i) {
     const Table& table = tables[i];
     id_by_oid[table.oid] = i;
-    sql += "INSERT INTO pgshift.tables (table_id, schema_name, table_name, keyless, key_name, "
-           "fingerprint, est_bytes, phase) VALUES (" +
-           std::to_string(i) + ", " + quote_literal(table.schema) + ", " +
-           quote_literal(table.name) + ", " + (table.keyless() ? "true" : "false") + ", " +
-           (table.key_name.empty() ? "NULL" : quote_literal(table.key_name)) + ", " +
-           quote_literal(table_fingerprint(table)) + ", " + std::to_string(table.bytes) + ", " +
-           (table.partitioned_parent ? "'indexing'" : "'copying'") + ");\n";
+    sql +=
+        "INSERT INTO pgshift.tables (table_id, schema_name, table_name, keyless, key_name, "
+        "fingerprint, est_bytes, phase) VALUES (" +
+        std::to_string(i) + ", " + quote_literal(table.schema) + ", " + quote_literal(table.name) +
+        ", " + (table.keyless() ? "true" : "false") + ", " +
+        (table.key_name.empty() ? "NULL" : quote_literal(table.key_name)) + ", " +
+        quote_literal(table_fingerprint(table)) + ", " + std::to_string(table.bytes) + ", " +
+        (table.partitioned_parent ? "'indexing'" : "'copying'") + ");\n";
   }
   for (std::size_t priority = 0; priority < chunks.size(); ++priority) {
     const Chunk& chunk = chunks[priority];
-    sql += "INSERT INTO pgshift.chunks (table_id, chunk_no, priority, lower_bound, upper_bound, "
-           "first_page, end_page, est_bytes) VALUES (" +
-           std::to_string(chunk.table) + ", " + std::to_string(chunk.number) + ", " +
-           std::to_string(priority) + ", " + text_array(chunk.lower) + ", " +
-           text_array(chunk.upper) + ", " + optional_int(chunk.first_page) + ", " +
-           optional_int(chunk.end_page) + ", " + std::to_string(chunk.estimated_bytes) + ");\n";
+    sql +=
+        "INSERT INTO pgshift.chunks (table_id, chunk_no, priority, lower_bound, upper_bound, "
+        "first_page, end_page, est_bytes) VALUES (" +
+        std::to_string(chunk.table) + ", " + std::to_string(chunk.number) + ", " +
+        std::to_string(priority) + ", " + text_array(chunk.lower) + ", " + text_array(chunk.upper) +
+        ", " + optional_int(chunk.first_page) + ", " + optional_int(chunk.end_page) + ", " +
+        std::to_string(chunk.estimated_bytes) + ");\n";
   }
   std::map<std::size_t, int> ordinals;
   for (const auto& item : ddl) {
@@ -238,8 +242,8 @@ Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(
   auto row = co_await target.query(
       "SELECT c.table_id, c.chunk_no, c.rows, c.digest FROM pgshift.chunks c "
       "JOIN pgshift.tables t USING (table_id) WHERE c.state = 'done' AND c.verified IS NULL "
-      "AND NOT t.keyless AND " + which +
-      " ORDER BY c.priority LIMIT 1 FOR UPDATE OF c SKIP LOCKED");
+      "AND NOT t.keyless AND " +
+      which + " ORDER BY c.priority LIMIT 1 FOR UPDATE OF c SKIP LOCKED");
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<UnverifiedChunk>{};
   UnverifiedChunk chunk;
@@ -314,9 +318,9 @@ Task<Result<std::vector<PendingDdl>>> load_pending_ddl(pg::Connection& target,
                                                        const std::string& kind_filter) {
   std::string where = "NOT done AND kind " + kind_filter;
   if (table) where += " AND table_id = " + std::to_string(*table);
-  auto rows = co_await target.query(
-      "SELECT table_id, ordinal, kind, name, sql FROM pgshift.ddl WHERE " + where +
-      " ORDER BY table_id, ordinal");
+  auto rows =
+      co_await target.query("SELECT table_id, ordinal, kind, name, sql FROM pgshift.ddl WHERE " +
+                            where + " ORDER BY table_id, ordinal");
   if (!rows) co_return fail(rows.error());
   std::vector<PendingDdl> out;
   for (int row = 0; row < rows->rows(); ++row) {

@@ -60,21 +60,21 @@ int run_status_command(const Endpoint& endpoint, bool json) {
     int total = 0, done = 0, verified = 0, mismatched = 0;
     std::int64_t bytes = 0, estimated = 0;
     for (const auto& row : *progress) {
-      total += row.total, done += row.done, verified += row.verified,
-          mismatched += row.mismatched, bytes += row.bytes;
+      total += row.total, done += row.done, verified += row.verified, mismatched += row.mismatched,
+          bytes += row.bytes;
     }
     auto estimate = co_await target.query("SELECT COALESCE(sum(est_bytes), 0) FROM pgshift.chunks");
     if (estimate) estimated = estimate->integer(0, 0);
     double rate = elapsed > 0 ? bytes / elapsed : 0;
-    std::string eta = (*run)->phase == "done" ? "0s"
+    std::string eta = (*run)->phase == "done"         ? "0s"
                       : rate > 0 && estimated > bytes ? format_duration((estimated - bytes) / rate)
                                                       : "-";
     if (json) {
       std::string out = "{\"phase\": \"" + verify::json_escape((*run)->phase) +
                         "\", \"source\": \"" + verify::json_escape((*run)->source) +
                         "\", \"started_at\": \"" + verify::json_escape((*run)->started_at) +
-                        "\", \"elapsed_seconds\": " + std::to_string(elapsed) +
-                        ", \"eta\": \"" + eta + "\", \"chunks_total\": " + std::to_string(total) +
+                        "\", \"elapsed_seconds\": " + std::to_string(elapsed) + ", \"eta\": \"" +
+                        eta + "\", \"chunks_total\": " + std::to_string(total) +
                         ", \"chunks_done\": " + std::to_string(done) +
                         ", \"chunks_verified\": " + std::to_string(verified) +
                         ", \"chunks_mismatched\": " + std::to_string(mismatched) +
@@ -83,8 +83,9 @@ int run_status_command(const Endpoint& endpoint, bool json) {
         const auto& row = (*progress)[i];
         out += (i ? ", " : "") + std::string("{\"name\": \"") +
                verify::json_escape(names->text(static_cast<int>(row.table), 1)) +
-               "\", \"phase\": \"" + row.phase + "\", \"chunks_total\": " +
-               std::to_string(row.total) + ", \"chunks_done\": " + std::to_string(row.done) +
+               "\", \"phase\": \"" + row.phase +
+               "\", \"chunks_total\": " + std::to_string(row.total) +
+               ", \"chunks_done\": " + std::to_string(row.done) +
                ", \"chunks_verified\": " + std::to_string(row.verified) +
                ", \"rows\": " + std::to_string(row.rows) + "}";
       }

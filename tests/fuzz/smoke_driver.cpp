@@ -22,10 +22,19 @@ int main(int argc, char** argv) {
       for (int e = 0; e < edits && !input.empty(); ++e) {
         std::size_t at = random() % input.size();
         switch (random() % 4) {
-          case 0: input[at] = static_cast<std::uint8_t>(random()); break;
-          case 1: input.erase(input.begin() + static_cast<std::ptrdiff_t>(at)); break;
-          case 2: input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::uint8_t>(random())); break;
-          case 3: input.resize(at); break;
+          case 0:
+            input[at] = static_cast<std::uint8_t>(random());
+            break;
+          case 1:
+            input.erase(input.begin() + static_cast<std::ptrdiff_t>(at));
+            break;
+          case 2:
+            input.insert(input.begin() + static_cast<std::ptrdiff_t>(at),
+                         static_cast<std::uint8_t>(random()));
+            break;
+          case 3:
+            input.resize(at);
+            break;
         }
       }
     } else {

@@ -66,8 +66,8 @@ TEST_F(BadInput, WrongPassword) {
 }
 
 TEST_F(BadInput, MissingDatabase) {
-  auto run = run_pgshift({"migrate", "--source", source, "--target",
-                          as_tester(target_cluster().uri("no_such_db"))});
+  auto run = run_pgshift(
+      {"migrate", "--source", source, "--target", as_tester(target_cluster().uri("no_such_db"))});
   expect_clean_failure(run, 2, "\"no_such_db\" does not exist", kSecret);
 }
 
@@ -86,8 +86,8 @@ TEST_F(BadInput, MalformedUrl) {
 TEST_F(BadInput, MissingEndpointAndEnvironmentFallback) {
   auto missing = run_pgshift({"migrate", "--target", target});
   expect_clean_failure(missing, 2, "no source endpoint", kSecret);
-  auto from_env = run_pgshift({"migrate", "--quiet"},
-                              {{"PGSHIFT_SOURCE", source}, {"PGSHIFT_TARGET", target}});
+  auto from_env =
+      run_pgshift({"migrate", "--quiet"}, {{"PGSHIFT_SOURCE", source}, {"PGSHIFT_TARGET", target}});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM t"), "1");
 }
@@ -96,8 +96,9 @@ TEST_F(BadInput, NonEmptyTargetIsRefusedAndLeftUntouched) {
   exec(target, "CREATE TABLE mine (x int); INSERT INTO mine VALUES (7)");
   auto run = run_pgshift({"migrate", "--source", source, "--target", target});
   expect_clean_failure(run, 2, "target is not empty: table public.mine", kSecret);
-  EXPECT_EQ(scalar(target, "SELECT to_regclass('pgshift.run') IS NULL AND "
-                           "to_regclass('public.t') IS NULL"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT to_regclass('pgshift.run') IS NULL AND "
+                   "to_regclass('public.t') IS NULL"),
             "t");
 }
 

@@ -1,8 +1,8 @@
 // Crash safety: SIGKILL at many random moments over all phases, a target restart in the middle
 // of the copy, and several processes sharing one migration — each ends with a target equal to the
 // source (checked without pgshift's code) and no chunk committed twice.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -59,8 +59,10 @@ int wait_exit(pid_t pid) {
 
 void expect_equal(const std::string& source, const std::string& target) {
   for (const char* table : {"big", "child", "heap"}) {
-    std::string sql = std::string("SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY "
-                                  "t::text)) FROM ") + table + " t";
+    std::string sql = std::string(
+                          "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY "
+                          "t::text)) FROM ") +
+                      table + " t";
     EXPECT_EQ(scalar(source, sql), scalar(target, sql)) << table;
   }
   for (const char* sql :
@@ -72,11 +74,13 @@ void expect_equal(const std::string& source, const std::string& target) {
     EXPECT_EQ(query(source, sql), query(target, sql)) << sql;
   }
   // Every chunk done and verified once; rows recorded equal the rows present.
-  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
-                           "OR verified IS NULL"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
+                   "OR verified IS NULL"),
             "0");
-  EXPECT_EQ(scalar(target, "SELECT sum(rows) FROM pgshift.chunks c JOIN pgshift.tables t "
-                           "USING (table_id) WHERE t.table_name = 'big'"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT sum(rows) FROM pgshift.chunks c JOIN pgshift.tables t "
+                   "USING (table_id) WHERE t.table_name = 'big'"),
             "150000");
   EXPECT_EQ(scalar(target, "SELECT phase FROM pgshift.run"), "done");
 }
@@ -85,8 +89,8 @@ TEST(CrashSafety, SigkillAtTwentyRandomMomentsThenRerun) {
   std::string source = fresh_database(source_cluster(), "kill_src");
   std::string target = fresh_database(target_cluster(), "kill_dst");
   exec(source, kData);
-  std::vector<std::string> args = {"migrate", "--source", source, "--target", target,
-                                   "--jobs", "2", "--chunk-size", "1", "--quiet"};
+  std::vector<std::string> args = {"migrate", "--source", source,         "--target", target,
+                                   "--jobs",  "2",        "--chunk-size", "1",        "--quiet"};
   // How long an uninterrupted run takes on this machine, to spread the kills over all phases.
   auto first = std::chrono::steady_clock::now();
   {
@@ -102,7 +106,8 @@ TEST(CrashSafety, SigkillAtTwentyRandomMomentsThenRerun) {
   int kills = 0, finished_early = 0;
   for (int i = 0; i < 20; ++i) {
     pid_t pid = spawn(args);
-    auto delay = std::uniform_int_distribution<long>(0, std::max<long>(50, full_ms * 2 / 3))(random);
+    auto delay =
+        std::uniform_int_distribution<long>(0, std::max<long>(50, full_ms * 2 / 3))(random);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     if (kill(pid, SIGKILL) == 0) ++kills;
     int code = wait_exit(pid);
@@ -120,8 +125,8 @@ TEST(CrashSafety, TwoProcessesShareOneMigration) {
   std::string source = fresh_database(source_cluster(), "pair_src");
   std::string target = fresh_database(target_cluster(), "pair_dst");
   exec(source, kData);
-  std::vector<std::string> args = {"migrate", "--source", source, "--target", target,
-                                   "--jobs", "1", "--chunk-size", "1", "--quiet"};
+  std::vector<std::string> args = {"migrate", "--source", source,         "--target", target,
+                                   "--jobs",  "1",        "--chunk-size", "1",        "--quiet"};
   pid_t first = spawn(args);
   pid_t second = spawn(args);
   EXPECT_EQ(wait_exit(first), 0);
@@ -141,14 +146,16 @@ TEST(CrashSafety, TargetRestartMidCopyIsRetriedInTheSameRun) {
   std::string source = fresh_database(source_cluster(), "restart_src");
   std::string target = fresh_database(private_target.cluster(), "restart_dst");
   exec(source, kData);
-  exec(source, "INSERT INTO big SELECT i, repeat(md5(i::text), 6), NULL "
-               "FROM generate_series(150001, 400000) i; ANALYZE big");
+  exec(source,
+       "INSERT INTO big SELECT i, repeat(md5(i::text), 6), NULL "
+       "FROM generate_series(150001, 400000) i; ANALYZE big");
   pid_t pid = spawn({"migrate", "--source", source, "--target", target, "--jobs", "2",
                      "--chunk-size", "1", "--quiet", "--retries", "8"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     try {
-      if (std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'")) >= 3)
+      if (std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'")) >=
+          3)
         break;
     } catch (const std::exception&) {
     }
@@ -157,8 +164,9 @@ TEST(CrashSafety, TargetRestartMidCopyIsRetriedInTheSameRun) {
   private_target.restart();
   EXPECT_EQ(wait_exit(pid), 0) << "the run did not survive the target restart";
   EXPECT_EQ(scalar(source, "SELECT count(*) FROM big"), scalar(target, "SELECT count(*) FROM big"));
-  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
-                           "OR verified IS NULL"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
+                   "OR verified IS NULL"),
             "0");
 }
 

@@ -99,8 +99,9 @@ const std::vector<std::pair<std::string, std::string>> kChecks = {
      "SELECT table_name, column_name, data_type, udt_name, is_nullable, is_identity, "
      "is_generated, column_default FROM information_schema.columns WHERE table_schema = 'app' "
      "ORDER BY 1, ordinal_position"},
-    {"indexes", "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'app' "
-                "ORDER BY 1, 2"},
+    {"indexes",
+     "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'app' "
+     "ORDER BY 1, 2"},
     {"constraints",
      "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
      "WHERE connamespace = 'app'::regnamespace ORDER BY 1, 2"},
@@ -110,19 +111,28 @@ const std::vector<std::pair<std::string, std::string>> kChecks = {
     {"triggers", "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1"},
     {"views", "SELECT viewname, definition FROM pg_views WHERE schemaname = 'app' ORDER BY 1"},
     {"comments", "SELECT obj_description('app.people'::regclass)"},
-    {"types", "SELECT typname, typtype FROM pg_type WHERE typnamespace = 'app'::regnamespace "
-              "AND typtype IN ('e', 'd', 'c') ORDER BY 1"},
+    {"types",
+     "SELECT typname, typtype FROM pg_type WHERE typnamespace = 'app'::regnamespace "
+     "AND typtype IN ('e', 'd', 'c') ORDER BY 1"},
 };
 
 std::vector<std::string> data_tables() {
-  return {"app.people", "app.\"Odd \"\"Name\"\" Table\"", "app.measurements_2023",
-          "app.measurements_2024", "app.cache", "app.empty_one", "app.no_key", "app.orders",
+  return {"app.people",
+          "app.\"Odd \"\"Name\"\" Table\"",
+          "app.measurements_2023",
+          "app.measurements_2024",
+          "app.cache",
+          "app.empty_one",
+          "app.no_key",
+          "app.orders",
           "app.attachments"};
 }
 
 std::string table_fingerprint(const std::string& uri, const std::string& table) {
-  return scalar(uri, "SELECT count(*) || ':' || COALESCE(md5(string_agg(t::text, '|' ORDER BY "
-                     "t::text)), '') FROM " + table + " t");
+  return scalar(uri,
+                "SELECT count(*) || ':' || COALESCE(md5(string_agg(t::text, '|' ORDER BY "
+                "t::text)), '') FROM " +
+                    table + " t");
 }
 
 std::string read_file(const std::string& path) {
@@ -175,8 +185,9 @@ TEST(MigrateFeatures, EveryFeatureArrivesExactly) {
 TEST(MigrateFeatures, RerunOfFinishedMigrationIsANoOp) {
   std::string source = fresh_database(source_cluster(), "rerun_src");
   std::string target = fresh_database(target_cluster(), "rerun_dst");
-  exec(source, "CREATE TABLE t (id int PRIMARY KEY, v text); "
-               "INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 1000) i");
+  exec(source,
+       "CREATE TABLE t (id int PRIMARY KEY, v text); "
+       "INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 1000) i");
   ASSERT_EQ(run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"}).exit_code,
             0);
   auto again = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"});

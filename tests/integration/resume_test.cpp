@@ -28,8 +28,10 @@ pid_t spawn_pgshift(const std::vector<std::string>& args) {
 }
 
 std::string fingerprint(const std::string& uri, const std::string& table) {
-  return scalar(uri, "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t::text)) "
-                     "FROM " + table + " t");
+  return scalar(uri,
+                "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t::text)) "
+                "FROM " +
+                    table + " t");
 }
 
 void wait_until(const std::function<bool()>& condition, int seconds) {
@@ -48,8 +50,8 @@ TEST(Resume, KillDuringCopyThenRerunConverges) {
        "CREATE TABLE heap (a int, b text);"
        "INSERT INTO heap SELECT i % 1000, repeat('h', 200) FROM generate_series(1, 100000) i;"
        "ANALYZE");
-  std::vector<std::string> args = {"migrate", "--source", source, "--target", target,
-                                   "--jobs", "1", "--chunk-size", "1", "--quiet"};
+  std::vector<std::string> args = {"migrate", "--source", source,         "--target", target,
+                                   "--jobs",  "1",        "--chunk-size", "1",        "--quiet"};
   pid_t pid = spawn_pgshift(args);
   auto done_chunks = [&] {
     try {
@@ -73,49 +75,57 @@ TEST(Resume, KillDuringCopyThenRerunConverges) {
   EXPECT_EQ(fingerprint(source, "heap"), fingerprint(target, "heap"));
   // Rework after the kill: rows inserted into `big` (committed or rolled back) beyond the rows it
   // holds were copied twice; with one worker that is at most the one chunk in flight.
-  auto inserted = std::stoll(scalar(
-      target, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'big'"));
-  auto largest_chunk = std::stoll(scalar(
-      target, "SELECT max(rows) FROM pgshift.chunks c JOIN pgshift.tables t USING (table_id) "
-              "WHERE t.table_name = 'big'"));
+  auto inserted =
+      std::stoll(scalar(target, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'big'"));
+  auto largest_chunk = std::stoll(
+      scalar(target,
+             "SELECT max(rows) FROM pgshift.chunks c JOIN pgshift.tables t USING (table_id) "
+             "WHERE t.table_name = 'big'"));
   EXPECT_LE(inserted - 300000, largest_chunk);
   RecordProperty("rework_rows", static_cast<int>(inserted - 300000));
   RecordProperty("largest_chunk_rows", static_cast<int>(largest_chunk));
   std::printf("rework after kill: %lld rows copied again (largest chunk %lld rows)\n",
               inserted - 300000, largest_chunk);
   // Chunks finished before the kill were not copied again: their records are from the first run.
-  EXPECT_EQ(scalar(target, "SELECT count(DISTINCT copied_by) FROM pgshift.chunks c "
-                           "JOIN pgshift.tables t USING (table_id) WHERE NOT t.keyless"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(DISTINCT copied_by) FROM pgshift.chunks c "
+                   "JOIN pgshift.tables t USING (table_id) WHERE NOT t.keyless"),
             "2");
-  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
-                           "OR verified IS NULL"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
+                   "OR verified IS NULL"),
             "0");
 }
 
 TEST(Resume, SigintStopsCleanlyWithExit130) {
   std::string source = fresh_database(source_cluster(), "sigint_src");
   std::string target = fresh_database(target_cluster(), "sigint_dst");
-  exec(source, "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
-               "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 200000) i;"
-               "ANALYZE");
-  std::vector<std::string> args = {"migrate", "--source", source, "--target", target,
-                                   "--jobs", "1", "--chunk-size", "1", "--quiet"};
+  exec(source,
+       "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
+       "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 200000) i;"
+       "ANALYZE");
+  std::vector<std::string> args = {"migrate", "--source", source,         "--target", target,
+                                   "--jobs",  "1",        "--chunk-size", "1",        "--quiet"};
   pid_t pid = spawn_pgshift(args);
-  wait_until([&] {
-    try {
-      return std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'")) > 0;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 60);
+  wait_until(
+      [&] {
+        try {
+          return std::stoi(scalar(target,
+                                  "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'")) > 0;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      60);
   kill(pid, SIGINT);
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 130);
   // Rows in the table are exactly the rows of the chunks marked done.
-  EXPECT_EQ(scalar(target, "SELECT count(*) FROM big"),
-            scalar(target, "SELECT COALESCE(sum(rows), 0) FROM pgshift.chunks WHERE state = 'done'"));
+  EXPECT_EQ(
+      scalar(target, "SELECT count(*) FROM big"),
+      scalar(target, "SELECT COALESCE(sum(rows), 0) FROM pgshift.chunks WHERE state = 'done'"));
   auto rerun = run_pgshift(args);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_EQ(fingerprint(source, "big"), fingerprint(target, "big"));
@@ -130,16 +140,18 @@ namespace {
 TEST(Resume, SchemaChangeIsRefusedUntilRestart) {
   std::string source = fresh_database(source_cluster(), "restart_src2");
   std::string target = fresh_database(target_cluster(), "restart_dst2");
-  exec(source, "CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY);"
-               "CREATE TABLE c (id int REFERENCES a (id));"
-               "INSERT INTO a SELECT i, 'v' || i FROM generate_series(1, 1000) i;"
-               "INSERT INTO c SELECT i FROM generate_series(1, 1000) i");
+  exec(source,
+       "CREATE TABLE a (id int PRIMARY KEY, v text); CREATE TABLE b (id int PRIMARY KEY);"
+       "CREATE TABLE c (id int REFERENCES a (id));"
+       "INSERT INTO a SELECT i, 'v' || i FROM generate_series(1, 1000) i;"
+       "INSERT INTO c SELECT i FROM generate_series(1, 1000) i");
   std::vector<std::string> args = {"migrate", "--source", source, "--target", target, "--quiet"};
   ASSERT_EQ(run_pgshift(args).exit_code, 0);
   exec(source, "ALTER TABLE a ADD COLUMN extra int DEFAULT 7; DROP TABLE b;");
   auto refused = run_pgshift(args);
   EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("public.a (columns or key changed)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("public.a (columns or key changed)"), std::string::npos)
+      << refused.err;
   EXPECT_NE(refused.err.find("public.b (gone)"), std::string::npos) << refused.err;
   args.push_back("--restart");
   auto restarted = run_pgshift(args);

@@ -83,17 +83,19 @@ TEST(SqliteMigrate, AppFileArrivesExactly) {
   ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
 
   // Types by declared type and affinity; names, NOT NULL, keys, indexes kept.
-  EXPECT_EQ(query(target, "SELECT column_name, data_type, is_nullable, is_identity FROM "
-                          "information_schema.columns WHERE table_name = 'users' ORDER BY "
-                          "ordinal_position"),
+  EXPECT_EQ(query(target,
+                  "SELECT column_name, data_type, is_nullable, is_identity FROM "
+                  "information_schema.columns WHERE table_name = 'users' ORDER BY "
+                  "ordinal_position"),
             (Rows{{"id", "bigint", "NO", "YES"},
                   {"email", "text", "NO", "NO"},
                   {"name", "character varying", "YES", "NO"},
                   {"is_admin", "boolean", "NO", "NO"},
                   {"balance", "double precision", "YES", "NO"},
                   {"created_at", "timestamp without time zone", "YES", "NO"}}));
-  auto indexes = query(target, "SELECT indexname, indexdef FROM pg_indexes "
-                               "WHERE schemaname = 'public' ORDER BY 1");
+  auto indexes = query(target,
+                       "SELECT indexname, indexdef FROM pg_indexes "
+                       "WHERE schemaname = 'public' ORDER BY 1");
   std::string all;
   for (const auto& row : indexes) all += row[0] + ": " + row[1] + "\n";
   EXPECT_NE(all.find("posts_recent: CREATE INDEX posts_recent ON public.posts USING btree "
@@ -102,16 +104,19 @@ TEST(SqliteMigrate, AppFileArrivesExactly) {
       << all;
   EXPECT_NE(all.find("posts_user:"), std::string::npos) << all;
   EXPECT_NE(all.find("tags_pkey:"), std::string::npos) << all;
-  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
-                           "AND conrelid = 'posts'::regclass"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+                   "AND conrelid = 'posts'::regclass"),
             "1");
-  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pg_constraint WHERE contype = 'c' "
-                           "AND conrelid = 'users'::regclass"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pg_constraint WHERE contype = 'c' "
+                   "AND conrelid = 'users'::regclass"),
             "1");
 
   // Values: unicode, all 17 digits of a REAL, ISO dates with T / fraction / zone, booleans.
-  EXPECT_EQ(query(target, "SELECT name, is_admin::text, balance::text, created_at::text FROM "
-                          "users WHERE id <= 3 ORDER BY id"),
+  EXPECT_EQ(query(target,
+                  "SELECT name, is_admin::text, balance::text, created_at::text FROM "
+                  "users WHERE id <= 3 ORDER BY id"),
             (Rows{{"Ann ✓ Ünïcødé", "true", "0.1", "2024-03-01 12:34:56"},
                   {"Bob", "false", "1.7976931348623157e+308", "2024-03-01 12:34:56.789"},
                   {"<NULL>", "true", "-2.2250738585072014e-308", "2024-03-01 10:34:56.5"}}));
@@ -142,8 +147,8 @@ TEST(SqliteMigrate, WronglyTypedValueStopsNamingTableKeyColumnAndValue) {
 
   // With --on-type-error=null the run finishes and the value is NULL (and counted).
   std::string target2 = fresh_database(target_cluster(), "sqlite_bad_null");
-  auto tolerant = run_pgshift({"migrate", "--source", source, "--target", target2, "--quiet",
-                               "--on-type-error=null"});
+  auto tolerant = run_pgshift(
+      {"migrate", "--source", source, "--target", target2, "--quiet", "--on-type-error=null"});
   EXPECT_EQ(tolerant.exit_code, 0) << tolerant.err;
   EXPECT_EQ(scalar(target2, "SELECT balance IS NULL FROM users WHERE email = 'bad@example.com'"),
             "t");
@@ -156,8 +161,9 @@ TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {
             0);
   auto equal = run_pgshift({"verify", "--source", source, "--target", target});
   EXPECT_EQ(equal.exit_code, 0) << equal.err << equal.out;
-  exec(target, "UPDATE posts SET title = 'edited' WHERE id = 1234; "
-               "DELETE FROM posts WHERE user_id = 77; DELETE FROM users WHERE id = 77");
+  exec(target,
+       "UPDATE posts SET title = 'edited' WHERE id = 1234; "
+       "DELETE FROM posts WHERE user_id = 77; DELETE FROM users WHERE id = 77");
   auto different = run_pgshift({"verify", "--source", source, "--target", target});
   EXPECT_EQ(different.exit_code, 1) << different.err;
   EXPECT_NE(different.out.find("changed"), std::string::npos) << different.out;
@@ -168,7 +174,8 @@ TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {
 
 TEST(SqliteMigrate, MissingFileIsRefused) {
   std::string target = fresh_database(target_cluster(), "sqlite_missing");
-  auto run = run_pgshift({"migrate", "--source", "sqlite:///nonexistent/app.db", "--target", target});
+  auto run =
+      run_pgshift({"migrate", "--source", "sqlite:///nonexistent/app.db", "--target", target});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_NE(run.err.find("/nonexistent/app.db"), std::string::npos) << run.err;
 }

@@ -48,8 +48,12 @@ struct Conn {
 
 }  // namespace
 
-Cluster source_cluster() { return cluster_from("PGSHIFT_TEST_SOURCE"); }
-Cluster target_cluster() { return cluster_from("PGSHIFT_TEST_TARGET"); }
+Cluster source_cluster() {
+  return cluster_from("PGSHIFT_TEST_SOURCE");
+}
+Cluster target_cluster() {
+  return cluster_from("PGSHIFT_TEST_TARGET");
+}
 
 std::string fresh_database(const Cluster& cluster, const std::string& base) {
   // Tests run in parallel (ctest -j): the database name carries the running test's name.
@@ -57,7 +61,7 @@ std::string fresh_database(const Cluster& cluster, const std::string& base) {
   if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
     std::string test = std::string(info->test_suite_name()) + "." + info->name();
     char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "_%08zx", std::hash<std::string>{}(test) & 0xffffffff);
+    std::snprintf(suffix, sizeof suffix, "_%08zx", std::hash<std::string>{}(test)&0xffffffff);
     name += suffix;
   }
   exec(cluster.uri("postgres"), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
@@ -93,7 +97,9 @@ std::string scalar(const std::string& uri, const std::string& sql) {
   return rows[0][0];
 }
 
-void exec(const std::string& uri, const std::string& sql) { query(uri, sql); }
+void exec(const std::string& uri, const std::string& sql) {
+  query(uri, sql);
+}
 
 RunResult run_pgshift(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env) {
@@ -104,6 +110,8 @@ RunResult run_pgshift(const std::vector<std::string>& args,
   return RunResult{output->exit_status, output->out, output->err};
 }
 
-std::string source_dir() { return PGSHIFT_SOURCE_DIR; }
+std::string source_dir() {
+  return PGSHIFT_SOURCE_DIR;
+}
 
 }  // namespace pgshift::test

@@ -237,8 +237,8 @@ TEST(CliParse, LogFormat) {
 
 TEST(CliParse, TargetMustBePostgresAndSqliteSourcesAreRefusedForNow) {
   must_fail({"migrate", "--source", kSource, "--target", "sqlite:/tmp/x.db"});
-  EXPECT_EQ(must_parse({"migrate", "--source", "sqlite:/tmp/x.db", "--target", kTarget,
-                        "--cast", "t.c=numeric(10,2)", "--on-type-error=null", "--timestamptz"})
+  EXPECT_EQ(must_parse({"migrate", "--source", "sqlite:/tmp/x.db", "--target", kTarget, "--cast",
+                        "t.c=numeric(10,2)", "--on-type-error=null", "--timestamptz"})
                 .options.on_type_error,
             "null");
   auto sqlite = must_fail({"plan", "--source", "sqlite:/tmp/x.db", "--target", kTarget});

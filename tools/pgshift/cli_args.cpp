@@ -15,12 +15,13 @@ Status usage_error(std::string message) {
 const std::set<std::string> kCommands = {"plan", "migrate", "verify", "status", "cleanup"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
-    {"migrate",
-     {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
-      "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
-      "--keep-owners", "--retries", "--maintenance-work-mem", "--cast", "--on-type-error",
-      "--timestamptz", "--dry-run", "--exact",
-      "--include-internal-schemas"}},
+    {"migrate", {"--source",         "--target",        "--jobs",
+                 "--report",         "--include-table", "--exclude-table",
+                 "--exclude-schema", "--log-format",    "--quiet",
+                 "--restart",        "--verify",        "--chunk-size",
+                 "--keep-owners",    "--retries",       "--maintenance-work-mem",
+                 "--cast",           "--on-type-error", "--timestamptz",
+                 "--dry-run",        "--exact",         "--include-internal-schemas"}},
     {"plan",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--verify", "--chunk-size", "--keep-owners",
@@ -41,7 +42,8 @@ const std::set<std::string> kFlags = {
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
   bool secretish = text.find("://") != std::string::npos || text.find('@') != std::string::npos ||
-                   text.find("password") != std::string::npos || text.find('=') != std::string::npos;
+                   text.find("password") != std::string::npos ||
+                   text.find('=') != std::string::npos;
   return secretish ? "<a connection string?>" : "'" + text + "'";
 }
 
