@@ -20,6 +20,9 @@ Result<std::unique_ptr<SqliteReadSession>> SqliteReadSession::open(
 }
 
 SqliteReadSession::~SqliteReadSession() {
+  // A read may still be running there (the session can go while its worker is torn down).
+  reader_.stop();
+  reader_.join();
   if (db_ && !sqlite3_get_autocommit(db_.get())) {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   }

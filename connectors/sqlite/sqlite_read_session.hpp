@@ -33,10 +33,13 @@ class SqliteReadSession final : public SourceSession {
 
  private:
   SqliteReadSession(DatabaseHandle db, std::span<const SourceTable> sources, OnTypeError policy)
-      : db_(std::move(db)), rows_(db_.get(), sources, policy) {}
+      : db_(std::move(db)), rows_(db_.get(), sources, policy) {
+    rows_.read_on(&reader_);
+  }
 
   DatabaseHandle db_;
   SqliteRowSource rows_;
+  asio::thread_pool reader_{1};
 };
 
 }  // namespace pgshift::sqlite

@@ -4,6 +4,7 @@
 
 #include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
+#include "engine/core/offload.hpp"
 #include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::sqlite {
@@ -188,35 +189,45 @@ Status SqliteRowSource::encode_row(std::vector<std::byte>& out) {
 }
 
 Task<Result<bool>> SqliteRowSource::read(std::vector<std::byte>& out, std::size_t want) {
-  if (!source_) co_return fail(ErrorKind::kRuntime, "SqliteRowSource::read before begin");
+  if (!pool_) co_return fill(out, want);
+  auto more = co_await run_blocking(*pool_, [this, want] {
+    block_.clear();
+    return fill(block_, want);
+  });
+  out.insert(out.end(), block_.begin(), block_.end());
+  co_return more;
+}
+
+Result<bool> SqliteRowSource::fill(std::vector<std::byte>& out, std::size_t want) {
+  if (!source_) return fail(ErrorKind::kRuntime, "SqliteRowSource::read before begin");
   if (!header_sent_) {
     append_bytes(out, pg::kCopySignature, sizeof pg::kCopySignature);
     const unsigned char flags_and_extension[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     append_bytes(out, flags_and_extension, sizeof flags_and_extension);
     header_sent_ = true;
   }
-  if (done_) co_return false;
+  if (done_) return false;
   std::size_t goal = out.size() + want;
   while (out.size() < goal) {
     auto row = step(db_, statement_.get());
     if (!row) {
       done_ = true;
-      co_return fail(std::move(row.error()).within("table " + source_->name));
+      return fail(std::move(row.error()).within("table " + source_->name));
     }
     if (!*row) {
       const unsigned char trailer[2] = {0xff, 0xff};
       append_bytes(out, trailer, sizeof trailer);
       statement_.reset();
       done_ = true;
-      co_return false;
+      return false;
     }
     if (auto encoded = encode_row(out); !encoded) {
       done_ = true;
       statement_.reset();
-      co_return fail(encoded.error());
+      return fail(encoded.error());
     }
   }
-  co_return true;
+  return true;
 }
 
 }  // namespace pgshift::sqlite

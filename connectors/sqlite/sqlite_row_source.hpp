@@ -7,8 +7,9 @@
 // source; sources[chunk.table] describes the chunk's table (schema_reader.hpp), and the Table
 // passed to begin() must be that table's model. For one consistent state across several
 // connections the caller holds them inside read transactions (BEGIN + a first read) it owns.
-// Threading: one coroutine at a time; read() makes blocking SQLite calls on the calling thread,
-// about `want` bytes of work per call.
+// Threading: one coroutine at a time; read() makes blocking SQLite calls, about `want` bytes of
+// work per call, on the calling thread, or on the pool given to read_on() (which must be joined
+// before the row source goes: the calls use its members and `db`).
 // Errors (kRuntime) name table, key and column: "table t key id=42 column c: value 'x' is not an
 // integer". With OnTypeError::kNull such values become NULL and are counted (substitutions()).
 #pragma once
@@ -55,12 +56,17 @@ class SqliteRowSource final : public RowSource {
   Task<Status> begin(const Table& table, const Chunk& chunk) override;
   Task<Result<bool>> read(std::vector<std::byte>& out, std::size_t want) override;
 
+  // Runs read()'s SQLite work on `pool` (one thread: a connection is used by one thread at a
+  // time), so that the event loop forwards other workers' streams meanwhile.
+  void read_on(asio::thread_pool* pool) { pool_ = pool; }
+
   // Rows streamed in the current chunk so far.
   std::uint64_t rows() const { return rows_; }
   // Values replaced by NULL in the current chunk (OnTypeError::kNull), per copied column.
   const std::vector<Substitution>& substitutions() const { return substitutions_; }
 
  private:
+  Result<bool> fill(std::vector<std::byte>& out, std::size_t want);
   Status encode_row(std::vector<std::byte>& out);
   std::string describe_key() const;
 
@@ -74,6 +80,8 @@ class SqliteRowSource final : public RowSource {
   std::uint64_t rows_ = 0;
   bool header_sent_ = false;
   bool done_ = true;
+  asio::thread_pool* pool_ = nullptr;
+  std::vector<std::byte> block_;  // filled on the pool, then handed to read()'s caller
 };
 
 }  // namespace pgshift::sqlite

@@ -1,12 +1,32 @@
 #include "connectors/sqlite/utf8.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 namespace pgshift::sqlite {
+namespace {
+
+// True when all eight bytes are ASCII and none is NUL (the common case, checked a word at a time).
+bool plain_ascii_word(const unsigned char* bytes) {
+  std::uint64_t word;
+  std::memcpy(&word, bytes, sizeof word);
+  constexpr std::uint64_t kLow = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  bool has_high_bit = (word & kHigh) != 0;
+  bool has_zero_byte = ((word - kLow) & ~word & kHigh) != 0;
+  return !has_high_bit && !has_zero_byte;
+}
+
+}  // namespace
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   std::size_t size = text.size();
   std::size_t at = 0;
   while (at < size) {
+    if (size - at >= 8 && plain_ascii_word(bytes + at)) {
+      at += 8;
+      continue;
+    }
     unsigned char c = bytes[at];
     if (c < 0x80) {
       if (c == 0) return at;

@@ -4,6 +4,7 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/migrate/target_lanes.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 
@@ -27,31 +28,14 @@ std::string mark_step_sql(const std::string& step) {
 // Runs `statements` over up to `jobs` target connections; each is one transaction.
 Task<Status> run_parallel(RunContext& context, std::vector<std::string> statements) {
   std::size_t next = 0;
-  std::optional<Error> first_error;
-  int running = 0;
-  Notifier finished(context.executor);
-  auto lane = [&]() -> Task<void> {
-    auto target = co_await pg::open_session(context.options.target, "target");
-    if (!target) {
-      if (!first_error) first_error = target.error();
-    } else {
-      while (next < statements.size() && !first_error && !context.stopping) {
-        const std::string& sql = statements[next++];
-        auto done = co_await target->query(sql);
-        if (!done && !first_error) first_error = done.error();
-      }
-    }
-    --running;
-    finished.notify();
-  };
   int lanes = std::max(1, std::min<int>(context.options.jobs, static_cast<int>(statements.size())));
-  for (int i = 0; i < lanes; ++i) {
-    ++running;
-    asio::co_spawn(context.executor, lane(), asio::detached);
-  }
-  while (running > 0) co_await finished.wait();
-  if (first_error) co_return fail(std::move(*first_error));
-  co_return Status{};
+  co_return co_await run_target_lanes(context, lanes,
+                                      [&](pg::Connection& target) -> Task<Result<bool>> {
+                                        if (next >= statements.size()) co_return false;
+                                        auto done = co_await target.query(statements[next++]);
+                                        if (!done) co_return fail(done.error());
+                                        co_return true;
+                                      });
 }
 
 Task<Status> create_foreign_keys(RunContext& context, pg::Connection& target) {

@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
+#include "engine/migrate/target_lanes.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
@@ -13,6 +16,49 @@ namespace pgshift {
 namespace {
 
 constexpr int kTableLockClass = 7001;
+
+// Page ranges of at least this many pages are read back on a connection of their own.
+constexpr std::int64_t kMinPagesPerLane = 256;
+
+// The target table read back in page ranges over `jobs` connections at once (a digest is a sum,
+// so the parts add up to the whole table's); one connection would verify the table alone at the
+// end of its copy, with nothing to overlap it.
+Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Connection& target,
+                                                     std::size_t table) {
+  const Table& info = context.tables[table];
+  auto size = co_await target.query(
+      "SELECT pg_catalog.pg_relation_size(" + plan::quote_literal(plan::qualified_name(info)) +
+      "::pg_catalog.regclass) / pg_catalog.current_setting('block_size')::bigint");
+  if (!size) co_return fail(size.error());
+  std::int64_t pages = size->integer(0, 0);
+  int parts = static_cast<int>(
+      std::clamp<std::int64_t>(pages / kMinPagesPerLane, 1, std::max(1, context.options.jobs)));
+  verify::ChunkDigest total;
+  int next_part = 0;
+  auto read_part = [&](pg::Connection& connection) -> Task<Result<bool>> {
+    if (next_part >= parts) co_return false;
+    int part = next_part++;
+    Chunk range;
+    range.table = table;
+    // The last range is open-ended, and so is the first: no page is left out.
+    if (part > 0) range.first_page = pages * part / parts;
+    if (part + 1 < parts) range.end_page = pages * (part + 1) / parts;
+    pg::PgRowSource readback(connection);
+    if (auto begun = co_await readback.begin(info, range); !begun) co_return fail(begun.error());
+    verify::RowHasher hasher(context.specs[table].copied_kinds, &context.target_shapes);
+    auto digest = co_await verify::digest_stream(readback, hasher);
+    if (!digest) co_return fail(digest.error());
+    total.merge(*digest);
+    co_return true;
+  };
+  if (parts == 1) {
+    auto only = co_await read_part(target);
+    if (!only) co_return fail(only.error());
+  } else if (auto read = co_await run_target_lanes(context, parts, read_part); !read) {
+    co_return fail(read.error());
+  }
+  co_return total;
+}
 
 // Keyless tables: the sum of the source chunk digests against the whole table read back.
 Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std::size_t table) {
@@ -28,18 +74,13 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
     expected.merge(part);
   }
   verify::ChunkDigest actual;
-  Chunk whole;
-  whole.table = table;
   if (context.options.verify == VerifyMode::kCount) {
     auto counted = co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(info));
     if (!counted) co_return fail(counted.error());
     actual.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     actual.sum = expected.sum;
   } else {
-    pg::PgRowSource readback(target);
-    if (auto begun = co_await readback.begin(info, whole); !begun) co_return begun;
-    verify::RowHasher hasher(context.specs[table].copied_kinds, &context.target_shapes);
-    auto digest = co_await verify::digest_stream(readback, hasher);
+    auto digest = co_await digest_whole_table(context, target, table);
     if (!digest) co_return fail(digest.error());
     actual = *digest;
   }
@@ -67,30 +108,11 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
 // Reads back the table's unverified chunks over `jobs` connections at once: the largest table is
 // often the last to finish, and one connection would verify its chunks one after another.
 Task<Status> verify_table_chunks(RunContext& context, std::size_t table) {
-  std::optional<Error> first_error;
-  int running = std::max(1, context.options.jobs);
-  Notifier done(context.executor);
-  auto lane = [&]() -> Task<void> {
-    auto connection = co_await pg::open_session(context.options.target, "target");
-    if (!connection) {
-      if (!first_error) first_error = connection.error();
-    } else {
-      while (!first_error && !context.stopping) {
-        auto verified = co_await verify_leftover_chunk(context, *connection, table);
-        if (!verified) {
-          if (!first_error) first_error = verified.error();
-          break;
-        }
-        if (!*verified) break;
-      }
-    }
-    --running;
-    done.notify();
-  };
-  for (int i = running; i > 0; --i) asio::co_spawn(context.executor, lane(), asio::detached);
-  while (running > 0) co_await done.wait();
-  if (first_error) co_return fail(std::move(*first_error));
-  co_return Status{};
+  co_return co_await run_target_lanes(
+      context, context.options.jobs,
+      [&context, table](pg::Connection& connection) -> Task<Result<bool>> {
+        co_return co_await verify_leftover_chunk(context, connection, table);
+      });
 }
 
 Task<Status> finish_table(RunContext& context, std::size_t table) {

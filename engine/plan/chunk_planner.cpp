@@ -4,9 +4,14 @@
 
 namespace pgshift::plan {
 
-int desired_chunks(std::int64_t table_bytes, const PlannerOptions& options) {
-  std::int64_t by_size = (table_bytes + options.chunk_bytes - 1) / options.chunk_bytes;
-  if (table_bytes > options.split_threshold) {
+std::int64_t copy_work(const Table& table) {
+  auto rows = static_cast<std::int64_t>(std::max(0.0, table.estimated_rows));
+  return table.bytes + rows * kRowCostBytes;
+}
+
+int desired_chunks(std::int64_t work, const PlannerOptions& options) {
+  std::int64_t by_size = (work + options.chunk_bytes - 1) / options.chunk_bytes;
+  if (work > options.split_threshold) {
     by_size = std::max<std::int64_t>(by_size, options.workers);
   }
   return static_cast<int>(std::clamp<std::int64_t>(by_size, 1, options.max_chunks_per_table));
@@ -63,10 +68,10 @@ std::vector<Chunk> plan_page_chunks(std::size_t table_index, const Table& table,
   return out;
 }
 
-void order_largest_first(std::vector<Chunk>& chunks, const std::vector<Table>& tables) {
+void order_most_work_first(std::vector<Chunk>& chunks, const std::vector<Table>& tables) {
   std::stable_sort(chunks.begin(), chunks.end(), [&](const Chunk& a, const Chunk& b) {
-    auto size_a = tables[a.table].bytes, size_b = tables[b.table].bytes;
-    if (size_a != size_b) return size_a > size_b;
+    auto work_a = copy_work(tables[a.table]), work_b = copy_work(tables[b.table]);
+    if (work_a != work_b) return work_a > work_b;
     if (a.table != b.table) return a.table < b.table;
     return a.number < b.number;
   });

@@ -252,7 +252,7 @@ TEST(PlanPageChunks, TinyTablesAreOneChunk) {
   EXPECT_EQ(plan_page_chunks(0, keyless_table(4), 4).size(), 4u) << "one page each";
 }
 
-TEST(OrderLargestFirst, BiggestTablesFirstThenChunkNumber) {
+TEST(OrderMostWorkFirst, BiggestTablesFirstThenChunkNumber) {
   std::vector<Table> tables(4);
   tables[0].bytes = 10;
   tables[1].bytes = 30;
@@ -267,12 +267,35 @@ TEST(OrderLargestFirst, BiggestTablesFirstThenChunkNumber) {
     chunks.push_back(chunk);
   }
   std::reverse(chunks.begin(), chunks.end());
-  order_largest_first(chunks, tables);
+  order_most_work_first(chunks, tables);
   std::vector<std::pair<std::size_t, int>> order;
   for (const auto& chunk : chunks) order.emplace_back(chunk.table, chunk.number);
   std::vector<std::pair<std::size_t, int>> expected = {{1, 0}, {1, 1}, {1, 2}, {3, 0}, {3, 1},
                                                        {2, 0}, {2, 1}, {0, 0}, {0, 1}};
   EXPECT_EQ(order, expected);
+}
+
+TEST(CopyWork, ManyNarrowRowsOutweighFewWideOnes) {
+  Table wide;
+  wide.bytes = 110 * kMiB;
+  wide.estimated_rows = 55000;
+  Table narrow;
+  narrow.bytes = 58 * kMiB;
+  narrow.estimated_rows = 720000;
+  EXPECT_GT(copy_work(narrow), copy_work(wide));
+  EXPECT_EQ(copy_work(narrow), 58 * kMiB + 720000 * kRowCostBytes);
+  Table unknown;  // reltuples -1: never analyzed
+  unknown.bytes = 5;
+  unknown.estimated_rows = -1;
+  EXPECT_EQ(copy_work(unknown), 5);
+
+  std::vector<Table> tables = {wide, narrow};
+  std::vector<Chunk> chunks(2);
+  chunks[1].table = 1;
+  order_most_work_first(chunks, tables);
+  EXPECT_EQ(chunks[0].table, 1u) << "the narrow table starts first";
+  EXPECT_GT(desired_chunks(copy_work(narrow), options(2)),
+            desired_chunks(copy_work(wide), options(2)));
 }
 
 }  // namespace

@@ -1,0 +1,36 @@
+#include "engine/migrate/target_lanes.hpp"
+
+#include <optional>
+
+#include "connectors/pg/session.hpp"
+
+namespace pgshift {
+
+Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
+  std::optional<Error> first_error;
+  int running = std::max(1, lanes);
+  Notifier done(context.executor);
+  auto lane = [&]() -> Task<void> {
+    auto connection = co_await pg::open_session(context.options.target, "target");
+    if (!connection) {
+      if (!first_error) first_error = connection.error();
+    } else {
+      while (!first_error && !context.stopping) {
+        auto more = co_await next(*connection);
+        if (!more) {
+          if (!first_error) first_error = more.error();
+          break;
+        }
+        if (!*more) break;
+      }
+    }
+    --running;
+    done.notify();
+  };
+  for (int i = running; i > 0; --i) asio::co_spawn(context.executor, lane(), asio::detached);
+  while (running > 0) co_await done.wait();
+  if (first_error) co_return fail(std::move(*first_error));
+  co_return Status{};
+}
+
+}  // namespace pgshift
