@@ -98,6 +98,19 @@ std::vector<Finding> check_target_empty(
   return out;
 }
 
+std::vector<Finding> check_target_state(
+    const TargetFacts& target,
+    const std::vector<std::pair<std::string, std::string>>& source_tables,
+    const std::vector<std::string>& source_schemas) {
+  if (target.recorded_run.empty()) {
+    return check_target_empty(target.tables, source_tables, target.server.schemas, source_schemas);
+  }
+  return {Finding{Severity::kInfo, "run_recorded_in_target",
+                  "a pgshift migration is recorded in the target (" + target.recorded_run +
+                      "): migrate resumes it",
+                  "to start over instead: pgshift cleanup, then an empty target database"}};
+}
+
 std::vector<Finding> check_extensions(const std::vector<ExtensionFact>& used,
                                       const TargetFacts& target, Provider target_provider) {
   std::vector<Finding> out;

@@ -151,7 +151,6 @@ Task<Status> assess_pair(PlanRun& run) {
 
   // Outside any transaction: a pooler shows itself only between transactions.
   auto source_pooler = co_await probe_pooler(*source, options.source);
-  auto target_pooler = co_await probe_pooler(*target, options.target);
 
   auto source_server = co_await read_server_facts(*source, options.source, "source");
   if (!source_server) co_return fail(source_server.error());
@@ -166,13 +165,9 @@ Task<Status> assess_pair(PlanRun& run) {
   for (const auto& schema : a.left_out.schemas) filter.exclude_schemas.push_back(schema);
   if (auto read = co_await read_source(run, *source, filter); !read) co_return read;
 
-  auto begun = co_await target->query("BEGIN READ ONLY");
-  if (!begun) co_return fail(begun.error());
-  auto target_facts = co_await read_target_facts(*target, options.target);
+  auto target_facts = co_await assess_target(*target, options.target);
   if (!target_facts) co_return fail(target_facts.error());
-  co_await target->query("COMMIT");
   run.target = std::move(*target_facts);
-  run.target.server.pooler = target_pooler;
   a.target_provider = detect_provider(run.target.server);
 
   if (auto planned = co_await plan_and_sample(run, *source, *target); !planned) co_return planned;
