@@ -8,14 +8,6 @@
 namespace pgshift::assess {
 namespace {
 
-Finding blocker(std::string code, std::string message, std::string fix) {
-  return Finding{Severity::kBlocker, std::move(code), std::move(message), std::move(fix)};
-}
-
-Finding warning(std::string code, std::string message, std::string fix) {
-  return Finding{Severity::kWarning, std::move(code), std::move(message), std::move(fix)};
-}
-
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
