@@ -117,6 +117,14 @@ std::string Endpoint::option(const std::string& keyword) const {
   return it == options_.end() ? std::string() : it->second;
 }
 
+bool Endpoint::on_this_machine() const {
+  if (kind_ == EndpointKind::kSqlite) return true;
+  std::string host = option("host");
+  if (host.empty()) host = option("hostaddr");
+  return host.empty() || host == "localhost" || host.starts_with("127.") || host == "::1" ||
+         host.starts_with("/");
+}
+
 std::string Endpoint::display() const {
   if (kind_ == EndpointKind::kSqlite) return "sqlite:" + sqlite_path_;
   std::string user = option("user");

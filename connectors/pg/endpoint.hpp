@@ -26,6 +26,9 @@ class Endpoint {
   // "user@host:port/dbname": safe for logs, errors and reports.
   std::string display() const;
   const std::string& sqlite_path() const { return sqlite_path_; }
+  // On this machine, by its host as given: none (a socket), localhost, 127.x, ::1 or a socket
+  // directory. A SQLite file always is.
+  bool on_this_machine() const;
   std::string option(const std::string& keyword) const;
 
  private:

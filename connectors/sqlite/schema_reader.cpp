@@ -244,7 +244,13 @@ Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& 
         sample.push_back(sqlite3_column_int64(statement->get(), 0));
       }
     }
+    column.epoch_sampled_integers = sample.size();
+    column.epoch_sampled_reals = reals;
     auto unit = decide_epoch_unit(sample, reals);
+    if (!unit && !options.epoch_conflict_is_error) {
+      column.epoch_conflict = unit.error().message;
+      continue;
+    }
     if (!unit) {
       return fail(
           Error{ErrorKind::kRefused,

@@ -26,7 +26,8 @@
 //     (max(rowid) - min(rowid) + 1, or count(*) for WITHOUT ROWID tables).
 //   Date-like columns (date, timestamp, timestamptz): up to `epoch_sample_size` INTEGER and REAL
 //     values from each end of the table decide how integers are read: epoch seconds, epoch
-//     milliseconds, or whole Julian days among Julian REALs (epoch_unit.hpp).
+//     milliseconds, or whole Julian days among Julian REALs (epoch_unit.hpp). A sample that mixes
+//     units is an error, or recorded in the column (SchemaOptions::epoch_conflict_is_error).
 //   Virtual tables and their shadow tables, views and triggers are not migrated (warnings).
 #pragma once
 
@@ -51,6 +52,10 @@ struct SchemaOptions {
   std::int32_t naive_utc_offset_seconds = 0;  // timestamptz: zone of text written without one
   bool use_dbstat = true;
   int epoch_sample_size = 1000;
+  // A sample mixing epoch units is an Error (kRefused); when false it is recorded in
+  // SourceColumn::epoch_conflict instead (and the column reads integers as seconds), so that
+  // `pgshift plan` can list it with everything else.
+  bool epoch_conflict_is_error = true;
   bool foreign_keys_not_valid = false;  // ADD FOREIGN KEY ... NOT VALID (orphans stay possible)
 };
 
@@ -65,6 +70,10 @@ struct SourceColumn {
   bool generated = false;                     // generated in PostgreSQL too: not copied
   bool identity = false;                      // INTEGER PRIMARY KEY -> identity column
   std::optional<EpochUnit> sampled_epoch_unit;
+  std::size_t epoch_sampled_integers = 0;  // what decided it: INTEGER and REAL values sampled
+  std::size_t epoch_sampled_reals = 0;
+  std::string epoch_conflict;  // why the sample decided nothing (epoch_conflict_is_error false)
+  std::string retyped_from;    // --on-type-error=text made the column text: the type it had
   std::optional<std::string> collation;
 };
 

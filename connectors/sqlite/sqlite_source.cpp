@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "connectors/sqlite/schema_ddl.hpp"
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "connectors/sqlite/sqlite_read_session.hpp"
@@ -36,12 +37,46 @@ class SqliteSourceSession final : public SourceSession {
   std::unique_ptr<SqliteReadSession> session_;
 };
 
+std::string values(std::uint64_t count) {
+  return std::to_string(count) + (count == 1 ? " value" : " values");
+}
+
+// --on-type-error=text, before any DDL is built: each column holding values its type refuses
+// becomes text. Values that text refuses too would still stop the copy, so they refuse the run
+// up front unless the caller only assesses.
+Status retype_refused_columns(SqliteSource& source, bool assess) {
+  for (std::size_t t = 0; t < source.scans.size(); ++t) {
+    for (const ColumnFit& fit : source.scans[t].columns) {
+      if (fit.refused == 0) continue;
+      const auto& columns = source.schema.sources[t].columns;
+      std::size_t c = 0;
+      while (c < columns.size() && columns[c].name != fit.column) ++c;
+      if (c == columns.size()) continue;
+      std::string where = "table " + source.schema.sources[t].name + " column " + fit.column;
+      if (fit.refused_as_text > 0 && !assess) {
+        return fail(ErrorKind::kRefused,
+                    where + ": " + values(fit.refused_as_text) + " fit neither " +
+                        columns[c].target.type.sql + " nor text (first: " + fit.first_as_text +
+                        "); correct them in the file, or use --on-type-error=null");
+      }
+      std::string was = columns[c].target.type.sql;
+      retype_to_text(source.schema, t, c);
+      source.retyped.push_back(where + ": " + values(fit.refused) + " did not fit " + was +
+                               " (first: " + fit.first +
+                               "); the column became text, every value in its text form "
+                               "(--on-type-error=text)");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
                                                         const SourceOptions& options) {
   SchemaOptions schema_options;
   schema_options.types.timestamptz = options.timestamptz;
+  schema_options.epoch_conflict_is_error = !options.assess;
   for (const auto& spec : options.casts) {
     auto cast = parse_cast_override(spec);
     if (!cast) return fail(cast.error());
@@ -55,9 +90,22 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
   source->path = path;
   source->on_type_error = *policy;
   source->signature = file_signature(path);
-  auto schema = read_schema(db->get(), schema_options);
+  auto schema = read_catalog(db->get(), schema_options);
   if (!schema) return fail(schema.error());
   source->schema = std::move(*schema);
+  if (options.assess || *policy == OnTypeError::kText) {
+    for (std::size_t i = 0; i < source->schema.tables.size(); ++i) {
+      auto scan = scan_table_values(db->get(), source->schema.tables[i], source->schema.sources[i]);
+      if (!scan) return fail(scan.error());
+      source->scans.push_back(std::move(*scan));
+    }
+  }
+  if (*policy == OnTypeError::kText) {
+    if (auto retyped = retype_refused_columns(*source, options.assess); !retyped) {
+      return fail(retyped.error());
+    }
+  }
+  build_schema_ddl(source->schema, schema_options);
   return std::shared_ptr<const SqliteSource>(std::move(source));
 }
 

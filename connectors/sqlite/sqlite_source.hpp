@@ -1,6 +1,9 @@
 // A SQLite file as a pgshift source, for the commands: its translated schema and plan model
 // (read once), its chunk plan, and worker sessions (a read-only handle and a SqliteRowSource).
 // The model is shared (shared_ptr) by every session; sessions may outlive the caller's scope.
+// With --on-type-error=text every value is read once before the DDL is built, and each column
+// holding values its type refuses becomes text (value_scan.hpp); migrate and verify read the file
+// the same way, so they agree on the retyped columns.
 #pragma once
 
 #include <memory>
@@ -9,6 +12,7 @@
 
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
+#include "connectors/sqlite/value_scan.hpp"
 #include "engine/pipeline/source_session.hpp"
 #include "engine/plan/chunk_planner.hpp"
 
@@ -18,13 +22,18 @@ struct SourceOptions {
   std::vector<std::string> casts;  // "table.column=type"
   bool timestamptz = false;
   std::string on_type_error = "fail";
+  // `pgshift plan`: scan every value whatever the policy (SqliteSource::scans), and record what
+  // migrate would refuse (mixed epoch units, values text cannot hold) instead of failing on it.
+  bool assess = false;
 };
 
 struct SqliteSource {
   std::string path;
   SqliteSchema schema;
   OnTypeError on_type_error = OnTypeError::kFail;
-  std::string signature;  // file and WAL sizes and mtimes when read
+  std::string signature;             // file and WAL sizes and mtimes when read
+  std::vector<TableScan> scans;      // per table, when values were scanned (assess or text)
+  std::vector<std::string> retyped;  // --on-type-error=text: one line per column made text
 };
 
 Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,

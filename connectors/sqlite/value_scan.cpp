@@ -1,26 +1,48 @@
 #include "connectors/sqlite/value_scan.hpp"
 
+#include <chrono>
+
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "connectors/sqlite/sqlite_row_source.hpp"
 
 namespace pgshift::sqlite {
 
-Result<std::vector<ColumnFit>> scan_table_values(sqlite3* db, const Table& table,
-                                                 const SourceTable& source) {
+namespace {
+
+// "key id=3" (or "key (no key)") of the current row, from the query's trailing locator columns.
+std::string row_key(sqlite3_stmt* s, const ChunkQuery& query) {
+  std::string key;
+  for (std::size_t k = 0; k < query.locator.size(); ++k) {
+    key += (k ? "," : "") + query.locator[k] + "=" +
+           column_text(s, static_cast<int>(query.copied.size() + k));
+  }
+  return "key " + (key.empty() ? std::string("(no key)") : key);
+}
+
+}  // namespace
+
+Result<TableScan> scan_table_values(sqlite3* db, const Table& table, const SourceTable& source) {
+  auto started = std::chrono::steady_clock::now();
   Chunk whole;
   auto query = chunk_query(table, source, whole);
   if (!query) return fail(query.error());
   auto statement = prepare(db, query->sql);
   if (!statement) return fail(std::move(statement.error()).within("table " + table.name));
-  std::vector<ColumnFit> fits;
-  for (std::size_t index : query->copied)
-    fits.push_back(ColumnFit{source.columns[index].name, 0, {}});
+  TableScan scan;
+  std::vector<ColumnFit>& fits = scan.columns;
+  for (std::size_t index : query->copied) {
+    fits.emplace_back();
+    fits.back().column = source.columns[index].name;
+  }
+  ColumnTarget as_text;
+  as_text.type = make_pg_type(TargetKind::kText);
   std::vector<std::byte> scratch;
   sqlite3_stmt* s = statement->get();
   while (true) {
     auto row = step(db, s);
     if (!row) return fail(std::move(row.error()).within("table " + table.name));
     if (!*row) break;
+    ++scan.rows;
     for (std::size_t i = 0; i < query->copied.size(); ++i) {
       int type = sqlite3_column_type(s, static_cast<int>(i));
       if (type == SQLITE_NULL) continue;
@@ -41,23 +63,23 @@ Result<std::vector<ColumnFit>> scan_table_values(sqlite3* db, const Table& table
       scratch.clear();
       auto encoded = encode_value(value, source.columns[query->copied[i]].target, scratch);
       if (encoded) continue;
-      if (fits[i].refused++ == 0) {
-        std::string key;
-        for (std::size_t k = 0; k < query->locator.size(); ++k) {
-          key += (k ? "," : "") + query->locator[k] + "=" +
-                 column_text(s, static_cast<int>(query->copied.size() + k));
-        }
-        fits[i].first =
-            "key " + (key.empty() ? std::string("(no key)") : key) + ": " + encoded.error().message;
+      if (fits[i].refused++ == 0)
+        fits[i].first = row_key(s, *query) + ": " + encoded.error().message;
+      scratch.clear();
+      auto text = encode_value(value, as_text, scratch);
+      if (!text && fits[i].refused_as_text++ == 0) {
+        fits[i].first_as_text = row_key(s, *query) + ": " + text.error().message;
       }
     }
   }
-  return fits;
+  scan.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return scan;
 }
 
 void retype_to_text(SqliteSchema& schema, std::size_t table, std::size_t column) {
   SourceColumn& source = schema.sources[table].columns[column];
   std::string was = source.target.type.sql;
+  source.retyped_from = was;
   source.mapping.type = make_pg_type(TargetKind::kText);
   source.target.type = source.mapping.type;
   source.mapping.note = "--on-type-error=text: text instead of " + was;

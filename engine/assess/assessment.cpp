@@ -43,19 +43,11 @@ void judge(Assessment& assessment, const SourceFacts& source, const TargetFacts&
     }
     findings.push_back({Severity::kBlocker, "pg_dump_too_old", message, fix});
   }
-  if (!target.recorded_run.empty()) {
-    findings.push_back({Severity::kInfo, "run_recorded_in_target",
-                        "a pgshift migration is recorded in the target (" + target.recorded_run +
-                            "): migrate resumes it",
-                        "to start over instead: pgshift cleanup, then an empty target database"});
-  } else {
-    std::vector<std::pair<std::string, std::string>> source_tables;
-    for (const auto& table : source.tables) source_tables.push_back({table.schema, table.name});
-    std::vector<std::string> source_schemas;
-    if (!options.tables_filtered) source_schemas = assessment.inventory.schemas;
-    add(findings,
-        check_target_empty(target.tables, source_tables, target.server.schemas, source_schemas));
-  }
+  std::vector<std::pair<std::string, std::string>> source_tables;
+  for (const auto& table : source.tables) source_tables.push_back({table.schema, table.name});
+  std::vector<std::string> source_schemas;
+  if (!options.tables_filtered) source_schemas = assessment.inventory.schemas;
+  add(findings, check_target_state(target, source_tables, source_schemas));
   auto used = extensions_to_create(source.inventory.extensions, assessment.left_out.schemas);
   add(findings, check_extensions(used, target, assessment.target_provider.provider));
   add(findings, check_source_privileges(source));

@@ -8,14 +8,6 @@
 namespace pgshift::assess {
 namespace {
 
-Finding blocker(std::string code, std::string message, std::string fix) {
-  return Finding{Severity::kBlocker, std::move(code), std::move(message), std::move(fix)};
-}
-
-Finding warning(std::string code, std::string message, std::string fix) {
-  return Finding{Severity::kWarning, std::move(code), std::move(message), std::move(fix)};
-}
-
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -96,6 +88,19 @@ std::vector<Finding> check_target_empty(
         "drop it on the target (DROP SCHEMA " + schema + ") or migrate into an empty database"));
   }
   return out;
+}
+
+std::vector<Finding> check_target_state(
+    const TargetFacts& target,
+    const std::vector<std::pair<std::string, std::string>>& source_tables,
+    const std::vector<std::string>& source_schemas) {
+  if (target.recorded_run.empty()) {
+    return check_target_empty(target.tables, source_tables, target.server.schemas, source_schemas);
+  }
+  return {Finding{Severity::kInfo, "run_recorded_in_target",
+                  "a pgshift migration is recorded in the target (" + target.recorded_run +
+                      "): migrate resumes it",
+                  "to start over instead: pgshift cleanup, then an empty target database"}};
 }
 
 std::vector<Finding> check_extensions(const std::vector<ExtensionFact>& used,

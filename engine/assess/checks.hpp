@@ -29,6 +29,12 @@ std::vector<Finding> check_target_empty(
     const std::vector<std::pair<std::string, std::string>>& source_tables,
     const std::vector<std::string>& target_schemas, const std::vector<std::string>& source_schemas);
 
+// A pgshift run recorded in the target is resumed by migrate (a note); else check_target_empty.
+std::vector<Finding> check_target_state(
+    const TargetFacts& target,
+    const std::vector<std::pair<std::string, std::string>>& source_tables,
+    const std::vector<std::string>& source_schemas);
+
 // Extensions the source uses (those migrate creates) against what the target server offers.
 std::vector<Finding> check_extensions(const std::vector<ExtensionFact>& used,
                                       const TargetFacts& target, Provider target_provider);

@@ -20,6 +20,13 @@ struct Finding {
   std::string refusal() const { return fix.empty() ? message : message + "; " + fix; }
 };
 
+inline Finding blocker(std::string code, std::string message, std::string fix) {
+  return Finding{Severity::kBlocker, std::move(code), std::move(message), std::move(fix)};
+}
+inline Finding warning(std::string code, std::string message, std::string fix) {
+  return Finding{Severity::kWarning, std::move(code), std::move(message), std::move(fix)};
+}
+
 inline const char* severity_name(Severity severity) {
   switch (severity) {
     case Severity::kBlocker:

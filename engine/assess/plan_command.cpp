@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -14,6 +15,8 @@
 #include "engine/assess/server_reader.hpp"
 #include "engine/assess/source_reader.hpp"
 #include "engine/assess/speed_probe.hpp"
+#include "engine/assess/sqlite_plan_command.hpp"
+#include "engine/assess/sqlite_plan_report.hpp"
 #include "engine/assess/supabase.hpp"
 #include "engine/assess/target_reader.hpp"
 #include "engine/plan/source_planner.hpp"
@@ -23,14 +26,6 @@ namespace pgshift {
 namespace {
 
 using namespace assess;
-
-// Both servers on this machine: they and pgshift share its cores.
-bool is_local(const Endpoint& endpoint) {
-  std::string host = endpoint.option("host");
-  if (host.empty()) host = endpoint.option("hostaddr");
-  return host.empty() || host == "localhost" || host.starts_with("127.") || host == "::1" ||
-         host.starts_with("/");
-}
 
 struct PlanRun {
   MigrateOptions options;
@@ -127,7 +122,8 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
   }
   input.samples = a.samples;
   input.jobs = run.options.jobs;
-  if (is_local(run.options.source) && is_local(run.options.target)) {
+  // Both servers on this machine: they and pgshift share its cores.
+  if (run.options.source.on_this_machine() && run.options.target.on_this_machine()) {
     input.shared_cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
   input.verify = run.options.verify != VerifyMode::kOff;
@@ -151,7 +147,6 @@ Task<Status> assess_pair(PlanRun& run) {
 
   // Outside any transaction: a pooler shows itself only between transactions.
   auto source_pooler = co_await probe_pooler(*source, options.source);
-  auto target_pooler = co_await probe_pooler(*target, options.target);
 
   auto source_server = co_await read_server_facts(*source, options.source, "source");
   if (!source_server) co_return fail(source_server.error());
@@ -166,13 +161,9 @@ Task<Status> assess_pair(PlanRun& run) {
   for (const auto& schema : a.left_out.schemas) filter.exclude_schemas.push_back(schema);
   if (auto read = co_await read_source(run, *source, filter); !read) co_return read;
 
-  auto begun = co_await target->query("BEGIN READ ONLY");
-  if (!begun) co_return fail(begun.error());
-  auto target_facts = co_await read_target_facts(*target, options.target);
+  auto target_facts = co_await assess_target(*target, options.target);
   if (!target_facts) co_return fail(target_facts.error());
-  co_await target->query("COMMIT");
   run.target = std::move(*target_facts);
-  run.target.server.pooler = target_pooler;
   a.target_provider = detect_provider(run.target.server);
 
   if (auto planned = co_await plan_and_sample(run, *source, *target); !planned) co_return planned;
@@ -191,14 +182,16 @@ Task<Status> assess_pair(PlanRun& run) {
   co_return Status{};
 }
 
-}  // namespace
+// One kind of source's assessment: how it runs, and what it found and shows.
+struct PlanSteps {
+  std::function<Task<Status>()> assess;
+  const std::vector<Finding>* findings;
+  std::function<std::string()> text;
+  std::function<std::string(const ReportRun&)> json;
+};
 
-int run_plan_command(MigrateOptions options) {
+int run_steps(const MigrateOptions& options, const PlanSteps& steps) {
   asio::io_context io;
-  PlanRun run{std::move(options), {}, {}, {}, {}};
-  run.assessment.source_display = run.options.source.display();
-  run.assessment.target_display = run.options.target.display();
-  run.assessment.jobs = run.options.jobs;
   ReportRun report;
   report.started_at = verify::now_iso8601();
 
@@ -210,7 +203,7 @@ int run_plan_command(MigrateOptions options) {
     io.stop();
   });
   Status outcome;
-  asio::co_spawn(io, assess_pair(run), [&](std::exception_ptr crashed, Status status) {
+  asio::co_spawn(io, steps.assess(), [&](std::exception_ptr crashed, Status status) {
     outcome = crashed ? fail(ErrorKind::kRuntime, "internal error: plan crashed") : status;
     signals.cancel();
   });
@@ -227,27 +220,51 @@ int run_plan_command(MigrateOptions options) {
     report.error = outcome.error().message;
     std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
   } else {
-    bool blocked = has_blocker(run.assessment.findings);
+    bool blocked = has_blocker(*steps.findings);
     report.exit_code = blocked ? 2 : 0;
     report.status = blocked ? "blocked" : "ok";
-    if (!run.options.quiet) {
-      std::fputs(plan_to_text(run.assessment).c_str(), stdout);
+    if (!options.quiet) {
+      std::fputs(steps.text().c_str(), stdout);
     } else {
-      for (const auto& finding : run.assessment.findings) {
+      for (const auto& finding : *steps.findings) {
         if (finding.severity != Severity::kBlocker) continue;
         std::fprintf(stderr, "pgshift: blocker: %s\n", finding.refusal().c_str());
       }
     }
   }
-  if (!run.options.report_path.empty()) {
-    FILE* file = std::fopen(run.options.report_path.c_str(), "w");
-    std::string json = plan_to_json(run.assessment, report);
+  if (!options.report_path.empty()) {
+    FILE* file = std::fopen(options.report_path.c_str(), "w");
+    std::string json = steps.json(report);
     if (!file || std::fwrite(json.data(), 1, json.size(), file) != json.size()) {
-      std::fprintf(stderr, "pgshift: cannot write report to %s\n", run.options.report_path.c_str());
+      std::fprintf(stderr, "pgshift: cannot write report to %s\n", options.report_path.c_str());
     }
     if (file) std::fclose(file);
   }
   return report.exit_code;
+}
+
+}  // namespace
+
+int run_plan_command(MigrateOptions options) {
+  if (options.source.kind() == EndpointKind::kSqlite) {
+    SqliteAssessment assessment;
+    assessment.source_display = options.source.display();
+    assessment.target_display = options.target.display();
+    assessment.jobs = options.jobs;
+    assessment.on_type_error = options.on_type_error;
+    return run_steps(
+        options, {[&] { return assess_sqlite_source(assessment, options); }, &assessment.findings,
+                  [&] { return sqlite_plan_to_text(assessment); },
+                  [&](const ReportRun& run) { return sqlite_plan_to_json(assessment, run); }});
+  }
+  PlanRun run{std::move(options), {}, {}, {}, {}};
+  run.assessment.source_display = run.options.source.display();
+  run.assessment.target_display = run.options.target.display();
+  run.assessment.jobs = run.options.jobs;
+  return run_steps(run.options,
+                   {[&] { return assess_pair(run); }, &run.assessment.findings,
+                    [&] { return plan_to_text(run.assessment); },
+                    [&](const ReportRun& report) { return plan_to_json(run.assessment, report); }});
 }
 
 }  // namespace pgshift

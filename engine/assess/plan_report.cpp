@@ -4,79 +4,16 @@
 #include <cstdio>
 
 #include "engine/assess/checks.hpp"
+#include "engine/assess/report_parts.hpp"
 #include "engine/migrate/progress.hpp"
-#include "verify/report.hpp"
 
 namespace pgshift::assess {
 namespace {
-
-using verify::json_escape;
-
-std::string quoted(std::string_view text) {
-  return "\"" + json_escape(text) + "\"";
-}
-
-std::string number(double value, int decimals = 3) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
-std::string strings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
-  return out + "]";
-}
-
-std::string bytes(std::int64_t value) {
-  return format_bytes(static_cast<double>(value));
-}
 
 std::string rows_text(double rows, bool exact) {
   char text[40];
   std::snprintf(text, sizeof text, "%s%.0f", exact ? "" : "~", rows);
   return text;
-}
-
-std::string server_line(const char* label, const std::string& display, const ServerFacts& server,
-                        const Detection& provider) {
-  std::string out = std::string(label) + "  " + display + "  PostgreSQL " +
-                    version_text(server.version_num) + ", " + provider_name(provider.provider);
-  if (!provider.evidence.empty()) out += " (" + provider.evidence + ")";
-  out += ", user " + server.user + (server.superuser ? " (superuser)" : "") + "\n";
-  return out;
-}
-
-void findings_section(std::string& out, const std::vector<Finding>& findings, Severity severity,
-                      const char* title) {
-  out += std::string("\n") + title + "\n";
-  int shown = 0;
-  for (const auto& finding : findings) {
-    if (finding.severity != severity &&
-        !(severity == Severity::kWarning && finding.severity == Severity::kInfo)) {
-      continue;
-    }
-    out += (finding.severity == Severity::kInfo ? "  note: " : "  - ") + finding.message + "\n";
-    if (!finding.fix.empty()) out += "      fix: " + finding.fix + "\n";
-    ++shown;
-  }
-  if (shown == 0) out += "  none\n";
-}
-
-std::string finding_json(const Finding& finding) {
-  return "{\"code\": " + quoted(finding.code) + ", \"message\": " + quoted(finding.message) +
-         ", \"fix\": " + quoted(finding.fix) + "}";
-}
-
-std::string findings_json(const std::vector<Finding>& findings, Severity severity) {
-  std::string out = "[";
-  bool first = true;
-  for (const auto& finding : findings) {
-    if (finding.severity != severity) continue;
-    out += (first ? "\n    " : ",\n    ") + finding_json(finding);
-    first = false;
-  }
-  return out + (first ? "]" : "\n  ]");
 }
 
 }  // namespace
@@ -94,8 +31,8 @@ std::string plan_to_text(const Assessment& a) {
          " partitioned, " + std::to_string(inv.partitions) + " partitions), " +
          rows_text(inv.rows, inv.rows_exact) + " rows" +
          (inv.rows_exact ? "" : " (estimated; --exact counts)") + "\n";
-  out += "  size: " + bytes(inv.table_bytes) + " of table data (" + bytes(inv.toast_bytes) +
-         " TOAST) + " + bytes(inv.index_bytes) + " of indexes\n";
+  out += "  size: " + bytes_text(inv.table_bytes) + " of table data (" +
+         bytes_text(inv.toast_bytes) + " TOAST) + " + bytes_text(inv.index_bytes) + " of indexes\n";
   char line[512];
   std::snprintf(line, sizeof line,
                 "  indexes %d, primary keys %d, unique %d, foreign keys %d, checks %d, "
@@ -126,12 +63,13 @@ std::string plan_to_text(const Assessment& a) {
   for (const TablePlan* table : largest) {
     std::string name = table->facts.qualified();
     if (name.size() > 40) name = name.substr(0, 37) + "...";
-    std::snprintf(line, sizeof line, "  %-40s %14s %10s %10s %10s %7d %8.1f\n", name.c_str(),
-                  table->facts.partitioned_parent
-                      ? "partitioned"
-                      : rows_text(table->facts.rows, table->facts.rows_exact).c_str(),
-                  bytes(table->facts.bytes).c_str(), bytes(table->facts.toast_bytes).c_str(),
-                  bytes(table->facts.index_bytes).c_str(), table->chunks, table->estimated_seconds);
+    std::snprintf(
+        line, sizeof line, "  %-40s %14s %10s %10s %10s %7d %8.1f\n", name.c_str(),
+        table->facts.partitioned_parent
+            ? "partitioned"
+            : rows_text(table->facts.rows, table->facts.rows_exact).c_str(),
+        bytes_text(table->facts.bytes).c_str(), bytes_text(table->facts.toast_bytes).c_str(),
+        bytes_text(table->facts.index_bytes).c_str(), table->chunks, table->estimated_seconds);
     out += line;
   }
 
@@ -142,36 +80,19 @@ std::string plan_to_text(const Assessment& a) {
   out += "  " + std::to_string(chunks) + " chunks over " + std::to_string(a.tables.size()) +
          " tables; --jobs " + std::to_string(a.jobs) + " gives " + std::to_string(e.streams) +
          " parallel stream" + (e.streams == 1 ? "" : "s") + "\n";
-  out += "  estimated migrate time: " + number(e.seconds, 1) + " s" +
-         (e.seconds >= 60 ? " (" + format_duration(e.seconds) + ")" : "") + "\n";
-  std::snprintf(line, sizeof line,
-                "    setup %.1f s + copy %.1f s + verification read-back %.1f s + index builds "
-                "%.1f s + finishing %.1f s\n",
-                e.setup_seconds, e.copy_seconds, e.verify_seconds, e.index_seconds,
-                e.finish_seconds);
-  out += line;
-  double sampled = 0;
-  for (const auto& sample : a.samples) sampled += static_cast<double>(sample.wire_bytes);
-  std::snprintf(line, sizeof line,
-                "    %s: read %.0f MB/s, write %.0f MB/s, read-back %.0f MB/s per stream (MB of "
-                "table data); index builds %.0f MB/s (assumed)\n",
-                e.measured ? "measured" : "assumed", e.read_mb_s, e.write_mb_s, e.readback_mb_s,
-                e.index_mb_s);
-  out += line;
+  std::string sample_line;
   if (e.measured) {
-    out += "    sample: " + std::to_string(a.samples.size()) + " tables, " + format_bytes(sampled) +
-           " read" + (a.write_mode.empty() ? "" : ", written to a " + a.write_mode) + "\n";
+    double sampled = 0;
+    for (const auto& sample : a.samples) sampled += static_cast<double>(sample.wire_bytes);
+    sample_line = "sample: " + std::to_string(a.samples.size()) + " tables, " +
+                  format_bytes(sampled) + " read" +
+                  (a.write_mode.empty() ? "" : ", written to a " + a.write_mode);
   }
-  std::snprintf(line, sizeof line, "    parallel efficiency %.0f%%%s\n", e.efficiency * 100,
-                e.shared_cores > 0 ? (", both servers share this machine's " +
-                                      std::to_string(e.shared_cores) + " cores")
-                                         .c_str()
-                                   : "");
-  out += line;
-  for (const auto& note : e.notes) out += "    note: " + note + "\n";
+  out += estimate_text(e, sample_line);
 
-  findings_section(out, a.findings, Severity::kBlocker, "Blockers (migrate refuses: exit 2)");
-  findings_section(out, a.findings, Severity::kWarning, "Warnings");
+  append_findings_section(out, a.findings, Severity::kBlocker,
+                          "Blockers (migrate refuses: exit 2)");
+  append_findings_section(out, a.findings, Severity::kWarning, "Warnings");
 
   const Readiness& r = a.readiness;
   out += std::string("\nZero-downtime readiness (pgshift sync): ") +
@@ -205,128 +126,96 @@ std::string plan_to_text(const Assessment& a) {
       out += "  roles: " + name_list(a.left_out.roles, 50) + " (roles are never copied)\n";
     }
   }
-  int blockers = 0, warnings = 0;
-  for (const auto& finding : a.findings) {
-    blockers += finding.severity == Severity::kBlocker;
-    warnings += finding.severity == Severity::kWarning;
-  }
-  out += "\n" + std::to_string(blockers) + " blocker" + (blockers == 1 ? "" : "s") + ", " +
-         std::to_string(warnings) + " warning" + (warnings == 1 ? "" : "s") + ": " +
-         (blockers ? "migrate would refuse (exit 2)" : "ready to migrate") + "\n";
+  out += "\n" + summary_line(a.findings);
   return out;
 }
 
 std::string plan_to_json(const Assessment& a, const ReportRun& run) {
-  auto server = [](const ServerFacts& s, const Detection& provider) {
-    return "{\"version\": " + quoted(version_text(s.version_num)) +
-           ", \"provider\": " + quoted(provider_name(provider.provider)) +
-           ", \"provider_evidence\": " + quoted(provider.evidence) +
-           ", \"user\": " + quoted(s.user) +
-           ", \"superuser\": " + (s.superuser ? "true" : "false") + "}";
-  };
   const Inventory& inv = a.inventory;
   std::string out = "{\n";
-  out += "  \"command\": \"plan\",\n";
-  out += "  \"started_at\": " + quoted(run.started_at) + ",\n";
-  out += "  \"finished_at\": " + quoted(run.finished_at) + ",\n";
-  out += "  \"status\": " + quoted(run.status) + ",\n";
-  out += "  \"exit_code\": " + std::to_string(run.exit_code) + ",\n";
-  if (!run.error.empty()) out += "  \"error\": " + quoted(run.error) + ",\n";
-  out += "  \"source\": " + quoted(a.source_display) + ",\n";
-  out += "  \"target\": " + quoted(a.target_display) + ",\n";
-  out += "  \"provider\": " + quoted(provider_name(a.source_provider.provider)) + ",\n";
-  out += "  \"servers\": {\"source\": " + server(a.source, a.source_provider) +
-         ", \"target\": " + server(a.target, a.target_provider) + "},\n";
+  out += report_header_json(run, a.source_display, a.target_display);
+  out += "  \"provider\": " + json_quoted(provider_name(a.source_provider.provider)) + ",\n";
+  out += "  \"servers\": {\"source\": " + server_json(a.source, a.source_provider) +
+         ", \"target\": " + server_json(a.target, a.target_provider) + "},\n";
   std::string extensions = "[";
   for (std::size_t i = 0; i < inv.extensions.size(); ++i) {
-    extensions += (i ? ", " : "") + std::string("{\"name\": ") + quoted(inv.extensions[i].name) +
-                  ", \"version\": " + quoted(inv.extensions[i].version) +
-                  ", \"schema\": " + quoted(inv.extensions[i].schema) + "}";
+    extensions += (i ? ", " : "") + std::string("{\"name\": ") +
+                  json_quoted(inv.extensions[i].name) +
+                  ", \"version\": " + json_quoted(inv.extensions[i].version) +
+                  ", \"schema\": " + json_quoted(inv.extensions[i].schema) + "}";
   }
   extensions += "]";
-  out +=
-      "  \"inventory\": {\"schemas\": " + strings(inv.schemas) +
-      ", \"tables\": " + std::to_string(inv.tables) +
-      ", \"partitioned_tables\": " + std::to_string(inv.partitioned_tables) +
-      ", \"partitions\": " + std::to_string(inv.partitions) + ", \"rows\": " + number(inv.rows, 0) +
-      ", \"rows_exact\": " + (inv.rows_exact ? "true" : "false") +
-      ", \"table_bytes\": " + std::to_string(inv.table_bytes) +
-      ", \"toast_bytes\": " + std::to_string(inv.toast_bytes) +
-      ", \"index_bytes\": " + std::to_string(inv.index_bytes) +
-      ", \"indexes\": " + std::to_string(inv.indexes) +
-      ", \"primary_keys\": " + std::to_string(inv.primary_keys) +
-      ", \"unique_constraints\": " + std::to_string(inv.unique_constraints) +
-      ", \"foreign_keys\": " + std::to_string(inv.foreign_keys) +
-      ", \"check_constraints\": " + std::to_string(inv.check_constraints) +
-      ", \"exclusion_constraints\": " + std::to_string(inv.exclusion_constraints) +
-      ", \"sequences\": " + std::to_string(inv.sequences) +
-      ", \"large_objects\": " + std::to_string(inv.large_objects) +
-      ", \"generated_columns\": " + std::to_string(inv.generated_columns) +
-      ", \"triggers\": " + std::to_string(inv.triggers) +
-      ", \"views\": " + std::to_string(inv.views) +
-      ", \"materialized_views\": " + std::to_string(inv.materialized_views) +
-      ", \"functions\": " + std::to_string(inv.functions) +
-      ", \"policies\": " + std::to_string(inv.policies) +
-      ", \"types\": " + std::to_string(inv.user_types) + ", \"extensions\": " + extensions + "},\n";
+  out += "  \"inventory\": {\"schemas\": " + json_strings(inv.schemas) +
+         ", \"tables\": " + std::to_string(inv.tables) +
+         ", \"partitioned_tables\": " + std::to_string(inv.partitioned_tables) +
+         ", \"partitions\": " + std::to_string(inv.partitions) +
+         ", \"rows\": " + json_number(inv.rows, 0) +
+         ", \"rows_exact\": " + (inv.rows_exact ? "true" : "false") +
+         ", \"table_bytes\": " + std::to_string(inv.table_bytes) +
+         ", \"toast_bytes\": " + std::to_string(inv.toast_bytes) +
+         ", \"index_bytes\": " + std::to_string(inv.index_bytes) +
+         ", \"indexes\": " + std::to_string(inv.indexes) +
+         ", \"primary_keys\": " + std::to_string(inv.primary_keys) +
+         ", \"unique_constraints\": " + std::to_string(inv.unique_constraints) +
+         ", \"foreign_keys\": " + std::to_string(inv.foreign_keys) +
+         ", \"check_constraints\": " + std::to_string(inv.check_constraints) +
+         ", \"exclusion_constraints\": " + std::to_string(inv.exclusion_constraints) +
+         ", \"sequences\": " + std::to_string(inv.sequences) +
+         ", \"large_objects\": " + std::to_string(inv.large_objects) +
+         ", \"generated_columns\": " + std::to_string(inv.generated_columns) +
+         ", \"triggers\": " + std::to_string(inv.triggers) +
+         ", \"views\": " + std::to_string(inv.views) +
+         ", \"materialized_views\": " + std::to_string(inv.materialized_views) +
+         ", \"functions\": " + std::to_string(inv.functions) +
+         ", \"policies\": " + std::to_string(inv.policies) +
+         ", \"types\": " + std::to_string(inv.user_types) + ", \"extensions\": " + extensions +
+         "},\n";
   const Estimate& e = a.estimate;
   std::string samples = "[";
   for (std::size_t i = 0; i < a.samples.size(); ++i) {
     const auto& s = a.samples[i];
-    samples += (i ? ", " : "") + std::string("{\"table\": ") + quoted(s.table) +
+    samples += (i ? ", " : "") + std::string("{\"table\": ") + json_quoted(s.table) +
                ", \"rows\": " + std::to_string(s.rows) +
                ", \"bytes\": " + std::to_string(s.wire_bytes) +
-               ", \"read_seconds\": " + number(s.read_seconds) +
-               ", \"write_seconds\": " + number(s.write_seconds) +
-               ", \"readback_seconds\": " + number(s.readback_seconds) +
-               ", \"scan_seconds\": " + number(s.scan_seconds) + "}";
+               ", \"read_seconds\": " + json_number(s.read_seconds) +
+               ", \"write_seconds\": " + json_number(s.write_seconds) +
+               ", \"readback_seconds\": " + json_number(s.readback_seconds) +
+               ", \"scan_seconds\": " + json_number(s.scan_seconds) + "}";
   }
   samples += "]";
-  out += "  \"estimate\": {\"seconds\": " + number(e.seconds, 1) +
-         ", \"setup_seconds\": " + number(e.setup_seconds, 1) +
-         ", \"copy_seconds\": " + number(e.copy_seconds, 1) +
-         ", \"verify_seconds\": " + number(e.verify_seconds, 1) +
-         ", \"index_seconds\": " + number(e.index_seconds, 1) +
-         ", \"finish_seconds\": " + number(e.finish_seconds, 1) +
-         ", \"read_mb_s\": " + number(e.read_mb_s, 1) +
-         ", \"write_mb_s\": " + number(e.write_mb_s, 1) +
-         ", \"readback_mb_s\": " + number(e.readback_mb_s, 1) +
-         ", \"index_mb_s\": " + number(e.index_mb_s, 1) + ", \"jobs\": " + std::to_string(a.jobs) +
-         ", \"streams\": " + std::to_string(e.streams) +
-         ", \"efficiency\": " + number(e.efficiency, 2) +
-         ", \"shared_cores\": " + std::to_string(e.shared_cores) +
-         ", \"measured\": " + (e.measured ? "true" : "false") +
-         ", \"write_mode\": " + quoted(a.write_mode) + ", \"samples\": " + samples +
-         ", \"notes\": " + strings(e.notes) + "},\n";
+  out += "  \"estimate\": {" + estimate_json_fields(e, a.jobs) +
+         ", \"write_mode\": " + json_quoted(a.write_mode) + ", \"samples\": " + samples + "},\n";
   out += "  \"blockers\": " + findings_json(a.findings, Severity::kBlocker) + ",\n";
   out += "  \"warnings\": " + findings_json(a.findings, Severity::kWarning) + ",\n";
   out += "  \"notes\": " + findings_json(a.findings, Severity::kInfo) + ",\n";
   const Readiness& r = a.readiness;
   std::string items = "[", gaps = "[";
   for (std::size_t i = 0; i < r.items.size(); ++i) {
-    items += (i ? ", " : "") + std::string("{\"code\": ") + quoted(r.items[i].code) +
+    items += (i ? ", " : "") + std::string("{\"code\": ") + json_quoted(r.items[i].code) +
              ", \"ok\": " + (r.items[i].ok ? "true" : "false") +
-             ", \"message\": " + quoted(r.items[i].message) +
-             ", \"fix\": " + quoted(r.items[i].fix) + "}";
+             ", \"message\": " + json_quoted(r.items[i].message) +
+             ", \"fix\": " + json_quoted(r.items[i].fix) + "}";
   }
   for (std::size_t i = 0; i < r.tables_without_identity.size(); ++i) {
     const auto& gap = r.tables_without_identity[i];
-    gaps += (i ? ", " : "") + std::string("{\"table\": ") + quoted(gap.table) +
-            ", \"reason\": " + quoted(gap.reason) + ", \"fix\": " + quoted(gap.fix) + "}";
+    gaps += (i ? ", " : "") + std::string("{\"table\": ") + json_quoted(gap.table) +
+            ", \"reason\": " + json_quoted(gap.reason) + ", \"fix\": " + json_quoted(gap.fix) + "}";
   }
   out += "  \"readiness\": {\"ready\": " + std::string(r.ready ? "true" : "false") +
-         ", \"wal_level\": " + quoted(r.wal_level) +
+         ", \"wal_level\": " + json_quoted(r.wal_level) +
          ", \"free_replication_slots\": " + std::to_string(r.free_replication_slots) +
          ", \"free_wal_senders\": " + std::to_string(r.free_wal_senders) +
          ", \"replication_privilege\": " + (r.replication_privilege ? "true" : "false") +
          ", \"items\": " + items + "], \"tables_without_replica_identity\": " + gaps + "]},\n";
-  out += "  \"left_out\": {\"schemas\": " + strings(a.left_out.schemas) +
-         ", \"roles\": " + strings(a.left_out.roles) +
-         ", \"extensions\": " + strings(a.left_out.extensions) + "},\n";
+  out += "  \"left_out\": {\"schemas\": " + json_strings(a.left_out.schemas) +
+         ", \"roles\": " + json_strings(a.left_out.roles) +
+         ", \"extensions\": " + json_strings(a.left_out.extensions) + "},\n";
   out += "  \"tables\": [";
   for (std::size_t i = 0; i < a.tables.size(); ++i) {
     const TablePlan& t = a.tables[i];
-    out += (i ? ",\n    {" : "\n    {") + std::string("\"schema\": ") + quoted(t.facts.schema) +
-           ", \"name\": " + quoted(t.facts.name) + ", \"rows_source\": " + number(t.facts.rows, 0) +
+    out += (i ? ",\n    {" : "\n    {") + std::string("\"schema\": ") +
+           json_quoted(t.facts.schema) + ", \"name\": " + json_quoted(t.facts.name) +
+           ", \"rows_source\": " + json_number(t.facts.rows, 0) +
            ", \"rows_exact\": " + (t.facts.rows_exact ? "true" : "false") +
            ", \"bytes\": " + std::to_string(t.facts.bytes) +
            ", \"toast_bytes\": " + std::to_string(t.facts.toast_bytes) +
@@ -334,7 +223,7 @@ std::string plan_to_json(const Assessment& a, const ReportRun& run) {
            ", \"chunks_total\": " + std::to_string(t.chunks) +
            ", \"keyless\": " + (t.keyless ? "true" : "false") +
            ", \"readable\": " + (t.facts.can_select ? "true" : "false") +
-           ", \"estimated_seconds\": " + number(t.estimated_seconds, 2) + "}";
+           ", \"estimated_seconds\": " + json_number(t.estimated_seconds, 2) + "}";
   }
   out += a.tables.empty() ? "]\n}\n" : "\n  ]\n}\n";
   return out;

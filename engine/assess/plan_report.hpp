@@ -6,15 +6,9 @@
 #include <string>
 
 #include "engine/assess/assessment.hpp"
+#include "engine/assess/report_parts.hpp"
 
 namespace pgshift::assess {
-
-struct ReportRun {
-  std::string started_at, finished_at;  // ISO-8601 UTC
-  std::string status;                   // ok | blocked | failed
-  int exit_code = 0;
-  std::string error;  // when the assessment itself failed
-};
 
 std::string plan_to_text(const Assessment& assessment);
 std::string plan_to_json(const Assessment& assessment, const ReportRun& run);

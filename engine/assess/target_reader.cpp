@@ -85,4 +85,16 @@ Task<Result<TargetFacts>> read_target_facts(pg::Connection& target, const Endpoi
   co_return facts;
 }
 
+Task<Result<TargetFacts>> assess_target(pg::Connection& target, const Endpoint& endpoint) {
+  // A pooler shows itself only between transactions.
+  auto pooler = co_await probe_pooler(target, endpoint);
+  auto begun = co_await target.query("BEGIN READ ONLY");
+  if (!begun) co_return fail(begun.error());
+  auto facts = co_await read_target_facts(target, endpoint);
+  if (!facts) co_return fail(facts.error());
+  co_await target.query("COMMIT");
+  facts->server.pooler = pooler;
+  co_return facts;
+}
+
 }  // namespace pgshift::assess

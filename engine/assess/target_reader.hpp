@@ -18,4 +18,8 @@ Task<Result<std::vector<std::string>>> read_user_schemas(pg::Connection& connect
 
 Task<Result<TargetFacts>> read_target_facts(pg::Connection& target, const Endpoint& endpoint);
 
+// What `pgshift plan` reads of the target: the pooler probe (outside any transaction), then
+// read_target_facts inside a read-only transaction.
+Task<Result<TargetFacts>> assess_target(pg::Connection& target, const Endpoint& endpoint);
+
 }  // namespace pgshift::assess

@@ -19,9 +19,11 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
   if (!read) co_return fail(read.error());
   std::shared_ptr<const sqlite::SqliteSource> source = std::move(*read);
-  for (const auto& warning : source->schema.warnings) {
-    spdlog::warn("{}", warning);
-    context.warnings.push_back(warning);
+  for (const auto* lines : {&source->schema.warnings, &source->retyped}) {
+    for (const auto& warning : *lines) {
+      spdlog::warn("{}", warning);
+      context.warnings.push_back(warning);
+    }
   }
   context.tables = source->schema.tables;
 

@@ -2,6 +2,8 @@
 // (connectors/sqlite), tables are cut into rowid/key ranges, and the CREATE TABLE statements
 // commit with the run state in one target transaction, as for PostgreSQL sources. Workers read
 // through their own read-only handles. Refuses before any write when the target is not empty.
+// With --on-type-error=text the columns made text (and how many values did not fit) are warnings
+// in the log and the report.
 #pragma once
 
 #include "connectors/pg/connection.hpp"

@@ -235,14 +235,22 @@ TEST(CliParse, LogFormat) {
   must_fail({"status", "--target", kTarget, "--log-format", "xml"});
 }
 
-TEST(CliParse, TargetMustBePostgresAndSqliteSourcesAreRefusedForNow) {
+TEST(CliParse, TargetMustBePostgresAndSqliteSourcesTakeTheirOptions) {
   must_fail({"migrate", "--source", kSource, "--target", "sqlite:/tmp/x.db"});
   EXPECT_EQ(must_parse({"migrate", "--source", "sqlite:/tmp/x.db", "--target", kTarget, "--cast",
                         "t.c=numeric(10,2)", "--on-type-error=null", "--timestamptz"})
                 .options.on_type_error,
             "null");
-  auto sqlite = must_fail({"plan", "--source", "sqlite:/tmp/x.db", "--target", kTarget});
-  EXPECT_NE(sqlite.message.find("SQLite"), std::string::npos) << sqlite.message;
+  auto plan = must_parse({"plan", "--source", "sqlite:/tmp/x.db", "--target", kTarget, "--cast",
+                          "t.c=text", "--on-type-error", "text", "--timestamptz"});
+  EXPECT_EQ(plan.options.source.kind(), EndpointKind::kSqlite);
+  EXPECT_EQ(plan.options.casts, std::vector<std::string>{"t.c=text"});
+  EXPECT_EQ(plan.options.on_type_error, "text");
+  EXPECT_TRUE(plan.options.timestamptz);
+  auto dry =
+      must_parse({"migrate", "--dry-run", "--source", "sqlite:/tmp/x.db", "--target", kTarget});
+  EXPECT_TRUE(dry.options.dry_run);
+  must_fail({"plan", "--source", "sqlite:/tmp/x.db", "--target", kTarget, "--on-type-error=skip"});
 }
 
 TEST(CliParse, HelpForms) {
@@ -270,13 +278,15 @@ TEST(CliHelp, MigrateHelpDocumentsEveryOptionTheParserAccepts) {
   for (const char* option :
        {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
         "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
-        "--keep-owners", "--retries", "--maintenance-work-mem"}) {
+        "--keep-owners", "--retries", "--maintenance-work-mem", "--cast", "--on-type-error",
+        "--timestamptz", "sqlite:"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option;
   }
   EXPECT_NE(command_help("status").find("--json"), std::string::npos);
   EXPECT_EQ(command_help("nonsense"), usage());
   auto text = usage();
-  for (const char* command : {"migrate", "status", "cleanup", "PGSHIFT_SOURCE", "PGSHIFT_TARGET"}) {
+  for (const char* command :
+       {"migrate", "status", "cleanup", "PGSHIFT_SOURCE", "PGSHIFT_TARGET", "sqlite:///"}) {
     EXPECT_NE(text.find(command), std::string::npos) << command;
   }
 }
@@ -287,7 +297,8 @@ TEST(CliHelp, CommandHelpListsAcceptedOptions) {
       {"cleanup", {"--target", "--log-format", "--quiet"}},
       {"verify",
        {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
-        "--exclude-schema", "--log-format", "--quiet", "--chunk-size"}},
+        "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
+        "--timestamptz"}},
   };
   for (const auto& [command, options] : accepted) {
     auto help = command_help(command);
@@ -331,8 +342,10 @@ TEST(CliParse, PlanAndMigrateDryRun) {
   must_fail({"plan", "--restart", "--source", kSource, "--target", kTarget});
   must_fail({"plan", "--source", kSource});  // no target
   auto help = command_help("plan");
-  for (const char* option : {"--source", "--target", "--jobs", "--exact", "--report", "--quiet",
-                             "--include-internal-schemas", "--exclude-schema", "--chunk-size"}) {
+  for (const char* option :
+       {"--source", "--target", "--jobs", "--exact", "--report", "--quiet",
+        "--include-internal-schemas", "--exclude-schema", "--chunk-size", "--cast",
+        "--on-type-error", "--timestamptz", "SQLite source", "Type mapping", "Dates and times"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option;
   }
   EXPECT_NE(command_help("migrate").find("--dry-run"), std::string::npos);

@@ -119,6 +119,17 @@ TEST(Endpoint, SqlitePaths) {
   }
 }
 
+TEST(Endpoint, OnThisMachine) {
+  for (const char* local :
+       {"postgres://u@localhost/db", "postgres://u@127.0.0.1:5433/db", "host=/var/run/postgresql",
+        "dbname=app", "postgres://u@[::1]/db", "sqlite:/tmp/x.db", "hostaddr=127.0.0.2"}) {
+    EXPECT_TRUE(must_parse(local).on_this_machine()) << local;
+  }
+  for (const char* remote : {"postgres://u@db.example.com/db", "host=10.0.0.5 dbname=x"}) {
+    EXPECT_FALSE(must_parse(remote).on_this_machine()) << remote;
+  }
+}
+
 TEST(Endpoint, EmptyEndpointNamesTheRole) {
   auto source = Endpoint::parse("", "source");
   ASSERT_FALSE(source);

@@ -19,6 +19,7 @@
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "connectors/sqlite/sqlite_read_session.hpp"
+#include "connectors/sqlite/sqlite_source.hpp"
 #include "connectors/sqlite/value_scan.hpp"
 
 namespace pgshift::sqlite {
@@ -387,18 +388,92 @@ TEST_F(SqliteRowSourceTest, TypeErrorsNameTableKeyAndColumn) {
   EXPECT_EQ(source.substitutions()[2].first, "key id=2: value 'abc' is not an integer");
   EXPECT_EQ(source.substitutions()[1].count, 0u);
 
-  auto fits =
+  auto scan =
       scan_table_values(db_.get(), schema_.tables[whole.table], schema_.sources[whole.table]);
-  ASSERT_TRUE(fits) << fits.error().message;
-  ASSERT_EQ(fits->size(), 3u);
-  EXPECT_EQ((*fits)[2].refused, 2u);
-  EXPECT_EQ((*fits)[2].first, "key id=2: value 'abc' is not an integer");
-  EXPECT_EQ((*fits)[1].refused, 0u);
+  ASSERT_TRUE(scan) << scan.error().message;
+  EXPECT_EQ(scan->rows, 3u);
+  const auto& fits = scan->columns;
+  ASSERT_EQ(fits.size(), 3u);
+  EXPECT_EQ(fits[2].refused, 2u);
+  EXPECT_EQ(fits[2].first, "key id=2: value 'abc' is not an integer");
+  EXPECT_EQ(fits[2].refused_as_text, 0u);
+  EXPECT_EQ(fits[1].refused, 0u);
   retype_to_text(schema_, whole.table, 2);
+  EXPECT_EQ(schema_.sources[whole.table].columns[2].retyped_from, "integer");
   auto as_text = stream(whole);
   ASSERT_TRUE(as_text) << as_text.error().message;
   EXPECT_EQ(text_of(as_text->rows[0][2]), "1");
   EXPECT_EQ(text_of(as_text->rows[1][2]), "abc");
+}
+
+TEST_F(SqliteRowSourceTest, TextPolicyRetypesColumnsWithRefusedValuesBeforeTheDdl) {
+  file_.exec(R"sql(
+    CREATE TABLE bad (id INT PRIMARY KEY, n INT NOT NULL, m INT, happened DATETIME);
+    INSERT INTO bad VALUES (1, 5, 1, 1700000000), (2, 6, 'abc', 1700000000000), (3, 7, 2.5, NULL);
+    CREATE TABLE fine (id INTEGER PRIMARY KEY, t TEXT);
+    INSERT INTO fine VALUES (1, 'x');
+  )sql");
+  SourceOptions options;
+  options.on_type_error = "text";
+  // The mixed epoch units stop migrate; plan (assess) records them in the column instead.
+  auto mixed = read_source(file_.path(), options);
+  ASSERT_FALSE(mixed);
+  EXPECT_NE(mixed.error().message.find("happened"), std::string::npos) << mixed.error().message;
+  options.assess = true;
+  auto assessed = read_source(file_.path(), options);
+  ASSERT_TRUE(assessed) << assessed.error().message;
+  const SqliteSource& source = **assessed;
+  ASSERT_EQ(source.scans.size(), 2u);
+  EXPECT_EQ(source.scans[0].rows, 3u);
+  EXPECT_EQ(source.scans[0].columns[2].refused, 2u);
+  EXPECT_NE(source.schema.sources[0].columns[3].epoch_conflict.find("mix seconds"),
+            std::string::npos);
+  const SourceColumn& m = source.schema.sources[0].columns[2];
+  EXPECT_EQ(m.target.type.kind, TargetKind::kText);
+  EXPECT_EQ(m.retyped_from, "integer");
+  EXPECT_EQ(source.schema.tables[0].columns[2].type_sql, "text");
+  EXPECT_EQ(source.schema.sources[0].columns[1].target.type.kind, TargetKind::kInt4);
+  ASSERT_EQ(source.retyped.size(), 1u);
+  EXPECT_EQ(source.retyped[0],
+            "table bad column m: 2 values did not fit integer (first: key id=2: value 'abc' is "
+            "not an integer); the column became text, every value in its text form "
+            "(--on-type-error=text)");
+  // The DDL is built after the retyping, once: the column is text there too.
+  ASSERT_FALSE(source.schema.create_tables.empty());
+  EXPECT_NE(source.schema.create_tables[0].sql.find("\"m\" text"), std::string::npos)
+      << source.schema.create_tables[0].sql;
+  Chunk whole;
+  whole.table = 0;
+  auto db = open_read_only(file_.path());
+  ASSERT_TRUE(db);
+  db_ = std::move(*db);
+  schema_ = source.schema;
+  auto streamed = stream(whole);
+  ASSERT_TRUE(streamed) << streamed.error().message;
+  EXPECT_EQ(text_of(streamed->rows[1][2]), "abc");
+  EXPECT_EQ(text_of(streamed->rows[2][2]), "2.5");
+
+  // Without the text policy nothing is retyped, and migrate's read scans nothing.
+  options.on_type_error = "fail";
+  auto plain = read_source(file_.path(), options);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ((*plain)->schema.sources[0].columns[2].target.type.kind, TargetKind::kInt4);
+  EXPECT_TRUE((*plain)->retyped.empty());
+  options.assess = false;
+  file_.exec("UPDATE bad SET happened = NULL");
+  auto unscanned = read_source(file_.path(), options);
+  ASSERT_TRUE(unscanned) << unscanned.error().message;
+  EXPECT_TRUE((*unscanned)->scans.empty());
+
+  // A value that text cannot hold either (invalid UTF-8) refuses the text policy up front.
+  file_.exec("UPDATE bad SET m = CAST(x'ff' AS TEXT) WHERE id = 3");
+  options.on_type_error = "text";
+  auto untextable = read_source(file_.path(), options);
+  ASSERT_FALSE(untextable);
+  EXPECT_EQ(untextable.error().kind, ErrorKind::kRefused);
+  EXPECT_NE(untextable.error().message.find("fit neither integer nor text (first: key id=3"),
+            std::string::npos)
+      << untextable.error().message;
 }
 
 TEST_F(SqliteRowSourceTest, GeneratedColumnsAreLeftToTheTarget) {

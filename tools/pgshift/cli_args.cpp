@@ -25,7 +25,7 @@ const std::map<std::string, std::set<std::string>> kOptions = {
     {"plan",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--verify", "--chunk-size", "--keep-owners",
-      "--exact", "--include-internal-schemas"}},
+      "--exact", "--include-internal-schemas", "--cast", "--on-type-error", "--timestamptz"}},
     {"verify",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
@@ -182,11 +182,6 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
   if (options.exact_counts && command.name == "migrate" && !options.dry_run) {
     return fail(usage_error("--exact goes with plan or migrate --dry-run").error());
   }
-  if (options.source.kind() == EndpointKind::kSqlite &&
-      (command.name == "plan" || options.dry_run)) {
-    return fail(ErrorKind::kUsage,
-                command.name + " with a SQLite source is not supported by this version yet");
-  }
   return command;
 }
 
@@ -210,6 +205,8 @@ Commands:
 Endpoints: a libpq URI (postgres://user:pass@host:5432/db?sslmode=require) or a
 keyword/value string (host=... dbname=...). --source/--target may come from the
 environment as PGSHIFT_SOURCE / PGSHIFT_TARGET. Passwords are never printed.
+The source may also be a SQLite file (plan, migrate, verify): sqlite:///abs/path/app.db
+or sqlite:relative/path.db.
 
 Exit status: 0 done and verified equal; 1 finished with verification differences;
 2 refused (bad usage or input, or a blocker found before any write); 3 failed while
@@ -254,6 +251,18 @@ Options:
                            nothing (exit 2 when a blocker is found)
   --include-internal-schemas  also copy a Supabase source's own schemas (auth, storage,
                            realtime, extensions, ...), which are left out by default
+
+SQLite sources (--source sqlite:///abs/path/app.db): types by declared type and affinity,
+every value checked against its column's type.
+  --cast T.C=TYPE          the PostgreSQL type of column C of table T; repeatable, e.g.
+                           --cast 'orders.total=numeric(12,2)'
+  --on-type-error MODE     a value its column's type refuses: fail (default: stop, naming
+                           table, key, column and value); null (write NULL instead; refused
+                           for NOT NULL columns); text (before any DDL every value is read
+                           once, and each column holding such values becomes text, all its
+                           values copied in their text form; the log and the report count
+                           per column how many values did not fit)
+  --timestamptz            DATETIME/TIMESTAMP columns become timestamptz (default timestamp)
 )";
   }
   if (command == "plan") {
@@ -287,6 +296,27 @@ transaction that is rolled back, so nothing is left behind. Prints:
 Every blocker and warning comes with a one-line fix. Exit status 2 when there is a blocker
 (or a server cannot be reached), else 0.
 
+A SQLite source (sqlite:///abs/path/app.db) is read as migrate reads it, every value of every
+table through the encoder, and nothing is written to the file or the target. Prints:
+  Source / Target     the file (size, page size, journal mode) and the target server
+  Inventory           tables, rows (counted), sizes; WITHOUT ROWID, AUTOINCREMENT, rowid-keyed
+                      and keyless tables; indexes (partial, expression, unique); foreign keys;
+                      what is not migrated (views, triggers, virtual tables)
+  Tables              per table: rows, sizes, key and chunking, indexes, foreign keys
+  Type mapping        column by column: declared type [affinity] -> PostgreSQL type, with
+                      --cast, --on-type-error=text and notes
+  Dates and times     each date-like column's epoch rule (seconds, milliseconds or Julian days),
+                      decided from a sample of its values
+  Values              per column, the values its type refuses
+  Chunk plan & estimate   chunks per table; estimated time from the measured read of the file
+                      (write, read-back and index rates assumed)
+  Blockers            values that do not fit under --on-type-error=fail (table, column, count,
+                      first key and value), NULLs for NOT NULL columns under =null, mixed epoch
+                      units, a target that is unreachable, read-only or not empty
+  Warnings            columns that become text (=text) or values that become NULL (=null),
+                      ambiguous types (unknown declared type -> numeric, none -> bytea), what
+                      does not translate (views, triggers, CHECKs, indexes, collations)
+
 Options:
   --source URL / --target URL   the two databases (or PGSHIFT_SOURCE / PGSHIFT_TARGET)
   --jobs N                 the parallelism to plan for (default: number of cores)
@@ -298,6 +328,8 @@ Options:
   --keep-owners            assess as for migrate --keep-owners (grants to missing roles)
   --report FILE            write the assessment as JSON
   --quiet                  no report on stdout (blockers still go to stderr)
+  --cast T.C=TYPE / --on-type-error fail|null|text / --timestamptz   SQLite sources: as
+                           for migrate; the plan shows what they change
 )";
   }
   if (command == "verify") {
@@ -322,6 +354,8 @@ Options:
   --report FILE                 JSON report (keys per mismatch)
   --log-format text|json        log line format on stderr (default text)
   --quiet                       no progress and no summary
+  --cast / --on-type-error / --timestamptz   SQLite sources: the same as the migrate that
+                                was run, so the file's values are converted the same way
 )";
   }
   if (command == "status") {

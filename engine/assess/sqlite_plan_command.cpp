@@ -1,0 +1,47 @@
+#include "engine/assess/sqlite_plan_command.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "connectors/pg/session.hpp"
+#include "engine/assess/sqlite_reader.hpp"
+#include "engine/assess/target_reader.hpp"
+
+namespace pgshift::assess {
+
+Task<Status> assess_sqlite_source(SqliteAssessment& a, const MigrateOptions& options) {
+  sqlite::SourceOptions source_options;
+  source_options.casts = options.casts;
+  source_options.timestamptz = options.timestamptz;
+  source_options.on_type_error = options.on_type_error;
+  plan::PlannerOptions planner;
+  planner.chunk_bytes = options.chunk_bytes;
+  planner.workers = options.jobs;
+  auto facts = read_sqlite_facts(options.source.sqlite_path(), source_options, planner);
+  if (!facts) co_return fail(facts.error());
+  a.source = std::move(*facts);
+  a.jobs = options.jobs;
+  a.on_type_error = options.on_type_error;
+
+  std::optional<TargetFacts> target;
+  if (auto session = co_await pg::open_session(options.target, "target"); !session) {
+    a.target_error = session.error().message;
+  } else if (auto read = co_await assess_target(*session, options.target); !read) {
+    a.target_error = read.error().message;
+  } else {
+    target = std::move(*read);
+    a.target_reached = true;
+    a.target = target->server;
+    a.target_provider = detect_provider(a.target);
+  }
+  judge_sqlite(a, target ? &*target : nullptr);
+  // The file is read on this machine: a local target shares its cores with pgshift's readers.
+  int shared_cores = options.target.on_this_machine()
+                         ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                         : 0;
+  a.estimate =
+      estimate_sqlite(a.source, options.jobs, options.verify != VerifyMode::kOff, shared_cores);
+  co_return Status{};
+}
+
+}  // namespace pgshift::assess
