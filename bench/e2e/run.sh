@@ -9,6 +9,10 @@
 #   --tools LIST     comma-separated, run in this order (default pgshift,pg_dump_psql,pg_dump_dir,pgcopydb)
 #                      pgshift       PGSHIFT migrate --jobs N --quiet --report FILE
 #                      pgshift_noverify  the same with --verify off (no read-back)
+#                      pgshift_j1    one pgshift migrate process with --jobs 1
+#                      pgshift_2x1   two pgshift migrate processes with --jobs 1 each, started
+#                                    together on the same source and target (they share one run);
+#                                    timed until both exit, FAILED unless both exit 0
 #                      pg_dump_psql  pg_dump (plain) | psql
 #                      pg_dump_dir   pg_dump -Fd -jN, then pg_restore -jN (timed together)
 #                      pgcopydb      pgcopydb clone --table-jobs N --index-jobs N
@@ -37,7 +41,7 @@ trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/} li
 
 usage() { sed -n '2,/^set /p' "$0" | sed -e '/^set /d' -e 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-ALL_TOOLS=(pgshift pgshift_noverify pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
+ALL_TOOLS=(pgshift pgshift_noverify pgshift_j1 pgshift_2x1 pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
 scale=1
 tools_arg=pgshift,pg_dump_psql,pg_dump_dir,pgcopydb
 pgshift=$REPO_ROOT/build/pgshift
@@ -166,6 +170,16 @@ run_tool() { # TOOL
     pgshift_noverify)
       timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs "$jobs" --quiet \
         --verify off
+      ;;
+    pgshift_j1)
+      timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs 1 --quiet
+      ;;
+    pgshift_2x1)
+      timed_run "$logf" bash -c '"$1" migrate --source "$2" --target "$3" --jobs 1 --quiet & first=$!
+        "$1" migrate --source "$2" --target "$3" --jobs 1 --quiet; second=$?
+        wait "$first" && exit "$second"' _ "$pgshift" "$SRC" "$turi"
+      R_NOTE[$tool]="chunks by process: $(psqlx "$turi" -c "select string_agg(n::text, ' + ')
+        from (select count(*) n from pgshift.chunks group by copied_by order by 1 desc) c" 2>/dev/null || echo '?')"
       ;;
     pg_dump_psql)
       # psql's stdout (results of the dump's set_config calls) is noise; its errors stay in the log.

@@ -383,6 +383,7 @@ Result<SqliteSchema> read_catalog(sqlite3* db, const SchemaOptions& options) {
   for (const auto& entry : *master) {
     if (entry.type != "table" || entry.name.starts_with("sqlite_")) continue;
     if (shadows.contains(entry.name)) continue;
+    if (options.include_table && !options.include_table(entry.name)) continue;
     if (entry.sql.size() >= 20 &&
         iequals(std::string_view(entry.sql).substr(0, 20), "CREATE VIRTUAL TABLE")) {
       schema.warnings.push_back("virtual table " + entry.name + " is not migrated");

@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,7 +57,10 @@ struct SchemaOptions {
   // SourceColumn::epoch_conflict instead (and the column reads integers as seconds), so that
   // `pgshift plan` can list it with everything else.
   bool epoch_conflict_is_error = true;
-  bool foreign_keys_not_valid = false;  // ADD FOREIGN KEY ... NOT VALID (orphans stay possible)
+  bool foreign_keys_not_valid = false;
+  // Tables left out are not read at all; foreign keys to them are not created (with a warning).
+  std::function<bool(const std::string&)>
+      include_table;  // ADD FOREIGN KEY ... NOT VALID (orphans stay possible)
 };
 
 struct SourceColumn {

@@ -77,6 +77,7 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
   SchemaOptions schema_options;
   schema_options.types.timestamptz = options.timestamptz;
   schema_options.epoch_conflict_is_error = !options.assess;
+  schema_options.include_table = options.include_table;
   for (const auto& spec : options.casts) {
     auto cast = parse_cast_override(spec);
     if (!cast) return fail(cast.error());
@@ -116,8 +117,9 @@ Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
   std::vector<Chunk> chunks;
   const auto& tables = source.schema.tables;
   for (std::size_t i = 0; i < tables.size(); ++i) {
-    auto table_chunks = plan_sqlite_chunks(db->get(), i, tables[i], source.schema.sources[i],
-                                           plan::desired_chunks(plan::copy_work(tables[i]), options));
+    auto table_chunks =
+        plan_sqlite_chunks(db->get(), i, tables[i], source.schema.sources[i],
+                           plan::desired_chunks(plan::copy_work(tables[i]), options));
     if (!table_chunks) return fail(table_chunks.error());
     chunks.insert(chunks.end(), table_chunks->begin(), table_chunks->end());
   }

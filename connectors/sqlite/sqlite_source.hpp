@@ -6,6 +6,7 @@
 // the same way, so they agree on the retyped columns.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct SourceOptions {
   // `pgshift plan`: scan every value whatever the policy (SqliteSource::scans), and record what
   // migrate would refuse (mixed epoch units, values text cannot hold) instead of failing on it.
   bool assess = false;
+  // Which tables to read, by name (unset: all of them).
+  std::function<bool(const std::string&)> include_table;
 };
 
 struct SqliteSource {

@@ -6,19 +6,20 @@
 #include "connectors/pg/session.hpp"
 #include "engine/assess/sqlite_reader.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/migrate/sqlite_source_options.hpp"
 
 namespace pgshift::assess {
 
 Task<Status> assess_sqlite_source(SqliteAssessment& a, const MigrateOptions& options) {
-  sqlite::SourceOptions source_options;
-  source_options.casts = options.casts;
-  source_options.timestamptz = options.timestamptz;
-  source_options.on_type_error = options.on_type_error;
+  sqlite::SourceOptions source_options = sqlite_source_options(options);
   plan::PlannerOptions planner;
   planner.chunk_bytes = options.chunk_bytes;
   planner.workers = options.jobs;
   auto facts = read_sqlite_facts(options.source.sqlite_path(), source_options, planner);
   if (!facts) co_return fail(facts.error());
+  if (auto matched = check_includes_matched(options.filter, facts->tables); !matched) {
+    co_return matched;
+  }
   a.source = std::move(*facts);
   a.jobs = options.jobs;
   a.on_type_error = options.on_type_error;

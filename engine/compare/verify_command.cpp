@@ -1,4 +1,5 @@
 #include "engine/compare/verify_command.hpp"
+#include "engine/migrate/sqlite_source_options.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -364,12 +365,13 @@ Task<Status> verify_main(VerifyContext& context) {
   if (from_sqlite) {
     // Values are encoded in the target's formats: one type system on both sides.
     context.source.shapes = context.target.shapes;
-    sqlite::SourceOptions options;
-    options.casts = context.options.casts;
-    options.timestamptz = context.options.timestamptz;
-    options.on_type_error = context.options.on_type_error;
-    auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
+    auto read = sqlite::read_source(context.options.source.sqlite_path(),
+                                    sqlite_source_options(context.options));
     if (!read) co_return fail(read.error());
+    if (auto matched = check_includes_matched(context.options.filter, (*read)->schema.tables);
+        !matched) {
+      co_return matched;
+    }
     context.sqlite_source = std::move(*read);
     source_tables = context.sqlite_source->schema.tables;
   } else {

@@ -4,6 +4,7 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
+#include "engine/migrate/sqlite_source_options.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_planner.hpp"
 #include "engine/plan/chunk_sql.hpp"
@@ -12,12 +13,13 @@
 namespace pgshift {
 
 Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
-  sqlite::SourceOptions options;
-  options.casts = context.options.casts;
-  options.timestamptz = context.options.timestamptz;
-  options.on_type_error = context.options.on_type_error;
-  auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
+  auto read = sqlite::read_source(context.options.source.sqlite_path(),
+                                  sqlite_source_options(context.options));
   if (!read) co_return fail(read.error());
+  if (auto matched = check_includes_matched(context.options.filter, (*read)->schema.tables);
+      !matched) {
+    co_return matched;
+  }
   std::shared_ptr<const sqlite::SqliteSource> source = std::move(*read);
   for (const auto* lines : {&source->schema.warnings, &source->retyped}) {
     for (const auto& warning : *lines) {

@@ -172,6 +172,39 @@ TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {
   EXPECT_NE(different.out.find("keys: (77)"), std::string::npos) << different.out;
 }
 
+TEST(SqliteMigrate, TableFiltersChooseTheTables) {
+  std::string source = make_app_file("pgshift_filter", false);
+  std::string target = fresh_database(target_cluster(), "sqlite_filter");
+  auto run =
+      run_pgshift({"migrate", "--source", source, "--target", target, "--quiet", "--include-table",
+                   "users", "--include-table", "public.posts", "--exclude-table", "log"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(scalar(target,
+                   "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
+                   "WHERE schemaname = 'public'"),
+            "posts,users");
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM users"), "3002");
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND "
+                   "conrelid = 'public.posts'::regclass"),
+            "1")
+      << "posts -> users is created";
+
+  auto verified = run_pgshift({"verify", "--source", source, "--target", target, "--include-table",
+                               "users", "--include-table", "posts"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+
+  std::string empty = fresh_database(target_cluster(), "sqlite_filter_typo");
+  auto typo = run_pgshift(
+      {"migrate", "--source", source, "--target", empty, "--quiet", "--include-table", "userz"});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("--include-table userz matches no table"), std::string::npos) << typo.err;
+  EXPECT_EQ(
+      scalar(empty, "SELECT count(*) FROM pg_tables WHERE schemaname IN ('public', 'pgshift')"),
+      "0")
+      << "nothing written";
+}
+
 TEST(SqliteMigrate, MissingFileIsRefused) {
   std::string target = fresh_database(target_cluster(), "sqlite_missing");
   auto run =
