@@ -19,6 +19,7 @@
 #include "engine/assess/sqlite_plan_report.hpp"
 #include "engine/assess/supabase.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/migrate/source_options.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "verify/report.hpp"
 
@@ -51,6 +52,7 @@ Task<Status> read_source(PlanRun& run, pg::Connection& source, const pg::TableFi
   }
   auto tables = co_await pg::read_tables(source, filter, /*allow_text_only_types=*/true);
   if (!tables) co_return fail(tables.error());
+  if (auto matched = check_includes_matched(filter, *tables); !matched) co_return matched;
   run.tables = std::move(*tables);
   auto table_facts = co_await read_table_facts(source, run.tables, run.options.exact_counts);
   if (!table_facts) co_return fail(table_facts.error());

@@ -6,7 +6,7 @@
 #include "connectors/pg/session.hpp"
 #include "engine/assess/sqlite_reader.hpp"
 #include "engine/assess/target_reader.hpp"
-#include "engine/migrate/sqlite_source_options.hpp"
+#include "engine/migrate/source_options.hpp"
 
 namespace pgshift::assess {
 

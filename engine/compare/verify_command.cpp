@@ -1,5 +1,5 @@
 #include "engine/compare/verify_command.hpp"
-#include "engine/migrate/sqlite_source_options.hpp"
+#include "engine/migrate/source_options.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -376,6 +376,11 @@ Task<Status> verify_main(VerifyContext& context) {
     source_tables = context.sqlite_source->schema.tables;
   } else {
     source_tables = co_await pg::read_tables(*source, context.options.filter);
+    if (source_tables) {
+      if (auto matched = check_includes_matched(context.options.filter, *source_tables); !matched) {
+        co_return matched;
+      }
+    }
   }
   if (!source_tables) co_return fail(source_tables.error());
   auto target_tables = co_await pg::read_tables(*target, context.options.filter);

@@ -1,4 +1,5 @@
 #include "engine/migrate/run_setup.hpp"
+#include "engine/migrate/source_options.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -280,6 +281,9 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   }
   auto tables = co_await pg::read_tables(coordinator, context.options.filter);
   if (!tables) co_return fail(tables.error());
+  if (auto matched = check_includes_matched(context.options.filter, *tables); !matched) {
+    co_return matched;
+  }
   context.tables = std::move(*tables);
 
   if (!*stored) {

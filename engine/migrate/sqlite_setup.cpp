@@ -4,7 +4,7 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
-#include "engine/migrate/sqlite_source_options.hpp"
+#include "engine/migrate/source_options.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_planner.hpp"
 #include "engine/plan/chunk_sql.hpp"

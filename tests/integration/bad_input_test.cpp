@@ -102,6 +102,18 @@ TEST_F(BadInput, NonEmptyTargetIsRefusedAndLeftUntouched) {
             "t");
 }
 
+TEST_F(BadInput, IncludePatternMatchingNoTableIsRefusedByEveryCommand) {
+  for (const char* command : {"migrate", "verify", "plan"}) {
+    auto run = run_pgshift(
+        {command, "--source", source, "--target", target, "--include-table", "public.tt"});
+    expect_clean_failure(run, 2, "--include-table public.tt matches no table", kSecret);
+  }
+  EXPECT_EQ(scalar(target,
+                   "SELECT to_regclass('pgshift.run') IS NULL AND "
+                   "to_regclass('public.t') IS NULL"),
+            "t");
+}
+
 TEST_F(BadInput, UnknownOptionAndCommand) {
   EXPECT_EQ(run_pgshift({"migrate", "--frobnicate"}).exit_code, 2);
   EXPECT_EQ(run_pgshift({"teleport"}).exit_code, 2);

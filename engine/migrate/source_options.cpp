@@ -1,4 +1,4 @@
-#include "engine/migrate/sqlite_source_options.hpp"
+#include "engine/migrate/source_options.hpp"
 
 #include <algorithm>
 
@@ -16,12 +16,12 @@ sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options) {
 }
 
 Status check_includes_matched(const pg::TableFilter& filter,
-                              const std::vector<std::string>& names) {
+                              const std::vector<std::pair<std::string, std::string>>& tables) {
   for (const auto& pattern : filter.include_tables) {
     pg::TableFilter only;
     only.include_tables = {pattern};
-    bool matched = std::any_of(names.begin(), names.end(), [&](const std::string& name) {
-      return only.accepts("public", name);
+    bool matched = std::any_of(tables.begin(), tables.end(), [&](const auto& table) {
+      return only.accepts(table.first, table.second);
     });
     if (!matched) {
       return fail(ErrorKind::kUsage, "--include-table " + pattern + " matches no table");
