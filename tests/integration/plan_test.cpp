@@ -73,7 +73,7 @@ TEST(Plan, CleanPairHasNoBlockersAndNoWarnings) {
 }
 
 TEST(Plan, WalLevelReplicaIsAReadinessWarningNotABlocker) {
-  PrivateCluster replica_source("walreplica", {{"wal_level = replica"}});
+  PrivateCluster replica_source("walreplica", {{"wal_level = replica"}, {}});
   std::string source = fresh_database(replica_source.cluster(), "plan_wal_src");
   std::string target = fresh_database(target_cluster(), "plan_wal_dst");
   exec(source, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
