@@ -4,13 +4,10 @@
 // PgBouncer in transaction mode in front of the source. Each gives its blocker or warning and exit
 // status, and nothing is written to either side.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "tests/support/pg_test.hpp"
 #include "tests/support/pgbouncer.hpp"
+#include "tests/support/plan_run.hpp"
 #include "tests/support/private_cluster.hpp"
 
 namespace pgshift::test {
@@ -34,43 +31,6 @@ void ensure_role(const Cluster& cluster, const std::string& name, const std::str
 std::string as_user(std::string uri, const std::string& user, const std::string& password) {
   auto at = uri.find("postgres:pgshift@");
   return uri.replace(at, 16, user + ":" + password);
-}
-
-struct Plan {
-  RunResult run;
-  std::string json;
-  bool has(const std::string& text) const {
-    return run.out.find(text) != std::string::npos || json.find(text) != std::string::npos;
-  }
-};
-
-Plan plan(const std::string& source, const std::string& target,
-          std::vector<std::string> extra = {}) {
-  auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string report =
-      "/tmp/pgshift-plan-" + std::string(info->name()) + "-" + std::to_string(getpid()) + ".json";
-  std::vector<std::string> args = {"plan",   "--source", source,     "--target", target,
-                                   "--jobs", "2",        "--report", report};
-  args.insert(args.end(), extra.begin(), extra.end());
-  Plan result{run_pgshift(args), ""};
-  std::ifstream file(report);
-  std::stringstream text;
-  text << file.rdbuf();
-  result.json = text.str();
-  std::remove(report.c_str());
-  return result;
-}
-
-// The target holds nothing the plan put there: no schema, table or probe left behind.
-void expect_untouched(const std::string& target) {
-  EXPECT_EQ(scalar(target,
-                   "SELECT count(*) FROM pg_namespace WHERE nspname IN ('pgshift', "
-                   "'pgshift_plan_probe')"),
-            "0");
-  EXPECT_EQ(scalar(target,
-                   "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON "
-                   "n.oid = c.relnamespace WHERE n.nspname = 'public'"),
-            "0");
 }
 
 TEST(Plan, CleanPairHasNoBlockersAndNoWarnings) {
@@ -113,7 +73,7 @@ TEST(Plan, CleanPairHasNoBlockersAndNoWarnings) {
 }
 
 TEST(Plan, WalLevelReplicaIsAReadinessWarningNotABlocker) {
-  PrivateCluster replica_source("walreplica", {{"wal_level = replica"}});
+  PrivateCluster replica_source("walreplica", {{"wal_level = replica"}, {}});
   std::string source = fresh_database(replica_source.cluster(), "plan_wal_src");
   std::string target = fresh_database(target_cluster(), "plan_wal_dst");
   exec(source, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");

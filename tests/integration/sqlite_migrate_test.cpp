@@ -1,78 +1,17 @@
 // A SQLite file holding everything the SQLite source promises to carry, migrated into a real
 // PostgreSQL server, then checked with plain SQL on the target (no pgshift code).
 #include <gtest/gtest.h>
-#include <sqlite3.h>
+#include <unistd.h>
 
-#include <filesystem>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "tests/support/pg_test.hpp"
+#include "tests/support/sqlite_app_file.hpp"
 
 namespace pgshift::test {
 namespace {
-
-constexpr const char* kAppSchema = R"SQL(
-CREATE TABLE users (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  email TEXT NOT NULL UNIQUE,
-  name VARCHAR(40),
-  is_admin BOOLEAN NOT NULL DEFAULT 0,
-  balance REAL,
-  created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
-  CHECK (length(email) > 3));
-CREATE TABLE posts (
-  id INTEGER PRIMARY KEY,
-  user_id INTEGER NOT NULL REFERENCES users (id),
-  title TEXT,
-  published_at INTEGER,   -- epoch milliseconds, declared INTEGER
-  happened DATETIME,      -- epoch milliseconds in a date-like column
-  body TEXT,
-  attachment BLOB);
-CREATE INDEX posts_user ON posts (user_id);
-CREATE INDEX posts_recent ON posts (published_at) WHERE published_at IS NOT NULL;
-CREATE TABLE tags (name TEXT PRIMARY KEY, hits INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-CREATE TABLE log (kind TEXT, at TEXT, flag BOOLEAN);  -- a rowid table without a key
-)SQL";
-
-void sqlite_exec(sqlite3* db, const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error ? error : "?";
-    sqlite3_free(error);
-    throw std::runtime_error("sqlite: " + message);
-  }
-}
-
-std::string make_app_file(const std::string& name, bool with_bad_value) {
-  auto path = std::filesystem::temp_directory_path() / (name + ".db");
-  std::filesystem::remove(path);
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite_exec(db, kAppSchema);
-  sqlite_exec(db, R"SQL(
-    INSERT INTO users (email, name, is_admin, balance, created_at) VALUES
-      ('ann@example.com', 'Ann ✓ Ünïcødé', 1, 0.1000000000000000055511151231257827, '2024-03-01 12:34:56'),
-      ('bob@example.com', 'Bob', 0, 1.7976931348623157e308, '2024-03-01T12:34:56.789Z'),
-      ('cy@example.com', NULL, 'true', -2.2250738585072014e-308, '2024-03-01 12:34:56.5+02:00');
-    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000)
-    INSERT INTO users (email, name, is_admin, balance, created_at)
-      SELECT 'user' || i || '@example.com', 'user ' || i, i % 2, i / 3.0, '2023-12-31 23:59:59'
-      FROM c;
-    DELETE FROM users WHERE id = 10;  -- a hole, and sqlite_sequence stays at the max
-    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20000)
-    INSERT INTO posts (user_id, title, published_at, happened, body, attachment)
-      SELECT 1 + i % 3000, 'post ' || i, 1700000000000 + i * 1000, 1700000000000 + i,
-             printf('%.*c', 200 + i % 300, 'x'), randomblob(16)
-      FROM c WHERE (1 + i % 3000) <> 10;
-    INSERT INTO tags VALUES ('sqlite', 3), ('postgres', 5), ('ünï', 1);
-    INSERT INTO log VALUES ('boot', '2024-01-01 00:00:00', 1), ('boot', '2024-01-01 00:00:00', 1),
-                           ('stop', '2024-01-02 00:00:00', 0);
-  )SQL");
-  if (with_bad_value) {
-    sqlite_exec(db, "INSERT INTO users (email, balance) VALUES ('bad@example.com', 'lots')");
-  }
-  sqlite3_close(db);
-  return "sqlite://" + path.string();
-}
 
 TEST(SqliteMigrate, AppFileArrivesExactly) {
   std::string source = make_app_file("pgshift_app", false);
@@ -152,6 +91,50 @@ TEST(SqliteMigrate, WronglyTypedValueStopsNamingTableKeyColumnAndValue) {
   EXPECT_EQ(tolerant.exit_code, 0) << tolerant.err;
   EXPECT_EQ(scalar(target2, "SELECT balance IS NULL FROM users WHERE email = 'bad@example.com'"),
             "t");
+}
+
+TEST(SqliteMigrate, TextPolicyMakesTheColumnTextAndVerifyAgrees) {
+  std::string source = make_app_file("pgshift_bad_text", true);
+  std::string target = fresh_database(target_cluster(), "sqlite_bad_text");
+  std::string report =
+      ::testing::TempDir() + "/sqlite-text-report-" + std::to_string(::getpid()) + ".json";
+  auto run = run_pgshift({"migrate", "--source", source, "--target", target, "--jobs", "2",
+                          "--on-type-error=text", "--report", report});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_EQ(scalar(target,
+                   "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+                   "'public' AND table_name = 'users' AND column_name = 'balance'"),
+            "text");
+  // Only the column holding the refused value became text.
+  EXPECT_EQ(scalar(target,
+                   "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+                   "'public' AND table_name = 'users' AND column_name = 'name'"),
+            "character varying");
+  EXPECT_EQ(scalar(target, "SELECT balance FROM users WHERE email = 'bad@example.com'"), "lots");
+  // The other values of the column arrive in their text form, all 17 digits kept.
+  EXPECT_EQ(scalar(target, "SELECT balance FROM users WHERE id = 2"), "1.7976931348623157e+308");
+  EXPECT_EQ(scalar(target, "SELECT balance FROM users WHERE id = 1"), "0.1");
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM users"), "3003");  // 3004 ids, one hole
+  std::ifstream file(report);
+  std::stringstream json;
+  json << file.rdbuf();
+  std::remove(report.c_str());
+  EXPECT_NE(json.str().find("table users column balance: 1 value did not fit double precision "
+                            "(first: key id=3004: value 'lots' is not a number); the column "
+                            "became text"),
+            std::string::npos)
+      << json.str();
+  EXPECT_NE(run.out.find("became text"), std::string::npos) << run.out;
+
+  // verify reads the file with the same policy: the same column is text, and all is equal.
+  auto equal = run_pgshift(
+      {"verify", "--source", source, "--target", target, "--on-type-error=text", "--quiet"});
+  EXPECT_EQ(equal.exit_code, 0) << equal.err << equal.out;
+  exec(target, "UPDATE users SET balance = 'more' WHERE email = 'bad@example.com'");
+  auto changed =
+      run_pgshift({"verify", "--source", source, "--target", target, "--on-type-error=text"});
+  EXPECT_EQ(changed.exit_code, 1) << changed.err << changed.out;
+  EXPECT_NE(changed.out.find("(3004)"), std::string::npos) << changed.out;
 }
 
 TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {
