@@ -61,13 +61,27 @@ Status retype_refused_columns(SqliteSource& source, bool assess) {
       }
       std::string was = columns[c].target.type.sql;
       retype_to_text(source.schema, t, c);
-      source.retyped.push_back(where + ": " + values(fit.refused) + " did not fit " + was +
-                               " (first: " + fit.first +
-                               "); the column became text, every value in its text form "
-                               "(--on-type-error=text)");
+      source.policy_notes.push_back(where + ": " + values(fit.refused) + " did not fit " + was +
+                                    " (first: " + fit.first +
+                                    "); the column became text, every value in its text form "
+                                    "(--on-type-error=text)");
     }
   }
   return {};
+}
+
+// --on-type-error=null: the values a column's type refuses become NULL as they are copied; they
+// are counted here, before the copy, so that the report says how many per column.
+void note_nulled_values(SqliteSource& source) {
+  for (std::size_t t = 0; t < source.scans.size(); ++t) {
+    for (const ColumnFit& fit : source.scans[t].columns) {
+      if (fit.refused == 0) continue;
+      source.policy_notes.push_back("table " + source.schema.sources[t].name + " column " +
+                                    fit.column + ": " + values(fit.refused) +
+                                    " did not fit and became NULL (first: " + fit.first +
+                                    ") (--on-type-error=null)");
+    }
+  }
 }
 
 }  // namespace
@@ -94,7 +108,7 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
   auto schema = read_catalog(db->get(), schema_options);
   if (!schema) return fail(schema.error());
   source->schema = std::move(*schema);
-  if (options.assess || *policy == OnTypeError::kText) {
+  if (options.assess || *policy != OnTypeError::kFail) {
     for (std::size_t i = 0; i < source->schema.tables.size(); ++i) {
       auto scan = scan_table_values(db->get(), source->schema.tables[i], source->schema.sources[i]);
       if (!scan) return fail(scan.error());
@@ -105,6 +119,8 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
     if (auto retyped = retype_refused_columns(*source, options.assess); !retyped) {
       return fail(retyped.error());
     }
+  } else if (*policy == OnTypeError::kNull && !options.assess) {
+    note_nulled_values(*source);
   }
   build_schema_ddl(source->schema, schema_options);
   return std::shared_ptr<const SqliteSource>(std::move(source));

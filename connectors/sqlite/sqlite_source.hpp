@@ -34,9 +34,9 @@ struct SqliteSource {
   std::string path;
   SqliteSchema schema;
   OnTypeError on_type_error = OnTypeError::kFail;
-  std::string signature;             // file and WAL sizes and mtimes when read
-  std::vector<TableScan> scans;      // per table, when values were scanned (assess or text)
-  std::vector<std::string> retyped;  // --on-type-error=text: one line per column made text
+  std::string signature;                  // file and WAL sizes and mtimes when read
+  std::vector<TableScan> scans;           // per table, when values were scanned (assess or text)
+  std::vector<std::string> policy_notes;  // per column --on-type-error changed: what and how many
 };
 
 Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,

@@ -86,11 +86,21 @@ TEST(SqliteMigrate, WronglyTypedValueStopsNamingTableKeyColumnAndValue) {
 
   // With --on-type-error=null the run finishes and the value is NULL (and counted).
   std::string target2 = fresh_database(target_cluster(), "sqlite_bad_null");
-  auto tolerant = run_pgshift(
-      {"migrate", "--source", source, "--target", target2, "--quiet", "--on-type-error=null"});
+  std::string report =
+      ::testing::TempDir() + "/sqlite-null-report-" + std::to_string(::getpid()) + ".json";
+  auto tolerant = run_pgshift({"migrate", "--source", source, "--target", target2, "--quiet",
+                               "--on-type-error=null", "--report", report});
   EXPECT_EQ(tolerant.exit_code, 0) << tolerant.err;
   EXPECT_EQ(scalar(target2, "SELECT balance IS NULL FROM users WHERE email = 'bad@example.com'"),
             "t");
+  std::ifstream file(report);
+  std::stringstream json;
+  json << file.rdbuf();
+  std::remove(report.c_str());
+  EXPECT_NE(json.str().find("table users column balance: 1 value did not fit and became NULL "
+                            "(first: key id=3004: value 'lots' is not a number)"),
+            std::string::npos)
+      << json.str();
 }
 
 TEST(SqliteMigrate, TextPolicyMakesTheColumnTextAndVerifyAgrees) {

@@ -433,8 +433,8 @@ TEST_F(SqliteRowSourceTest, TextPolicyRetypesColumnsWithRefusedValuesBeforeTheDd
   EXPECT_EQ(m.retyped_from, "integer");
   EXPECT_EQ(source.schema.tables[0].columns[2].type_sql, "text");
   EXPECT_EQ(source.schema.sources[0].columns[1].target.type.kind, TargetKind::kInt4);
-  ASSERT_EQ(source.retyped.size(), 1u);
-  EXPECT_EQ(source.retyped[0],
+  ASSERT_EQ(source.policy_notes.size(), 1u);
+  EXPECT_EQ(source.policy_notes[0],
             "table bad column m: 2 values did not fit integer (first: key id=2: value 'abc' is "
             "not an integer); the column became text, every value in its text form "
             "(--on-type-error=text)");
@@ -458,7 +458,7 @@ TEST_F(SqliteRowSourceTest, TextPolicyRetypesColumnsWithRefusedValuesBeforeTheDd
   auto plain = read_source(file_.path(), options);
   ASSERT_TRUE(plain);
   EXPECT_EQ((*plain)->schema.sources[0].columns[2].target.type.kind, TargetKind::kInt4);
-  EXPECT_TRUE((*plain)->retyped.empty());
+  EXPECT_TRUE((*plain)->policy_notes.empty());
   options.assess = false;
   file_.exec("UPDATE bad SET happened = NULL");
   auto unscanned = read_source(file_.path(), options);
