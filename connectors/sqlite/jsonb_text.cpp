@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "connectors/sqlite/decimal.hpp"
+#include "connectors/sqlite/jsonb_fast_path.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -386,6 +387,11 @@ void print(std::string& out, Node& node) {
 }  // namespace
 
 Result<std::string> canonical_jsonb_text(std::string_view json) {
+  if (auto fast = fast_canonical_jsonb_text(json)) return std::move(*fast);
+  return parsed_canonical_jsonb_text(json);
+}
+
+Result<std::string> parsed_canonical_jsonb_text(std::string_view json) {
   Parser parser(json, true);
   auto root = parser.parse_document();
   if (!root) return fail(root.error());

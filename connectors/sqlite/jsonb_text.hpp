@@ -17,7 +17,11 @@ namespace pgshift::sqlite {
 // The text jsonb_out would print for `json`. Errors (kRuntime) for what json/jsonb input rejects:
 // bad syntax, control characters in strings, bad escapes, lone surrogates, \u0000 (jsonb cannot
 // hold it), numbers out of numeric's range, and nesting deeper than 2000 levels.
+// Common JSON takes a one-pass path (jsonb_fast_path.hpp); the rest is parsed into a tree.
 Result<std::string> canonical_jsonb_text(std::string_view json);
+
+// The same by the full parser alone: the reference the one-pass path is tested against.
+Result<std::string> parsed_canonical_jsonb_text(std::string_view json);
 
 // Checks `json` the way json_in does (the json type keeps the text as it is; \u0000 is allowed).
 Status validate_json(std::string_view json);

@@ -13,6 +13,7 @@
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
 #include "connectors/sqlite/epoch_unit.hpp"
+#include "connectors/sqlite/jsonb_fast_path.hpp"
 #include "connectors/sqlite/jsonb_text.hpp"
 #include "connectors/sqlite/pg_literal.hpp"
 
@@ -365,6 +366,27 @@ TEST(SqliteJsonbText, MatchesJsonbOut) {
             "ERROR: is not valid JSON: lone high surrogate in \\u escape");
   EXPECT_TRUE(validate_json(R"("\u0000")"));
   EXPECT_FALSE(validate_json("{"));
+}
+
+TEST(SqliteJsonbText, OnePassPathAgreesWithTheParserOrStepsAside) {
+  // Answered in one pass, exactly as the full parser prints them.
+  for (std::string_view json :
+       {R"({"user": 9984, "page": "/posts/591", "ms": 676})", "[]", "{}", " 42 ", "-7", "0",
+        R"([true, false, null, "x", {"b": [1, {"d": 2, "c": 3}], "a": {}}])",
+        "{\"é\": 1, \"z\": 2, \"ab\": 3}", "12345678901234567890123"}) {
+    auto fast = fast_canonical_jsonb_text(json);
+    auto full = parsed_canonical_jsonb_text(json);
+    ASSERT_TRUE(fast.has_value()) << json;
+    ASSERT_TRUE(full.has_value()) << json;
+    EXPECT_EQ(*fast, *full) << json;
+  }
+  EXPECT_EQ(*fast_canonical_jsonb_text(R"({"user":1,"page":"p","ms":2})"),
+            R"({"ms": 2, "page": "p", "user": 1})");
+  // Left to the full parser: escapes, fractions, exponents, -0, duplicate keys, bad syntax.
+  for (std::string_view json : {R"("a\nb")", "1.5", "1e2", "-0", R"({"a":1,"a":2})", "[1,]", "01",
+                                "{\"a\" 1}", "tru", "\"open", "[1] x"}) {
+    EXPECT_FALSE(fast_canonical_jsonb_text(json).has_value()) << json;
+  }
 }
 
 TEST(SqliteValueEncoder, Uuids) {

@@ -1,0 +1,197 @@
+#include "connectors/sqlite/jsonb_fast_path.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace pgshift::sqlite {
+namespace {
+
+constexpr int kMaxFastDepth = 64;
+
+class FastCanonicalizer {
+ public:
+  FastCanonicalizer(std::string_view text, std::string& out) : text_(text), out_(out) {}
+
+  bool document() {
+    if (!value(0)) return false;
+    skip_blanks();
+    return at_ == text_.size();
+  }
+
+ private:
+  struct Member {
+    std::string_view key;
+    std::size_t from, to;  // the value's printed text in out_
+  };
+
+  void skip_blanks() {
+    while (at_ < text_.size() &&
+           (text_[at_] == ' ' || text_[at_] == '\t' || text_[at_] == '\n' || text_[at_] == '\r')) {
+      ++at_;
+    }
+  }
+
+  bool peek(char c) const { return at_ < text_.size() && text_[at_] == c; }
+
+  static bool identifier_char(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           u >= 0x80;
+  }
+
+  bool value(int depth) {
+    if (depth > kMaxFastDepth) return false;
+    skip_blanks();
+    if (at_ >= text_.size()) return false;
+    char c = text_[at_];
+    if (c == '{') return object(depth);
+    if (c == '[') return array(depth);
+    if (c == '"') {
+      std::string_view raw;
+      if (!plain_string(raw)) return false;
+      out_ += '"';
+      out_.append(raw);
+      out_ += '"';
+      return true;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) return integer();
+    for (std::string_view word : {"true", "false", "null"}) {
+      if (text_.substr(at_, word.size()) == word) {
+        std::size_t end = at_ + word.size();
+        if (end < text_.size() && identifier_char(text_[end])) return false;
+        at_ = end;
+        out_.append(word);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A string whose printed form is its raw bytes: no escape, no control character.
+  bool plain_string(std::string_view& raw) {
+    std::size_t start = ++at_;
+    while (at_ < text_.size()) {
+      auto c = static_cast<unsigned char>(text_[at_]);
+      if (c == '"') {
+        raw = text_.substr(start, at_ - start);
+        ++at_;
+        return true;
+      }
+      if (c == '\\' || c < 0x20) return false;
+      ++at_;
+    }
+    return false;
+  }
+
+  // An integer numeric_out prints as written: no fraction, no exponent, not -0.
+  bool integer() {
+    std::size_t start = at_;
+    if (text_[at_] == '-') ++at_;
+    if (at_ >= text_.size()) return false;
+    if (text_[at_] == '0') {
+      if (at_ > start) return false;  // -0 prints as 0
+      ++at_;
+    } else {
+      std::size_t digits = at_;
+      while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
+      if (at_ == digits) return false;
+    }
+    if (at_ < text_.size() && (text_[at_] == '.' || identifier_char(text_[at_]))) return false;
+    out_.append(text_.substr(start, at_ - start));
+    return true;
+  }
+
+  bool array(int depth) {
+    ++at_;
+    out_ += '[';
+    skip_blanks();
+    if (peek(']')) {
+      ++at_;
+      out_ += ']';
+      return true;
+    }
+    for (bool first = true;; first = false) {
+      if (!first) out_ += ", ";
+      if (!value(depth + 1)) return false;
+      skip_blanks();
+      if (peek(',')) {
+        ++at_;
+        continue;
+      }
+      if (!peek(']')) return false;
+      ++at_;
+      out_ += ']';
+      return true;
+    }
+  }
+
+  // Members are printed as they come, then reordered by key: (byte length, bytes), as jsonb keeps
+  // them. Raw keys are their decoded bytes, since they hold no escapes.
+  bool object(int depth) {
+    ++at_;
+    std::size_t begin = out_.size();
+    skip_blanks();
+    if (peek('}')) {
+      ++at_;
+      out_ += "{}";
+      return true;
+    }
+    std::vector<Member> members;
+    while (true) {
+      skip_blanks();
+      std::string_view key;
+      if (!peek('"') || !plain_string(key)) return false;
+      skip_blanks();
+      if (!peek(':')) return false;
+      ++at_;
+      std::size_t from = out_.size();
+      if (!value(depth + 1)) return false;
+      members.push_back(Member{key, from, out_.size()});
+      skip_blanks();
+      if (peek(',')) {
+        ++at_;
+        continue;
+      }
+      if (!peek('}')) return false;
+      ++at_;
+      break;
+    }
+    auto key_less = [](const Member& a, const Member& b) {
+      if (a.key.size() != b.key.size()) return a.key.size() < b.key.size();
+      return std::memcmp(a.key.data(), b.key.data(), a.key.size()) < 0;
+    };
+    std::sort(members.begin(), members.end(), key_less);
+    for (std::size_t i = 1; i < members.size(); ++i) {
+      if (members[i].key == members[i - 1].key) return false;  // the full parser keeps the last
+    }
+    std::string values = out_.substr(begin);
+    out_.resize(begin);
+    out_ += '{';
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (i > 0) out_ += ", ";
+      out_ += '"';
+      out_.append(members[i].key);
+      out_ += "\": ";
+      out_.append(values, members[i].from - begin, members[i].to - members[i].from);
+    }
+    out_ += '}';
+    return true;
+  }
+
+  std::string_view text_;
+  std::string& out_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+std::optional<std::string> fast_canonical_jsonb_text(std::string_view json) {
+  std::string out;
+  out.reserve(json.size() + 8);
+  FastCanonicalizer canonicalizer(json, out);
+  if (!canonicalizer.document()) return std::nullopt;
+  return out;
+}
+
+}  // namespace pgshift::sqlite

@@ -1,0 +1,16 @@
+// The canonical jsonb text (see jsonb_text.hpp) of the JSON most applications write, produced in
+// one pass without building a tree: objects, arrays, strings without escapes, integers, true,
+// false and null. Anything else (an escape, a fraction or exponent, -0, a duplicate key, deep
+// nesting, or any syntax error) returns nothing, and the caller takes the full parser, which
+// decides and explains. Pure; the input must already be valid UTF-8.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pgshift::sqlite {
+
+std::optional<std::string> fast_canonical_jsonb_text(std::string_view json);
+
+}  // namespace pgshift::sqlite
