@@ -16,11 +16,8 @@ Result<DatabaseHandle> open_read_only(const std::string& path, int busy_timeout_
   }
   sqlite3_busy_timeout(db.get(), busy_timeout_ms);
   sqlite3_extended_result_codes(db.get(), 1);
-  // Pages straight from the OS page cache instead of a pread() and a copy each: a sixth of the
-  // reader's CPU on a 361 MB file. (A file truncated under a mapping would fault, but the file
-  // must not be written during a run anyway, and that is checked.) Best effort: a build without
-  // mmap support ignores it.
-  sqlite3_exec(db.get(), "PRAGMA mmap_size = 17179869184", nullptr, nullptr, nullptr);
+  // No mmap (PRAGMA mmap_size): mapped pages of the file count in the process's RSS (a 361 MB
+  // file showed as 377 MB peak RSS) while saving no measurable time over pread.
   auto checked = query_text(db.get(), "SELECT count(*) FROM sqlite_master");
   if (!checked) {
     return fail(ErrorKind::kUsage,
