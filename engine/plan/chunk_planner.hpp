@@ -1,7 +1,7 @@
 // Cuts tables into chunks: key ranges whose bounds are real key values sampled from the source
 // (never min..max arithmetic), or ctid page ranges for keyless tables with an open-ended last
-// range. Sizes and orders by copy work (bytes plus a per-row cost), most work first. Pure
-// functions: no I/O, unit-tested.
+// range. Chunks are sized by bytes and ordered by copy work (bytes plus a per-row cost), most
+// work first. Pure functions: no I/O, unit-tested.
 #pragma once
 
 #include <vector>
@@ -11,8 +11,8 @@
 namespace pgshift::plan {
 
 struct PlannerOptions {
-  std::int64_t chunk_bytes = 64LL << 20;      // target copy work of one chunk (see copy_work)
-  std::int64_t split_threshold = 16LL << 20;  // tables with more work are split `workers` ways
+  std::int64_t chunk_bytes = 64LL << 20;      // target size of one chunk
+  std::int64_t split_threshold = 16LL << 20;  // tables above this are split at least `workers` ways
   int workers = 2;
   int max_chunks_per_table = 4096;
 };
@@ -23,11 +23,13 @@ struct PlannerOptions {
 inline constexpr std::int64_t kRowCostBytes = 640;
 
 // A table's copy work in bytes: its size plus kRowCostBytes per estimated row. Narrow tables with
-// many rows are the slow ones; sizing and ordering chunks by bytes alone starts them too late.
+// many rows are the slow ones; ordering by bytes alone starts them too late. (Chunks are still
+// sized by bytes: finer chunks of such tables measured slower, as each chunk is read back from a
+// target table that has no index yet.)
 std::int64_t copy_work(const Table& table);
 
-// How many chunks a table with this much copy work should become.
-int desired_chunks(std::int64_t work, const PlannerOptions& options);
+// How many chunks a table of this size should become.
+int desired_chunks(std::int64_t table_bytes, const PlannerOptions& options);
 
 // How many key values to sample to place `chunks` bounds well.
 int sample_size_for(int chunks);

@@ -11,7 +11,7 @@ Task<Result<std::vector<Chunk>>> plan_source_chunks(pg::Connection& source,
   for (std::size_t index = 0; index < tables.size(); ++index) {
     const Table& table = tables[index];
     if (table.partitioned_parent) continue;
-    int wanted = desired_chunks(copy_work(table), options);
+    int wanted = desired_chunks(table.bytes, options);
     std::vector<Chunk> table_chunks;
     if (table.keyless()) {
       table_chunks = plan_page_chunks(index, table, wanted);

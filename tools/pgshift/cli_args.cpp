@@ -234,8 +234,7 @@ Options:
   --target URL             target database, empty (or PGSHIFT_TARGET)
   --jobs N                 parallel copy workers (default: number of cores)
   --verify MODE            full (default): rows and digest; count: rows only; off
-  --chunk-size MB          copy work per chunk in MB (default 64): a table's bytes plus 640
-                           bytes per row, as narrow rows cost more than their size
+  --chunk-size MB          target chunk size in MB (default 64)
   --include-table PAT      only tables matching PAT ("schema.table" or "table", * wildcard);
                            repeatable
   --exclude-table PAT      leave out tables matching PAT; repeatable
