@@ -20,6 +20,8 @@
 #                                    default list: same-table COPY concurrency, like pgshift's chunks)
 #   --pgshift PATH   the pgshift executable (default build/pgshift)
 #   --jobs N         parallelism given to every tool (default 2)
+#   --runs N         run the tool list N times, interleaved (a, b, a, b, ...); the table shows each
+#                    tool's median wall and largest memory, and lists every wall (default 1)
 #   --keep           keep the work directory (clusters' data, logs, dumps) after the run
 #   --verify-bench   after the pgshift migrate, run bench/e2e/verify_compare.sh on the source and
 #                    pgshift's target (without pgshift in --tools: on the first tool's target that
@@ -47,6 +49,7 @@ tools_arg=pgshift,pg_dump_psql,pg_dump_dir,pgcopydb
 pgshift=$REPO_ROOT/build/pgshift
 jobs=2
 keep=0
+runs=1
 verify_bench=0
 workdir=
 
@@ -57,6 +60,7 @@ while (($#)); do
     --pgshift) pgshift=${2:?--pgshift needs a path}; shift ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift ;;
     --keep) keep=1 ;;
+    --runs) runs=${2:?--runs needs a number}; shift ;;
     --verify-bench) verify_bench=1 ;;
     --workdir) workdir=${2:?--workdir needs a directory}; shift ;;
     -h | --help) usage 0 ;;
@@ -235,10 +239,23 @@ run_tool() { # TOOL
   psqlx "$TADMIN" -c "drop database if exists $db with (force)"
 }
 
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer: $runs"
+declare -A R_WALLS R_RSS_MAX R_TREE_MAX R_FAILED
 any_failed=0
+for ((run = 1; run <= runs; ++run)); do
+  for t in "${tools[@]}"; do
+    run_tool "$t"
+    [[ "${R_STATUS[$t]}" == yes ]] || { any_failed=1; R_FAILED[$t]="${R_STATUS[$t]} (run $run)"; }
+    R_WALLS[$t]+="${R_WALLS[$t]:+ }${R_WALL[$t]}"
+    ((${R_RSS[$t]} > ${R_RSS_MAX[$t]:-0})) && R_RSS_MAX[$t]=${R_RSS[$t]}
+    ((${R_TREE[$t]} > ${R_TREE_MAX[$t]:-0})) && R_TREE_MAX[$t]=${R_TREE[$t]}
+  done
+done
 for t in "${tools[@]}"; do
-  run_tool "$t"
-  [[ "${R_STATUS[$t]}" == yes ]] || any_failed=1
+  R_WALL[$t]=$(tr ' ' '\n' <<<"${R_WALLS[$t]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  R_RSS[$t]=${R_RSS_MAX[$t]}
+  R_TREE[$t]=${R_TREE_MAX[$t]}
+  [[ -z "${R_FAILED[$t]:-}" ]] || R_STATUS[$t]=${R_FAILED[$t]}
 done
 
 # ---------------------------------------------------------------------------------------------
@@ -274,6 +291,10 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   echo "tree PSS MB: peak of the summed PSS (shared pages split among sharers) of all the tool's"
   echo "             processes, sampled every 0.2 s (not the servers' backends)."
   echo "vs pgshift: tool wall / pgshift wall (>1 = slower than pgshift)."
+  if ((runs > 1)); then
+    echo "runs: $runs, interleaved; wall s is the median, memory the largest."
+    for t in "${tools[@]}"; do echo "  $t walls: ${R_WALLS[$t]}"; done
+  fi
   echo "Work per tool differs: pgcopydb also runs VACUUM ANALYZE on the target; pgshift runs ANALYZE"
   echo "and verifies every chunk; pg_dump/pg_restore do neither."
   for t in "${tools[@]}"; do
