@@ -187,6 +187,12 @@ timed_run() { # LOG CMD...
   [[ "$TIMED_TREE_KB" =~ ^[0-9]+$ ]] || TIMED_TREE_KB=0
 }
 
+# The median of the numbers on stdin (one per line), with two decimals.
+median() {
+  sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
 require_time() {
   [[ -x /usr/bin/time ]] && return 0
   log "/usr/bin/time missing: installing the Debian package 'time'"

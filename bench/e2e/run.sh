@@ -252,7 +252,7 @@ for ((run = 1; run <= runs; ++run)); do
   done
 done
 for t in "${tools[@]}"; do
-  R_WALL[$t]=$(tr ' ' '\n' <<<"${R_WALLS[$t]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  R_WALL[$t]=$(tr ' ' '\n' <<<"${R_WALLS[$t]}" | median)
   R_RSS[$t]=${R_RSS_MAX[$t]}
   R_TREE[$t]=${R_TREE_MAX[$t]}
   [[ -z "${R_FAILED[$t]:-}" ]] || R_STATUS[$t]=${R_FAILED[$t]}

@@ -365,8 +365,7 @@ for t in "${tools[@]}"; do
     A_WALLS[$t]+="${A_WALLS[$t]:+ }${R_WALL[$t,$r]}"
   done
   ((${#ok[@]})) || ok=("${all[@]}")
-  A_WALL[$t]=$(printf '%s\n' "${ok[@]}" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+  A_WALL[$t]=$(printf '%s\n' "${ok[@]}" | median)
 done
 
 # ---------------------------------------------------------------------------------------------

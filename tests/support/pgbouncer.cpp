@@ -34,6 +34,17 @@ bool PgBouncer::installed() {
 
 PgBouncer::PgBouncer(int backend_port, const std::string& pool_mode) {
   dir_ = fs::temp_directory_path() / ("pgshift-pgbouncer-" + std::to_string(getpid()));
+  // A free port can be taken by a parallel test before pgbouncer binds it (it then logs the bind
+  // error and never accepts): try again on another port.
+  std::string last_error;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (start(backend_port, pool_mode, last_error)) return;
+    stop();
+  }
+  throw std::runtime_error(last_error);
+}
+
+bool PgBouncer::start(int backend_port, const std::string& pool_mode, std::string& error) {
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   auto port = run_process({source_dir() + "/tools/cluster.sh", "free-port"});
@@ -63,23 +74,38 @@ PgBouncer::PgBouncer(int backend_port, const std::string& pool_mode) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!accepts_connections(port_)) {
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("pgbouncer does not accept connections on port " +
-                               std::to_string(port_));
+      std::ifstream log(dir_ / "pgbouncer.log");
+      std::string line, tail;
+      while (std::getline(log, line)) tail = line;
+      error = "pgbouncer does not accept connections on port " + std::to_string(port_) +
+              " (last log line: " + tail + ")";
+      read_pid();
+      return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  read_pid();
+  return true;
+}
+
+void PgBouncer::read_pid() {
   std::ifstream pidfile(dir_ / "pgbouncer.pid");
   pidfile >> pid_;
 }
 
-PgBouncer::~PgBouncer() {
+void PgBouncer::stop() {
   if (pid_ > 0 && kill(pid_, SIGTERM) == 0) {
     for (int i = 0; i < 50 && kill(pid_, 0) == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
+  pid_ = -1;
   std::error_code ignored;
   fs::remove_all(dir_, ignored);
+}
+
+PgBouncer::~PgBouncer() {
+  stop();
 }
 
 Cluster PgBouncer::cluster() const {

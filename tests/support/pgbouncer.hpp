@@ -23,6 +23,10 @@ class PgBouncer {
   Cluster cluster() const;  // URIs through the pooler
 
  private:
+  bool start(int backend_port, const std::string& pool_mode, std::string& error);
+  void read_pid();
+  void stop();
+
   std::filesystem::path dir_;
   int port_ = 0;
   int pid_ = 0;
