@@ -192,9 +192,14 @@ Task<Result<bool>> SqliteRowSource::read(std::vector<std::byte>& out, std::size_
   if (!pool_) co_return fill(out, want);
   auto more = co_await run_blocking(*pool_, [this, want] {
     block_.clear();
+    block_.reserve(want + want / 4);  // a last row past `want` rarely needs a regrowth
     return fill(block_, want);
   });
-  out.insert(out.end(), block_.begin(), block_.end());
+  if (out.empty()) {
+    out.swap(block_);  // the usual case: no copy
+  } else {
+    out.insert(out.end(), block_.begin(), block_.end());
+  }
   co_return more;
 }
 

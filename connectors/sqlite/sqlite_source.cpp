@@ -133,9 +133,8 @@ Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
   std::vector<Chunk> chunks;
   const auto& tables = source.schema.tables;
   for (std::size_t i = 0; i < tables.size(); ++i) {
-    auto table_chunks =
-        plan_sqlite_chunks(db->get(), i, tables[i], source.schema.sources[i],
-                           plan::desired_chunks(tables[i].bytes, options));
+    auto table_chunks = plan_sqlite_chunks(db->get(), i, tables[i], source.schema.sources[i],
+                                           plan::desired_chunks(tables[i].bytes, options));
     if (!table_chunks) return fail(table_chunks.error());
     chunks.insert(chunks.end(), table_chunks->begin(), table_chunks->end());
   }

@@ -368,21 +368,15 @@ Task<Status> verify_main(VerifyContext& context) {
     auto read = sqlite::read_source(context.options.source.sqlite_path(),
                                     sqlite_source_options(context.options));
     if (!read) co_return fail(read.error());
-    if (auto matched = check_includes_matched(context.options.filter, (*read)->schema.tables);
-        !matched) {
-      co_return matched;
-    }
     context.sqlite_source = std::move(*read);
     source_tables = context.sqlite_source->schema.tables;
   } else {
     source_tables = co_await pg::read_tables(*source, context.options.filter);
-    if (source_tables) {
-      if (auto matched = check_includes_matched(context.options.filter, *source_tables); !matched) {
-        co_return matched;
-      }
-    }
   }
   if (!source_tables) co_return fail(source_tables.error());
+  if (auto matched = check_includes_matched(context.options.filter, *source_tables); !matched) {
+    co_return matched;
+  }
   auto target_tables = co_await pg::read_tables(*target, context.options.filter);
   if (!target_tables) co_return fail(target_tables.error());
   if (from_sqlite) {
