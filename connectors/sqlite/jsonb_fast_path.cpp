@@ -47,15 +47,8 @@ class FastCanonicalizer {
     char c = text_[at_];
     if (c == '{') return object(depth);
     if (c == '[') return array(depth);
-    if (c == '"') {
-      std::string_view raw;
-      if (!plain_string(raw)) return false;
-      out_ += '"';
-      out_.append(raw);
-      out_ += '"';
-      return true;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) return integer();
+    if (c == '"') return string_value();
+    if (c == '-' || (c >= '0' && c <= '9')) return number();
     for (std::string_view word : {"true", "false", "null"}) {
       if (text_.substr(at_, word.size()) == word) {
         std::size_t end = at_ + word.size();
@@ -84,19 +77,67 @@ class FastCanonicalizer {
     return false;
   }
 
-  // An integer numeric_out prints as written: no fraction, no exponent, not -0.
-  bool integer() {
+  // A string value printed the way jsonb prints it: raw bytes, with \" \\ \b \f \n \r \t
+  // escaped again as they came and \/ as a plain slash. A \u escape is left to the parser.
+  bool string_value() {
+    out_ += '"';
+    std::size_t run = ++at_;
+    while (at_ < text_.size()) {
+      auto c = static_cast<unsigned char>(text_[at_]);
+      if (c == '"') {
+        out_.append(text_.substr(run, at_ - run));
+        out_ += '"';
+        ++at_;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        if (at_ + 1 >= text_.size()) return false;
+        char escaped = text_[at_ + 1];
+        if (escaped == '/') {
+          out_.append(text_.substr(run, at_ - run));
+          out_ += '/';
+          at_ += 2;
+          run = at_;
+          continue;
+        }
+        if (std::strchr("\"\\bfnrt", escaped) == nullptr || escaped == '\0') return false;
+        at_ += 2;
+        continue;
+      }
+      ++at_;
+    }
+    return false;
+  }
+
+  // A number numeric_out prints as written: an integer or a decimal fraction (numeric keeps the
+  // scale it was given, trailing zeros included), but no exponent and no negative zero, which
+  // prints without its sign.
+  bool number() {
+    constexpr std::size_t kMaxDigits = 1000;  // far inside numeric's limits
     std::size_t start = at_;
-    if (text_[at_] == '-') ++at_;
+    bool negative = text_[at_] == '-';
+    if (negative) ++at_;
     if (at_ >= text_.size()) return false;
+    bool nonzero = false;
     if (text_[at_] == '0') {
-      if (at_ > start) return false;  // -0 prints as 0
       ++at_;
     } else {
       std::size_t digits = at_;
       while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
       if (at_ == digits) return false;
+      nonzero = true;
     }
+    if (at_ < text_.size() && text_[at_] == '.') {
+      std::size_t digits = ++at_;
+      while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') {
+        nonzero = nonzero || text_[at_] != '0';
+        ++at_;
+      }
+      if (at_ == digits) return false;
+    }
+    if (negative && !nonzero) return false;
+    if (at_ - start > kMaxDigits) return false;
     if (at_ < text_.size() && (text_[at_] == '.' || identifier_char(text_[at_]))) return false;
     out_.append(text_.substr(start, at_ - start));
     return true;

@@ -1,8 +1,9 @@
 // The canonical jsonb text (see jsonb_text.hpp) of the JSON most applications write, produced in
-// one pass without building a tree: objects, arrays, strings without escapes, integers, true,
-// false and null. Anything else (an escape, a fraction or exponent, -0, a duplicate key, deep
-// nesting, or any syntax error) returns nothing, and the caller takes the full parser, which
-// decides and explains. Pure; the input must already be valid UTF-8.
+// one pass without building a tree: objects, arrays, strings (keys without escapes, values with
+// any escape but \u), integers and decimal fractions, true, false and null. Anything else (a \u
+// escape, an escaped key, an exponent, negative zero, a duplicate key, deep nesting, or any
+// syntax error) returns nothing, and the caller takes the full parser, which decides and
+// explains. Pure; the input must already be valid UTF-8.
 #pragma once
 
 #include <optional>

@@ -407,6 +407,8 @@ class DdlBuilder {
       }
       if (options_.foreign_keys_not_valid) sql += " NOT VALID";
       add_after("foreign_key", name, sql);
+      schema_.after_data.back().references =
+          static_cast<std::size_t>(parent - schema_.sources.data());
     }
   }
 

@@ -124,6 +124,7 @@ struct DdlStatement {
   std::string kind;
   std::string name;
   std::string sql;
+  std::optional<std::size_t> references;  // foreign keys: the referenced table
 };
 
 struct SqliteSchema {

@@ -18,29 +18,13 @@ namespace {
 // Chunks of a table read back right after their copy (see below); later ones wait for its index.
 constexpr int kInlineReadbackChunks = 4;
 
-Task<Result<pg::Connection>> open_target_writer(RunContext& context) {
-  auto target = co_await pg::open_session(context.options.target, "target");
-  if (!target) co_return fail(target.error());
-  // Safe: a chunk's rows and its mark commit together, so a commit lost in a target crash loses
-  // both, and the rerun copies that chunk again.
-  auto set = co_await target->query("SET synchronous_commit = off");
-  if (!set) co_return fail(set.error());
-  // Long values are compressed with lz4 rather than the built-in default pglz, which costs several
-  // times the CPU on the way in and out; a default the DBA chose is kept. A server built without
-  // lz4 refuses the setting, and pglz stays.
-  auto compression = co_await target->query(
-      "SELECT pg_catalog.set_config('default_toast_compression', 'lz4', false) "
-      "WHERE pg_catalog.current_setting('default_toast_compression') = 'pglz'");
-  if (!compression) spdlog::debug("target keeps pglz compression: {}", compression.error().message);
-  co_return std::move(*target);
-}
-
 }  // namespace
 
 Task<void> run_copy_worker(RunContext& context, int worker_number) {
   auto executor = co_await asio::this_coro::executor;
   std::unique_ptr<SourceSession> source;
-  std::optional<pg::Connection> target;
+  std::optional<pg::PooledSession> target_lease;
+  pg::Connection* target = nullptr;
   std::map<std::pair<std::size_t, int>, int> attempts;
   int connect_failures = 0;
   ChunkCopyOptions copy_options;
@@ -56,14 +40,16 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
   while (!context.stopping) {
     if (!source || !target) {
       source.reset();
-      target.reset();
+      target_lease.reset();
+      target = nullptr;
       std::optional<Error> error;
       auto opened_source = co_await context.open_source();
       if (opened_source) {
         source = std::move(*opened_source);
-        auto opened_target = co_await open_target_writer(context);
+        auto opened_target = co_await context.target_sessions.acquire();
         if (opened_target) {
-          target.emplace(std::move(*opened_target));
+          target_lease.emplace(std::move(*opened_target));
+          target = &**target_lease;
         } else {
           error = opened_target.error();
         }
@@ -72,7 +58,8 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       }
       if (error) {
         source.reset();
-        target.reset();
+        target_lease.reset();
+        target = nullptr;
         if (error->retryable() && ++connect_failures <= context.options.max_retries) {
           spdlog::warn("worker {}: {} (retrying)", worker_number, error->message);
           co_await back_off(connect_failures);
@@ -168,10 +155,12 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       }
     }
 
-    // Failure: roll back by dropping both connections (the server aborts the transaction).
+    // Failure: roll back by dropping both connections (the server aborts the transaction; the
+    // pool closes a session that is not idle).
     if (chunk) context.progress->add(chunk->table, -attempt_rows, -attempt_bytes);
     source.reset();
-    target.reset();
+    target_lease.reset();
+    target = nullptr;
     if (context.stopping) break;
     std::string where = chunk ? describe_chunk(context, *chunk) : "claiming a chunk";
     int attempt = key ? ++attempts[*key] : ++connect_failures;
@@ -182,8 +171,8 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       continue;
     }
     if (chunk) {
-      if (auto recorder = co_await open_target_writer(context)) {
-        co_await recorder->query(
+      if (auto recorder = co_await context.target_sessions.acquire()) {
+        co_await (*recorder)->query(
             state::record_chunk_error_sql(chunk->table, chunk->number, failure.message));
       }
     }

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/target_lanes.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
@@ -36,19 +39,6 @@ Task<Status> run_parallel(RunContext& context, std::vector<std::string> statemen
                                         if (!done) co_return fail(done.error());
                                         co_return true;
                                       });
-}
-
-Task<Status> create_foreign_keys(RunContext& context, pg::Connection& target) {
-  auto pending = co_await state::load_pending_ddl(target, std::nullopt, "= 'foreign_key'");
-  if (!pending) co_return fail(pending.error());
-  std::vector<std::string> statements;
-  for (const auto& ddl : *pending) {
-    statements.push_back("BEGIN; " + ddl.sql + "; " + state::mark_ddl_done_sql(ddl) + "; COMMIT");
-  }
-  if (auto done = co_await run_parallel(context, statements); !done) {
-    co_return fail(std::move(done.error()).within("creating foreign keys"));
-  }
-  co_return Status{};
 }
 
 Task<Status> apply_post_data(pg::Connection& target) {
@@ -120,10 +110,25 @@ Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
   co_return Status{};
 }
 
+// The table finishers analyzed every other table. Partitions and partitioned parents come now,
+// after post-data attached the partition indexes, and so do tables that post-data gave extended
+// statistics (CREATE STATISTICS), whose statistics only an ANALYZE after it computes.
 Task<Status> analyze_tables(RunContext& context, pg::Connection& target) {
+  auto with_statistics = co_await target.query(
+      "SELECT DISTINCT n.nspname, c.relname FROM pg_catalog.pg_statistic_ext s "
+      "JOIN pg_catalog.pg_class c ON c.oid = s.stxrelid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace");
+  if (!with_statistics) co_return fail(with_statistics.error());
+  std::set<std::pair<std::string, std::string>> extended;
+  for (int row = 0; row < with_statistics->rows(); ++row) {
+    extended.emplace(with_statistics->text(row, 0), with_statistics->text(row, 1));
+  }
   std::vector<std::string> statements;
   for (const auto& table : context.tables) {
-    statements.push_back("ANALYZE " + plan::qualified_name(table));
+    if (table.partitioned_parent || table.is_partition ||
+        extended.count({table.schema, table.name})) {
+      statements.push_back("ANALYZE " + plan::qualified_name(table));
+    }
   }
   if (auto done = co_await run_parallel(context, statements); !done) co_return done;
   auto marked = co_await target.query(mark_step_sql("analyze"));
@@ -134,9 +139,9 @@ Task<Status> analyze_tables(RunContext& context, pg::Connection& target) {
 }  // namespace
 
 Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader) {
-  auto target = co_await pg::open_session(context.options.target, "target");
+  auto target = co_await context.target_sessions.acquire();
   if (!target) co_return fail(target.error());
-  auto phase = co_await target->query("UPDATE pgshift.run SET phase = 'finalize'");
+  auto phase = co_await (*target)->query("UPDATE pgshift.run SET phase = 'finalize'");
   if (!phase) co_return fail(phase.error());
 
   struct Step {
@@ -147,36 +152,40 @@ Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader) 
                     Step{"sequences", "sequences"}, Step{"large_objects", "large objects"},
                     Step{"analyze", "analyze"}}) {
     if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
-    auto done = co_await step_done(*target, step.name);
+    auto done = co_await step_done(**target, step.name);
     if (!done) co_return fail(done.error());
     if (*done) continue;
     context.progress->set_phase(step.label);
     Status result;
     std::string name = step.name;
     if (name == "foreign_keys") {
-      result = co_await create_foreign_keys(context, *target);
+      result = co_await create_remaining_foreign_keys(context, **target);
       if (result) {
-        auto marked = co_await target->query(mark_step_sql("foreign_keys"));
+        auto marked = co_await (*target)->query(mark_step_sql("foreign_keys"));
         if (!marked) result = fail(marked.error());
       }
     } else if (name == "post_data") {
-      result = co_await apply_post_data(*target);
+      result = co_await apply_post_data(**target);
+      target->set_holds_session_state(true);  // the script's SETs outlive its transaction
     } else if (name == "sequences") {
-      result = co_await copy_sequences(context, *target);
+      result = co_await copy_sequences(context, **target);
     } else if (name == "large_objects") {
       if (snapshot_reader) {
-        result = co_await copy_large_objects(context, *snapshot_reader, *target);
+        result = co_await copy_large_objects(context, *snapshot_reader, **target);
       } else {
-        auto marked = co_await target->query(mark_step_sql("large_objects"));
+        auto marked = co_await (*target)->query(mark_step_sql("large_objects"));
         if (!marked) result = fail(marked.error());
       }
     } else {
-      result = co_await analyze_tables(context, *target);
+      result = co_await analyze_tables(context, **target);
     }
     if (!result) co_return result;
   }
-  auto finished =
-      co_await target->query("UPDATE pgshift.run SET phase = 'done', finished_at = now()");
+  // Synchronous, unlike the run's other commits (run_context.cpp): flushing this commit flushes
+  // every earlier one, so the run is durable on the target before it says it is done.
+  auto finished = co_await (*target)->query(
+      "BEGIN; SET LOCAL synchronous_commit = on; "
+      "UPDATE pgshift.run SET phase = 'done', finished_at = now(); COMMIT");
   if (!finished) co_return fail(finished.error());
   co_return Status{};
 }

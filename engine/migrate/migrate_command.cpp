@@ -11,7 +11,9 @@
 #include "engine/assess/supabase.hpp"
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
+#include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/run_setup.hpp"
+#include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
 #include "engine/state/run_state.hpp"
@@ -39,8 +41,10 @@ Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
   }
   auto stored = co_await state::load_progress(target);
   if (!stored) co_return fail(stored.error());
+  context.table_finished.assign(context.tables.size(), false);
   for (const auto& row : *stored) {
     if (row.table >= tables.size()) continue;
+    context.table_finished[row.table] = row.phase == "ready";
     tables[row.table].chunks_total = row.total;
     tables[row.table].chunks_done = row.done;
     tables[row.table].chunks_verified = row.verified;
@@ -51,11 +55,11 @@ Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
   co_return Status{};
 }
 
-Task<Result<long long>> pending_chunks(const Endpoint& target_endpoint) {
-  auto target = co_await pg::open_session(target_endpoint, "target");
+Task<Result<long long>> pending_chunks(RunContext& context) {
+  auto target = co_await context.target_sessions.acquire();
   if (!target) co_return fail(target.error());
   auto pending =
-      co_await target->query("SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
+      co_await (*target)->query("SELECT count(*) FROM pgshift.chunks WHERE state = 'pending'");
   if (!pending) co_return fail(pending.error());
   co_return pending->integer(0, 0);
 }
@@ -78,7 +82,7 @@ Task<Status> copy_all_chunks(RunContext& context) {
     }
     while (workers_running > 0) co_await workers_done.wait();
     if (context.fatal) co_return fail(*context.fatal);
-    auto pending = co_await pending_chunks(context.options.target);
+    auto pending = co_await pending_chunks(context);
     if (!pending) co_return fail(pending.error());
     if (*pending == 0) co_return Status{};
     if (round == 0) context.progress->set_phase("waiting for chunks held by other processes");
@@ -90,9 +94,9 @@ Task<Status> copy_all_chunks(RunContext& context) {
 // dead process was indexing): finish them, waiting out advisory locks held by other processes.
 Task<Status> finish_remaining_tables(RunContext& context) {
   for (;;) {
-    auto target = co_await pg::open_session(context.options.target, "target");
+    auto target = co_await context.target_sessions.acquire();
     if (!target) co_return fail(target.error());
-    auto rows = co_await target->query(
+    auto rows = co_await (*target)->query(
         "SELECT table_id FROM pgshift.tables t WHERE phase <> 'ready' AND NOT EXISTS "
         "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
     if (!rows) co_return fail(rows.error());
@@ -100,9 +104,9 @@ Task<Status> finish_remaining_tables(RunContext& context) {
     for (int row = 0; row < rows->rows(); ++row) {
       start_table_finisher(context, static_cast<std::size_t>(rows->integer(row, 0)));
     }
-    co_await wait_for_table_finishers(context);
+    co_await wait_for_slot_tasks(context);
     if (context.fatal) co_return fail(*context.fatal);
-    auto left = co_await target->query(
+    auto left = co_await (*target)->query(
         "SELECT count(*) FROM pgshift.tables t WHERE phase <> 'ready' AND NOT EXISTS "
         "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
     if (!left) co_return fail(left.error());
@@ -178,18 +182,24 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
 }
 
 Task<Status> run_migration(RunContext& context) {
-  auto target = co_await pg::open_session(context.options.target, "target");
-  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
   std::optional<pg::Connection> coordinator;
-  if (auto ready = co_await set_up(context, coordinator, *target); !ready) co_return ready;
-  if (auto seeded = co_await seed_progress(context, *target); !seeded) co_return seeded;
+  {
+    auto lease = co_await context.target_sessions.acquire();
+    if (!lease) co_return fail(ErrorKind::kRefused, lease.error().message);
+    pg::Connection& target = **lease;
+    if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
+    // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
+    if (coordinator) lease->set_holds_session_state(true);
+    if (auto seeded = co_await seed_progress(context, target); !seeded) co_return seeded;
+    if (auto loaded = co_await load_foreign_keys(context, target); !loaded) co_return loaded;
+  }
   spdlog::info("{} tables, {} chunks, {} workers, verification {}", context.tables.size(),
                context.chunks.size(), context.options.jobs,
                verify_mode_name(context.options.verify));
 
   asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
   if (auto copied = co_await copy_all_chunks(context); !copied) co_return copied;
-  co_await wait_for_table_finishers(context);
+  co_await wait_for_slot_tasks(context);
   if (context.options.source.kind() == EndpointKind::kSqlite) {
     if (auto unchanged = check_sqlite_unchanged(context); !unchanged) co_return unchanged;
   }

@@ -1,8 +1,28 @@
 #include "engine/migrate/run_context.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift {
+
+Task<Status> prepare_target_session(pg::Connection& target) {
+  // Safe: everything a run commits on the target (a chunk, an index, a foreign key, ANALYZE)
+  // commits together with its mark in the run state, so a commit lost in a target crash loses
+  // both and the rerun redoes it. The run's last commit, which says it is done, is synchronous,
+  // and flushing it flushes every commit before it (finalize.cpp).
+  auto set = co_await target.query("SET synchronous_commit = off");
+  if (!set) co_return fail(set.error());
+  // Long values are compressed with lz4 rather than the built-in default pglz, which costs several
+  // times the CPU on the way in and out; a default the DBA chose is kept. A server built without
+  // lz4 refuses the setting, and pglz stays.
+  auto compression = co_await target.query(
+      "SELECT pg_catalog.set_config('default_toast_compression', 'lz4', false) "
+      "WHERE pg_catalog.current_setting('default_toast_compression') = 'pglz'");
+  if (!compression) spdlog::debug("target keeps pglz compression: {}", compression.error().message);
+  co_return Status{};
+}
+
 const char* verify_mode_name(VerifyMode mode) {
   switch (mode) {
     case VerifyMode::kFull:

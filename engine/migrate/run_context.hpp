@@ -9,12 +9,14 @@
 #include <vector>
 
 #include "connectors/pg/binary_values.hpp"
+#include "connectors/pg/session_pool.hpp"
 #include "engine/migrate/migrate_options.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/model/table.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
 #include "engine/pipeline/source_session.hpp"
+#include "engine/state/run_state.hpp"
 
 namespace pgshift::sqlite {
 struct SqliteSource;
@@ -31,12 +33,19 @@ struct Mismatch {
   std::string detail;
 };
 
+// Every target session of a run is prepared this way (see run_context.cpp for why it is safe).
+Task<Status> prepare_target_session(pg::Connection& target);
+
 struct RunContext {
   RunContext(asio::any_io_executor executor, MigrateOptions options)
-      : options(std::move(options)), executor(executor), index_slots_changed(executor) {}
+      : options(std::move(options)),
+        executor(executor),
+        target_sessions(this->options.target, "target", prepare_target_session),
+        index_slots_changed(executor) {}
 
   MigrateOptions options;
   asio::any_io_executor executor;
+  pg::SessionPool target_sessions;  // for every target session of the run but the report's
   std::string snapshot;  // exported snapshot every source reader imports (PostgreSQL sources)
   SourceSessionFactory open_source;                           // how a worker opens its reading side
   std::shared_ptr<const sqlite::SqliteSource> sqlite_source;  // SQLite sources only
@@ -54,9 +63,15 @@ struct RunContext {
   std::vector<std::string> warnings;
   bool stopping = false;
 
+  // Finishers (indexes, read-back, ANALYZE) and early foreign keys share `jobs` slots.
   int index_builders_running = 0;
   int index_slots_free = 0;
   Notifier index_slots_changed;
+  // Tables this process finished, and the run's foreign keys (loaded after set-up): a foreign key
+  // is created as soon as both its tables are finished here; the rest at the end (finalize).
+  std::vector<bool> table_finished;
+  std::vector<state::PendingDdl> foreign_keys;
+  std::vector<bool> foreign_key_started;
 
   void record_fatal(Error error) {
     if (!fatal) fatal = std::move(error);

@@ -47,6 +47,8 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
     for (const auto& statement : source->schema.after_data) {
       pg::TableDdl item;
       item.table_oid = context.tables[statement.table].oid;
+      if (statement.references)
+        item.referenced_table_oid = context.tables[*statement.references].oid;
       item.kind = statement.kind;
       item.name = statement.name;
       item.sql = statement.sql;

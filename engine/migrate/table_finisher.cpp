@@ -5,8 +5,9 @@
 #include <algorithm>
 
 #include "connectors/pg/pg_row_source.hpp"
-#include "connectors/pg/session.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
+#include "engine/migrate/foreign_keys.hpp"
+#include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/target_lanes.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
@@ -115,42 +116,52 @@ Task<Status> verify_table_chunks(RunContext& context, std::size_t table) {
       });
 }
 
-Task<Status> finish_table(RunContext& context, std::size_t table) {
-  auto target = co_await pg::open_session(context.options.target, "target");
-  if (!target) co_return fail(target.error());
-  auto locked =
-      co_await target->query("SELECT pg_try_advisory_lock(" + std::to_string(kTableLockClass) +
-                             ", " + std::to_string(table) + ")");
+// Whether the finisher analyzes the table: partitions and partitioned parents are analyzed at the
+// end, after the partition indexes that post-data attaches (ANALYZE reads index expressions).
+bool analyzed_when_finished(const Table& table) {
+  return !table.partitioned_parent && !table.is_partition;
+}
+
+// Returns true once the table is ready (by this call or an earlier one); false when another
+// process holds it.
+Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
+  auto lease = co_await context.target_sessions.acquire();
+  if (!lease) co_return fail(lease.error());
+  pg::Connection& target = **lease;
+  std::string lock_key = std::to_string(kTableLockClass) + ", " + std::to_string(table);
+  auto locked = co_await target.query("SELECT pg_try_advisory_lock(" + lock_key + ")");
   if (!locked) co_return fail(locked.error());
-  if (!locked->boolean(0, 0)) co_return Status{};  // another process is finishing it
-  auto phase = co_await target->query("SELECT phase FROM pgshift.tables WHERE table_id = " +
-                                      std::to_string(table));
+  if (!locked->boolean(0, 0)) co_return false;  // another process is finishing it
+  lease->set_holds_session_state(true);         // closed, not reused, unless unlocked below
+  auto phase = co_await target.query("SELECT phase FROM pgshift.tables WHERE table_id = " +
+                                     std::to_string(table));
   if (!phase) co_return fail(phase.error());
-  if (phase->rows() == 0 || phase->text(0, 0) == "ready") co_return Status{};
+  if (phase->rows() == 0) co_return false;
+  if (phase->text(0, 0) == "ready") co_return true;
 
   const Table& info = context.tables[table];
   if (info.keyless() && !info.partitioned_parent && context.options.verify != VerifyMode::kOff) {
-    auto unverified = co_await target->query(
+    auto unverified = co_await target.query(
         "SELECT count(*) FROM pgshift.chunks WHERE verified IS NULL AND table_id = " +
         std::to_string(table));
     if (!unverified) co_return fail(unverified.error());
     if (unverified->integer(0, 0) > 0) {
-      if (auto verified = co_await verify_whole_table(context, *target, table); !verified) {
-        co_return verified;
+      if (auto verified = co_await verify_whole_table(context, target, table); !verified) {
+        co_return fail(verified.error());
       }
     }
   }
   auto pending =
-      co_await state::load_pending_ddl(*target, table, "IN ('constraint', 'index', 'sequence')");
+      co_await state::load_pending_ddl(target, table, "IN ('constraint', 'index', 'sequence')");
   if (!pending) co_return fail(pending.error());
   for (const auto& ddl : *pending) {
-    if (context.stopping) co_return Status{};
+    if (context.stopping) co_return false;
     std::string memory = context.options.maintenance_work_mem.empty()
                              ? ""
                              : "SET LOCAL maintenance_work_mem = " +
                                    plan::quote_literal(context.options.maintenance_work_mem) + "; ";
-    auto built = co_await target->query("BEGIN; " + memory + ddl.sql + "; " +
-                                        state::mark_ddl_done_sql(ddl) + "; COMMIT");
+    auto built = co_await target.query("BEGIN; " + memory + ddl.sql + "; " +
+                                       state::mark_ddl_done_sql(ddl) + "; COMMIT");
     if (!built) {
       co_return fail(std::move(built.error()).within("building " + ddl.kind + " " + ddl.name));
     }
@@ -161,52 +172,31 @@ Task<Status> finish_table(RunContext& context, std::size_t table) {
       co_return fail(std::move(verified.error()).within("verifying"));
     }
   }
-  auto ready = co_await target->query(
-      "UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " + std::to_string(table));
+  // ANALYZE here rather than after every table: it overlaps the copies still running instead of
+  // keeping the end of the run waiting. It commits with the table's 'ready' mark.
+  std::string analyze =
+      analyzed_when_finished(info) ? "ANALYZE " + plan::qualified_name(info) + "; " : "";
+  auto ready = co_await target.query("BEGIN; " + analyze +
+                                     "UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " +
+                                     std::to_string(table) + "; COMMIT");
   if (!ready) co_return fail(ready.error());
-  co_return Status{};
-}
-
-Task<void> finish_table_in_slot(RunContext& context, std::size_t table) {
-  while (context.index_slots_free <= 0 && !context.stopping) {
-    co_await context.index_slots_changed.wait();
-  }
-  if (!context.stopping) {
-    --context.index_slots_free;
-    for (int attempt = 1;; ++attempt) {
-      auto finished = co_await finish_table(context, table);
-      if (finished || context.stopping) break;
-      if (!finished.error().retryable() || attempt > context.options.max_retries) {
-        context.record_fatal(std::move(finished.error()).within(context.table_name(table)));
-        break;
-      }
-      spdlog::warn("{}: {} (retry {}/{})", context.table_name(table), finished.error().message,
-                   attempt, context.options.max_retries);
-      asio::steady_timer timer(context.executor);
-      timer.expires_after(std::chrono::milliseconds(500 << std::min(attempt, 5)));
-      boost::system::error_code ignored;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    }
-    ++context.index_slots_free;
-  }
-  --context.index_builders_running;
-  context.index_slots_changed.notify();
+  auto unlocked = co_await target.query("SELECT pg_advisory_unlock(" + lock_key + ")");
+  if (unlocked) lease->set_holds_session_state(false);
+  co_return true;
 }
 
 }  // namespace
 
 void start_table_finisher(RunContext& context, std::size_t table) {
-  ++context.index_builders_running;
-  asio::co_spawn(context.executor, finish_table_in_slot(context, table),
-                 [&context](std::exception_ptr crashed) {
-                   if (crashed) {
-                     context.record_fatal(Error{ErrorKind::kRuntime, "table finisher crashed"});
-                   }
-                 });
-}
-
-Task<void> wait_for_table_finishers(RunContext& context) {
-  while (context.index_builders_running > 0) co_await context.index_slots_changed.wait();
+  start_slot_task(context, context.table_name(table), [&context, table]() -> Task<Status> {
+    auto finished = co_await finish_table(context, table);
+    if (!finished) co_return fail(finished.error());
+    if (*finished && !context.table_finished[table]) {
+      context.table_finished[table] = true;
+      start_ready_foreign_keys(context);
+    }
+    co_return Status{};
+  });
 }
 
 }  // namespace pgshift

@@ -2,8 +2,6 @@
 
 #include <optional>
 
-#include "connectors/pg/session.hpp"
-
 namespace pgshift {
 
 Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
@@ -11,12 +9,12 @@ Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
   int running = std::max(1, lanes);
   Notifier done(context.executor);
   auto lane = [&]() -> Task<void> {
-    auto connection = co_await pg::open_session(context.options.target, "target");
+    auto connection = co_await context.target_sessions.acquire();
     if (!connection) {
       if (!first_error) first_error = connection.error();
     } else {
       while (!first_error && !context.stopping) {
-        auto more = co_await next(*connection);
+        auto more = co_await next(**connection);
         if (!more) {
           if (!first_error) first_error = more.error();
           break;

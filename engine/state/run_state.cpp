@@ -78,6 +78,7 @@ CREATE TABLE pgshift.ddl (
   kind text NOT NULL,
   name text NOT NULL,
   sql text NOT NULL,
+  references_table int,
   done boolean NOT NULL DEFAULT false,
   PRIMARY KEY (table_id, ordinal));
 CREATE TABLE pgshift.steps (
@@ -181,10 +182,15 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
   for (const auto& item : ddl) {
     auto it = id_by_oid.find(item.table_oid);
     if (it == id_by_oid.end()) continue;
-    sql += "INSERT INTO pgshift.ddl (table_id, ordinal, kind, name, sql) VALUES (" +
-           std::to_string(it->second) + ", " + std::to_string(ordinals[it->second]++) + ", " +
-           quote_literal(item.kind) + ", " + quote_literal(item.name) + ", " +
-           quote_literal(item.sql) + ");\n";
+    auto referenced = id_by_oid.find(item.referenced_table_oid);
+    std::string references = item.kind == "foreign_key" && referenced != id_by_oid.end()
+                                 ? std::to_string(referenced->second)
+                                 : "NULL";
+    sql +=
+        "INSERT INTO pgshift.ddl (table_id, ordinal, kind, name, sql, references_table) VALUES (" +
+        std::to_string(it->second) + ", " + std::to_string(ordinals[it->second]++) + ", " +
+        quote_literal(item.kind) + ", " + quote_literal(item.name) + ", " +
+        quote_literal(item.sql) + ", " + references + ");\n";
   }
   sql += "INSERT INTO pgshift.steps (name, sql) VALUES ('post_data', " +
          quote_literal(post_data_script) +
@@ -318,15 +324,18 @@ Task<Result<std::vector<PendingDdl>>> load_pending_ddl(pg::Connection& target,
                                                        const std::string& kind_filter) {
   std::string where = "NOT done AND kind " + kind_filter;
   if (table) where += " AND table_id = " + std::to_string(*table);
-  auto rows =
-      co_await target.query("SELECT table_id, ordinal, kind, name, sql FROM pgshift.ddl WHERE " +
-                            where + " ORDER BY table_id, ordinal");
+  auto rows = co_await target.query(
+      "SELECT table_id, ordinal, kind, name, sql, references_table FROM "
+      "pgshift.ddl WHERE " +
+      where + " ORDER BY table_id, ordinal");
   if (!rows) co_return fail(rows.error());
   std::vector<PendingDdl> out;
   for (int row = 0; row < rows->rows(); ++row) {
-    out.push_back(PendingDdl{static_cast<std::size_t>(rows->integer(row, 0)),
-                             static_cast<int>(rows->integer(row, 1)), rows->text(row, 2),
-                             rows->text(row, 3), rows->text(row, 4)});
+    PendingDdl ddl{static_cast<std::size_t>(rows->integer(row, 0)),
+                   static_cast<int>(rows->integer(row, 1)), rows->text(row, 2), rows->text(row, 3),
+                   rows->text(row, 4)};
+    if (!rows->is_null(row, 5)) ddl.references = static_cast<std::size_t>(rows->integer(row, 5));
+    out.push_back(std::move(ddl));
   }
   co_return out;
 }

@@ -91,6 +91,7 @@ struct PendingDdl {
   std::size_t table = 0;
   int ordinal = 0;
   std::string kind, name, sql;
+  std::optional<std::size_t> references;  // foreign keys: the referenced table, when copied
 };
 Task<Result<std::vector<PendingDdl>>> load_pending_ddl(pg::Connection& target,
                                                        std::optional<std::size_t> table,

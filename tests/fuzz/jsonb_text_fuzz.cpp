@@ -39,6 +39,8 @@ std::vector<std::vector<std::uint8_t>> fuzz_seeds() {
       R"("\u00e9\n\/\u001f\ud83d\ude00")",
       R"({"ключ": "значение", "k": -0, "e": 1E+2})",
       " [ 1 , [ 2 , { \"a\" : \"b\" } ] ] ",
+      R"({"user": 5, "amount": 992.610, "currency": "EUR", "items": [-0.5, 0.0, 10]})",
+      R"({"user": null, "code": 404, "msg": "failed: \"x\" \\ \/ \t\b\f\r\n"})",
   };
   std::vector<std::vector<std::uint8_t>> seeds;
   for (const auto& text : texts) seeds.emplace_back(text.begin(), text.end());

@@ -37,6 +37,7 @@ SELECT 'person ' || i, (ARRAY['sad','ok','happy'])[1 + i % 3]::app.mood,
        ROW('happy', ARRAY['sad']::app.mood[], ROW(0, 0, 'z')::app.point3)::app.tagged,
        ARRAY[i::float8, 'NaN', '-Infinity', -0.0]
 FROM generate_series(1, 5000) i;
+CREATE STATISTICS app.people_stats (ndistinct) ON mood, score FROM app.people;
 
 CREATE TABLE app."Odd ""Name"" Table" ("Key Col" text PRIMARY KEY, "select" int, "MiXed" text);
 INSERT INTO app."Odd ""Name"" Table" SELECT 'k' || i || ' ü ' || chr(10), i, repeat('x', i % 50)
@@ -111,6 +112,9 @@ const std::vector<std::pair<std::string, std::string>> kChecks = {
     {"triggers", "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1"},
     {"views", "SELECT viewname, definition FROM pg_views WHERE schemaname = 'app' ORDER BY 1"},
     {"comments", "SELECT obj_description('app.people'::regclass)"},
+    {"extended statistics",
+     "SELECT stxname, stxkind FROM pg_statistic_ext WHERE stxnamespace = 'app'::regnamespace "
+     "ORDER BY 1"},
     {"types",
      "SELECT typname, typtype FROM pg_type WHERE typnamespace = 'app'::regnamespace "
      "AND typtype IN ('e', 'd', 'c') ORDER BY 1"},
@@ -166,6 +170,18 @@ TEST(MigrateFeatures, EveryFeatureArrivesExactly) {
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM app.people WHERE name_upper <> upper(name)"), "0");
   exec(target, "INSERT INTO app.people (name) VALUES ('new')");
   EXPECT_EQ(scalar(target, "SELECT max(id) FROM app.people"), "5001");
+  // Every table was analyzed (each by its finisher, partitions at the end), and the extended
+  // statistics that post-data created were computed by an ANALYZE after it.
+  EXPECT_EQ(scalar(target,
+                   "SELECT string_agg(s.relname, ', ') FROM pg_stat_user_tables s JOIN pg_class c "
+                   "ON c.oid = s.relid WHERE s.schemaname = 'app' AND c.relkind = 'r' "
+                   "AND s.last_analyze IS NULL"),
+            "<NULL>");
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pg_statistic_ext s JOIN pg_statistic_ext_data d ON "
+                   "d.stxoid = s.oid WHERE s.stxname = 'people_stats' AND d.stxdndistinct IS NOT "
+                   "NULL"),
+            "1");
   // The enum/composite arrays really are the target's types (OIDs were remapped, not copied).
   EXPECT_EQ(scalar(target, "SELECT (tagged).moods[1]::text FROM app.people LIMIT 1"), "sad");
 

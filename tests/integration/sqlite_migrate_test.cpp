@@ -51,6 +51,11 @@ TEST(SqliteMigrate, AppFileArrivesExactly) {
                    "SELECT count(*) FROM pg_constraint WHERE contype = 'c' "
                    "AND conrelid = 'users'::regclass"),
             "1");
+  // Every table was analyzed by its finisher.
+  EXPECT_EQ(scalar(target,
+                   "SELECT string_agg(relname, ', ') FROM pg_stat_user_tables "
+                   "WHERE schemaname = 'public' AND last_analyze IS NULL"),
+            "<NULL>");
 
   // Values: unicode, all 17 digits of a REAL, ISO dates with T / fraction / zone, booleans.
   EXPECT_EQ(query(target,
