@@ -85,6 +85,7 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
   std::set<std::pair<std::uint32_t, std::uint32_t>> done_by_pgshift;
   for (const auto& item : *ddl) done_by_pgshift.insert({item.catalog_oid, item.object_oid});
   leave_out_foreign_keys_to_unplanned_tables(context, *ddl);
+  start_small_referenced_tables_first(context, *ddl, *chunks);
   auto excluded =
       co_await pg::read_objects_in_excluded_schemas(coordinator, context.options.filter);
   if (!excluded) co_return fail(excluded.error());
@@ -310,6 +311,23 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
   context.open_source = pg::snapshot_session_factory(context.options.source, context.snapshot);
   co_return co_await prepare_streams(context, coordinator, target);
+}
+
+void start_small_referenced_tables_first(const RunContext& context,
+                                         const std::vector<pg::TableDdl>& ddl,
+                                         std::vector<Chunk>& chunks) {
+  std::map<std::uint32_t, std::size_t> index_by_oid;
+  for (std::size_t i = 0; i < context.tables.size(); ++i) index_by_oid[context.tables[i].oid] = i;
+  std::vector<bool> referenced(context.tables.size(), false);
+  for (const auto& item : ddl) {
+    if (item.kind != "foreign_key" || item.referenced_table_oid == item.table_oid) continue;
+    auto parent = index_by_oid.find(item.referenced_table_oid);
+    if (parent != index_by_oid.end() && index_by_oid.count(item.table_oid)) {
+      referenced[parent->second] = true;
+    }
+  }
+  plan::start_small_referenced_tables_first(chunks, context.tables, referenced,
+                                            context.options.chunk_bytes);
 }
 
 }  // namespace pgshift

@@ -4,6 +4,7 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
+#include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/source_options.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_planner.hpp"
@@ -54,6 +55,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
       item.sql = statement.sql;
       ddl.push_back(std::move(item));
     }
+    start_small_referenced_tables_first(context, ddl, *chunks);
     std::string create_tables;
     for (const auto& statement : source->schema.create_tables)
       create_tables += statement.sql + ";\n";

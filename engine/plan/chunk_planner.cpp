@@ -77,4 +77,14 @@ void order_most_work_first(std::vector<Chunk>& chunks, const std::vector<Table>&
   });
 }
 
+void start_small_referenced_tables_first(std::vector<Chunk>& chunks,
+                                         const std::vector<Table>& tables,
+                                         const std::vector<bool>& referenced,
+                                         std::int64_t small_work) {
+  std::stable_partition(chunks.begin(), chunks.end(), [&](const Chunk& chunk) {
+    return chunk.table < referenced.size() && referenced[chunk.table] &&
+           copy_work(tables[chunk.table]) <= small_work;
+  });
+}
+
 }  // namespace pgshift::plan

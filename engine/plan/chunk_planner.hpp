@@ -45,4 +45,15 @@ std::vector<Chunk> plan_page_chunks(std::size_t table_index, const Table& table,
 // alone, and its indexes and verification are then built with nothing to overlap them).
 void order_most_work_first(std::vector<Chunk>& chunks, const std::vector<Table>& tables);
 
+// Then the tables that a foreign key of another table references (`referenced`, by table index)
+// and whose copy work is at most `small_work` move to the front, in their order. Each of their
+// foreign keys waits for them to be finished; left in work order, such small tables come last and
+// keep those foreign keys (each a scan of the referencing table) for the end of the run, with
+// nothing to overlap them. A big referenced table keeps its place, as starting it early would
+// leave a bigger table's copy and indexes for the end instead.
+void start_small_referenced_tables_first(std::vector<Chunk>& chunks,
+                                         const std::vector<Table>& tables,
+                                         const std::vector<bool>& referenced,
+                                         std::int64_t small_work);
+
 }  // namespace pgshift::plan

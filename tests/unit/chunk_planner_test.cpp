@@ -296,5 +296,28 @@ TEST(CopyWork, ManyNarrowRowsOutweighFewWideOnes) {
   EXPECT_EQ(chunks[0].table, 1u) << "the narrow table starts first";
 }
 
+TEST(StartSmallReferencedTablesFirst, SmallParentsMoveToTheFrontBigOnesKeepTheirPlace) {
+  // 0: big child, 1: big parent, 2: small parent, 3: small table nobody references.
+  std::vector<Table> tables(4);
+  tables[0].bytes = 900 * kMiB;
+  tables[1].bytes = 300 * kMiB;
+  tables[2].bytes = 4 * kMiB;
+  tables[2].estimated_rows = 50000;
+  tables[3].bytes = 2 * kMiB;
+  std::vector<Chunk> chunks;
+  for (std::size_t t : {0, 0, 1, 2, 3}) {
+    Chunk chunk;
+    chunk.table = t;
+    chunk.number = t == 0 && !chunks.empty() ? 1 : 0;
+    chunks.push_back(chunk);
+  }
+  order_most_work_first(chunks, tables);
+  start_small_referenced_tables_first(chunks, tables, {false, true, true, false}, 64 * kMiB);
+  std::vector<std::pair<std::size_t, int>> order;
+  for (const auto& chunk : chunks) order.emplace_back(chunk.table, chunk.number);
+  std::vector<std::pair<std::size_t, int>> expected = {{2, 0}, {0, 0}, {0, 1}, {1, 0}, {3, 0}};
+  EXPECT_EQ(order, expected);
+}
+
 }  // namespace
 }  // namespace pgshift::plan
