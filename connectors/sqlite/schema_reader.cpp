@@ -1,9 +1,11 @@
 #include "connectors/sqlite/schema_reader.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "connectors/sqlite/epoch_unit.hpp"
 #include "connectors/sqlite/schema_ddl.hpp"
@@ -280,23 +282,64 @@ struct BtreeSize {
   std::int64_t bytes = 0, pages = 0, leaf_cells = 0, all_cells = 0;
 };
 
-std::optional<std::map<std::string, BtreeSize>> dbstat_sizes(sqlite3* db) {
+std::optional<BtreeSize> dbstat_size(sqlite3* db, const std::string& btree) {
   auto statement = prepare(db,
-                           "SELECT name, sum(pgsize), count(*), "
+                           "SELECT sum(pgsize), count(*), "
                            "sum(CASE WHEN pagetype = 'leaf' THEN ncell ELSE 0 END), "
                            "sum(CASE WHEN pagetype = 'overflow' THEN 0 ELSE ncell END) "
-                           "FROM dbstat('main') GROUP BY name");
+                           "FROM dbstat('main') WHERE name = ?1");
   if (!statement) return std::nullopt;
-  std::map<std::string, BtreeSize> sizes;
+  sqlite3_stmt* s = statement->get();
+  if (sqlite3_bind_text(s, 1, btree.data(), static_cast<int>(btree.size()), SQLITE_TRANSIENT) !=
+      SQLITE_OK) {
+    return std::nullopt;
+  }
+  auto row = step(db, s);
+  if (!row || !*row) return std::nullopt;
+  return BtreeSize{sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                   sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3)};
+}
+
+// dbstat walks every page and parses every cell: a few hundred milliseconds for a few hundred MB,
+// before any chunk can be planned. Each b-tree is walked on its own (dbstat's name constraint
+// visits only that tree), over one read-only connection per core.
+std::optional<std::map<std::string, BtreeSize>> dbstat_sizes(sqlite3* db) {
+  auto names = prepare(db, "SELECT name FROM sqlite_schema WHERE rootpage > 0");
+  if (!names) return std::nullopt;
+  std::vector<std::string> btrees;
   while (true) {
-    auto row = step(db, statement->get());
+    auto row = step(db, names->get());
     if (!row) return std::nullopt;
     if (!*row) break;
-    sqlite3_stmt* s = statement->get();
-    sizes[column_text(s, 0)] = BtreeSize{sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
-                                         sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)};
+    btrees.push_back(column_text(names->get(), 0));
   }
-  return sizes;
+  const char* file = sqlite3_db_filename(db, "main");
+  std::string path = file ? file : "";
+  std::size_t walkers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                                std::min<std::size_t>(4, btrees.size()));
+  std::vector<std::optional<BtreeSize>> sizes(btrees.size());
+  std::atomic<std::size_t> next{0};
+  auto walk = [&](sqlite3* connection) {
+    for (std::size_t i = next++; i < btrees.size(); i = next++) {
+      sizes[i] = dbstat_size(connection, btrees[i]);
+    }
+  };
+  std::vector<std::thread> helpers;
+  std::vector<DatabaseHandle> connections;
+  for (std::size_t i = 1; i < walkers && !path.empty(); ++i) {
+    auto opened = open_read_only(path);
+    if (!opened) break;
+    connections.push_back(std::move(*opened));
+  }
+  for (auto& connection : connections) helpers.emplace_back(walk, connection.get());
+  walk(db);
+  for (auto& helper : helpers) helper.join();
+  std::map<std::string, BtreeSize> out;
+  for (std::size_t i = 0; i < btrees.size(); ++i) {
+    if (!sizes[i]) return std::nullopt;
+    out[btrees[i]] = *sizes[i];
+  }
+  return out;
 }
 
 Status estimate_sizes(sqlite3* db, SqliteSchema& schema, const SchemaOptions& options,
