@@ -178,7 +178,15 @@ class FastCanonicalizer {
       out_ += "{}";
       return true;
     }
-    std::vector<Member> members;
+    // Members of every open object share one stack (no allocation per object); this object's
+    // are those from `first` on.
+    std::vector<Member>& members = member_stack();
+    std::size_t first = members.size();
+    struct Pop {
+      std::vector<Member>& stack;
+      std::size_t size;
+      ~Pop() { stack.resize(size); }
+    } pop{members, first};
     while (true) {
       skip_blanks();
       std::string_view key;
@@ -202,22 +210,34 @@ class FastCanonicalizer {
       if (a.key.size() != b.key.size()) return a.key.size() < b.key.size();
       return std::memcmp(a.key.data(), b.key.data(), a.key.size()) < 0;
     };
-    std::sort(members.begin(), members.end(), key_less);
-    for (std::size_t i = 1; i < members.size(); ++i) {
-      if (members[i].key == members[i - 1].key) return false;  // the full parser keeps the last
+    auto mine = members.begin() + static_cast<std::ptrdiff_t>(first);
+    std::sort(mine, members.end(), key_less);
+    for (auto it = mine + 1; it < members.end(); ++it) {
+      if (it->key == (it - 1)->key) return false;  // the full parser keeps the last
     }
-    std::string values = out_.substr(begin);
+    std::string& values = values_scratch();
+    values.assign(out_, begin, std::string::npos);
     out_.resize(begin);
     out_ += '{';
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if (i > 0) out_ += ", ";
+    for (auto it = mine; it < members.end(); ++it) {
+      if (it != mine) out_ += ", ";
       out_ += '"';
-      out_.append(members[i].key);
+      out_.append(it->key);
       out_ += "\": ";
-      out_.append(values, members[i].from - begin, members[i].to - members[i].from);
+      out_.append(values, it->from - begin, it->to - it->from);
     }
     out_ += '}';
     return true;
+  }
+
+  // Scratch space kept by each thread across documents.
+  static std::vector<Member>& member_stack() {
+    thread_local std::vector<Member> stack;
+    return stack;
+  }
+  static std::string& values_scratch() {
+    thread_local std::string values;
+    return values;
   }
 
   std::string_view text_;
