@@ -224,9 +224,10 @@ Copies schema and data from the source into an empty target database. Every tabl
 at one exported snapshot; tables are cut into key ranges (ctid page ranges for tables
 without a key) and copied by parallel workers with binary COPY, each chunk in one target
 transaction that also records it as done in the target's `pgshift` schema. Each chunk is
-then read back from the target and compared (row count + XXH3-128 digest). Indexes and
-primary/unique constraints of a table are built as soon as its data is in; foreign keys,
-triggers and the rest afterwards; then sequences, large objects and ANALYZE.
+then read back from the target and compared (row count + XXH3-128 digest). As soon as a
+table's data is in, its indexes and primary/unique constraints are built and it is
+analyzed; a foreign key is created as soon as both its tables are done. Triggers and the
+rest of the schema come after every table, then sequences and large objects.
 Interrupted? Run the same command again: finished chunks are kept, the rest is redone.
 
 Options:
