@@ -20,14 +20,13 @@ constexpr double kChunkOverhead = 0.03;
 // pg_dump --schema-only, catalog reads, key sampling and the state transaction.
 constexpr double kSetupSeconds = 1.2;
 constexpr double kSetupPerTable = 0.02;
-// ANALYZE reads at most 30000 pages a table (default_statistics_target 100), plus a fixed cost.
+// ANALYZE reads at most 30000 pages a table (default_statistics_target 100), plus a fixed cost
+// (kAnalyzePerTable, in the header).
 constexpr double kAnalyzePages = 30000;
-constexpr double kAnalyzePerTable = 0.15;
 // Validating a foreign key: a scan of the referencing table plus one index probe per row, about
 // this many times a plain scan (calibrated on the bench's 2-million-row foreign key).
 constexpr double kForeignKeyScanFactor = 4;
 constexpr double kPerForeignKey = 0.02;
-constexpr double kFinishSeconds = 0.3;
 
 // Streams lose some speed to each other (locks, WAL insertion, shared buffers), even on
 // separate machines: 8% per additional stream, calibrated with --jobs 1 and 2 on the bench.
@@ -104,13 +103,22 @@ Estimate estimate_duration(const EstimateInput& input) {
     copy_sum += copy;
     verify_sum += readback;
     index_sum += index;
-    estimate.seconds = copy + readback + index;
     double heap = static_cast<double>(table.heap_bytes > 0 ? table.heap_bytes : table.bytes);
-    analyze_sum += kAnalyzePerTable + std::min(heap, kAnalyzePages * 8192) * scan_per_byte;
+    double analyze = kAnalyzePerTable + std::min(heap, kAnalyzePages * 8192) * scan_per_byte;
+    analyze_sum += analyze;
+    stream_sum += analyze;
+    work_sum += analyze;
+    estimate.seconds = copy + readback + index + analyze;
     out.tables.push_back(estimate);
-    critical =
-        std::max(critical, (copy + readback) / std::min(chunks, std::max(1, input.jobs)) + index);
+    critical = std::max(
+        critical, (copy + readback) / std::min(chunks, std::max(1, input.jobs)) + index + analyze);
   }
+  // Foreign keys are validated as soon as both their tables are finished, beside other copies.
+  double foreign_keys =
+      kPerForeignKey * input.foreign_keys +
+      kForeignKeyScanFactor * static_cast<double>(input.foreign_key_bytes) * scan_per_byte;
+  stream_sum += foreign_keys;
+  work_sum += foreign_keys;
   out.streams = std::max(1, std::min(input.jobs, total_chunks));
   out.efficiency = stream_efficiency(out.streams);
   double parallel = stream_sum / (out.streams * out.efficiency);
@@ -124,10 +132,8 @@ Estimate estimate_duration(const EstimateInput& input) {
   out.verify_seconds = verify_sum * scale;
   out.index_seconds = index_sum * scale;
   out.setup_seconds = kSetupSeconds + kSetupPerTable * static_cast<double>(input.tables.size());
-  out.finish_seconds =
-      kFinishSeconds + analyze_sum / out.streams + kPerForeignKey * input.foreign_keys +
-      kForeignKeyScanFactor * static_cast<double>(input.foreign_key_bytes) * scan_per_byte;
-  out.seconds = out.setup_seconds + parallel + out.finish_seconds;
+  out.finish_seconds = kFinishSeconds + (analyze_sum + foreign_keys) * scale;
+  out.seconds = out.setup_seconds + parallel + kFinishSeconds;
   return out;
 }
 

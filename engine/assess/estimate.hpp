@@ -11,14 +11,17 @@
 //                                                          p: the pipeline's own cost)
 //   work       K = p * (R + W) + V                        (CPU seconds spent on all processes)
 //   index      I = index bytes / an assumed build rate
-// With S = min(jobs, chunks) streams:
-//   copy phase = max( sum(T + I) / (S * efficiency(S)),   streams share the servers
-//                     sum(K + I) / (share * cores),       only when all three run on this machine
-//                     max over t of T / min(chunks_t, S) + I_t )   the largest table's own path
-//   total      = setup + copy phase + finishing
-//   finishing  = foreign keys (each validation scans the referencing table and looks every row up
-//                in the referenced key: a few times a plain scan, at the measured scan rate)
-//              + ANALYZE (reads up to 30000 pages a table, at the scan rate; tables in parallel)
+//   analyze    A = reads up to 30000 pages of the table, at the scan rate
+//   foreign keys F = each validation scans the referencing table and looks every row up in the
+//                referenced key: a few times a plain scan, at the measured scan rate
+// A table's indexes and ANALYZE, and a foreign key once both its tables are in, run beside the
+// other copies. With S = min(jobs, chunks) streams:
+//   copy phase = max( (sum(T + I + A) + F) / (S * efficiency(S)),   streams share the servers
+//                     (sum(K + I + A) + F) / (share * cores),       only when all three run here
+//                     max over t of T / min(chunks_t, S) + I_t + A_t )  the largest table's path
+//   total      = setup + copy phase + the last steps (post-data, sequences, the final commit)
+// In the printed parts, finishing is ANALYZE and the foreign keys' share of the copy phase plus
+// the last steps.
 // The two main constants are below, the rest in estimate.cpp, each with how it was calibrated.
 #pragma once
 
@@ -37,6 +40,10 @@ inline constexpr double kPipelineFactor = 1.2;
 // --jobs 2 on the bench dataset (2 cores). A machine busy with other work makes migrate slower
 // than this.
 inline constexpr double kSharedCoreShare = 0.9;
+// ANALYZE's fixed cost per table, and the last steps after every table (post-data, sequences,
+// the final commit), in seconds.
+inline constexpr double kAnalyzePerTable = 0.15;
+inline constexpr double kFinishSeconds = 0.3;
 
 struct SampleTiming {
   std::string table;    // schema.name
