@@ -190,6 +190,9 @@ Task<Status> run_migration(RunContext& context) {
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
+    if (auto upgraded = co_await target.query(state::kUpgradeStateSql); !upgraded) {
+      co_return fail(upgraded.error());
+    }
     if (auto seeded = co_await seed_progress(context, target); !seeded) co_return seeded;
     if (auto loaded = co_await load_foreign_keys(context, target); !loaded) co_return loaded;
   }

@@ -18,6 +18,11 @@
 namespace pgshift::state {
 
 // Serializes set-up between processes joining the same run (pg_advisory_xact_lock key).
+// Brings a run state written by an earlier pgshift up to this one's columns (a rerun after an
+// upgrade); a no-op on a current one.
+inline constexpr const char* kUpgradeStateSql =
+    "ALTER TABLE pgshift.ddl ADD COLUMN IF NOT EXISTS references_table int";
+
 inline constexpr long long kSetupLockKey = 0x7067736869667431LL;  // "pgshift1"
 
 // Whether a run is recorded, read through the statement's snapshot. (to_regclass goes through the
