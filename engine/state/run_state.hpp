@@ -17,12 +17,15 @@
 
 namespace pgshift::state {
 
-// Serializes set-up between processes joining the same run (pg_advisory_xact_lock key).
 // Brings a run state written by an earlier pgshift up to this one's columns (a rerun after an
-// upgrade); a no-op on a current one.
+// upgrade). The catalog is read first, so that a current state takes no lock: an ALTER TABLE
+// would wait for, and hold up, every other process's transaction on pgshift.ddl.
 inline constexpr const char* kUpgradeStateSql =
-    "ALTER TABLE pgshift.ddl ADD COLUMN IF NOT EXISTS references_table int";
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = "
+    "'pgshift.ddl'::pg_catalog.regclass AND attname = 'references_table' AND NOT attisdropped) "
+    "THEN ALTER TABLE pgshift.ddl ADD COLUMN references_table int; END IF; END $$";
 
+// Serializes set-up between processes joining the same run (pg_advisory_xact_lock key).
 inline constexpr long long kSetupLockKey = 0x7067736869667431LL;  // "pgshift1"
 
 // Whether a run is recorded, read through the statement's snapshot. (to_regclass goes through the
