@@ -7,18 +7,11 @@ namespace pgshift::assess {
 namespace {
 
 constexpr double kMB = 1048576.0;
-// Used only when no sample could be measured (an empty or unreadable source).
-constexpr double kAssumedReadMBs = 60;
-constexpr double kAssumedWriteMBs = 40;
-constexpr double kAssumedReadbackMBs = 80;
-constexpr double kAssumedScanMBs = 400;
 // Index builds (sort + write) in MB of finished index per second and stream; calibrated on the
 // bench dataset (bench/e2e, PostgreSQL 15, 2 cores), where btree builds ran at 40-60 MB/s.
 constexpr double kIndexMBs = 45;
 // Claim, commit and mark of one chunk, in seconds.
 constexpr double kChunkOverhead = 0.03;
-// pg_dump --schema-only, catalog reads, key sampling and the state transaction.
-constexpr double kSetupSeconds = 1.2;
 constexpr double kSetupPerTable = 0.02;
 // ANALYZE reads at most 30000 pages a table (default_statistics_target 100), plus a fixed cost
 // (kAnalyzePerTable, in the header).
@@ -62,11 +55,12 @@ Estimate estimate_duration(const EstimateInput& input) {
     }
   }
   out.measured = sample_bytes > 0 && read_s > 0;
-  double read_per_byte = out.measured ? read_s / sample_bytes : 1 / (kAssumedReadMBs * kMB);
+  double read_per_byte = out.measured ? read_s / sample_bytes : 1 / (input.assumed.read_mb_s * kMB);
   bool writes = write_bytes > 0 && write_s > 0;
-  double write_per_byte = writes ? write_s / write_bytes : 1 / (kAssumedWriteMBs * kMB);
-  double readback_per_byte = writes ? readback_s / write_bytes : 1 / (kAssumedReadbackMBs * kMB);
-  double scan_per_byte = writes ? scan_s / write_bytes : 1 / (kAssumedScanMBs * kMB);
+  double write_per_byte = writes ? write_s / write_bytes : 1 / (input.assumed.write_mb_s * kMB);
+  double readback_per_byte =
+      writes ? readback_s / write_bytes : 1 / (input.assumed.readback_mb_s * kMB);
+  double scan_per_byte = writes ? scan_s / write_bytes : 1 / (input.assumed.scan_mb_s * kMB);
   if (!out.measured) out.notes.push_back("no sample could be read: assumed rates");
   if (out.measured && !writes) out.notes.push_back("no write sample: assumed write rates");
   out.read_mb_s = 1 / read_per_byte / kMB;
@@ -131,7 +125,8 @@ Estimate estimate_duration(const EstimateInput& input) {
   out.copy_seconds = copy_sum * scale;
   out.verify_seconds = verify_sum * scale;
   out.index_seconds = index_sum * scale;
-  out.setup_seconds = kSetupSeconds + kSetupPerTable * static_cast<double>(input.tables.size());
+  out.setup_seconds =
+      input.assumed.setup_seconds + kSetupPerTable * static_cast<double>(input.tables.size());
   out.finish_seconds = kFinishSeconds + (analyze_sum + foreign_keys) * scale;
   out.seconds = out.setup_seconds + parallel + kFinishSeconds;
   return out;

@@ -67,7 +67,19 @@ struct TableWork {
   bool keyless = false;  // verified once as a whole table, not chunk by chunk
 };
 
+// Rates the model assumes where nothing was measured, in MB of table data per second and stream.
+// The defaults stand in for a PostgreSQL source whose sample could not be read; the set-up time
+// is pg_dump --schema-only, catalog reads, key sampling and the state transaction.
+struct AssumedRates {
+  double read_mb_s = 60;
+  double write_mb_s = 40;
+  double readback_mb_s = 80;
+  double scan_mb_s = 400;
+  double setup_seconds = 1.2;
+};
+
 struct EstimateInput {
+  AssumedRates assumed;
   std::vector<TableWork> tables;
   std::vector<SampleTiming> samples;
   int jobs = 1;

@@ -158,6 +158,15 @@ void judge_sqlite(SqliteAssessment& a, const TargetFacts* target) {
 
 Estimate estimate_sqlite(const SqliteFileFacts& source, int jobs, bool verify, int shared_cores) {
   EstimateInput input;
+  // No sample is written to the target for a SQLite source, so its write side is assumed: rates
+  // calibrated on bench/e2e/sqlite_run.sh --scale 1 (361 MB, 1.48 M rows, PostgreSQL 15 on the
+  // same 2 cores), where the migration's CPU split (perf record -a) was ingest ~4 CPU-s with
+  // pgshift's encoding, read-back ~1.3, ANALYZE ~0.6, foreign keys ~0.4 for 329 MB of table data;
+  // set-up reads no pg_dump, only the file's catalog.
+  input.assumed.write_mb_s = 130;
+  input.assumed.readback_mb_s = 250;
+  input.assumed.scan_mb_s = 1500;
+  input.assumed.setup_seconds = 0.3;
   input.jobs = jobs;
   input.verify = verify;
   input.shared_cores = shared_cores;
