@@ -63,13 +63,21 @@ PrivateCluster::PrivateCluster(const std::string& name, PrivateClusterOptions op
     bin_dir_ = build_installation(base_ / "install", options.missing_extensions);
   }
   std::string script = source_dir() + "/tools/cluster.sh";
-  auto port = run_process({script, "free-port"});
-  check(port, "cluster.sh free-port");
-  port_ = std::stoi(port->out);
-  check(
-      run_process({script, "start", (base_ / "cluster").string(), std::to_string(port_), "--fast"},
-                  {{"PGBIN", bin_dir_}}),
-      "starting a private cluster");
+  // A port found free can be taken by a parallel test before this server binds it: then the start
+  // fails, and another free port is tried.
+  for (int attempt = 1;; ++attempt) {
+    auto port = run_process({script, "free-port"});
+    check(port, "cluster.sh free-port");
+    port_ = std::stoi(port->out);
+    auto started = run_process(
+        {script, "start", (base_ / "cluster").string(), std::to_string(port_), "--fast"},
+        {{"PGBIN", bin_dir_}});
+    if ((started && started->exit_status == 0) || attempt == 3) {
+      check(started, "starting a private cluster");
+      break;
+    }
+    fs::remove_all(base_ / "cluster");
+  }
   if (!options.settings.empty()) {
     std::ofstream conf(base_ / "cluster/data/postgresql.conf", std::ios::app);
     conf << "\n# added by the test\n";
