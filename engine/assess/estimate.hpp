@@ -22,7 +22,8 @@
 //   total      = setup + copy phase + the last steps (post-data, sequences, the final commit)
 // In the printed parts, finishing is ANALYZE and the foreign keys' share of the copy phase plus
 // the last steps.
-// The two main constants are below, the rest in estimate.cpp, each with how it was calibrated.
+// The main constants (those a test computes with) are below, the rest in estimate.cpp, each with
+// how it was calibrated.
 #pragma once
 
 #include <cstdint>
