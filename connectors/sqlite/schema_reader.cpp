@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "connectors/sqlite/btree_census.hpp"
 #include "connectors/sqlite/epoch_unit.hpp"
 #include "connectors/sqlite/schema_ddl.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
@@ -278,9 +279,19 @@ std::int64_t to_int64(const std::optional<std::string>& text) {
   return value;
 }
 
-struct BtreeSize {
-  std::int64_t bytes = 0, pages = 0, leaf_cells = 0, all_cells = 0;
-};
+std::optional<std::vector<BtreeRoot>> btree_roots(sqlite3* db) {
+  auto names = prepare(db, "SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0");
+  if (!names) return std::nullopt;
+  std::vector<BtreeRoot> roots;
+  while (true) {
+    auto row = step(db, names->get());
+    if (!row) return std::nullopt;
+    if (!*row) break;
+    roots.push_back({column_text(names->get(), 0),
+                     static_cast<std::uint32_t>(sqlite3_column_int64(names->get(), 1))});
+  }
+  return roots;
+}
 
 std::optional<BtreeSize> dbstat_size(sqlite3* db, const std::string& btree) {
   auto statement = prepare(db,
@@ -300,19 +311,13 @@ std::optional<BtreeSize> dbstat_size(sqlite3* db, const std::string& btree) {
                    sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3)};
 }
 
-// dbstat walks every page and parses every cell: a few hundred milliseconds for a few hundred MB,
-// before any chunk can be planned. Each b-tree is walked on its own (dbstat's name constraint
-// visits only that tree), over one read-only connection per core.
-std::optional<std::map<std::string, BtreeSize>> dbstat_sizes(sqlite3* db) {
-  auto names = prepare(db, "SELECT name FROM sqlite_schema WHERE rootpage > 0");
-  if (!names) return std::nullopt;
+// The fallback when the census cannot read the file (btree_census.hpp): dbstat walks every page and
+// parses every cell, a few hundred milliseconds for a few hundred MB. Each b-tree is walked on its
+// own (dbstat's name constraint visits only that tree), over one read-only connection per core.
+std::optional<std::map<std::string, BtreeSize>> dbstat_sizes(sqlite3* db,
+                                                             const std::vector<BtreeRoot>& roots) {
   std::vector<std::string> btrees;
-  while (true) {
-    auto row = step(db, names->get());
-    if (!row) return std::nullopt;
-    if (!*row) break;
-    btrees.push_back(column_text(names->get(), 0));
-  }
+  for (const auto& root : roots) btrees.push_back(root.name);
   const char* file = sqlite3_db_filename(db, "main");
   std::string path = file ? file : "";
   std::size_t walkers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
@@ -345,7 +350,14 @@ std::optional<std::map<std::string, BtreeSize>> dbstat_sizes(sqlite3* db) {
 Status estimate_sizes(sqlite3* db, SqliteSchema& schema, const SchemaOptions& options,
                       const std::vector<MasterEntry>& master) {
   std::optional<std::map<std::string, BtreeSize>> sizes;
-  if (options.use_dbstat) sizes = dbstat_sizes(db);
+  if (options.measure_btrees) {
+    auto roots = btree_roots(db);
+    if (roots) {
+      const char* file = sqlite3_db_filename(db, "main");
+      if (file && *file) sizes = census_btrees(file, *roots);
+      if (!sizes) sizes = dbstat_sizes(db, *roots);
+    }
+  }
   if (sizes) {
     for (std::size_t i = 0; i < schema.tables.size(); ++i) {
       Table& table = schema.tables[i];

@@ -1,5 +1,5 @@
 // Reads a SQLite file's schema (sqlite_master, PRAGMA table_xinfo, index_list, index_xinfo,
-// foreign_key_list, dbstat) into the engine's model (pgshift::Table, one per table, in name
+// foreign_key_list, b-tree sizes) into the engine's model (pgshift::Table, one per table, in name
 // order), the per-table facts the SQLite row source needs to read and encode the rows
 // (SourceTable, same order: Chunk::table indexes both), and the PostgreSQL DDL (schema_ddl.hpp).
 // Blocking, read-only; `db` is used only during the call. Expected problems are warnings (a view,
@@ -21,9 +21,10 @@
 //       ranges of the hidden rowid (kRowid): Chunk::first_page/end_page hold rowid bounds, never
 //       evaluated on the target. The declared PRIMARY KEY is still created.
 //     other WITHOUT ROWID tables: keyless, one whole-table chunk (kWhole).
-//   Sizes: with dbstat (use_dbstat), bytes/pages/rows per b-tree from one pass over the file
-//     (rows = cells of the table b-tree); without it, the file size shared out by row estimates
-//     (max(rowid) - min(rowid) + 1, or count(*) for WITHOUT ROWID tables).
+//   Sizes (measure_btrees): bytes/pages/rows per b-tree from its interior pages and a sample of its
+//     leaves (btree_census.hpp; rows = cells of the table b-tree), or from dbstat when the main
+//     file cannot be read that way; otherwise the file size shared out by row estimates (max(rowid)
+//     - min(rowid) + 1, or count(*) for WITHOUT ROWID tables).
 //   Date-like columns (date, timestamp, timestamptz): up to `epoch_sample_size` INTEGER and REAL
 //     values from each end of the table decide how integers are read: epoch seconds, epoch
 //     milliseconds, or whole Julian days among Julian REALs (epoch_unit.hpp). A sample that mixes
@@ -51,7 +52,7 @@ struct SchemaOptions {
   TypeMappingOptions types;
   std::vector<CastOverride> casts;
   std::int32_t naive_utc_offset_seconds = 0;  // timestamptz: zone of text written without one
-  bool use_dbstat = true;
+  bool measure_btrees = true;  // false: sizes shared out by row estimates (see Sizes above)
   int epoch_sample_size = 1000;
   // A sample mixing epoch units is an Error (kRefused); when false it is recorded in
   // SourceColumn::epoch_conflict instead (and the column reads integers as seconds), so that

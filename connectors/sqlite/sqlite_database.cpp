@@ -5,6 +5,14 @@
 namespace pgshift::sqlite {
 
 Result<DatabaseHandle> open_read_only(const std::string& path, int busy_timeout_ms) {
+  // Before SQLite's first use: no memory statistics, which SQLite otherwise keeps under one
+  // process-wide mutex taken on every allocation (contended between the reader threads). A call
+  // after SQLite was initialized (by a test's own connection, say) is refused and changes nothing.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (see the header), so SQLite's
   // per-call connection mutex is pure overhead.

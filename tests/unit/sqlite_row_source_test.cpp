@@ -21,38 +21,10 @@
 #include "connectors/sqlite/sqlite_read_session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "connectors/sqlite/value_scan.hpp"
+#include "tests/unit/temp_database.hpp"
 
 namespace pgshift::sqlite {
 namespace {
-
-class TempDatabase {
- public:
-  TempDatabase() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pgshift-sqlite-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    path_ = dir_ + "/test.db";
-  }
-  ~TempDatabase() { std::filesystem::remove_all(dir_); }
-  const std::string& path() const { return path_; }
-
-  void exec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    // Test files need no durability: no fsync, journal in memory.
-    std::string fast = "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; " + sql;
-    int rc = sqlite3_exec(db, fast.c_str(), nullptr, nullptr, &error);
-    std::string message = error ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  }
-
- private:
-  std::string dir_;
-  std::string path_;
-};
 
 template <class T>
 T run_task(Task<T> task) {

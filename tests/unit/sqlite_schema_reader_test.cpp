@@ -16,39 +16,10 @@
 #include "connectors/sqlite/default_value.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
+#include "tests/unit/temp_database.hpp"
 
 namespace pgshift::sqlite {
 namespace {
-
-// A SQLite file in a fresh temp directory, removed afterwards.
-class TempDatabase {
- public:
-  TempDatabase() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pgshift-sqlite-XXXXXX").string();
-    dir_ = mkdtemp(pattern.data());
-    path_ = dir_ + "/test.db";
-  }
-  ~TempDatabase() { std::filesystem::remove_all(dir_); }
-  const std::string& path() const { return path_; }
-
-  void exec(const std::string& sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    // Test files need no durability: no fsync, journal in memory.
-    std::string fast = "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; " + sql;
-    int rc = sqlite3_exec(db, fast.c_str(), nullptr, nullptr, &error);
-    std::string message = error ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  }
-
- private:
-  std::string dir_;
-  std::string path_;
-};
 
 constexpr const char* kAppSchema = R"sql(
 CREATE TABLE users (
@@ -359,10 +330,10 @@ TEST_F(SqliteSchemaTest, QuotedNamesAndCompositeKeys) {
             "\"\"Col\"\"\", \"other\")");
 }
 
-TEST_F(SqliteSchemaTest, OptionsCastsSchemaAndSizesWithoutDbstat) {
+TEST_F(SqliteSchemaTest, OptionsCastsSchemaAndSizesWithoutMeasuring) {
   SchemaOptions options;
   options.target_schema = "app";
-  options.use_dbstat = false;
+  options.measure_btrees = false;
   options.types.timestamptz = true;
   options.casts = {*parse_cast_override("USERS.Score=numeric"),
                    *parse_cast_override("users.nothing=text")};
@@ -379,7 +350,7 @@ TEST_F(SqliteSchemaTest, OptionsCastsSchemaAndSizesWithoutDbstat) {
       std::string::npos);
   EXPECT_NE(ddl(schema, "table", "users").find("CREATE TABLE \"app\".\"users\""),
             std::string::npos);
-  // Without dbstat: max(rowid) - min(rowid) + 1 rows (2 for ids 1..2), the file shared out.
+  // Without measuring: max(rowid) - min(rowid) + 1 rows (2 for ids 1..2), the file shared out.
   EXPECT_DOUBLE_EQ(schema.tables[i].estimated_rows, 2);
   EXPECT_GT(schema.tables[i].bytes, 0);
 }
