@@ -247,11 +247,18 @@ class FastCanonicalizer {
 
 }  // namespace
 
+bool append_fast_canonical_jsonb_text(std::string_view json, std::string& out) {
+  std::size_t size_before = out.size();
+  FastCanonicalizer canonicalizer(json, out);
+  if (canonicalizer.document()) return true;
+  out.resize(size_before);
+  return false;
+}
+
 std::optional<std::string> fast_canonical_jsonb_text(std::string_view json) {
   std::string out;
   out.reserve(json.size() + 8);
-  FastCanonicalizer canonicalizer(json, out);
-  if (!canonicalizer.document()) return std::nullopt;
+  if (!append_fast_canonical_jsonb_text(json, out)) return std::nullopt;
   return out;
 }
 

@@ -14,4 +14,8 @@ namespace pgshift::sqlite {
 
 std::optional<std::string> fast_canonical_jsonb_text(std::string_view json);
 
+// The same appended to `out` (which keeps its capacity across calls); false, with `out` as it
+// was, when the one-pass path does not apply.
+bool append_fast_canonical_jsonb_text(std::string_view json, std::string& out);
+
 }  // namespace pgshift::sqlite
