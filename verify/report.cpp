@@ -14,7 +14,7 @@ std::string now_iso8601() {
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[40];
+  char text[96];  // room for any int in every field, so nothing can be cut
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<long long>(millis));
@@ -57,7 +57,10 @@ std::string json_escape(std::string_view text) {
 namespace {
 
 std::string quoted(std::string_view text) {
-  return "\"" + json_escape(text) + "\"";
+  std::string out = "\"";
+  out += json_escape(text);
+  out += '"';
+  return out;
 }
 
 std::string string_list(const std::vector<std::string>& items) {

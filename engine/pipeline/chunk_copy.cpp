@@ -50,7 +50,11 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
   Notifier writer_done(executor);
   asio::co_spawn(executor, drain_to_target(queue, target),
                  [&](std::exception_ptr crashed, Status status) {
-                   writer_status = crashed ? fail(ErrorKind::kRuntime, "writer crashed") : status;
+                   if (crashed) {
+                     writer_status = fail(ErrorKind::kRuntime, "writer crashed");
+                   } else {
+                     writer_status = std::move(status);
+                   }
                    writer_done.notify();
                  });
 

@@ -15,7 +15,8 @@ std::string text_array(const std::optional<KeyValue>& value) {
   if (!value) return "NULL";
   std::string out = "ARRAY[";
   for (std::size_t i = 0; i < value->size(); ++i) {
-    out += (i ? "," : "") + quote_literal((*value)[i]);
+    if (i) out += ',';
+    out += quote_literal((*value)[i]);
   }
   return out + "]::text[]";
 }
