@@ -387,8 +387,20 @@ void print(std::string& out, Node& node) {
 }  // namespace
 
 Result<std::string> canonical_jsonb_text(std::string_view json) {
-  if (auto fast = fast_canonical_jsonb_text(json)) return std::move(*fast);
-  return parsed_canonical_jsonb_text(json);
+  std::string out;
+  out.reserve(json.size() + 8);
+  if (auto appended = append_canonical_jsonb_text(json, out); !appended) {
+    return fail(appended.error());
+  }
+  return out;
+}
+
+Status append_canonical_jsonb_text(std::string_view json, std::string& out) {
+  if (append_fast_canonical_jsonb_text(json, out)) return {};
+  auto parsed = parsed_canonical_jsonb_text(json);
+  if (!parsed) return fail(parsed.error());
+  out += *parsed;
+  return {};
 }
 
 Result<std::string> parsed_canonical_jsonb_text(std::string_view json) {

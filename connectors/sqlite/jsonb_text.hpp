@@ -20,6 +20,10 @@ namespace pgshift::sqlite {
 // Common JSON takes a one-pass path (jsonb_fast_path.hpp); the rest is parsed into a tree.
 Result<std::string> canonical_jsonb_text(std::string_view json);
 
+// The same appended to `out`, which can keep its capacity across calls (no allocation per value
+// on the one-pass path); `out` is unchanged on an error.
+Status append_canonical_jsonb_text(std::string_view json, std::string& out);
+
 // The same by the full parser alone: the reference the one-pass path is tested against.
 Result<std::string> parsed_canonical_jsonb_text(std::string_view json);
 

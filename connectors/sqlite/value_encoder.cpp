@@ -9,7 +9,6 @@
 
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
-#include "connectors/sqlite/jsonb_fast_path.hpp"
 #include "connectors/sqlite/jsonb_text.hpp"
 #include "connectors/sqlite/utf8.hpp"
 
@@ -349,10 +348,8 @@ Status encode_json(const SqliteValue& value, bool binary, std::vector<std::byte>
   // One scratch string per thread: most values take the one-pass path and allocate nothing.
   thread_local std::string canonical;
   canonical.clear();
-  if (!append_fast_canonical_jsonb_text(text, canonical)) {
-    auto parsed = parsed_canonical_jsonb_text(text);
-    if (!parsed) return refuse(value, parsed.error().message);
-    canonical = std::move(*parsed);
+  if (auto appended = append_canonical_jsonb_text(text, canonical); !appended) {
+    return refuse(value, appended.error().message);
   }
   out.push_back(std::byte{1});
   put_bytes(out, canonical);
