@@ -42,9 +42,10 @@ Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
   auto stored = co_await state::load_progress(target);
   if (!stored) co_return fail(stored.error());
   context.table_finished.assign(context.tables.size(), false);
+  context.table_indexed.assign(context.tables.size(), false);
   for (const auto& row : *stored) {
     if (row.table >= tables.size()) continue;
-    context.table_finished[row.table] = row.phase == "ready";
+    context.table_finished[row.table] = context.table_indexed[row.table] = row.phase == "ready";
     tables[row.table].chunks_total = row.total;
     tables[row.table].chunks_done = row.done;
     tables[row.table].chunks_verified = row.verified;

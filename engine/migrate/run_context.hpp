@@ -67,8 +67,10 @@ struct RunContext {
   int index_builders_running = 0;
   int index_slots_free = 0;
   Notifier index_slots_changed;
-  // Tables this process finished, and the run's foreign keys (loaded after set-up): a foreign key
-  // is created as soon as both its tables are finished here; the rest at the end (finalize).
+  // Tables this process indexed (ANALYZE may still be running) and finished, and the run's
+  // foreign keys (loaded after set-up): a foreign key is created as soon as both its tables are
+  // indexed here; the rest at the end (finalize).
+  std::vector<bool> table_indexed;
   std::vector<bool> table_finished;
   std::vector<state::PendingDdl> foreign_keys;
   std::vector<bool> foreign_key_started;

@@ -172,6 +172,11 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
       co_return fail(std::move(verified.error()).within("verifying"));
     }
   }
+  // The foreign keys waiting for this table start now, not after its ANALYZE: their validation
+  // can run beside it (foreign_keys.hpp), and at the end of a run nothing else is left to run.
+  context.table_indexed[table] = true;
+  co_await attach_ready_foreign_keys(context, target, table);
+  start_ready_foreign_keys(context);
   // ANALYZE here rather than after every table: it overlaps the copies still running instead of
   // keeping the end of the run waiting. It commits with the table's 'ready' mark.
   std::string analyze =
@@ -192,7 +197,7 @@ void start_table_finisher(RunContext& context, std::size_t table) {
     auto finished = co_await finish_table(context, table);
     if (!finished) co_return fail(finished.error());
     if (*finished && !context.table_finished[table]) {
-      context.table_finished[table] = true;
+      context.table_finished[table] = context.table_indexed[table] = true;
       start_ready_foreign_keys(context);
     }
     co_return Status{};

@@ -217,5 +217,40 @@ TEST(MigrateFeatures, RerunOfFinishedMigrationIsANoOp) {
             "1");
 }
 
+// A foreign key is added NOT VALID, then validated in a second transaction. A run that dies
+// between the two leaves it NOT VALID: the rerun validates it and marks it done.
+TEST(MigrateFeatures, ForeignKeyLeftNotValidByACrashIsValidatedByTheRerun) {
+  std::string source = fresh_database(source_cluster(), "fk_rerun_src");
+  std::string target = fresh_database(target_cluster(), "fk_rerun_dst");
+  exec(source,
+       "CREATE TABLE parent (id int PRIMARY KEY); "
+       "CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent (id)); "
+       "INSERT INTO parent SELECT generate_series(1, 100); "
+       "INSERT INTO child SELECT i, 1 + i % 100 FROM generate_series(1, 1000) i");
+  ASSERT_EQ(run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"}).exit_code,
+            0);
+  EXPECT_EQ(scalar(target,
+                   "SELECT convalidated FROM pg_constraint WHERE conname = "
+                   "'child_parent_id_fkey'"),
+            "t");
+  // The state a crash after the first transaction leaves.
+  exec(target,
+       "ALTER TABLE child DROP CONSTRAINT child_parent_id_fkey; "
+       "ALTER TABLE child ADD CONSTRAINT child_parent_id_fkey FOREIGN KEY (parent_id) "
+       "REFERENCES parent (id) NOT VALID; "
+       "UPDATE pgshift.ddl SET done = false WHERE name = 'child_parent_id_fkey'; "
+       "UPDATE pgshift.steps SET done = false WHERE name IN ('foreign_keys', 'analyze'); "
+       "UPDATE pgshift.run SET phase = 'finalize'");
+  auto again = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(scalar(target,
+                   "SELECT string_agg(convalidated::text, ',') FROM pg_constraint "
+                   "WHERE conname = 'child_parent_id_fkey'"),
+            "true");
+  EXPECT_EQ(scalar(target, "SELECT done FROM pgshift.ddl WHERE name = 'child_parent_id_fkey'"),
+            "t");
+  EXPECT_EQ(scalar(target, "SELECT phase FROM pgshift.run"), "done");
+}
+
 }  // namespace
 }  // namespace pgshift::test

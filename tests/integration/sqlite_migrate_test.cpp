@@ -203,6 +203,26 @@ TEST(SqliteMigrate, TableFiltersChooseTheTables) {
       << "nothing written";
 }
 
+// SQLite does not check foreign keys unless asked to, so a file can hold a row whose parent is
+// gone. The key's validation stops the run naming it, and leaves no half-made key behind.
+TEST(SqliteMigrate, RowWithoutItsParentStopsTheRunNamingTheForeignKey) {
+  std::string source =
+      make_app_file("pgshift_orphan", false,
+                    "INSERT INTO posts (user_id, title, published_at, happened, body) "
+                    "VALUES (987654, 'orphan', 1700000000000, 1700000000000, 'no such user')");
+  std::string target = fresh_database(target_cluster(), "sqlite_orphan");
+  auto run = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"});
+  EXPECT_NE(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("posts_user_id_fkey"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("987654"), std::string::npos) << run.err;
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND "
+                   "conrelid = 'public.posts'::regclass"),
+            "0")
+      << "the key is not left NOT VALID";
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM posts WHERE user_id = 987654"), "1");
+}
+
 TEST(SqliteMigrate, MissingFileIsRefused) {
   std::string target = fresh_database(target_cluster(), "sqlite_missing");
   auto run =
