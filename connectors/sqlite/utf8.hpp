@@ -8,8 +8,13 @@
 
 namespace pgshift::sqlite {
 
-// The byte offset of the first invalid sequence, or nothing when `text` is valid UTF-8.
+// The byte offset of the first invalid sequence, or nothing when `text` is valid UTF-8. Where the
+// CPU has AVX2 the check runs 32 bytes at a time; elsewhere it is first_invalid_utf8_portable.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
+
+// The same answer without SIMD (an ASCII word path and a byte automaton): what machines without
+// AVX2 run, and what tests compare the AVX2 path with.
+std::optional<std::size_t> first_invalid_utf8_portable(std::string_view text);
 
 // Code points in valid UTF-8 `text`.
 std::size_t utf8_length(std::string_view text);
