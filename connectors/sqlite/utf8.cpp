@@ -328,7 +328,8 @@ std::optional<std::size_t> locate_invalid_utf8(std::string_view text) {
 }  // namespace
 
 std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
-  if (!has_avx2()) return first_invalid_utf8_portable(text);
+  // Below one block the padded copy costs more than the word path saves.
+  if (text.size() < 32 || !has_avx2()) return first_invalid_utf8_portable(text);
   if (lookup::valid(reinterpret_cast<const unsigned char*>(text.data()), text.size())) {
     return std::nullopt;
   }

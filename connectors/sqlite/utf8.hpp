@@ -9,7 +9,8 @@
 namespace pgshift::sqlite {
 
 // The byte offset of the first invalid sequence, or nothing when `text` is valid UTF-8. Where the
-// CPU has AVX2 the check runs 32 bytes at a time; elsewhere it is first_invalid_utf8_portable.
+// CPU has AVX2, texts of 32 bytes or more are checked 32 bytes at a time; everything else goes
+// through first_invalid_utf8_portable.
 std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 // The same answer without SIMD (an ASCII word path and a byte automaton): what machines without
