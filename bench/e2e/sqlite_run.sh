@@ -402,6 +402,18 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   if ((runs > 1)); then
     echo "runs: $runs per tool, interleaved; wall s is the median; memory columns the largest."
     for t in "${tools[@]}"; do echo "  $t walls: ${A_WALLS[$t]}"; done
+    # Each run against the pgshift run just before or after it: the host's speed drifts over
+    # minutes, and adjacent runs see the same host.
+    if [[ -n "$base" ]]; then
+      for t in "${tools[@]}"; do
+        [[ "$t" != pgshift ]] || continue
+        pairs=
+        for ((r = 1; r <= runs; r++)); do
+          pairs+="${pairs:+ }$(awk -v a="${R_WALL[$t,$r]}" -v b="${R_WALL[pgshift,$r]}" 'BEGIN { printf "%.2f", a / b }')"
+        done
+        echo "  $t / pgshift, run by run: $pairs (median $(tr ' ' '\n' <<<"$pairs" | median)x)"
+      done
+    fi
   fi
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the host makes walls noisy)"
   echo "wall s: /usr/bin/time %e of the whole command."

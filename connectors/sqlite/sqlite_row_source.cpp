@@ -149,6 +149,11 @@ Task<Status> SqliteRowSource::begin(const Table& table, const Chunk& chunk) {
   for (std::size_t index : query_.copied) {
     substitutions_.push_back(Substitution{source_->columns[index].name, 0, {}});
   }
+  batch_.reset();
+  if (cluster_batch_bytes_ > 0 && table.keyless()) {
+    if (auto key = cluster_key(*source_, query_.copied))
+      batch_.emplace(std::move(*key), cluster_batch_bytes_);
+  }
   co_return Status{};
 }
 
@@ -217,6 +222,7 @@ Result<bool> SqliteRowSource::fill(std::vector<std::byte>& out, std::size_t want
     header_sent_ = true;
   }
   if (done_) return false;
+  if (batch_) return fill_clustered(out, want);
   std::size_t goal = out.size() + want;
   while (out.size() < goal) {
     auto row = step(db_, statement_.get());
@@ -224,13 +230,7 @@ Result<bool> SqliteRowSource::fill(std::vector<std::byte>& out, std::size_t want
       done_ = true;
       return fail(std::move(row.error()).within("table " + source_->name));
     }
-    if (!*row) {
-      const unsigned char trailer[2] = {0xff, 0xff};
-      append_bytes(out, trailer, sizeof trailer);
-      statement_.reset();
-      done_ = true;
-      return false;
-    }
+    if (!*row) return finish(out);
     if (auto encoded = encode_row(out); !encoded) {
       done_ = true;
       statement_.reset();
@@ -238,6 +238,43 @@ Result<bool> SqliteRowSource::fill(std::vector<std::byte>& out, std::size_t want
     }
   }
   return true;
+}
+
+Result<bool> SqliteRowSource::fill_clustered(std::vector<std::byte>& out, std::size_t want) {
+  // Rows are read into the batch until it is full or the chunk ends, then handed out in order.
+  while (batch_->empty() && statement_) {
+    while (!batch_->full()) {
+      auto row = step(db_, statement_.get());
+      if (!row) {
+        done_ = true;
+        return fail(std::move(row.error()).within("table " + source_->name));
+      }
+      if (!*row) {
+        statement_.reset();
+        break;
+      }
+      if (auto encoded =
+              batch_->add([this](std::vector<std::byte>& rows) { return encode_row(rows); });
+          !encoded) {
+        done_ = true;
+        statement_.reset();
+        return fail(encoded.error());
+      }
+    }
+    batch_->sort();
+    if (batch_->empty()) break;  // the chunk ended on a batch boundary
+  }
+  batch_->drain(out, want);
+  if (batch_->empty() && !statement_) return finish(out);
+  return true;
+}
+
+Result<bool> SqliteRowSource::finish(std::vector<std::byte>& out) {
+  const unsigned char trailer[2] = {0xff, 0xff};
+  append_bytes(out, trailer, sizeof trailer);
+  statement_.reset();
+  done_ = true;
+  return false;
 }
 
 }  // namespace pgshift::sqlite

@@ -1,7 +1,9 @@
 // RowSource over a SQLite connection: one chunk's rows encoded into a PostgreSQL binary COPY
 // stream (header, one tuple per row with the copied columns in Table::copied_columns() order,
 // trailer). The SELECT is stepped incrementally across read() calls, so memory stays at about one
-// read of `want` bytes whatever the table size.
+// read of `want` bytes whatever the table size; with cluster_in_batches_of(), a table without a
+// key that has an index is sent in that index's order, batch by batch (clustered_batch.hpp),
+// which adds one batch.
 //
 // Lifetimes: `db` (opened read-only, see sqlite_database.hpp) and `sources` must outlive the row
 // source; sources[chunk.table] describes the chunk's table (schema_reader.hpp), and the Table
@@ -22,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/sqlite/clustered_batch.hpp"
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/sqlite_handles.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
@@ -40,6 +43,11 @@ struct ChunkQuery {
   std::vector<std::string> locator;  // names of the trailing row-naming columns
 };
 Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, const Chunk& chunk);
+
+// What the readers of one migrate run hold at most, together, to put keyless tables' rows in
+// index order (each reader gets its share, at least kMinClusterBatchBytes).
+constexpr std::size_t kClusterMemoryBytes = 128 << 20;
+constexpr std::size_t kMinClusterBatchBytes = 8 << 20;
 
 class SqliteRowSource final : public RowSource {
  public:
@@ -60,6 +68,10 @@ class SqliteRowSource final : public RowSource {
   // time), so that the event loop forwards other workers' streams meanwhile.
   void read_on(asio::thread_pool* pool) { pool_ = pool; }
 
+  // From the next begin() on, a table without a key that has an index is sent in that index's
+  // order, batches of at most `bytes` (tuples and their index) at a time; 0 turns it off.
+  void cluster_in_batches_of(std::size_t bytes) { cluster_batch_bytes_ = bytes; }
+
   // Rows streamed in the current chunk so far.
   std::uint64_t rows() const { return rows_; }
   // Values replaced by NULL in the current chunk (OnTypeError::kNull), per copied column.
@@ -67,7 +79,10 @@ class SqliteRowSource final : public RowSource {
 
  private:
   Result<bool> fill(std::vector<std::byte>& out, std::size_t want);
+  // fill() for a clustered table: rows go through the batch.
+  Result<bool> fill_clustered(std::vector<std::byte>& out, std::size_t want);
   Status encode_row(std::vector<std::byte>& out);
+  Result<bool> finish(std::vector<std::byte>& out);
   std::string describe_key() const;
 
   sqlite3* db_;
@@ -82,6 +97,8 @@ class SqliteRowSource final : public RowSource {
   bool done_ = true;
   asio::thread_pool* pool_ = nullptr;
   std::vector<std::byte> block_;  // filled on the pool, then handed to read()'s caller
+  std::size_t cluster_batch_bytes_ = 0;
+  std::optional<ClusteredBatch> batch_;  // keyless tables with an index
 };
 
 }  // namespace pgshift::sqlite

@@ -104,6 +104,7 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
   auto source = std::make_shared<SqliteSource>();
   source->path = path;
   source->on_type_error = *policy;
+  source->cluster_batch_bytes = options.cluster_batch_bytes;
   source->signature = file_signature(path);
   auto schema = read_catalog(db->get(), schema_options);
   if (!schema) return fail(schema.error());
@@ -147,6 +148,7 @@ SourceSessionFactory session_factory(std::shared_ptr<const SqliteSource> source)
     auto session =
         SqliteReadSession::open(source->path, source->schema.sources, source->on_type_error);
     if (!session) co_return fail(session.error());
+    (*session)->sqlite_rows().cluster_in_batches_of(source->cluster_batch_bytes);
     co_return std::make_unique<SqliteSourceSession>(source, std::move(*session));
   };
 }

@@ -28,12 +28,16 @@ struct SourceOptions {
   bool assess = false;
   // Which tables to read, by name (unset: all of them).
   std::function<bool(const std::string&)> include_table;
+  // migrate: each reader sends a keyless table in its first index's order, in batches of up to
+  // this many bytes (sqlite_row_source.hpp); 0 sends rows as read (verify, where order is moot).
+  std::size_t cluster_batch_bytes = 0;
 };
 
 struct SqliteSource {
   std::string path;
   SqliteSchema schema;
   OnTypeError on_type_error = OnTypeError::kFail;
+  std::size_t cluster_batch_bytes = 0;    // SourceOptions::cluster_batch_bytes
   std::string signature;                  // file and WAL sizes and mtimes when read
   std::vector<TableScan> scans;           // per table, when values were scanned (assess or text)
   std::vector<std::string> policy_notes;  // per column --on-type-error changed: what and how many

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "connectors/pg/catalog.hpp"
+#include "connectors/sqlite/sqlite_row_source.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/source_options.hpp"
@@ -14,8 +17,11 @@
 namespace pgshift {
 
 Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
-  auto read = sqlite::read_source(context.options.source.sqlite_path(),
-                                  sqlite_source_options(context.options));
+  sqlite::SourceOptions options = sqlite_source_options(context.options);
+  options.cluster_batch_bytes = std::max(
+      sqlite::kMinClusterBatchBytes,
+      sqlite::kClusterMemoryBytes / static_cast<std::size_t>(std::max(1, context.options.jobs)));
+  auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
   if (!read) co_return fail(read.error());
   if (auto matched = check_includes_matched(context.options.filter, (*read)->schema.tables);
       !matched) {
