@@ -155,8 +155,21 @@ bool ClusteredBatch::full() const {
 }
 
 void ClusteredBatch::sort() {
-  std::sort(entries_.begin() + static_cast<std::ptrdiff_t>(next_), entries_.end(),
-            [this](const Entry& a, const Entry& b) { return before(a, b); });
+  // Most comparisons end on the prefixes: the first differs, or it is exact on both sides and
+  // the second decides. Only those that do not go to before(), which reads the tuples.
+  const bool two_fields = key_.size() == 2;
+  auto ordered = [this, two_fields](const Entry& a, const Entry& b) {
+    if ((a.nulls | b.nulls) == 0) {
+      if (a.prefix[0] != b.prefix[0]) return a.prefix[0] < b.prefix[0];
+      if ((a.exact & b.exact & 1) != 0) {
+        if (key_.size() == 1) return false;
+        if (a.prefix[1] != b.prefix[1]) return a.prefix[1] < b.prefix[1];
+        if (two_fields && (a.exact & b.exact & 2) != 0) return false;
+      }
+    }
+    return before(a, b);
+  };
+  std::sort(entries_.begin() + static_cast<std::ptrdiff_t>(next_), entries_.end(), ordered);
 }
 
 void ClusteredBatch::drain(std::vector<std::byte>& out, std::size_t want) {

@@ -149,10 +149,16 @@ Task<Status> SqliteRowSource::begin(const Table& table, const Chunk& chunk) {
   for (std::size_t index : query_.copied) {
     substitutions_.push_back(Substitution{source_->columns[index].name, 0, {}});
   }
-  batch_.reset();
+  clustered_ = false;
   if (cluster_batch_bytes_ > 0 && table.keyless()) {
-    if (auto key = cluster_key(*source_, query_.copied))
-      batch_.emplace(std::move(*key), cluster_batch_bytes_);
+    if (auto key = cluster_key(*source_, query_.copied)) {
+      if (batch_) {
+        batch_->restart(std::move(*key), cluster_batch_bytes_);
+      } else {
+        batch_.emplace(std::move(*key), cluster_batch_bytes_);
+      }
+      clustered_ = true;
+    }
   }
   co_return Status{};
 }
@@ -222,7 +228,7 @@ Result<bool> SqliteRowSource::fill(std::vector<std::byte>& out, std::size_t want
     header_sent_ = true;
   }
   if (done_) return false;
-  if (batch_) return fill_clustered(out, want);
+  if (clustered_) return fill_clustered(out, want);
   std::size_t goal = out.size() + want;
   while (out.size() < goal) {
     auto row = step(db_, statement_.get());

@@ -98,7 +98,8 @@ class SqliteRowSource final : public RowSource {
   asio::thread_pool* pool_ = nullptr;
   std::vector<std::byte> block_;  // filled on the pool, then handed to read()'s caller
   std::size_t cluster_batch_bytes_ = 0;
-  std::optional<ClusteredBatch> batch_;  // keyless tables with an index
+  std::optional<ClusteredBatch> batch_;  // kept from chunk to chunk for its memory
+  bool clustered_ = false;               // the current chunk goes through batch_
 };
 
 }  // namespace pgshift::sqlite
