@@ -1,8 +1,8 @@
 // Rows of a table without a key reach the target in the order of the table's first index, batch
 // by batch, as if CLUSTERed: PostgreSQL then builds that index from sorted runs (its sort checks
 // for runs that are already in order), which on an app-like events table (kind text, at bigint)
-// took half the CPU of building it from rows in rowid order; and scans of that index read the heap
-// in order. The order is only a choice of where rows go: a keyless table's rows have no other
+// took 1.27 s where rows in rowid order took 2.11 s; and scans of that index read the heap in
+// order. The order is only a choice of where rows go: a keyless table's rows have no other
 // order, and its digest is a sum, so nothing else changes. Text sorts by its bytes, which is
 // PostgreSQL's order under the C and C.UTF-8 collations; under others the sort only helps less.
 //
@@ -34,9 +34,9 @@ struct ClusterField {
   FieldOrder order = FieldOrder::kBytes;
 };
 
-// The leading columns of the first index of `source` that is neither partial nor on expressions,
-// as far as their types have a binary order; `copied` maps stream positions to source columns.
-// Nothing when no index qualifies.
+// The leading columns of the first index of `source` that is not partial, as far as they are
+// plain columns that are copied and whose types have a binary order; `copied` maps stream
+// positions to source columns. Nothing when there is no such index or its first column is not one.
 std::optional<std::vector<ClusterField>> cluster_key(const SourceTable& source,
                                                      std::span<const std::size_t> copied);
 
