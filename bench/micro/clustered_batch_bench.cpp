@@ -41,9 +41,9 @@ void BM_ClusteredBatchChunk(benchmark::State& state) {
   std::vector<std::byte> out;
   for (auto _ : state) {
     for (const auto& t : tuples) {
-      (void)batch.add([&](std::vector<std::byte>& rows) {
+      (void)batch.add([&](std::vector<std::byte>& rows) -> pgshift::Result<bool> {
         rows.insert(rows.end(), t.begin(), t.end());
-        return pgshift::Status{};
+        return true;
       });
     }
     batch.sort();

@@ -55,20 +55,20 @@ class ClusteredBatch {
     next_ = 0;
   }
 
-  // The tuple is appended to the batch's own buffer; `encode` writes it (one tuple, as
-  // SqliteRowSource::encode_row does) at the end of the buffer it is given, and returns a Status
-  // that is passed through; on failure the buffer is cut back.
-  template <typename Encode>
-  Status add(Encode&& encode) {
+  // `read` appends at most one tuple (as SqliteRowSource writes them) to the end of the buffer it
+  // is given and says whether it did (false: no rows left); that answer, or its error, is passed
+  // through. A tuple too large for the batch is cut back and refused.
+  template <typename Read>
+  Result<bool> add(Read&& read) {
     std::size_t start = rows_.size();
-    Status status = encode(rows_);
-    if (!status) return status;
+    Result<bool> added = read(rows_);
+    if (!added || !*added) return added;
     if (rows_.size() - start > kMaxTuple) {
       rows_.resize(start);
       return fail(ErrorKind::kRuntime, "a row of 4 GB or more");
     }
     index(start);
-    return status;
+    return true;
   }
 
   // Whether the batch (tuples and their index) has reached its cap.

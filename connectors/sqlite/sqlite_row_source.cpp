@@ -231,17 +231,24 @@ Result<bool> SqliteRowSource::fill(std::vector<std::byte>& out, std::size_t want
   if (clustered_) return fill_clustered(out, want);
   std::size_t goal = out.size() + want;
   while (out.size() < goal) {
-    auto row = step(db_, statement_.get());
-    if (!row) {
-      done_ = true;
-      return fail(std::move(row.error()).within("table " + source_->name));
-    }
-    if (!*row) return finish(out);
-    if (auto encoded = encode_row(out); !encoded) {
-      done_ = true;
-      statement_.reset();
-      return fail(encoded.error());
-    }
+    auto read = next_row(out);
+    if (!read) return fail(read.error());
+    if (!*read) return finish(out);
+  }
+  return true;
+}
+
+Result<bool> SqliteRowSource::next_row(std::vector<std::byte>& out) {
+  auto row = step(db_, statement_.get());
+  if (!row) {
+    done_ = true;
+    return fail(std::move(row.error()).within("table " + source_->name));
+  }
+  if (!*row) return false;
+  if (auto encoded = encode_row(out); !encoded) {
+    done_ = true;
+    statement_.reset();
+    return fail(encoded.error());
   }
   return true;
 }
@@ -250,21 +257,15 @@ Result<bool> SqliteRowSource::fill_clustered(std::vector<std::byte>& out, std::s
   // Rows are read into the batch until it is full or the chunk ends, then handed out in order.
   while (batch_->empty() && statement_) {
     while (!batch_->full()) {
-      auto row = step(db_, statement_.get());
-      if (!row) {
+      auto added = batch_->add([this](std::vector<std::byte>& rows) { return next_row(rows); });
+      if (!added) {
         done_ = true;
-        return fail(std::move(row.error()).within("table " + source_->name));
+        statement_.reset();
+        return fail(added.error());
       }
-      if (!*row) {
+      if (!*added) {
         statement_.reset();
         break;
-      }
-      if (auto encoded =
-              batch_->add([this](std::vector<std::byte>& rows) { return encode_row(rows); });
-          !encoded) {
-        done_ = true;
-        statement_.reset();
-        return fail(encoded.error());
       }
     }
     batch_->sort();

@@ -81,6 +81,8 @@ class SqliteRowSource final : public RowSource {
   Result<bool> fill(std::vector<std::byte>& out, std::size_t want);
   // fill() for a clustered table: rows go through the batch.
   Result<bool> fill_clustered(std::vector<std::byte>& out, std::size_t want);
+  // Steps to the next row and appends its tuple to `out`; false once the chunk has no rows left.
+  Result<bool> next_row(std::vector<std::byte>& out);
   Status encode_row(std::vector<std::byte>& out);
   Result<bool> finish(std::vector<std::byte>& out);
   std::string describe_key() const;

@@ -63,11 +63,11 @@ std::vector<std::vector<std::byte>> run(ClusteredBatch& batch,
   };
   for (const auto& t : tuples) {
     if (batch.full()) drain_all();
-    Status added = batch.add([&](std::vector<std::byte>& rows) {
+    Result<bool> added = batch.add([&](std::vector<std::byte>& rows) -> Result<bool> {
       rows.insert(rows.end(), t.begin(), t.end());
-      return Status{};
+      return true;
     });
-    EXPECT_TRUE(added);
+    EXPECT_TRUE(added && *added);
   }
   drain_all();
   // Split the stream back into tuples (the sizes are known).
@@ -176,10 +176,15 @@ TEST(ClusteredBatch, CapSplitsTheRowsIntoSortedRuns) {
 
 TEST(ClusteredBatch, AFailedEncodeLeavesNothingBehind) {
   ClusteredBatch batch({{0, FieldOrder::kText}}, 1 << 20);
-  Status refused = batch.add([](std::vector<std::byte>&) {
-    return Status(fail(ErrorKind::kRuntime, "value 'x' is not an integer"));
+  Result<bool> refused = batch.add([](std::vector<std::byte>& rows) -> Result<bool> {
+    (void)rows;
+    return fail(ErrorKind::kRuntime, "value 'x' is not an integer");
   });
   EXPECT_FALSE(refused);
+  EXPECT_TRUE(batch.empty());
+  Result<bool> none = batch.add([](std::vector<std::byte>&) -> Result<bool> { return false; });
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
   EXPECT_TRUE(batch.empty());
 }
 
