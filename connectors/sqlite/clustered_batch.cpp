@@ -150,6 +150,20 @@ bool ClusteredBatch::before(const Entry& a, const Entry& b) const {
   return false;
 }
 
+ClusteredBatch::ClusteredBatch(std::vector<ClusterField> key, std::size_t byte_cap)
+    : key_(std::move(key)), byte_cap_(byte_cap) {
+  rows_.reserve(byte_cap_);
+  entries_.reserve(byte_cap_ / (sizeof(Entry) + kMinTuple));
+}
+
+void ClusteredBatch::restart(std::vector<ClusterField> key, std::size_t byte_cap) {
+  key_ = std::move(key);
+  byte_cap_ = byte_cap;
+  rows_.clear();
+  entries_.clear();
+  next_ = 0;
+}
+
 bool ClusteredBatch::full() const {
   return rows_.size() + entries_.size() * sizeof(Entry) >= byte_cap_;
 }

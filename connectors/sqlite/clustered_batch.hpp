@@ -42,18 +42,13 @@ std::optional<std::vector<ClusterField>> cluster_key(const SourceTable& source,
 
 class ClusteredBatch {
  public:
-  ClusteredBatch(std::vector<ClusterField> key, std::size_t byte_cap)
-      : key_(std::move(key)), byte_cap_(byte_cap) {}
+  // Reserves (address space only) what the cap can hold, so that filling the batch never copies
+  // it into a larger buffer with the old one still resident.
+  ClusteredBatch(std::vector<ClusterField> key, std::size_t byte_cap);
 
-  // Empties the batch for another table's key, keeping its memory: a fresh 64 MB a chunk would
-  // be paid again in page faults.
-  void restart(std::vector<ClusterField> key, std::size_t byte_cap) {
-    key_ = std::move(key);
-    byte_cap_ = byte_cap;
-    rows_.clear();
-    entries_.clear();
-    next_ = 0;
-  }
+  // Empties the batch for another chunk under the same cap, keeping its memory: a fresh 64 MB
+  // a chunk would be paid again in page faults.
+  void restart(std::vector<ClusterField> key, std::size_t byte_cap);
 
   // `read` appends at most one tuple (as SqliteRowSource writes them) to the end of the buffer it
   // is given and says whether it did (false: no rows left); that answer, or its error, is passed
@@ -71,6 +66,13 @@ class ClusteredBatch {
     return true;
   }
 
+  // About the bytes (tuples and their index) a batch needs for `rows` rows of `fields` columns
+  // whose values take `value_bytes`.
+  static double bytes_for(double rows, std::int64_t value_bytes, std::size_t fields) {
+    return static_cast<double>(value_bytes) +
+           rows * static_cast<double>(sizeof(Entry) + kMinTuple + 4 * fields);
+  }
+
   // Whether the batch (tuples and their index) has reached its cap.
   bool full() const;
   bool empty() const { return entries_.size() == next_; }
@@ -83,6 +85,7 @@ class ClusteredBatch {
 
  private:
   static constexpr std::size_t kMaxTuple = 0xFFFFFFFFu;
+  static constexpr std::size_t kMinTuple = 2;  // a tuple of no columns: its field count
   // The first two key fields as order-preserving 64-bit prefixes, so that most comparisons read
   // no tuple: per field, bit 0 of `nulls` says NULL (sorting last) and bit 0 of `exact` that the
   // prefix is the whole value.

@@ -149,18 +149,32 @@ Task<Status> SqliteRowSource::begin(const Table& table, const Chunk& chunk) {
   for (std::size_t index : query_.copied) {
     substitutions_.push_back(Substitution{source_->columns[index].name, 0, {}});
   }
-  clustered_ = false;
-  if (cluster_batch_bytes_ > 0 && table.keyless()) {
-    if (auto key = cluster_key(*source_, query_.copied)) {
-      if (batch_) {
-        batch_->restart(std::move(*key), cluster_batch_bytes_);
-      } else {
-        batch_.emplace(std::move(*key), cluster_batch_bytes_);
-      }
-      clustered_ = true;
-    }
-  }
+  clustered_ = set_up_batch(table, chunk);
   co_return Status{};
+}
+
+bool SqliteRowSource::set_up_batch(const Table& table, const Chunk& chunk) {
+  std::optional<std::vector<ClusterField>> key;
+  if (cluster_memory_ && table.keyless()) key = cluster_key(*source_, query_.copied);
+  if (!key) {
+    free_batch();  // no reason to hold memory another reader could sort with
+    return false;
+  }
+  std::size_t want = chunk.whole_table() ? cluster_memory_->total() : cluster_share_;
+  if (batch_ && batch_grant_ == want) {
+    batch_->restart(std::move(*key), batch_grant_);
+  } else {
+    free_batch();
+    batch_grant_ = cluster_memory_->take(want, kMinClusterBatchBytes);
+    batch_.emplace(std::move(*key), batch_grant_);
+  }
+  return true;
+}
+
+void SqliteRowSource::free_batch() {
+  batch_.reset();
+  if (cluster_memory_) cluster_memory_->give_back(batch_grant_);
+  batch_grant_ = 0;
 }
 
 std::string SqliteRowSource::describe_key() const {

@@ -1,9 +1,9 @@
 // RowSource over a SQLite connection: one chunk's rows encoded into a PostgreSQL binary COPY
 // stream (header, one tuple per row with the copied columns in Table::copied_columns() order,
 // trailer). The SELECT is stepped incrementally across read() calls, so memory stays at about one
-// read of `want` bytes whatever the table size; with cluster_in_batches_of(), a table without a
-// key that has an index is sent in that index's order, batch by batch (clustered_batch.hpp),
-// which adds one batch.
+// read of `want` bytes whatever the table size; with cluster_with(), a table without a key that
+// has an index is sent in that index's order, batch by batch (clustered_batch.hpp), which adds
+// one batch, granted by the run's shared ClusterMemory.
 //
 // Lifetimes: `db` (opened read-only, see sqlite_database.hpp) and `sources` must outlive the row
 // source; sources[chunk.table] describes the chunk's table (schema_reader.hpp), and the Table
@@ -19,11 +19,13 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "connectors/sqlite/cluster_memory.hpp"
 #include "connectors/sqlite/clustered_batch.hpp"
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/sqlite_handles.hpp"
@@ -45,7 +47,8 @@ struct ChunkQuery {
 Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, const Chunk& chunk);
 
 // What the readers of one migrate run hold at most, together, to put keyless tables' rows in
-// index order (each reader gets its share, at least kMinClusterBatchBytes).
+// index order: a whole-table chunk may take all of it, other chunks take a reader's share, and a
+// reader that finds it spent still gets kMinClusterBatchBytes.
 constexpr std::size_t kClusterMemoryBytes = 128 << 20;
 constexpr std::size_t kMinClusterBatchBytes = 8 << 20;
 
@@ -60,6 +63,9 @@ class SqliteRowSource final : public RowSource {
   SqliteRowSource(sqlite3* db, std::span<const SourceTable> sources,
                   OnTypeError policy = OnTypeError::kFail)
       : db_(db), sources_(sources), policy_(policy) {}
+  ~SqliteRowSource() override { free_batch(); }
+  SqliteRowSource(const SqliteRowSource&) = delete;
+  SqliteRowSource& operator=(const SqliteRowSource&) = delete;
 
   Task<Status> begin(const Table& table, const Chunk& chunk) override;
   Task<Result<bool>> read(std::vector<std::byte>& out, std::size_t want) override;
@@ -69,8 +75,13 @@ class SqliteRowSource final : public RowSource {
   void read_on(asio::thread_pool* pool) { pool_ = pool; }
 
   // From the next begin() on, a table without a key that has an index is sent in that index's
-  // order, batches of at most `bytes` (tuples and their index) at a time; 0 turns it off.
-  void cluster_in_batches_of(std::size_t bytes) { cluster_batch_bytes_ = bytes; }
+  // order, in batches (tuples and their index) of what `memory` grants: all it has for a
+  // whole-table chunk, which is then one run in order when it fits; `share` for any other chunk.
+  // Null turns it off. `memory` outlives nothing here: the row source keeps it.
+  void cluster_with(std::shared_ptr<ClusterMemory> memory, std::size_t share) {
+    cluster_memory_ = std::move(memory);
+    cluster_share_ = share;
+  }
 
   // Rows streamed in the current chunk so far.
   std::uint64_t rows() const { return rows_; }
@@ -85,6 +96,9 @@ class SqliteRowSource final : public RowSource {
   Result<bool> next_row(std::vector<std::byte>& out);
   Status encode_row(std::vector<std::byte>& out);
   Result<bool> finish(std::vector<std::byte>& out);
+  // Whether the chunk goes through the batch; takes the grant it needs.
+  bool set_up_batch(const Table& table, const Chunk& chunk);
+  void free_batch();
   std::string describe_key() const;
 
   sqlite3* db_;
@@ -99,8 +113,10 @@ class SqliteRowSource final : public RowSource {
   bool done_ = true;
   asio::thread_pool* pool_ = nullptr;
   std::vector<std::byte> block_;  // filled on the pool, then handed to read()'s caller
-  std::size_t cluster_batch_bytes_ = 0;
-  std::optional<ClusteredBatch> batch_;  // kept from chunk to chunk for its memory
+  std::shared_ptr<ClusterMemory> cluster_memory_;
+  std::size_t cluster_share_ = 0;
+  std::optional<ClusteredBatch> batch_;  // kept from chunk to chunk while its grant fits
+  std::size_t batch_grant_ = 0;          // taken from cluster_memory_ for batch_
   bool clustered_ = false;               // the current chunk goes through batch_
 };
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/sqlite/cluster_memory.hpp"
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
 #include "connectors/sqlite/value_scan.hpp"
@@ -28,17 +29,20 @@ struct SourceOptions {
   bool assess = false;
   // Which tables to read, by name (unset: all of them).
   std::function<bool(const std::string&)> include_table;
-  // migrate: each reader sends a keyless table in its first index's order, in batches of up to
-  // this many bytes (sqlite_row_source.hpp); 0 sends rows as read (verify, where order is moot).
-  std::size_t cluster_batch_bytes = 0;
+  // migrate: readers send a keyless table in its first index's order, in batches granted from
+  // this many bytes shared by all `readers` (sqlite_row_source.hpp); 0 sends rows as read
+  // (verify and plan, where order is moot). A table whose batch fits it whole is one chunk.
+  std::size_t cluster_memory_bytes = 0;
+  int readers = 1;
 };
 
 struct SqliteSource {
   std::string path;
   SqliteSchema schema;
   OnTypeError on_type_error = OnTypeError::kFail;
-  std::size_t cluster_batch_bytes = 0;    // SourceOptions::cluster_batch_bytes
-  std::string signature;                  // file and WAL sizes and mtimes when read
+  std::shared_ptr<ClusterMemory> cluster_memory;  // null: clustering off
+  std::size_t cluster_share = 0;                  // a reader's part of it
+  std::string signature;                          // file and WAL sizes and mtimes when read
   std::vector<TableScan> scans;           // per table, when values were scanned (assess or text)
   std::vector<std::string> policy_notes;  // per column --on-type-error changed: what and how many
 };
@@ -46,7 +50,8 @@ struct SqliteSource {
 Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
                                                         const SourceOptions& options);
 
-// Chunks of every table, largest work first.
+// Chunks of every table, largest work first. With clustering on, a keyless table whose batch
+// fits the whole budget is one chunk, so that it reaches the target as one run in index order.
 Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
                                        const plan::PlannerOptions& options);
 

@@ -18,9 +18,8 @@ namespace pgshift {
 
 Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   sqlite::SourceOptions options = sqlite_source_options(context.options);
-  options.cluster_batch_bytes = std::max(
-      sqlite::kMinClusterBatchBytes,
-      sqlite::kClusterMemoryBytes / static_cast<std::size_t>(std::max(1, context.options.jobs)));
+  options.cluster_memory_bytes = sqlite::kClusterMemoryBytes;
+  options.readers = context.options.jobs;
   auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
   if (!read) co_return fail(read.error());
   if (auto matched = check_includes_matched(context.options.filter, (*read)->schema.tables);

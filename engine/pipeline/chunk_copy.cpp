@@ -41,6 +41,13 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
     const std::function<void(long long, std::int64_t)>& on_progress) {
   auto executor = co_await asio::this_coro::executor;
   if (auto begun = co_await source.begin(*spec.table, chunk); !begun) co_return fail(begun.error());
+  if (chunk.whole_table() && spec.table->keyless()) {
+    // Emptied in the COPY's own transaction, the table takes rows page after page in stream order
+    // (COPY then skips the free-space map, which would put a short row on an earlier page with
+    // room): a clustered table's heap stays one sorted run. And a retried chunk cannot double it.
+    auto emptied = co_await target.query("TRUNCATE ONLY " + plan::qualified_name(*spec.table));
+    if (!emptied) co_return fail(emptied.error());
+  }
   if (auto begun = co_await target.begin_copy_in(plan::copy_in_sql(*spec.table)); !begun) {
     co_return fail(begun.error());
   }

@@ -2,7 +2,9 @@
 // The reader and the writer run as two coroutines joined by a ByteQueue bounded in bytes, so the
 // source keeps streaming while the target absorbs, and memory per worker is at most
 // queue_bytes + one read buffer. The caller owns the target transaction (begin before, commit
-// after together with the chunk's state); this function only runs the COPY.
+// after together with the chunk's state); this function only runs the COPY, after emptying the
+// table first when the chunk is all of a keyless table (TRUNCATE ONLY, ACCESS EXCLUSIVE until
+// the caller's commit).
 #pragma once
 
 #include <functional>

@@ -136,6 +136,18 @@ class SqliteRowSourceTest : public ::testing::Test {
     return run_task(stream_chunk(source, schema_.tables[chunk.table], chunk, want));
   }
 
+  // `events` (keyless, with an index on kind) and `plain` (the same rows, no index).
+  void open_indexed_and_plain(int rows) {
+    open(
+        "CREATE TABLE events (kind TEXT, at INTEGER);"
+        "CREATE INDEX events_kind ON events (kind);"
+        "CREATE TABLE plain (kind TEXT, at INTEGER);"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+        std::to_string(rows) +
+        ") INSERT INTO events SELECT printf('kind %d %.*c', i % 7, i % 50, 'x'), i FROM n;"
+        "INSERT INTO plain SELECT * FROM events;");
+  }
+
   TempDatabase file_;
   DatabaseHandle db_;
   SqliteSchema schema_;
@@ -299,9 +311,12 @@ TEST_F(SqliteRowSourceTest, KeylessTableWithAnIndexArrivesInItsOrder) {
   ASSERT_TRUE(as_read) << as_read.error().message;
 
   for (std::size_t batch_bytes : {std::size_t{64} << 20, std::size_t{64} << 10}) {
+    auto memory = std::make_shared<ClusterMemory>(batch_bytes);
     SqliteRowSource clustered(db_.get(), schema_.sources);
-    clustered.cluster_in_batches_of(batch_bytes);
+    // A whole-table chunk takes the whole budget, not the (smaller) share.
+    clustered.cluster_with(memory, batch_bytes / 4);
     auto sorted = stream(whole, 16 << 10, OnTypeError::kFail, &clustered);
+    EXPECT_EQ(memory->taken(), batch_bytes) << "the batch keeps its grant for the next chunk";
     ASSERT_TRUE(sorted) << sorted.error().message;
     ASSERT_EQ(sorted->rows.size(), as_read->rows.size());
     auto key_of = [](const Row& row) {
@@ -322,6 +337,65 @@ TEST_F(SqliteRowSourceTest, KeylessTableWithAnIndexArrivesInItsOrder) {
     EXPECT_EQ(std::multiset<Row>(sorted->rows.begin(), sorted->rows.end()),
               std::multiset<Row>(as_read->rows.begin(), as_read->rows.end()));
   }
+}
+
+// The readers' batches share one budget: a chunk that is part of a table takes a reader's share,
+// a reader that finds the budget spent still gets the floor, and the grant goes back when the
+// reader moves on to a table it does not cluster, or goes away.
+TEST_F(SqliteRowSourceTest, ClusteredBatchesShareOneBudget) {
+  open_indexed_and_plain(3000);
+  const std::size_t total = kMinClusterBatchBytes * 3;
+  auto memory = std::make_shared<ClusterMemory>(total);
+  Chunk first_half;
+  first_half.table = table_index("events");
+  first_half.end_page = 1500;  // a rowid range
+  Chunk whole;
+  whole.table = table_index("events");
+  Chunk plain;
+  plain.table = table_index("plain");
+  {
+    SqliteRowSource a(db_.get(), schema_.sources), b(db_.get(), schema_.sources);
+    a.cluster_with(memory, 2 * kMinClusterBatchBytes);
+    b.cluster_with(memory, 2 * kMinClusterBatchBytes);
+    ASSERT_TRUE(stream(first_half, 16 << 10, OnTypeError::kFail, &a));
+    EXPECT_EQ(memory->taken(), 2 * kMinClusterBatchBytes);
+    auto sorted = stream(whole, 16 << 10, OnTypeError::kFail, &b);
+    ASSERT_TRUE(sorted) << sorted.error().message;
+    EXPECT_EQ(sorted->rows.size(), 3000u);
+    EXPECT_EQ(memory->taken(), total) << "b got what was left of its want, the whole budget";
+    ASSERT_TRUE(stream(plain, 16 << 10, OnTypeError::kFail, &a));
+    EXPECT_EQ(memory->taken(), kMinClusterBatchBytes) << "a gave its share back";
+    ASSERT_TRUE(stream(first_half, 16 << 10, OnTypeError::kFail, &a));
+    EXPECT_EQ(memory->taken(), 3 * kMinClusterBatchBytes);
+  }
+  EXPECT_EQ(memory->taken(), 0u) << "grants go back with their readers";
+}
+
+// With clustering on, a keyless table with an index whose batch fits the budget is one chunk
+// however small the chunk size, so that it reaches the target as one run; without clustering,
+// or when it does not fit, it is cut as any other table.
+TEST_F(SqliteRowSourceTest, ClusteredTableThatFitsTheBudgetIsOneChunk) {
+  open_indexed_and_plain(20000);
+  plan::PlannerOptions planner;
+  planner.chunk_bytes = 64 << 10;
+  auto chunks_of = [&](std::size_t cluster_bytes, const std::string& table) {
+    SourceOptions options;
+    options.cluster_memory_bytes = cluster_bytes;
+    options.readers = 2;
+    auto source = read_source(file_.path(), options);
+    EXPECT_TRUE(source) << source.error().message;
+    if (!source) return 0;
+    auto chunks = plan_chunks(**source, planner);
+    EXPECT_TRUE(chunks) << chunks.error().message;
+    if (!chunks) return 0;
+    return static_cast<int>(std::count_if(chunks->begin(), chunks->end(), [&](const Chunk& c) {
+      return (*source)->schema.tables[c.table].name == table;
+    }));
+  };
+  EXPECT_EQ(chunks_of(kClusterMemoryBytes, "events"), 1);
+  EXPECT_GT(chunks_of(kClusterMemoryBytes, "plain"), 1) << "no index: nothing to cluster on";
+  EXPECT_GT(chunks_of(0, "events"), 1) << "clustering off (verify, plan)";
+  EXPECT_GT(chunks_of(256 << 10, "events"), 1) << "too large for the budget";
 }
 
 TEST_F(SqliteRowSourceTest, NullKeysLandInTheFirstChunk) {
