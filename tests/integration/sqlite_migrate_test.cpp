@@ -214,9 +214,10 @@ TEST(SqliteMigrate, KeylessTableWithAnIndexIsStoredInItsOrder) {
       "INSERT INTO log SELECT printf('kind %d %.*c', i * 7 % 11, i * 37 % 120, 'x'), "
       "printf('2024-01-%02d', 1 + i % 28), i % 2 FROM n");
   std::string target = fresh_database(target_cluster(), "sqlite_clustered");
-  // 2-3 MB of rows: at --chunk-size 1 it would be cut in several chunks, were it not clustered.
-  auto run = run_pgshift(
-      {"migrate", "--source", source, "--target", target, "--quiet", "--chunk-size", "1"});
+  // 2-3 MB of rows: at --chunk-size 1 it would be cut in several chunks, were it not clustered
+  // (and it is at most a worker's share of the run's work at --jobs 2).
+  auto run = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet",
+                          "--chunk-size", "1", "--jobs", "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM log"), "30003");
   EXPECT_EQ(scalar(target,

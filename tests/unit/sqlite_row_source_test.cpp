@@ -373,7 +373,8 @@ TEST_F(SqliteRowSourceTest, ClusteredBatchesShareOneBudget) {
 
 // With clustering on, a keyless table with an index whose batch fits the budget is one chunk
 // however small the chunk size, so that it reaches the target as one run; without clustering,
-// or when it does not fit, it is cut as any other table.
+// when it does not fit, or when it is more than a worker's share of the run, it is cut as any
+// other table.
 TEST_F(SqliteRowSourceTest, ClusteredTableThatFitsTheBudgetIsOneChunk) {
   open_indexed_and_plain(20000);
   plan::PlannerOptions planner;
@@ -396,6 +397,9 @@ TEST_F(SqliteRowSourceTest, ClusteredTableThatFitsTheBudgetIsOneChunk) {
   EXPECT_GT(chunks_of(kClusterMemoryBytes, "plain"), 1) << "no index: nothing to cluster on";
   EXPECT_GT(chunks_of(0, "events"), 1) << "clustering off (verify, plan)";
   EXPECT_GT(chunks_of(256 << 10, "events"), 1) << "too large for the budget";
+  planner.workers = 4;
+  EXPECT_GT(chunks_of(kClusterMemoryBytes, "events"), 1)
+      << "half the run's work: more than one of 4 workers' share";
 }
 
 TEST_F(SqliteRowSourceTest, NullKeysLandInTheFirstChunk) {
