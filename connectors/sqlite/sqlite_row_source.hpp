@@ -77,7 +77,7 @@ class SqliteRowSource final : public RowSource {
   // From the next begin() on, a table without a key that has an index is sent in that index's
   // order, in batches (tuples and their index) of what `memory` grants: all it has for a
   // whole-table chunk, which is then one run in order when it fits; `share` for any other chunk.
-  // Null turns it off. `memory` outlives nothing here: the row source keeps it.
+  // Null turns it off. The row source shares the ownership of `memory`.
   void cluster_with(std::shared_ptr<ClusterMemory> memory, std::size_t share) {
     cluster_memory_ = std::move(memory);
     cluster_share_ = share;
