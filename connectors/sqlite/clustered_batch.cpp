@@ -73,26 +73,31 @@ std::optional<FieldOrder> order_of(TargetKind kind) {
 
 }  // namespace
 
+const CatalogIndex* first_plain_index(const SourceTable& source) {
+  for (const CatalogIndex& index : source.indexes) {
+    if (!index.partial && !index.columns.empty()) return &index;
+  }
+  return nullptr;
+}
+
 std::optional<std::vector<ClusterField>> cluster_key(const SourceTable& source,
                                                      std::span<const std::size_t> copied) {
-  for (const CatalogIndex& index : source.indexes) {
-    if (index.partial || index.columns.empty()) continue;
-    std::vector<ClusterField> key;
-    for (const std::string& name : index.columns) {
-      auto column = std::find_if(source.columns.begin(), source.columns.end(),
-                                 [&](const SourceColumn& c) { return c.name == name; });
-      if (name.empty() || column == source.columns.end()) break;  // an expression
-      auto index_in_source = static_cast<std::size_t>(column - source.columns.begin());
-      auto position = std::find(copied.begin(), copied.end(), index_in_source);
-      auto order = order_of(column->target.type.kind);
-      if (position == copied.end() || !order) break;
-      key.push_back(ClusterField{static_cast<std::size_t>(position - copied.begin()), *order});
-    }
-    // The first index decides: a later one would cluster the table on what it is not read by.
-    if (key.empty()) return std::nullopt;
-    return key;
+  // The first index decides: a later one would cluster the table on what it is not read by.
+  const CatalogIndex* index = first_plain_index(source);
+  if (!index) return std::nullopt;
+  std::vector<ClusterField> key;
+  for (const std::string& name : index->columns) {
+    auto column = std::find_if(source.columns.begin(), source.columns.end(),
+                               [&](const SourceColumn& c) { return c.name == name; });
+    if (name.empty() || column == source.columns.end()) break;  // an expression
+    auto index_in_source = static_cast<std::size_t>(column - source.columns.begin());
+    auto position = std::find(copied.begin(), copied.end(), index_in_source);
+    auto order = order_of(column->target.type.kind);
+    if (position == copied.end() || !order) break;
+    key.push_back(ClusterField{static_cast<std::size_t>(position - copied.begin()), *order});
   }
-  return std::nullopt;
+  if (key.empty()) return std::nullopt;
+  return key;
 }
 
 void ClusteredBatch::set_prefix(Entry& entry, int slot, const std::byte* tuple) const {

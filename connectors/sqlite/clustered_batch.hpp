@@ -42,6 +42,8 @@ struct ClusterField {
 // positions to source columns. Nothing when there is no such index or its first column is not one.
 std::optional<std::vector<ClusterField>> cluster_key(const SourceTable& source,
                                                      std::span<const std::size_t> copied);
+// The index cluster_key() looks at (the first that is not partial), or null.
+const CatalogIndex* first_plain_index(const SourceTable& source);
 
 class ClusteredBatch {
  public:

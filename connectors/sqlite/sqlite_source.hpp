@@ -55,6 +55,10 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
 Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
                                        const plan::PlannerOptions& options);
 
+// The index whose order migrate sends table `i`'s rows in (clustering on, the table keyless and
+// the index's leading column one whose binary form sorts), or null.
+const CatalogIndex* clustered_on(const SqliteSource& source, std::size_t i);
+
 SourceSessionFactory session_factory(std::shared_ptr<const SqliteSource> source);
 
 // Errors when the file changed since it was read (it must not be written during a run).

@@ -56,6 +56,7 @@ struct SqliteTableFacts {
   bool rowid_key = false;                // INTEGER PRIMARY KEY: the rowid itself
   std::string key;                       // the integer key chunks are ranges of; "" = keyless
   std::string chunking;                  // "key ranges", "rowid ranges" or "whole table"
+  std::string clustered_on;              // the index whose order rows are sent in; "": file order
   std::vector<std::string> primary_key;  // declared, in key order
   int chunks = 0;
   double scan_seconds = 0;  // the full read through the encoder

@@ -11,7 +11,7 @@
 namespace pgshift::assess {
 
 Task<Status> assess_sqlite_source(SqliteAssessment& a, const MigrateOptions& options) {
-  sqlite::SourceOptions source_options = sqlite_source_options(options);
+  sqlite::SourceOptions source_options = sqlite_migrate_source_options(options);
   plan::PlannerOptions planner;
   planner.chunk_bytes = options.chunk_bytes;
   planner.workers = options.jobs;

@@ -43,6 +43,13 @@ std::string keying(const SqliteTableFacts& table) {
   return joined(parts);
 }
 
+// How migrate orders a keyless table's rows, when it does (sqlite_source.hpp, clustered_on).
+std::string clustering(const SqliteTableFacts& table) {
+  if (table.clustered_on.empty()) return "";
+  if (table.chunks == 1) return ", rows sent in " + table.clustered_on + " order";
+  return ", each chunk sorted by " + table.clustered_on + " in batches";
+}
+
 std::string index_text(const SqliteIndexFacts& index) {
   if (index.kind == "primary key") return "PRIMARY KEY (" + joined(index.columns) + ")";
   if (index.kind == "unique") return "UNIQUE (" + joined(index.columns) + ")";
@@ -193,8 +200,9 @@ std::string table_json(const SqliteTableFacts& t) {
          ", \"rows_exact\": true, \"bytes\": " + std::to_string(t.bytes) +
          ", \"index_bytes\": " + std::to_string(t.index_bytes) +
          ", \"chunks_total\": " + std::to_string(t.chunks) +
-         ", \"chunking\": " + json_quoted(t.chunking) + ", \"key\": " + json_quoted(t.key) +
-         ", \"keyless\": " + boolean(t.keyless()) +
+         ", \"chunking\": " + json_quoted(t.chunking) +
+         ", \"clustered_on\": " + (t.clustered_on.empty() ? "null" : json_quoted(t.clustered_on)) +
+         ", \"key\": " + json_quoted(t.key) + ", \"keyless\": " + boolean(t.keyless()) +
          ", \"without_rowid\": " + boolean(t.without_rowid) +
          ", \"autoincrement\": " + boolean(t.autoincrement) +
          ", \"rowid_key\": " + boolean(t.rowid_key) +
@@ -274,7 +282,7 @@ std::string sqlite_plan_to_text(const SqliteAssessment& a) {
            bytes_text(table.bytes) + " + " + bytes_text(table.index_bytes) + " of indexes; " +
            keying(table) + "; " +
            plural(static_cast<std::size_t>(table.chunks), "chunk", "chunks") + " (" +
-           table.chunking + ")\n";
+           table.chunking + ")" + clustering(table) + "\n";
     std::vector<std::string> indexes;
     for (const auto& index : table.indexes) indexes.push_back(index_text(index));
     if (!indexes.empty()) out += "    indexes and keys: " + joined(indexes) + "\n";

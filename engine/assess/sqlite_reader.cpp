@@ -53,6 +53,7 @@ SqliteColumnFacts column_facts(const sqlite::SourceColumn& column, const sqlite:
 
 SqliteTableFacts table_facts(const Table& model, const sqlite::SourceTable& source,
                              const sqlite::TableScan* scan, int chunks,
+                             const sqlite::CatalogIndex* clustered,
                              const sqlite::TypeMappingOptions& types) {
   SqliteTableFacts out;
   out.schema = model.schema;
@@ -74,6 +75,7 @@ SqliteTableFacts table_facts(const Table& model, const sqlite::SourceTable& sour
       out.chunking = "whole table";
       break;
   }
+  if (clustered) out.clustered_on = clustered->name;
   for (std::size_t index : source.primary_key) {
     out.primary_key.push_back(source.columns[index].name);
   }
@@ -181,7 +183,7 @@ Result<SqliteFileFacts> read_sqlite_facts(const std::string& path,
   for (std::size_t i = 0; i < source.schema.tables.size(); ++i) {
     const sqlite::TableScan* scan = i < source.scans.size() ? &source.scans[i] : nullptr;
     facts.tables.push_back(table_facts(source.schema.tables[i], source.schema.sources[i], scan,
-                                       chunk_count[i], types));
+                                       chunk_count[i], sqlite::clustered_on(source, i), types));
   }
   return facts;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "connectors/sqlite/sqlite_row_source.hpp"
+
 namespace pgshift {
 
 sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options) {
@@ -12,6 +14,13 @@ sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options) {
   out.include_table = [filter = options.filter](const std::string& table) {
     return filter.accepts("public", table);
   };
+  return out;
+}
+
+sqlite::SourceOptions sqlite_migrate_source_options(const MigrateOptions& options) {
+  sqlite::SourceOptions out = sqlite_source_options(options);
+  out.cluster_memory_bytes = sqlite::kClusterMemoryBytes;
+  out.readers = options.jobs;
   return out;
 }
 

@@ -15,6 +15,10 @@ namespace pgshift {
 
 sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options);
 
+// The same as migrate reads: keyless tables in index order, from a budget shared by --jobs
+// readers. `plan` uses it too, so that it shows the chunks migrate will copy.
+sqlite::SourceOptions sqlite_migrate_source_options(const MigrateOptions& options);
+
 // Errors (kUsage) naming the first --include-table pattern that matches none of the tables read,
 // (schema, name) pairs: a misspelt name must not quietly migrate or compare nothing.
 Status check_includes_matched(const pg::TableFilter& filter,

@@ -2,10 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "connectors/pg/catalog.hpp"
-#include "connectors/sqlite/sqlite_row_source.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/source_options.hpp"
@@ -17,9 +14,7 @@
 namespace pgshift {
 
 Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
-  sqlite::SourceOptions options = sqlite_source_options(context.options);
-  options.cluster_memory_bytes = sqlite::kClusterMemoryBytes;
-  options.readers = context.options.jobs;
+  sqlite::SourceOptions options = sqlite_migrate_source_options(context.options);
   auto read = sqlite::read_source(context.options.source.sqlite_path(), options);
   if (!read) co_return fail(read.error());
   if (auto matched = check_includes_matched(context.options.filter, (*read)->schema.tables);

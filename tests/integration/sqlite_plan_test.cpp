@@ -14,12 +14,13 @@
 namespace pgshift::test {
 namespace {
 
-// Beyond the app file: a view, a trigger, an expression index, an untyped column and one of an
-// unknown declared type.
+// Beyond the app file: a view, a trigger, an expression index, an index on the keyless log table
+// (which migrate then sends in its order), an untyped column and one of an unknown declared type.
 constexpr const char* kMore = R"SQL(
   CREATE VIEW admins AS SELECT * FROM users WHERE is_admin;
   CREATE TRIGGER users_touch AFTER UPDATE ON users BEGIN SELECT 1; END;
   CREATE INDEX posts_title_lower ON posts (lower(title));
+  CREATE INDEX log_kind ON log (kind);
   CREATE TABLE notes (id INTEGER PRIMARY KEY, payload, score FANCYNUM);
   INSERT INTO notes VALUES (1, x'00ff', 1.5), (2, 'text', 2);
 )SQL";
@@ -48,7 +49,8 @@ TEST(SqlitePlan, FileWithEveryFeatureShowsMappingsEpochRulesAndInventory) {
            "tags: 3 rows, ",
            "WITHOUT ROWID, keyless for chunks (primary key name is created",
            "log: 3 rows, ",
-           "keyless (copied and verified as a whole table); 1 chunk (rowid ranges)",
+           "keyless (copied and verified as a whole table); 1 chunk (rowid ranges), rows sent in "
+           "log_kind order\n",
            "indexes and keys: posts_recent (partial), posts_title_lower (expression), posts_user",
            "foreign keys: (user_id) -> users (id)",
            "    balance     REAL [REAL]        -> double precision\n",
@@ -82,6 +84,8 @@ TEST(SqlitePlan, FileWithEveryFeatureShowsMappingsEpochRulesAndInventory) {
            "\"target_reached\": true",
            "\"name\": \"posts\", \"rows_source\": 19993, \"rows_exact\": true",
            "\"epoch_unit\": \"milliseconds\"",
+           "\"chunking\": \"rowid ranges\", \"clustered_on\": \"log_kind\"",
+           "\"chunking\": \"key ranges\", \"clustered_on\": null",
            "\"blockers\": []",
        }) {
     EXPECT_NE(result.json.find(expected), std::string::npos) << "missing: " << expected << "\n"
