@@ -29,9 +29,10 @@ struct SourceOptions {
   bool assess = false;
   // Which tables to read, by name (unset: all of them).
   std::function<bool(const std::string&)> include_table;
-  // migrate: readers send a keyless table in its first index's order, in batches granted from
-  // this many bytes shared by all `readers` (sqlite_row_source.hpp); 0 sends rows as read
-  // (verify and plan, where order is moot). A table whose batch fits it whole is one chunk.
+  // migrate (and plan, to show migrate's chunks): readers send a keyless table in its first
+  // index's order, in batches granted from this many bytes shared by all `readers`
+  // (sqlite_row_source.hpp); 0 sends rows as read (verify, where order is moot). See plan_chunks
+  // for the tables that are then one chunk.
   std::size_t cluster_memory_bytes = 0;
   int readers = 1;
 };
@@ -51,7 +52,8 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
                                                         const SourceOptions& options);
 
 // Chunks of every table, largest work first. With clustering on, a keyless table whose batch
-// fits the whole budget is one chunk, so that it reaches the target as one run in index order.
+// fits the whole budget, and whose copy work is at most one worker's share, is one chunk, so that
+// it reaches the target as one run in index order.
 Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
                                        const plan::PlannerOptions& options);
 
