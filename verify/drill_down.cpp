@@ -30,7 +30,7 @@ std::string key_order(const Table& table) {
   for (std::size_t i = 0; i < table.key.size(); ++i) {
     const Column& column = table.columns[table.key[i]];
     out += (i ? ", " : "") + quote_identifier(column.name) +
-           (column.needs_c_collation ? " COLLATE \"C\"" : "");
+           (column.collatable ? " COLLATE \"C\"" : "");
   }
   return out;
 }

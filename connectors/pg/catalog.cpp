@@ -54,9 +54,10 @@ bool TableFilter::accepts_schema(const std::string& schema) const {
                       [&](const auto& pattern) { return wildcard_match(pattern, schema); });
 }
 
-Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter,
-                                             bool allow_text_only_types) {
-  auto tables_result = co_await connection.query(R"SQL(
+namespace {
+
+// Every table pgshift could copy, in (schema, name) order; read_tables' candidates.
+constexpr const char* kTablesSql = R"SQL(
     SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relispartition,
            pg_relation_size(c.oid) + COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
            pg_indexes_size(c.oid), GREATEST(c.reltuples, 0)::bigint, c.relpages
@@ -67,7 +68,23 @@ Task<Result<std::vector<Table>>> read_tables(Connection& connection, const Table
       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
                       WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
                         AND d.objid = c.oid AND d.deptype = 'e')
-    ORDER BY n.nspname, c.relname)SQL");
+    ORDER BY n.nspname, c.relname)SQL";
+
+}  // namespace
+
+Task<Result<std::vector<std::pair<std::string, std::string>>>> read_table_names(
+    Connection& connection) {
+  auto result = co_await connection.query(kTablesSql);
+  if (!result) co_return fail(result.error());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int row = 0; row < result->rows(); ++row)
+    out.emplace_back(result->text(row, 1), result->text(row, 2));
+  co_return out;
+}
+
+Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter,
+                                             bool allow_text_only_types) {
+  auto tables_result = co_await connection.query(kTablesSql);
   if (!tables_result) co_return fail(tables_result.error());
   std::vector<Table> tables;
   std::map<std::uint32_t, std::size_t> by_oid;
@@ -90,12 +107,7 @@ Task<Result<std::vector<Table>>> read_tables(Connection& connection, const Table
   auto columns_result = co_await connection.query(R"SQL(
     SELECT a.attrelid, a.attname, a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod),
            a.attgenerated <> '',
-           CASE WHEN a.attcollation = 0 THEN false
-                WHEN a.attcollation = 100 THEN
-                  (SELECT datcollate NOT IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
-                   FROM pg_catalog.pg_database WHERE datname = current_database())
-                ELSE (SELECT collname NOT IN ('C', 'POSIX', 'ucs_basic')
-                      FROM pg_catalog.pg_collation WHERE oid = a.attcollation) END,
+           a.attcollation <> 0,
            a.attnum,
            t.typsend <> 0 AND t.typreceive <> 0
     FROM pg_catalog.pg_attribute a
@@ -114,7 +126,7 @@ Task<Result<std::vector<Table>>> read_tables(Connection& connection, const Table
     column.type_oid = static_cast<std::uint32_t>(columns_result->integer(row, 2));
     column.type_sql = columns_result->text(row, 3);
     column.generated = columns_result->boolean(row, 4);
-    column.needs_c_collation = columns_result->boolean(row, 5);
+    column.collatable = columns_result->boolean(row, 5);
     column.binary_io = columns_result->boolean(row, 7);
     if (!column.generated && !column.binary_io && !allow_text_only_types) {
       co_return fail(ErrorKind::kRefused,
@@ -227,7 +239,7 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
     // Qualified: a bare name in ORDER BY would bind to the ::text output column and sort as text.
     std::string name = "sampled." + plan::quote_identifier(column.name);
     select += (i ? ", " : "") + name + "::text";
-    order += (i ? ", " : "") + name + (column.needs_c_collation ? " COLLATE \"C\"" : "");
+    order += (i ? ", " : "") + name + (column.collatable ? " COLLATE \"C\"" : "");
   }
   double estimated = std::max(table.estimated_rows, 1.0);
   double percent = std::min(100.0, 100.0 * rows / estimated);
@@ -296,32 +308,18 @@ Task<Result<std::vector<TableDdl>>> read_table_ddl(Connection& connection) {
   co_return out;
 }
 
-Task<Result<std::vector<SequenceValue>>> read_sequences(Connection& connection,
-                                                        const TableFilter& filter) {
-  auto names = co_await connection.query(R"SQL(
-    SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
-    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                        AND d.objid = c.oid AND d.deptype = 'e')
-    ORDER BY 1, 2)SQL");
-  if (!names) co_return fail(names.error());
+Task<Result<std::vector<SequenceValue>>> read_sequence_values(
+    Connection& connection, const std::vector<std::string>& qualified_names) {
   std::vector<SequenceValue> out;
   std::string union_query;
-  for (int row = 0; row < names->rows(); ++row) {
-    std::string schema = names->text(row, 0), name = names->text(row, 1);
-    if (!filter.exclude_schemas.empty() && !filter.accepts(schema, "")) continue;
-    SequenceValue value;
-    value.qualified = plan::quote_identifier(schema) + "." + plan::quote_identifier(name);
+  for (const auto& name : qualified_names) {
     if (!union_query.empty()) union_query += " UNION ALL ";
-    union_query +=
-        "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " + value.qualified;
-    out.push_back(std::move(value));
+    union_query += "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " + name;
+    out.push_back(SequenceValue{name});
   }
   if (out.empty()) co_return out;
   auto values = co_await connection.query(union_query);
-  if (!values) co_return fail(values.error());
+  if (!values) co_return fail(std::move(values.error()).within("reading sequence values"));
   for (int row = 0; row < values->rows(); ++row) {
     auto& value = out[static_cast<std::size_t>(values->integer(row, 0))];
     value.last_value = values->integer(row, 1);

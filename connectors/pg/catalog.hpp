@@ -27,6 +27,10 @@ struct TableFilter {
 Task<Result<std::vector<Table>>> read_tables(Connection& connection, const TableFilter& filter,
                                              bool allow_text_only_types = false);
 
+// (schema, name) of every table read_tables would consider, before any filter.
+Task<Result<std::vector<std::pair<std::string, std::string>>>> read_table_names(
+    Connection& connection);
+
 Task<Result<TypeShapes>> read_type_shapes(Connection& connection);
 
 // "schema.name" of every user type (oid >= 16384), to map OIDs between databases.
@@ -54,8 +58,9 @@ struct SequenceValue {
   long long last_value = 0;
   bool is_called = false;
 };
-Task<Result<std::vector<SequenceValue>>> read_sequences(Connection& connection,
-                                                        const TableFilter& filter);
+// Values of the named sequences ("schema"."name", quoted), in that order.
+Task<Result<std::vector<SequenceValue>>> read_sequence_values(
+    Connection& connection, const std::vector<std::string>& qualified_names);
 
 Task<Result<std::vector<std::uint32_t>>> read_large_object_oids(Connection& connection);
 

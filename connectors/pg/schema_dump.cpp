@@ -42,6 +42,44 @@ struct TempDir {
 
 }  // namespace
 
+std::string exact_dump_pattern(const std::string& schema) {
+  std::string out = "\"";
+  for (char c : schema) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string exact_dump_pattern(const std::string& schema, const std::string& name) {
+  return exact_dump_pattern(schema) + "." + exact_dump_pattern(name);
+}
+
+std::vector<std::string> dump_selection_args(const TableFilter& filter,
+                                             const std::vector<QualifiedName>& planned,
+                                             const std::vector<QualifiedName>& all_tables,
+                                             const std::vector<std::string>& all_schemas) {
+  std::vector<std::string> args;
+  if (!filter.include_tables.empty()) {
+    for (const auto& [schema, name] : planned) {
+      args.push_back("--table=" + exact_dump_pattern(schema, name));
+    }
+    return args;
+  }
+  std::set<std::string> left_out_schemas;
+  for (const auto& schema : all_schemas) {
+    if (filter.accepts_schema(schema)) continue;
+    left_out_schemas.insert(schema);
+    args.push_back("--exclude-schema=" + exact_dump_pattern(schema));
+  }
+  std::set<QualifiedName> wanted(planned.begin(), planned.end());
+  for (const auto& table : all_tables) {
+    if (wanted.count(table) || left_out_schemas.count(table.first)) continue;
+    args.push_back("--exclude-table=" + exact_dump_pattern(table.first, table.second));
+  }
+  return args;
+}
+
 std::string client_bin_dir() {
   if (const char* configured = std::getenv("PGSHIFT_PG_BIN")) return configured;
   int best = 0;
@@ -95,13 +133,7 @@ Result<SchemaScripts> dump_schema(
                                    "--exclude-schema=pgshift",
                                    "--dbname=" + source.conninfo_without_password()};
   if (!options.snapshot.empty()) dump.push_back("--snapshot=" + options.snapshot);
-  for (const auto& pattern : options.filter.include_tables) dump.push_back("--table=" + pattern);
-  for (const auto& pattern : options.filter.exclude_tables) {
-    dump.push_back("--exclude-table=" + pattern);
-  }
-  for (const auto& pattern : options.filter.exclude_schemas) {
-    dump.push_back("--exclude-schema=" + pattern);
-  }
+  dump.insert(dump.end(), options.selection.begin(), options.selection.end());
   auto dumped = run_process(dump, env);
   if (!dumped) return fail(dumped.error());
   if (dumped->exit_status != 0) {
@@ -123,6 +155,7 @@ Result<SchemaScripts> dump_schema(
     std::fclose(file);
   }
   SchemaScripts scripts;
+  scripts.sequence_oids = created_sequences(entries, done_by_pgshift);
   for (auto [section, target] :
        {std::pair{"pre-data", &scripts.pre_data}, std::pair{"post-data", &scripts.post_data}}) {
     std::vector<std::string> restore = {tool("pg_restore"), std::string("--section=") + section,

@@ -4,9 +4,11 @@
 // transaction together with its state, so each step is atomic. Blocking; run outside the pipeline.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/endpoint.hpp"
@@ -17,14 +19,33 @@ namespace pgshift::pg {
 struct SchemaScripts {
   std::string pre_data;   // types, tables, sequences, functions, ...
   std::string post_data;  // what pgshift does not build itself: triggers, rules, policies, ...
+  std::vector<std::uint32_t> sequence_oids;  // the sequences pre-data creates (source OIDs)
 };
+
+using QualifiedName = std::pair<std::string, std::string>;  // schema, name
 
 struct DumpOptions {
   std::string snapshot;  // exported snapshot id; empty = none
-  TableFilter filter;
+  // pg_dump's selection arguments (dump_selection_args), so pg_dump dumps the tables pgshift
+  // planned, never what pg_dump's own pattern rules would make of the user's patterns.
+  std::vector<std::string> selection;
   bool keep_owners = false;
   bool clean = false;  // pre-data first drops (IF EXISTS) what it is about to create
 };
+
+// "schema"."name" as a pg_dump pattern that matches exactly that object: quoted, so case,
+// '*', '?' and '.' are literal.
+std::string exact_dump_pattern(const std::string& schema, const std::string& name);
+std::string exact_dump_pattern(const std::string& schema);
+
+// pg_dump arguments selecting exactly `planned` out of `all_tables`: with --include-table
+// patterns, --table for each planned table (pg_dump then dumps no other object); else
+// --exclude-schema for each schema the filter leaves out and --exclude-table for each other table
+// not planned. Pure; unit-tested.
+std::vector<std::string> dump_selection_args(const TableFilter& filter,
+                                             const std::vector<QualifiedName>& planned,
+                                             const std::vector<QualifiedName>& all_tables,
+                                             const std::vector<std::string>& all_schemas);
 
 // The directory of the newest local PostgreSQL client tools (or PGSHIFT_PG_BIN).
 std::string client_bin_dir();

@@ -44,6 +44,23 @@ std::string filtered_toc(const std::vector<TocEntry>& entries,
   return out;
 }
 
+std::vector<std::uint32_t> created_sequences(
+    const std::vector<TocEntry>& entries,
+    const std::set<std::pair<std::uint32_t, std::uint32_t>>& skip) {
+  std::vector<std::uint32_t> out;
+  for (const auto& entry : entries) {
+    // "SEQUENCE OWNED BY" and "SEQUENCE SET" entries name a sequence created by another entry.
+    if (!entry.description.starts_with("SEQUENCE ") ||
+        entry.description.starts_with("SEQUENCE OWNED BY ") ||
+        entry.description.starts_with("SEQUENCE SET ") ||
+        skip.count({entry.catalog_oid, entry.object_oid})) {
+      continue;
+    }
+    out.push_back(entry.object_oid);
+  }
+  return out;
+}
+
 Result<std::string> script_without_meta_commands(const std::string& script) {
   // pg_dump puts "\\restrict KEY" before any SQL (after its header comments) and
   // "\\unrestrict KEY" at the end, KEY random; only those exact lines are removed, so SQL

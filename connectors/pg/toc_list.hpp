@@ -27,6 +27,12 @@ std::vector<TocEntry> parse_toc(const std::string& listing);
 std::string filtered_toc(const std::vector<TocEntry>& entries,
                          const std::set<std::pair<std::uint32_t, std::uint32_t>>& skip);
 
+// The OIDs of the sequences the filtered list creates (SEQUENCE entries, identity sequences
+// included, not those in `skip`): exactly the sequences whose values migrate sets afterwards.
+std::vector<std::uint32_t> created_sequences(
+    const std::vector<TocEntry>& entries,
+    const std::set<std::pair<std::uint32_t, std::uint32_t>>& skip);
+
 // pg_restore's SQL output as plain SQL for a libpq session: drops the psql meta-commands that
 // recent pg_dump releases wrap it in (\restrict KEY first, \unrestrict KEY last).
 Result<std::string> script_without_meta_commands(const std::string& script);

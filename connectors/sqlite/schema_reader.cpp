@@ -503,8 +503,8 @@ Result<SqliteSchema> read_catalog(sqlite3* db, const SchemaOptions& options) {
       out.type_sql = column.target.type.sql;
       out.kind = column.target.type.kind == TargetKind::kFloat8 ? pg::ValueKind::kFloat8
                                                                 : pg::ValueKind::kScalar;
-      out.needs_c_collation = column.target.type.kind == TargetKind::kText ||
-                              column.target.type.kind == TargetKind::kVarchar;
+      out.collatable = column.target.type.kind == TargetKind::kText ||
+                       column.target.type.kind == TargetKind::kVarchar;
       model.columns.push_back(std::move(out));
     }
     for (auto& column : source.columns) column.target.nullable = !column.not_null;

@@ -87,7 +87,7 @@ void retype_to_text(SqliteSchema& schema, std::size_t table, std::size_t column)
   model.type_oid = source.target.type.oid;
   model.type_sql = source.target.type.sql;
   model.kind = pg::ValueKind::kScalar;
-  model.needs_c_collation = true;
+  model.collatable = true;
   source.identity = false;
   SourceTable& owner = schema.sources[table];
   if (owner.key_column == column) {

@@ -42,6 +42,11 @@ std::vector<Finding> check_extensions(const std::vector<ExtensionFact>& used,
 // Reading every table and sequence, and exporting a snapshot, on the source.
 std::vector<Finding> check_source_privileges(const SourceFacts& source);
 
+// Tables whose rows row-level security would hide from the source user (pgshift reads with
+// row_security = off, so such a table would fail mid-copy): refused before any write.
+std::optional<Finding> check_row_security(const std::string& source_user,
+                                          const std::vector<TableFacts>& tables);
+
 // Creating schemas and tables on the target; a writable primary.
 std::vector<Finding> check_target_privileges(const TargetFacts& target, bool source_uses_public);
 

@@ -58,6 +58,10 @@ struct TableFacts {
   std::string schema, name;
   bool partitioned_parent = false;
   bool can_select = true;
+  // Row-level security would filter what the source user reads (RLS on, the user neither a
+  // superuser nor BYPASSRLS, and not the owner or the table FORCEs it): pgshift reads with
+  // row_security = off, so the server refuses instead of silently copying fewer rows.
+  bool row_security_applies = false;
   char replica_identity = 'd';  // relreplident: d(efault) n(othing) f(ull) i(ndex)
   bool has_primary_key = false;
   std::string unique_index;  // a unique, non-partial index on NOT NULL columns, if any

@@ -54,7 +54,11 @@ Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connectio
     SELECT c.oid, c.relreplident,
            EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary),
            COALESCE(pg_catalog.pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
-           pg_catalog.has_table_privilege(c.oid, 'SELECT')
+           pg_catalog.has_table_privilege(c.oid, 'SELECT'),
+           c.relrowsecurity
+             AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r
+                      WHERE r.rolname = current_user)
+             AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(c.relowner, 'USAGE'))
     FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p'))SQL");
   if (!result) co_return fail(result.error());
   std::map<std::uint32_t, int> row_of;
@@ -75,6 +79,7 @@ Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connectio
       facts.has_primary_key = result->boolean(it->second, 2);
       facts.toast_bytes = result->integer(it->second, 3);
       facts.can_select = result->boolean(it->second, 4);
+      facts.row_security_applies = result->boolean(it->second, 5);
     }
     if (!table.keyless() && !facts.has_primary_key) facts.unique_index = table.key_name;
     for (const auto& column : table.columns) {

@@ -11,6 +11,7 @@
 #include "engine/assess/supabase.hpp"
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
+#include "engine/migrate/finished_run_check.hpp"
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/slot_tasks.hpp"
@@ -182,12 +183,52 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
   co_return co_await set_up_run(context, *coordinator, target);
 }
 
+// A rerun of a run that finished (and left no mismatched chunk to copy again) copies nothing: it
+// re-checks the target against the digests recorded when each chunk was copied and reports the
+// target as it is now (exit 1 naming what changed). --restart of such a run refuses to drop
+// tables written since, unless --force. Returns true when the rerun is thereby complete.
+Task<Result<bool>> rerun_of_finished_run(RunContext& context, pg::Connection& target) {
+  auto stored = co_await state::load_run(target);
+  if (!stored) co_return fail(stored.error());
+  if (!*stored || (*stored)->phase != "done") co_return false;
+  auto redo = co_await target.query("SELECT count(*) FROM pgshift.chunks WHERE state <> 'done'");
+  if (!redo) co_return fail(redo.error());
+  if (redo->integer(0, 0) > 0) co_return false;
+  if (context.options.restart && context.options.force) co_return false;
+  VerifyMode mode = context.options.restart ? VerifyMode::kFull : context.options.verify;
+  spdlog::info(
+      "this migration (begun {}) has finished; re-checking the target against the "
+      "digests recorded when each chunk was copied",
+      (*stored)->started_at);
+  auto check = co_await recheck_finished_run(target, mode);
+  if (!check) co_return fail(check.error());
+  if (context.options.restart) {
+    if (check->changed.empty()) co_return false;
+    co_return fail(ErrorKind::kRefused,
+                   "--restart would drop tables written since the migration finished: " +
+                       describe_changed(*check) +
+                       "; rerun with --restart --force to drop them and migrate again");
+  }
+  context.tables = std::move(check->tables);
+  for (const auto& mismatch : check->changed) {
+    spdlog::error("{} chunk {} {}: {}", context.table_name(mismatch.table), mismatch.chunk,
+                  mismatch.key_range, mismatch.detail);
+  }
+  context.mismatches = std::move(check->changed);
+  spdlog::info("{} chunks re-checked, {} changed", check->chunks_checked,
+               context.mismatches.size());
+  co_return true;
+}
+
 Task<Status> run_migration(RunContext& context) {
   std::optional<pg::Connection> coordinator;
   {
     auto lease = co_await context.target_sessions.acquire();
     if (!lease) co_return fail(ErrorKind::kRefused, lease.error().message);
     pg::Connection& target = **lease;
+    auto finished_before = co_await rerun_of_finished_run(context, target);
+    if (!finished_before) co_return fail(finished_before.error());
+    if (*finished_before) co_return Status{};
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);

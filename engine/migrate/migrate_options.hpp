@@ -20,6 +20,7 @@ struct MigrateOptions {
   std::string report_path;
   bool quiet = false;
   bool restart = false;
+  bool force = false;  // --restart drops a finished run's tables even if written since
   bool keep_owners = false;
   std::int64_t chunk_bytes = 64LL << 20;
   std::size_t queue_bytes = 4 << 20;  // per worker, between reader and writer

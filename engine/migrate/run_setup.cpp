@@ -10,6 +10,7 @@
 #include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/schema_dump.hpp"
 #include "engine/assess/checks.hpp"
+#include "engine/assess/source_reader.hpp"
 #include "engine/assess/target_reader.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_sql.hpp"
@@ -33,6 +34,19 @@ Task<Status> check_versions(const pg::Connection& source, const pg::Connection& 
   }
   if (auto older = assess::check_versions(source.server_version(), target.server_version())) {
     co_return refuse(older->refusal());
+  }
+  co_return Status{};
+}
+
+// pgshift reads with row_security = off; a table whose policies apply to the source user would
+// fail mid-copy, so it is refused here, before any write (the same rule `pgshift plan` reports).
+Task<Status> check_row_security(pg::Connection& source, const std::vector<Table>& tables) {
+  auto facts = co_await assess::read_table_facts(source, tables, false);
+  if (!facts) co_return fail(facts.error());
+  auto user = co_await source.query("SELECT current_user");
+  if (!user) co_return fail(user.error());
+  if (auto hidden = assess::check_row_security(user->text(0, 0), *facts)) {
+    co_return refuse(hidden->refusal());
   }
   co_return Status{};
 }
@@ -71,6 +85,35 @@ void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
   });
 }
 
+// pg_dump is told the planned tables by exact name, so its pattern rules (case folding, '?',
+// search-path visibility) can never select other tables than pgshift's.
+Task<Result<std::vector<std::string>>> dump_selection(RunContext& context,
+                                                      pg::Connection& coordinator) {
+  auto all_tables = co_await pg::read_table_names(coordinator);
+  if (!all_tables) co_return fail(all_tables.error());
+  auto all_schemas = co_await assess::read_user_schemas(coordinator);
+  if (!all_schemas) co_return fail(all_schemas.error());
+  std::vector<pg::QualifiedName> planned;
+  for (const auto& table : context.tables) planned.emplace_back(table.schema, table.name);
+  co_return pg::dump_selection_args(context.options.filter, planned, *all_tables, *all_schemas);
+}
+
+// "schema"."name" of the sequences the dump creates: the ones finalize sets, no other.
+Task<Result<std::vector<std::string>>> sequence_names(pg::Connection& coordinator,
+                                                      const std::vector<std::uint32_t>& oids) {
+  std::vector<std::string> out;
+  if (oids.empty()) co_return out;
+  std::string list;
+  for (auto oid : oids) list += (list.empty() ? "" : ",") + std::to_string(oid);
+  auto names = co_await coordinator.query(
+      "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY('{" +
+      list + "}'::oid[]) ORDER BY 1");
+  if (!names) co_return fail(names.error());
+  for (int row = 0; row < names->rows(); ++row) out.push_back(names->text(row, 0));
+  co_return out;
+}
+
 // A new run: plan, dump the schema, and commit pre-data together with the state. Returns false if
 // another process created the run first (the caller then joins it).
 Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
@@ -96,11 +139,15 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
 
   pg::DumpOptions dump_options;
   dump_options.snapshot = context.snapshot;
-  dump_options.filter = context.options.filter;
+  auto selection = co_await dump_selection(context, coordinator);
+  if (!selection) co_return fail(selection.error());
+  dump_options.selection = std::move(*selection);
   dump_options.keep_owners = context.options.keep_owners;
   dump_options.clean = context.options.restart;
   auto scripts = pg::dump_schema(context.options.source, dump_options, done_by_pgshift);
   if (!scripts) co_return fail(scripts.error());
+  auto sequences = co_await sequence_names(coordinator, scripts->sequence_oids);
+  if (!sequences) co_return fail(sequences.error());
 
   auto locked =
       co_await target.query("BEGIN; SELECT pg_advisory_xact_lock(" +
@@ -123,10 +170,20 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
     spdlog::info("--restart: discarding the recorded run and its tables");
   }
   std::string fingerprint = state::schema_fingerprint(context.tables);
+  // pg_dump --table dumps no CREATE SCHEMA: the planned tables' schemas are created first.
+  std::string schemas;
+  if (!context.options.filter.include_tables.empty()) {
+    std::set<std::string> names;
+    for (const auto& table : context.tables) names.insert(table.schema);
+    for (const auto& name : names) {
+      schemas += "CREATE SCHEMA IF NOT EXISTS " + plan::quote_identifier(name) + ";\n";
+    }
+  }
   auto created = co_await target.query(
-      discard + scripts->pre_data + ";\n" +
+      discard + schemas + scripts->pre_data + ";\n" +
       state::create_state_sql(context.tables, *chunks, *ddl, scripts->post_data, fingerprint,
                               context.options.source.display(), options_json(context.options)) +
+      state::record_sequences_sql(*sequences) +
       "UPDATE pgshift.run SET snapshot = " + quote_literal(context.snapshot) + ";\nCOMMIT");
   if (!created) {
     co_await target.query("ROLLBACK");
@@ -286,6 +343,9 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
     co_return matched;
   }
   context.tables = std::move(*tables);
+  if (auto readable = co_await check_row_security(coordinator, context.tables); !readable) {
+    co_return readable;
+  }
 
   if (!*stored) {
     if (!restarting) {

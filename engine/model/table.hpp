@@ -17,9 +17,11 @@ struct Column {
   std::uint32_t type_oid = 0;
   std::string type_sql;  // format_type(): how to write the type in a cast
   pg::ValueKind kind = pg::ValueKind::kScalar;
-  bool generated = false;          // recomputed by the target, never copied
-  bool needs_c_collation = false;  // collatable with a collation other than "C"
-  bool binary_io = true;           // the type has binary send/receive functions
+  bool generated = false;  // recomputed by the target, never copied
+  // Keys of a collatable type are compared in COLLATE "C" on both sides: the two databases'
+  // default collations may differ, and a chunk must name the same rows on both.
+  bool collatable = false;
+  bool binary_io = true;  // the type has binary send/receive functions
 };
 
 struct Table {

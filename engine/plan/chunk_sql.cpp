@@ -13,7 +13,7 @@ std::string key_tuple(const Table& table, bool columns_side, const KeyValue* val
     } else {
       out += quote_literal((*values)[i]) + "::" + column.type_sql;
     }
-    if (column.needs_c_collation) out += " COLLATE \"C\"";
+    if (column.collatable) out += " COLLATE \"C\"";
   }
   return out + (table.key.size() > 1 ? ")" : "");
 }

@@ -200,6 +200,14 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
   return sql;
 }
 
+std::string record_sequences_sql(const std::vector<std::string>& qualified_names) {
+  std::string sql = "CREATE TABLE pgshift.sequences (qualified_name text PRIMARY KEY);\n";
+  for (const auto& name : qualified_names) {
+    sql += "INSERT INTO pgshift.sequences VALUES (" + quote_literal(name) + ");\n";
+  }
+  return sql;
+}
+
 Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target) {
   auto rows = co_await target.query(
       "SELECT table_id, chunk_no, first_page, end_page, est_bytes, "

@@ -57,6 +57,10 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
                              const std::string& post_data_script, const std::string& fingerprint,
                              const std::string& source_display, const std::string& options_json);
 
+// The sequences the run's pre-data created ("schema"."name", quoted): finalize sets exactly
+// these. A run recorded before this table existed has none (to_regclass is NULL).
+std::string record_sequences_sql(const std::vector<std::string>& qualified_names);
+
 Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target);
 
 // Inside a target transaction: locks the next pending chunk (largest work first), skipping chunks

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -85,40 +87,93 @@ void expect_equal(const std::string& source, const std::string& target) {
   EXPECT_EQ(scalar(target, "SELECT phase FROM pgshift.run"), "done");
 }
 
+// The run's phase as its state in the target shows it: "setup" before the state exists.
+std::string phase_of(const std::string& target) {
+  try {
+    std::string phase = scalar(target,
+                               "SELECT CASE WHEN to_regclass('pgshift.run') IS NULL THEN 'setup' "
+                               "ELSE (SELECT phase FROM pgshift.run) END");
+    return phase == "<NULL>" || phase == "<NONE>" ? "setup" : phase;
+  } catch (const std::exception&) {
+    return "setup";
+  }
+}
+
+int done_chunks(const std::string& target) {
+  try {
+    return std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'"));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// Waits until `ready` or the process ends (reaped, exit code in `code`); true if still running.
+bool wait_while_running(pid_t pid, const std::function<bool()>& ready, int& code) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return false;
+    }
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  return true;
+}
+
+// Twenty SIGKILLs aimed at every phase: set-up (planning, pg_dump, the state's first commit), the
+// copy (right after a chunk commits), and the finishing steps. A kill counts only if it landed
+// on a live process: the process is reaped with WNOHANG first, since a zombie accepts signals.
 TEST(CrashSafety, SigkillAtTwentyRandomMomentsThenRerun) {
   std::string source = fresh_database(source_cluster(), "kill_src");
   std::string target = fresh_database(target_cluster(), "kill_dst");
   exec(source, kData);
   std::vector<std::string> args = {"migrate", "--source", source,         "--target", target,
                                    "--jobs",  "2",        "--chunk-size", "1",        "--quiet"};
-  // How long an uninterrupted run takes on this machine, to spread the kills over all phases.
-  auto first = std::chrono::steady_clock::now();
-  {
-    std::string probe_target = fresh_database(target_cluster(), "kill_probe");
-    auto probe = run_pgshift({"migrate", "--source", source, "--target", probe_target, "--jobs",
-                              "2", "--chunk-size", "1", "--quiet"});
-    ASSERT_EQ(probe.exit_code, 0) << probe.err;
-  }
-  auto full_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - first)
-                     .count();
   std::mt19937 random(20261122);
-  int kills = 0, finished_early = 0;
-  for (int i = 0; i < 20; ++i) {
+  std::map<std::string, int> landed;  // phase the target showed when the kill landed
+  int finished_before_kill = 0;
+  const std::vector<std::string> aims = {"setup", "setup",    "setup",    "copy",     "copy",
+                                         "copy",  "copy",     "copy",     "copy",     "copy",
+                                         "copy",  "copy",     "copy",     "copy",     "copy",
+                                         "copy",  "finalize", "finalize", "finalize", "finalize"};
+  for (const auto& aim : aims) {
     pid_t pid = spawn(args);
-    auto delay =
-        std::uniform_int_distribution<long>(0, std::max<long>(50, full_ms * 2 / 3))(random);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-    if (kill(pid, SIGKILL) == 0) ++kills;
-    int code = wait_exit(pid);
-    if (code == 0) ++finished_early;
+    int code = -1;
+    bool running = true;
+    if (aim == "setup") {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 120)(random)));
+    } else if (aim == "copy") {
+      int before = done_chunks(target);
+      running = wait_while_running(
+          pid, [&] { return done_chunks(target) > before; }, code);
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 30)(random)));
+    } else {
+      running = wait_while_running(
+          pid, [&] { return phase_of(target) == "finalize"; }, code);
+    }
+    std::string phase = phase_of(target);
+    int status = 0;
+    if (running && waitpid(pid, &status, WNOHANG) == 0 && kill(pid, SIGKILL) == 0) {
+      wait_exit(pid);
+      ++landed[phase];
+    } else {
+      if (running) code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      EXPECT_EQ(code, 0) << "a run aimed at " << aim << " ended on its own with " << code;
+      ++finished_before_kill;
+    }
   }
-  EXPECT_GE(kills, 20);
+  for (const auto& [phase, count] : landed) RecordProperty("kills_in_" + phase, count);
+  RecordProperty("runs_finished_before_kill", finished_before_kill);
+  EXPECT_GE(landed["setup"], 2) << "kills landed in set-up";
+  EXPECT_GE(landed["copy"], 10) << "kills landed while chunks were copied";
+  EXPECT_GE(landed["finalize"], 1) << "kills landed in the finishing steps";
   auto last = run_pgshift(args);
   ASSERT_EQ(last.exit_code, 0) << last.err;
   expect_equal(source, target);
-  RecordProperty("full_run_ms", static_cast<int>(full_ms));
-  RecordProperty("runs_finished_before_kill", finished_early);
 }
 
 TEST(CrashSafety, TwoProcessesShareOneMigration) {
@@ -161,6 +216,14 @@ TEST(CrashSafety, TargetRestartMidCopyIsRetriedInTheSameRun) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  // The restart must land mid-copy: the run still going, chunks done and chunks left.
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the run ended before the target restart";
+  int done_before =
+      std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'"));
+  int total = std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks"));
+  EXPECT_GE(done_before, 3);
+  ASSERT_LT(done_before, total) << "every chunk was copied before the restart";
   private_target.restart();
   EXPECT_EQ(wait_exit(pid), 0) << "the run did not survive the target restart";
   EXPECT_EQ(scalar(source, "SELECT count(*) FROM big"), scalar(target, "SELECT count(*) FROM big"));

@@ -12,7 +12,7 @@ Column column(std::string name, std::string type_sql, bool collate = false,
   Column out;
   out.name = std::move(name);
   out.type_sql = std::move(type_sql);
-  out.needs_c_collation = collate;
+  out.collatable = collate;
   out.generated = generated;
   return out;
 }
@@ -95,9 +95,9 @@ TEST(ChunkPredicate, CompositeKeyIsARowComparison) {
             "(\"region\" COLLATE \"C\", \"id\") < ('us'::text COLLATE \"C\", '1'::bigint)");
 }
 
-TEST(ChunkPredicate, CollateOnlyOnColumnsThatNeedIt) {
+TEST(ChunkPredicate, CollateOnlyOnCollatableColumns) {
   Table table = orders();
-  table.columns[2].needs_c_collation = false;  // e.g. a text column already in "C"
+  table.columns[2].collatable = false;
   table.key = {0, 1, 2};
   auto predicate = chunk_predicate(table, range(KeyValue{"1", "eu", "x"}, std::nullopt));
   EXPECT_EQ(count(predicate, "COLLATE \"C\""), 2u) << predicate;  // region, both sides

@@ -177,8 +177,8 @@ TEST_F(SqliteSchemaTest, AutoincrementTableModel) {
   }
   EXPECT_EQ(users.columns[4].kind, pg::ValueKind::kFloat8);
   EXPECT_EQ(users.columns[0].kind, pg::ValueKind::kScalar);
-  EXPECT_TRUE(users.columns[1].needs_c_collation);
-  EXPECT_FALSE(users.columns[0].needs_c_collation);
+  EXPECT_TRUE(users.columns[1].collatable);
+  EXPECT_FALSE(users.columns[0].collatable);
   EXPECT_TRUE(source.columns[1].not_null);
   EXPECT_FALSE(source.columns[1].target.nullable);
   EXPECT_TRUE(source.columns[2].target.nullable);

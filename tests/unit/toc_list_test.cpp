@@ -57,6 +57,18 @@ TEST(ParseToc, ReadsEveryEntryAndSkipsComments) {
   EXPECT_EQ(ids, (std::vector<int>{6, 2, 4001, 214, 4002, 215, 3280, 3290, 3300}));
 }
 
+TEST(CreatedSequences, SequenceEntriesOnlyAndNotSkipped) {
+  auto entries = parse_toc(
+      "215; 1259 16391 SEQUENCE shop orders_id_seq postgres\n"
+      "216; 0 0 SEQUENCE OWNED BY shop orders_id_seq postgres\n"
+      "217; 1259 16395 SEQUENCE shop people_id_seq postgres\n"
+      "218; 1259 16396 SEQUENCE left_out other_seq postgres\n"
+      "219; 1259 16386 TABLE shop orders postgres\n"
+      "4100; 0 16391 SEQUENCE SET shop orders_id_seq postgres\n");
+  std::set<std::pair<std::uint32_t, std::uint32_t>> skip = {{1259, 16396}};
+  EXPECT_EQ(created_sequences(entries, skip), (std::vector<std::uint32_t>{16391, 16395}));
+}
+
 TEST(ParseToc, SplitsIdOidsAndDescription) {
   auto entries = parse_toc(kListing);
   const TocEntry* index = find_entry(entries, 215);

@@ -21,7 +21,8 @@ const std::map<std::string, std::set<std::string>> kOptions = {
                  "--restart",        "--verify",        "--chunk-size",
                  "--keep-owners",    "--retries",       "--maintenance-work-mem",
                  "--cast",           "--on-type-error", "--timestamptz",
-                 "--dry-run",        "--exact",         "--include-internal-schemas"}},
+                 "--dry-run",        "--exact",         "--include-internal-schemas",
+                 "--force"}},
     {"plan",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--verify", "--chunk-size", "--keep-owners",
@@ -35,9 +36,9 @@ const std::map<std::string, std::set<std::string>> kOptions = {
 };
 
 const std::set<std::string> kFlags = {
-    "--quiet",      "--restart", "--keep-owners", "--json",
-    "--help",       "--dry-run", "--exact",       "--include-internal-schemas",
-    "--timestamptz"};
+    "--quiet",       "--restart", "--keep-owners", "--json",
+    "--help",        "--dry-run", "--exact",       "--include-internal-schemas",
+    "--timestamptz", "--force"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
@@ -150,6 +151,8 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       options.quiet = true;
     } else if (option == "--restart") {
       options.restart = true;
+    } else if (option == "--force") {
+      options.force = true;
     } else if (option == "--keep-owners") {
       options.keep_owners = true;
     } else if (option == "--json") {
@@ -229,6 +232,8 @@ table's data is in, its indexes and primary/unique constraints are built and it 
 analyzed; a foreign key is created as soon as both its tables are done. Triggers and the
 rest of the schema come after every table, then sequences and large objects.
 Interrupted? Run the same command again: finished chunks are kept, the rest is redone.
+Finished? Running it again copies nothing: it re-checks every chunk's recorded digest against
+the target as it is now, and exits 1 naming the tables and chunks changed since.
 
 Options:
   --source URL             source database (or PGSHIFT_SOURCE)
@@ -247,7 +252,10 @@ Options:
   --report FILE            write the JSON report to FILE
   --log-format text|json   log line format on stderr (default text)
   --quiet                  no progress and no summary (errors still go to stderr)
-  --restart                refuse to resume; start over (the target must be empty)
+  --restart                refuse to resume; start over: drops the tables the recorded run
+                           created. A finished run whose tables were written since it
+                           finished is refused (exit 2, naming them) unless --force
+  --force                  with --restart: drop such tables anyway
   --dry-run                run the checks of `pgshift plan` and print its report; write
                            nothing (exit 2 when a blocker is found)
   --include-internal-schemas  also copy a Supabase source's own schemas (auth, storage,
