@@ -92,6 +92,28 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
   for (PQconninfoOption* option = options; option->keyword; ++option) {
     if (option->val && *option->val) endpoint.options_[option->keyword] = option->val;
   }
+  // libpq ends a URI's user:password at its first '@' (or '/'), so a password holding an
+  // unencoded '@' or '/' spills into the host, port or database name, where display() would show
+  // it: refused, the value not echoed.
+  bool spilled = false;
+  if (auto scheme = text.find("://"); scheme != std::string_view::npos) {
+    auto path = text.find_first_of("/?", scheme + 3);
+    auto query = text.find('?', scheme + 3);
+    spilled = path != std::string_view::npos && text[path] == '/' &&
+              text.substr(path, query == std::string_view::npos ? query : query - path).find('@') !=
+                  std::string_view::npos;
+  }
+  // Host names never hold '@', '?', '=' or '&', nor ports anything but digits and commas: such a
+  // value is a piece of the URI that libpq did not split as meant (an unclosed '[', say).
+  spilled = spilled || endpoint.option("host").find_first_of("@?=&") != std::string::npos ||
+            endpoint.option("port").find_first_not_of("0123456789,") != std::string::npos;
+  if (spilled) {
+    return fail(ErrorKind::kUsage,
+                "malformed " + std::string(role) +
+                    " connection string: its host, port or database name does not parse (write "
+                    "'@', '/' and ':' in a user name or password as %40, %2F and %3A; close an "
+                    "IPv6 host's '[' with ']')");
+  }
   if (auto it = endpoint.options_.find("password"); it != endpoint.options_.end()) {
     endpoint.password_ = it->second;
   }

@@ -176,3 +176,26 @@ TEST(Endpoint, MalformedUriDoesNotLeakAQueryParameterPassword) {
 
 }  // namespace
 }  // namespace pgshift
+
+namespace pgshift {
+namespace {
+
+// libpq ends user:password at the first '@': the rest of a password with an unencoded '@' would
+// become the host (and be shown by display()). Found by tests/fuzz/endpoint_fuzz.cpp.
+TEST(EndpointSecrets, UnencodedAtInAPasswordIsRefusedWithoutEchoingIt) {
+  auto parsed = Endpoint::parse("postgres://app:pa@ssw0rd!@db.example.com:5432/shop", "source");
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().kind, ErrorKind::kUsage);
+  EXPECT_NE(parsed.error().message.find("%40"), std::string::npos) << parsed.error().message;
+  EXPECT_EQ(parsed.error().message.find("ssw0rd"), std::string::npos) << parsed.error().message;
+  auto slash = Endpoint::parse("postgres://app:pa/ssw0rd@db.example.com/shop", "source");
+  ASSERT_FALSE(slash.has_value());
+  EXPECT_EQ(slash.error().message.find("ssw0rd"), std::string::npos) << slash.error().message;
+  auto encoded = Endpoint::parse("postgres://app:pa%40ssw0rd!@db.example.com:5432/shop", "source");
+  ASSERT_TRUE(encoded.has_value());
+  EXPECT_EQ(encoded->password(), "pa@ssw0rd!");
+  EXPECT_EQ(encoded->display(), "app@db.example.com:5432/shop");
+}
+
+}  // namespace
+}  // namespace pgshift
