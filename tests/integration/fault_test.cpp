@@ -1,0 +1,262 @@
+// Faults on the wire, through the fault proxy (tests/support/fault_proxy.hpp): connections cut
+// mid-COPY on the source side and on the target side, during the verification read-back and
+// during an index build, and a server that stops answering. Each ends with the target equal to
+// the source, checked by SQL of the test's own (count and md5 per table, indexes, constraints,
+// sequences), or with exit 3 and a rerun that completes to equal.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/fault_proxy.hpp"
+#include "tests/support/pg_test.hpp"
+
+extern char** environ;
+
+namespace pgshift::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// About 18 MB of COPY data in `items`: 1 MB chunks give a cut many places to land.
+constexpr const char* kData = R"SQL(
+CREATE TABLE items (id bigint PRIMARY KEY, payload text, price numeric);
+INSERT INTO items SELECT i, repeat(md5(i::text), 4), i * 1.5 FROM generate_series(1, 120000) i;
+CREATE TABLE notes (id int PRIMARY KEY, item_id bigint REFERENCES items (id), body text);
+INSERT INTO notes SELECT i, 1 + i % 120000, 'note ' || i FROM generate_series(1, 30000) i;
+CREATE INDEX notes_body ON notes (body);
+CREATE SEQUENCE counter; SELECT setval('counter', 42);
+ANALYZE;
+)SQL";
+constexpr std::uint64_t kCopyBytes = 18 << 20;  // roughly, for aiming cuts
+
+// `uri` with its port replaced by the proxy's.
+std::string through(const FaultProxy& proxy, const std::string& uri) {
+  auto slash = uri.rfind('/');
+  auto colon = uri.rfind(':', slash);
+  return uri.substr(0, colon + 1) + std::to_string(proxy.port()) + uri.substr(slash);
+}
+
+void expect_equal(const std::string& source, const std::string& target) {
+  for (const char* table : {"items", "notes"}) {
+    std::string sql = std::string(
+                          "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY "
+                          "t::text)) FROM ") +
+                      table + " t";
+    EXPECT_EQ(scalar(source, sql), scalar(target, sql)) << table;
+  }
+  for (const char* sql :
+       {"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE connamespace = 'public'::regnamespace ORDER BY 1",
+        "SELECT last_value FROM counter"}) {
+    EXPECT_EQ(query(source, sql), query(target, sql)) << sql;
+  }
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pgshift.chunks WHERE state <> 'done' "
+                   "OR verified IS NULL"),
+            "0");
+  EXPECT_EQ(scalar(target, "SELECT phase FROM pgshift.run"), "done");
+}
+
+std::vector<std::string> migrate_args(const std::string& source, const std::string& target) {
+  return {"migrate", "--source",     source, "--target",  target, "--jobs",
+          "2",       "--chunk-size", "1",    "--retries", "5"};
+}
+
+// pgshift running in the background, its stderr in a file.
+class Spawned {
+ public:
+  explicit Spawned(const std::vector<std::string>& args) {
+    err_path_ = std::filesystem::temp_directory_path() /
+                ("pgshift-fault-" + std::to_string(getpid()) + "-" +
+                 std::to_string(Clock::now().time_since_epoch().count()) + ".err");
+    std::vector<std::string> argv = {PGSHIFT_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> raw;
+    for (auto& arg : argv) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~Spawned() {
+    if (!code_) {
+      kill(pid_, SIGKILL);
+      wait_for(std::chrono::seconds(10));
+    }
+    std::filesystem::remove(err_path_);
+  }
+  // The exit code, once the process ended within `timeout`.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (!code_) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      } else if (Clock::now() >= deadline) {
+        break;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+    return code_;
+  }
+  std::string err() const {
+    std::ifstream in(err_path_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  std::filesystem::path err_path_;
+  pid_t pid_ = -1;
+  std::optional<int> code_;
+};
+
+int done_chunks(const std::string& target) {
+  try {
+    return std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'"));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// Waits until `ready` (true) or `timeout` (false), polling every few milliseconds.
+template <class Ready>
+bool wait_until(Ready ready, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  return false;
+}
+
+// The cut lands in the source's COPY data (server to pgshift) of a worker: its chunk is retried
+// on a new connection that imports the run's snapshot, which the coordinator still holds.
+TEST(Faults, SourceCutMidCopyIsRetried) {
+  FaultProxy proxy(port_of(source_cluster()));
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  std::string target = fresh_database(target_cluster(), "fault_dst");
+  exec(source, kData);
+  proxy.cut_at(Direction::kToClient, kCopyBytes / 3);
+  auto run = run_pgshift(migrate_args(through(proxy, source), target));
+  EXPECT_EQ(proxy.cuts(), 1) << "the cut did not fire";
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("retry 1/5"), std::string::npos) << run.err;
+  expect_equal(source, target);
+}
+
+// The cut lands in the COPY data pgshift writes to the target: the chunk's transaction dies with
+// the connection and the chunk is copied again.
+TEST(Faults, TargetCutMidCopyIsRetried) {
+  FaultProxy proxy(port_of(target_cluster()));
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  std::string target = fresh_database(target_cluster(), "fault_dst");
+  exec(source, kData);
+  proxy.cut_at(Direction::kToServer, kCopyBytes / 2);
+  auto run = run_pgshift(migrate_args(source, through(proxy, target)));
+  EXPECT_EQ(proxy.cuts(), 1) << "the cut did not fire";
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("retry 1/5"), std::string::npos) << run.err;
+  expect_equal(source, target);
+}
+
+// What the target sends pgshift is, in bulk, the verification read-back of copied chunks: a cut
+// there is retried and the chunk verified.
+TEST(Faults, TargetCutDuringReadBackIsRetried) {
+  FaultProxy proxy(port_of(target_cluster()));
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  std::string target = fresh_database(target_cluster(), "fault_dst");
+  exec(source, kData);
+  proxy.cut_at(Direction::kToClient, kCopyBytes / 4);
+  auto run = run_pgshift(migrate_args(source, through(proxy, target)));
+  EXPECT_EQ(proxy.cuts(), 1) << "the cut did not fire";
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("retry 1/5"), std::string::npos) << run.err;
+  expect_equal(source, target);
+}
+
+// Every target connection cut while an index is being built (the index's expression sleeps now
+// and then, so the build lasts about a second and a half).
+TEST(Faults, TargetCutDuringIndexBuild) {
+  FaultProxy proxy(port_of(target_cluster()));
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  std::string target = fresh_database(target_cluster(), "fault_dst");
+  exec(source, kData);
+  exec(source, R"SQL(
+CREATE FUNCTION slow_key(i bigint) RETURNS bigint LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF i % 20000 = 0 THEN PERFORM pg_sleep(0.25); END IF;
+  RETURN i;
+END $$;
+CREATE INDEX items_slow ON items (slow_key(id));
+)SQL");
+  std::string database = target.substr(target.rfind('/') + 1);
+  Spawned run(migrate_args(source, through(proxy, target)));
+  bool building = wait_until(
+      [&] {
+        return scalar(target_cluster().uri("postgres"),
+                      "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database +
+                          "' AND state = 'active' AND query ILIKE 'CREATE INDEX items_slow%'") !=
+               "0";
+      },
+      std::chrono::seconds(60));
+  ASSERT_TRUE(building) << "no index build seen; " << run.err();
+  proxy.cut_all();
+  auto code = run.wait_for(std::chrono::seconds(120));
+  ASSERT_TRUE(code) << "still running two minutes after the cut; " << run.err();
+  RecordProperty("exit_after_cut", *code);
+  if (*code == 3) {  // state kept: a rerun completes
+    auto rerun = run_pgshift(migrate_args(source, target));
+    EXPECT_EQ(rerun.exit_code, 0) << "first run:\n" << run.err() << "rerun:\n" << rerun.err;
+  } else {
+    EXPECT_EQ(*code, 0) << run.err();
+  }
+  EXPECT_GE(proxy.cuts(), 1);
+  expect_equal(source, target);
+}
+
+// The source stops answering mid-copy (the proxy forwards nothing and closes nothing, as a frozen
+// server or a black-holed route does). pgshift must notice within a bounded time instead of
+// waiting forever; once the source answers again, the retry completes the run.
+TEST(Faults, StalledSourceIsDetected) {
+  FaultProxy proxy(port_of(source_cluster()));
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  std::string target = fresh_database(target_cluster(), "fault_dst");
+  exec(source, kData);
+  auto args = migrate_args(through(proxy, source), target);
+  Spawned run(args);
+  ASSERT_TRUE(wait_until([&] { return done_chunks(target) >= 2; }, std::chrono::seconds(60)))
+      << run.err();
+  proxy.stall(true);
+  auto stalled_at = Clock::now();
+  bool noticed = wait_until([&] { return run.err().find("retry 1/5") != std::string::npos; },
+                            std::chrono::seconds(45));
+  double seconds = std::chrono::duration<double>(Clock::now() - stalled_at).count();
+  RecordProperty("stall_detected_seconds", std::to_string(seconds));
+  proxy.stall(false);
+  ASSERT_TRUE(noticed) << "no reaction 45 s into the stall; " << run.err();
+  auto code = run.wait_for(std::chrono::seconds(60));
+  ASSERT_TRUE(code) << run.err();
+  EXPECT_EQ(*code, 0) << run.err();
+  expect_equal(source, target);
+}
+
+}  // namespace
+}  // namespace pgshift::test
