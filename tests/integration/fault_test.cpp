@@ -209,19 +209,23 @@ CREATE INDEX items_slow ON items (slow_key(id));
 )SQL");
   std::string database = target.substr(target.rfind('/') + 1);
   Spawned run(migrate_args(source, through(proxy, target)));
+  // The build runs in one multi-statement query (BEGIN; ...; CREATE INDEX ...; COMMIT).
   bool building = wait_until(
       [&] {
-        return scalar(target_cluster().uri("postgres"),
+        return run.wait_for(std::chrono::milliseconds(0)) ||
+               scalar(target_cluster().uri("postgres"),
                       "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database +
-                          "' AND state = 'active' AND query ILIKE 'CREATE INDEX items_slow%'") !=
-               "0";
+                          "' AND state = 'active' AND query ILIKE '%CREATE INDEX items_slow%'") !=
+                   "0";
       },
       std::chrono::seconds(60));
+  building = building && !run.wait_for(std::chrono::milliseconds(0));
   ASSERT_TRUE(building) << "no index build seen; " << run.err();
   proxy.cut_all();
   auto code = run.wait_for(std::chrono::seconds(120));
   ASSERT_TRUE(code) << "still running two minutes after the cut; " << run.err();
   RecordProperty("exit_after_cut", *code);
+  EXPECT_NE(run.err().find("building index items_slow: target"), std::string::npos) << run.err();
   if (*code == 3) {  // state kept: a rerun completes
     auto rerun = run_pgshift(migrate_args(source, target));
     EXPECT_EQ(rerun.exit_code, 0) << "first run:\n" << run.err() << "rerun:\n" << rerun.err;
