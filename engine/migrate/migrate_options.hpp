@@ -25,6 +25,9 @@ struct MigrateOptions {
   std::int64_t chunk_bytes = 64LL << 20;
   std::size_t queue_bytes = 4 << 20;  // per worker, between reader and writer
   int max_retries = 5;
+  // A connection silent this long (waiting for the server) is checked: if a new connection to the
+  // same server cannot be opened within the same time either, it counts as lost. 0: never.
+  int stall_timeout_seconds = 30;
   std::string maintenance_work_mem;       // empty: the target server's own setting
   bool dry_run = false;                   // migrate --dry-run: assess like `plan`, write nothing
   bool exact_counts = false;              // plan --exact: count(*) every table

@@ -120,6 +120,23 @@ TEST(CliParse, Defaults) {
   EXPECT_FALSE(command.options.quiet || command.options.restart || command.options.keep_owners);
 }
 
+TEST(CliParse, StallTimeout) {
+  EXPECT_EQ(must_parse({"migrate", "--source", kSource, "--target", kTarget})
+                .options.stall_timeout_seconds,
+            30);
+  EXPECT_EQ(
+      must_parse({"migrate", "--source", kSource, "--target", kTarget, "--stall-timeout", "5"})
+          .options.stall_timeout_seconds,
+      5);
+  EXPECT_EQ(must_parse({"verify", "--source", kSource, "--target", kTarget, "--stall-timeout=0"})
+                .options.stall_timeout_seconds,
+            0);
+  EXPECT_EQ(
+      must_fail({"migrate", "--source", kSource, "--target", kTarget, "--stall-timeout", "-1"})
+          .kind,
+      ErrorKind::kUsage);
+}
+
 TEST(CliParse, VerifyModes) {
   for (auto [text, mode] :
        {std::pair{"full", VerifyMode::kFull}, std::pair{"count", VerifyMode::kCount},

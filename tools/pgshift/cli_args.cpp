@@ -22,15 +22,16 @@ const std::map<std::string, std::set<std::string>> kOptions = {
                  "--keep-owners",    "--retries",       "--maintenance-work-mem",
                  "--cast",           "--on-type-error", "--timestamptz",
                  "--dry-run",        "--exact",         "--include-internal-schemas",
-                 "--force"}},
+                 "--force",          "--stall-timeout"}},
     {"plan",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--verify", "--chunk-size", "--keep-owners",
-      "--exact", "--include-internal-schemas", "--cast", "--on-type-error", "--timestamptz"}},
+      "--exact", "--include-internal-schemas", "--cast", "--on-type-error", "--timestamptz",
+      "--stall-timeout"}},
     {"verify",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
-      "--timestamptz"}},
+      "--timestamptz", "--stall-timeout"}},
     {"status", {"--target", "--json", "--log-format"}},
     {"cleanup", {"--target", "--log-format", "--quiet"}},
 };
@@ -109,6 +110,10 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       auto retries = parse_positive(option, value);
       if (!retries) return fail(retries.error());
       options.max_retries = *retries;
+    } else if (option == "--stall-timeout") {
+      auto seconds = value == "0" ? Result<int>(0) : parse_positive(option, value);
+      if (!seconds) return fail(seconds.error());
+      options.stall_timeout_seconds = *seconds;
     } else if (option == "--chunk-size") {
       auto megabytes = parse_positive(option, value);
       if (!megabytes) return fail(megabytes.error());
@@ -248,6 +253,10 @@ Options:
   --keep-owners            keep owners and grants (default: leave them out, as hosted
                            targets have no superuser)
   --retries N              retries per chunk for transient failures (default 5)
+  --stall-timeout S        a connection that has waited S seconds for the server with nothing
+                           received is checked by opening another one: if that also gets no
+                           answer within S seconds, the server or the network has stalled and
+                           the connection counts as lost (retried). Default 30; 0: never
   --maintenance-work-mem M memory for index builds, e.g. 1GB (default: the target's setting)
   --report FILE            write the JSON report to FILE
   --log-format text|json   log line format on stderr (default text)
@@ -329,6 +338,9 @@ table through the encoder, and nothing is written to the file or the target. Pri
 Options:
   --source URL / --target URL   the two databases (or PGSHIFT_SOURCE / PGSHIFT_TARGET)
   --jobs N                 the parallelism to plan for (default: number of cores)
+  --stall-timeout S        a connection that has waited S seconds with nothing received
+                           counts as lost when a new one gets no answer in S seconds either
+                           (default 30; 0: never)
   --chunk-size MB          chunk size to plan with (default 64)
   --verify MODE            full (default), count or off: what the estimate includes
   --exact                  count the rows of every table (count(*); slower)
@@ -359,6 +371,9 @@ Options:
   --source URL / --target URL   the two databases (or PGSHIFT_SOURCE / PGSHIFT_TARGET)
   --jobs N                      parallel readers per side (default: number of cores)
   --chunk-size MB               comparison chunk size (default 64)
+  --stall-timeout S             a connection that has waited S seconds with nothing received
+                                counts as lost when a new one gets no answer in S seconds
+                                either (default 30; 0: never)
   --include-table / --exclude-table / --exclude-schema PAT   as for migrate
   --report FILE                 JSON report (keys per mismatch)
   --log-format text|json        log line format on stderr (default text)

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "connectors/pg/stall_check.hpp"
 #include "engine/assess/plan_command.hpp"
 #include "engine/compare/verify_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
@@ -74,6 +75,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_up_logging(command->log_format, command->options.quiet);
+  pgshift::pg::set_stall_timeout(std::chrono::seconds(command->options.stall_timeout_seconds));
   if (command->name == "plan" || (command->name == "migrate" && command->options.dry_run)) {
     return pgshift::run_plan_command(std::move(command->options));
   }
