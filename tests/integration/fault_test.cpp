@@ -192,6 +192,30 @@ TEST(Faults, TargetCutDuringReadBackIsRetried) {
   expect_equal(source, target);
 }
 
+// Every source connection cut at once mid-copy, the one holding the run's exported snapshot too.
+// The workers' retries cannot import that snapshot any more, so the run stops with exit 3 (state
+// kept) and the rerun resumes at a new snapshot, as after any interruption.
+TEST(Faults, EverySourceConnectionCutMidCopy) {
+  FaultProxy proxy(port_of(source_cluster()));
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  std::string target = fresh_database(target_cluster(), "fault_dst");
+  exec(source, kData);
+  auto args = migrate_args(through(proxy, source), target);
+  Spawned run(args);
+  ASSERT_TRUE(wait_until([&] { return done_chunks(target) >= 3; }, std::chrono::seconds(60)))
+      << run.err();
+  proxy.cut_all();
+  auto code = run.wait_for(std::chrono::seconds(60));
+  ASSERT_TRUE(code) << run.err();
+  RecordProperty("exit_after_cut", *code);
+  EXPECT_GE(proxy.cuts(), 3);  // two workers and the snapshot holder
+  EXPECT_EQ(*code, 3) << run.err();
+  EXPECT_NE(run.err().find("invalid snapshot identifier"), std::string::npos) << run.err();
+  auto rerun = run_pgshift(args);
+  EXPECT_EQ(rerun.exit_code, 0) << "first run:\n" << run.err() << "rerun:\n" << rerun.err;
+  expect_equal(source, target);
+}
+
 // Every target connection cut while an index is being built (the index's expression sleeps now
 // and then, so the build lasts about a second and a half).
 TEST(Faults, TargetCutDuringIndexBuild) {
