@@ -27,6 +27,10 @@
 #                    pgshift's target (without pgshift in --tools: on the first tool's target that
 #                    copied every row, and only the hashtext side is timed if PGSHIFT is missing)
 #   --workdir DIR    use DIR (created; must be empty) instead of a fresh /tmp/pgshift-e2e.XXXXXX
+#   --rtt MS         a far network: every tool reaches both servers through the fault proxy
+#                    (build/tests/fault-proxy), which adds MS/2 each way (default 0: direct)
+#   --link-rate MB   with the proxy: cap each connection at MB megabytes/s each way (default 0: none)
+#   --proxy PATH     the fault-proxy executable (default build/tests/fault-proxy)
 #
 # Starts one source and one target cluster (tools/cluster.sh; normal durability: fsync,
 # synchronous_commit, full_page_writes on), loads generate.sql into database `bench` on the source,
@@ -52,6 +56,9 @@ keep=0
 runs=1
 verify_bench=0
 workdir=
+rtt=0
+link_rate=0
+proxy=$REPO_ROOT/build/tests/fault-proxy
 
 while (($#)); do
   case $1 in
@@ -63,6 +70,9 @@ while (($#)); do
     --runs) runs=${2:?--runs needs a number}; shift ;;
     --verify-bench) verify_bench=1 ;;
     --workdir) workdir=${2:?--workdir needs a directory}; shift ;;
+    --rtt) rtt=${2:?--rtt needs milliseconds}; shift ;;
+    --link-rate) link_rate=${2:?--link-rate needs MB/s}; shift ;;
+    --proxy) proxy=${2:?--proxy needs a path}; shift ;;
     -h | --help) usage 0 ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
@@ -84,6 +94,13 @@ fi
 if has_tool pgcopydb || has_tool pgcopydb_split; then command -v pgcopydb >/dev/null || die "pgcopydb not installed (apt-get install pgcopydb)"; fi
 [[ -x "$PGBIN/pg_dump" ]] || die "PostgreSQL 15 client tools not found in $PGBIN"
 require_time
+[[ "$rtt" =~ ^[0-9]+$ ]] || die "--rtt must be whole milliseconds: $rtt"
+[[ "$link_rate" =~ ^[0-9]*\.?[0-9]+$ ]] || die "--link-rate must be a number of MB/s: $link_rate"
+far=0
+if ((rtt > 0)) || [[ "$link_rate" != 0 ]]; then
+  far=1
+  [[ -x "$proxy" ]] || die "fault-proxy not found at $proxy (cmake --build build --target fault-proxy)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Work directory and clusters
@@ -99,9 +116,11 @@ chmod 755 "$W" # the servers run as `postgres` and must reach their directories
 mkdir -p "$W/logs"
 
 started=()
+proxies=()
 cleanup() {
   local rc=$? d
   trap - EXIT INT TERM
+  for d in "${proxies[@]}"; do kill "$d" 2>/dev/null || true; done
   for d in "${started[@]}"; do cluster_stop "$d" || true; done
   if ((keep)); then
     log "work directory kept: $W"
@@ -128,6 +147,27 @@ cluster_tune "$W/target" "$TP"
 SADMIN=$(pg_uri "$SP" postgres)
 TADMIN=$(pg_uri "$TP" postgres)
 SRC=$(pg_uri "$SP" bench)
+
+# Far network: the tools' connections go through one fault proxy per server (the set-up and the
+# row counts do not). SLINK/TLINK are the ports the tools use.
+SLINK=$SP TLINK=$TP
+start_proxy() { # UPSTREAM_PORT VAR: starts a proxy to the port, sets VAR to the proxy's port
+  local fifo="$W/proxy.$1" port
+  rm -f "$fifo" && mkfifo "$fifo"
+  "$proxy" --upstream "$1" --latency-ms $((rtt / 2)) \
+    --rate "$(awk -v m="$link_rate" 'BEGIN { printf "%.0f", m * 1048576 }')" >"$fifo" &
+  proxies+=($!)
+  read -r port <"$fifo"
+  rm -f "$fifo"
+  [[ "$port" =~ ^[0-9]+$ ]] || die "fault-proxy did not start"
+  printf -v "$2" '%s' "$port"
+}
+if ((far)); then
+  start_proxy "$SP" SLINK
+  start_proxy "$TP" TLINK
+  log "far network: fault proxies on $SLINK (source) and $TLINK (target), ${rtt} ms round trip, ${link_rate} MB/s per connection (0 = no cap)"
+fi
+SRC_TOOL=$(pg_uri "$SLINK" bench)
 
 # ---------------------------------------------------------------------------------------------
 # Dataset
@@ -160,28 +200,29 @@ verify_done=0
 verify_out=
 
 run_tool() { # TOOL
-  local tool=$1 db="bench_$1" turi logf="$W/logs/$1.log" ndiff
+  local tool=$1 db="bench_$1" turi tlink logf="$W/logs/$1.log" ndiff
   turi=$(pg_uri "$TP" "$db")
+  tlink=$(pg_uri "$TLINK" "$db")
   psqlx "$TADMIN" -c "drop database if exists $db with (force)" -c "create database $db"
   psqlx "$SADMIN" -c checkpoint
   psqlx "$TADMIN" -c checkpoint
   log "running $tool"
   case $tool in
     pgshift)
-      timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs "$jobs" --quiet \
+      timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" --quiet \
         --report "$W/pgshift-report.json"
       ;;
     pgshift_noverify)
-      timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs "$jobs" --quiet \
+      timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" --quiet \
         --verify off
       ;;
     pgshift_j1)
-      timed_run "$logf" "$pgshift" migrate --source "$SRC" --target "$turi" --jobs 1 --quiet
+      timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs 1 --quiet
       ;;
     pgshift_2x1)
       timed_run "$logf" bash -c '"$1" migrate --source "$2" --target "$3" --jobs 1 --quiet & first=$!
         "$1" migrate --source "$2" --target "$3" --jobs 1 --quiet; second=$?
-        wait "$first" && exit "$second"' _ "$pgshift" "$SRC" "$turi"
+        wait "$first" && exit "$second"' _ "$pgshift" "$SRC_TOOL" "$tlink"
       R_NOTE[$tool]="chunks by process: $(psqlx "$turi" -c "select string_agg(n::text, ' + ')
         from (select count(*) n from pgshift.chunks group by copied_by order by 1 desc) c" 2>/dev/null || echo '?')"
       ;;
@@ -189,12 +230,12 @@ run_tool() { # TOOL
       # psql's stdout (results of the dump's set_config calls) is noise; its errors stay in the log.
       timed_run "$logf" bash -c 'set -o pipefail
         "$1/pg_dump" -d "$2" | "$1/psql" -X -q -v ON_ERROR_STOP=1 -d "$3" >/dev/null' \
-        _ "$PGBIN" "$SRC" "$turi"
+        _ "$PGBIN" "$SRC_TOOL" "$tlink"
       ;;
     pg_dump_dir)
       rm -rf "$W/dump"
       timed_run "$logf" bash -c '"$1/pg_dump" -Fd -j "$4" -f "$5" -d "$2" &&
-        "$1/pg_restore" -j "$4" -d "$3" "$5"' _ "$PGBIN" "$SRC" "$turi" "$jobs" "$W/dump"
+        "$1/pg_restore" -j "$4" -d "$3" "$5"' _ "$PGBIN" "$SRC_TOOL" "$tlink" "$jobs" "$W/dump"
       [[ ! -d "$W/dump" ]] || R_NOTE[$tool]="dump dir $(du -sm "$W/dump" | cut -f1) MB (default gzip)"
       rm -rf "$W/dump"
       ;;
@@ -204,7 +245,7 @@ run_tool() { # TOOL
       local split=()
       [[ $tool != pgcopydb_split ]] || split=(--split-tables-larger-than 64MB)
       rm -rf "${W:?}/$tool"
-      timed_run "$logf" pgcopydb clone --source "$SRC" --target "$turi" \
+      timed_run "$logf" pgcopydb clone --source "$SRC_TOOL" --target "$tlink" \
         --table-jobs "$jobs" --index-jobs "$jobs" "${split[@]}" --dir "$W/$tool"
       ;;
   esac
@@ -276,6 +317,9 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   if [[ -x "$pgshift" ]]; then echo "pgshift: $pgshift $(version_of timeout 5 "$pgshift" --version)"; fi
   echo "dataset: scale $scale, $db_mb MB (pg_database_size of bench after VACUUM ANALYZE), $(wc -l <"$W/tables.txt") tables, $source_rows rows; load ${load_s}s, vacuum analyze ${vacuum_s}s"
   echo "jobs: $jobs for every tool; CHECKPOINT on both servers before each tool; source cache warm"
+  if ((far)); then
+    echo "network: every tool through fault proxies (tests/support/fault_proxy): ${rtt} ms round trip to each server, ${link_rate} MB/s per connection and direction (0 = no cap)"
+  fi
   echo
   sed -n '/^ *table *|/,/^(/p' "$W/logs/generate.log"
   echo
