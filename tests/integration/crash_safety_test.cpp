@@ -64,11 +64,7 @@ int wait_exit(pid_t pid) {
 
 void expect_equal(const std::string& source, const std::string& target) {
   for (const char* table : {"big", "child", "heap"}) {
-    std::string sql = std::string(
-                          "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY "
-                          "t::text)) FROM ") +
-                      table + " t";
-    EXPECT_EQ(scalar(source, sql), scalar(target, sql)) << table;
+    EXPECT_EQ(table_digest(source, table), table_digest(target, table)) << table;
   }
   for (const char* sql :
        {"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",

@@ -101,6 +101,12 @@ void exec(const std::string& uri, const std::string& sql) {
   query(uri, sql);
 }
 
+std::string table_digest(const std::string& uri, const std::string& table) {
+  return scalar(uri,
+                "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t::text)) FROM " +
+                    table + " t");
+}
+
 RunResult run_pgshift(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv = {PGSHIFT_BINARY};

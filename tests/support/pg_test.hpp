@@ -25,6 +25,9 @@ using Rows = std::vector<std::vector<std::string>>;  // NULL reads as "<NULL>"
 Rows query(const std::string& uri, const std::string& sql);
 std::string scalar(const std::string& uri, const std::string& sql);
 void exec(const std::string& uri, const std::string& sql);  // throws on error
+// "rows:md5" of a table's rows in text form, in a fixed order: equal on two servers iff the rows
+// are (for comparing a target with its source without pgshift's code).
+std::string table_digest(const std::string& uri, const std::string& table);
 
 struct RunResult {
   int exit_code = -1;
