@@ -1,10 +1,8 @@
 // Crash safety: SIGKILL at many random moments over all phases, a target restart in the middle
 // of the copy, and several processes sharing one migration — each ends with a target equal to the
 // source (checked without pgshift's code) and no chunk committed twice.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +15,6 @@
 #include "engine/core/subprocess.hpp"
 #include "tests/support/pg_test.hpp"
 #include "tests/support/private_cluster.hpp"
-
-extern char** environ;
 
 namespace pgshift::test {
 namespace {
@@ -42,18 +38,7 @@ ANALYZE;
 )SQL";
 
 pid_t spawn(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {PGSHIFT_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> raw;
-  for (auto& arg : argv) raw.push_back(arg.data());
-  raw.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
+  return spawn_pgshift(args);
 }
 
 int wait_exit(pid_t pid) {

@@ -3,10 +3,8 @@
 // during an index build, and a server that stops answering. Each ends with the target equal to
 // the source, checked by SQL of the test's own (count and md5 per table, indexes, constraints,
 // sequences), or with exit 3 and a rerun that completes to equal.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,8 +17,6 @@
 
 #include "tests/support/fault_proxy.hpp"
 #include "tests/support/pg_test.hpp"
-
-extern char** environ;
 
 namespace pgshift::test {
 namespace {
@@ -76,18 +72,7 @@ class Spawned {
     err_path_ = std::filesystem::temp_directory_path() /
                 ("pgshift-fault-" + std::to_string(getpid()) + "-" +
                  std::to_string(Clock::now().time_since_epoch().count()) + ".err");
-    std::vector<std::string> argv = {PGSHIFT_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> raw;
-    for (auto& arg : argv) raw.push_back(arg.data());
-    raw.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn(&pid_, raw[0], &actions, nullptr, raw.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    pid_ = spawn_pgshift(args, err_path_.string());
   }
   ~Spawned() {
     if (!code_) {

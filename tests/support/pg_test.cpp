@@ -1,6 +1,8 @@
 #include "tests/support/pg_test.hpp"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <spawn.h>
 
 #include <gtest/gtest.h>
 
@@ -10,6 +12,8 @@
 #include <stdexcept>
 
 #include "engine/core/subprocess.hpp"
+
+extern char** environ;
 
 namespace pgshift::test {
 namespace {
@@ -114,6 +118,23 @@ RunResult run_pgshift(const std::vector<std::string>& args,
   auto output = run_process(argv, env);
   if (!output) throw std::runtime_error("cannot run pgshift: " + output.error().message);
   return RunResult{output->exit_status, output->out, output->err};
+}
+
+int spawn_pgshift(const std::vector<std::string>& args, const std::string& stderr_path) {
+  std::vector<std::string> argv = {PGSHIFT_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> raw;
+  for (auto& arg : argv) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  pid_t pid = -1;
+  int failed = posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (failed) throw std::runtime_error("cannot start pgshift: " + std::to_string(failed));
+  return pid;
 }
 
 std::string source_dir() {

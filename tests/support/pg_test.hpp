@@ -36,6 +36,10 @@ struct RunResult {
 RunResult run_pgshift(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env = {});
 
+// Starts the pgshift binary in the background (stdout inherited, stderr to `stderr_path`).
+int spawn_pgshift(const std::vector<std::string>& args,
+                  const std::string& stderr_path = "/dev/null");
+
 std::string source_dir();
 
 }  // namespace pgshift::test
