@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -164,6 +167,48 @@ TEST(Faults, TargetCutMidCopyIsRetried) {
 TEST(Faults, TargetCutDuringReadBackIsRetried) {
   auto run = migrate_with_one_cut(false, Direction::kToClient, kCopyBytes / 4);
   EXPECT_NE(run.err.find("verifying"), std::string::npos) << run.err;
+}
+
+// Cuts at random bytes (seeded; log-uniform from 1 kB to all of the copy, so set-up, copy and
+// the finishing steps all get some) on a random side and direction. Each run must end equal with
+// exit 0, or exit 3 with a rerun that completes equal.
+TEST(Faults, CutsAtRandomBytes) {
+  std::string source = fresh_database(source_cluster(), "fault_src");
+  exec(source, kData);
+  std::mt19937 random(20261202);
+  int exit_3 = 0;
+  for (int i = 0; i < 6; ++i) {
+    bool source_side = random() % 2;
+    auto direction = random() % 2 ? Direction::kToServer : Direction::kToClient;
+    auto at = static_cast<std::uint64_t>(std::exp(std::uniform_real_distribution<double>(
+        std::log(1024.0), std::log(double(kCopyBytes)))(random)));
+    std::string where = std::string(source_side ? "source" : "target") +
+                        (direction == Direction::kToServer ? " to server" : " to pgshift") +
+                        " at byte " + std::to_string(at);
+    std::string target = fresh_database(target_cluster(), "fault_dst");
+    FaultProxy proxy(port_of(source_side ? source_cluster() : target_cluster()));
+    proxy.cut_at(direction, at);
+    auto args = source_side ? migrate_args(through(proxy, source), target)
+                            : migrate_args(source, through(proxy, target));
+    auto run = run_pgshift(args);
+    std::printf("cut %s: %s, exit %d\n", where.c_str(), proxy.cuts() ? "fired" : "did not fire",
+                run.exit_code);
+    if (run.exit_code == 3) {
+      ++exit_3;
+      std::printf(
+          "  %s",
+          run.err.substr(run.err.rfind("pgshift: ", run.err.rfind("pgshift: ") - 1)).c_str());
+      auto rerun = run_pgshift(args);
+      EXPECT_EQ(rerun.exit_code, 0) << where << "\nfirst run:\n"
+                                    << run.err << "rerun:\n"
+                                    << rerun.err;
+    } else {
+      EXPECT_EQ(run.exit_code, 0) << where << "\n" << run.err;
+    }
+    SCOPED_TRACE(where);
+    expect_equal(source, target);
+  }
+  RecordProperty("runs_ending_3", exit_3);
 }
 
 // Every source connection cut at once mid-copy, the one holding the run's exported snapshot too.
