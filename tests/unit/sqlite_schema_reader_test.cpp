@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "connectors/sqlite/create_statement.hpp"
 #include "connectors/sqlite/default_value.hpp"
@@ -328,6 +329,48 @@ TEST_F(SqliteSchemaTest, QuotedNamesAndCompositeKeys) {
   EXPECT_EQ(ddl(schema, "constraint", "pk"),
             "ALTER TABLE \"public\".\"Mixed Case\" ADD CONSTRAINT \"pk\" PRIMARY KEY (\"Weird "
             "\"\"Col\"\"\", \"other\")");
+}
+
+// Named foreign keys keep their CONSTRAINT names (quoted where needed), as named primary keys,
+// CHECKs and indexes do; unnamed ones keep PostgreSQL's default names. Two keys with the same
+// parent and columns keep their own names (the PRAGMA lists them in reverse order).
+TEST(SqliteSchemaForeignKeys, NamedForeignKeysKeepTheirNames) {
+  TempDatabase file;
+  file.exec(R"sql(
+CREATE TABLE language (language_id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+CREATE TABLE film (
+  film_id INTEGER PRIMARY KEY,
+  language_id INTEGER NOT NULL CONSTRAINT "Odd ""fk"" name" REFERENCES language (language_id),
+  original_language_id INTEGER REFERENCES language,
+  language_name TEXT,
+  CONSTRAINT fk_film_language FOREIGN KEY (language_id) REFERENCES language (language_id)
+    ON DELETE CASCADE,
+  CONSTRAINT [fk film name] FOREIGN KEY (language_name) REFERENCES "language" (name)
+);
+)sql");
+  auto db = open_read_only(file.path());
+  ASSERT_TRUE(db) << db.error().message;
+  auto schema = read_schema(db->get(), {});
+  ASSERT_TRUE(schema) << schema.error().message;
+  std::map<std::string, std::string> by_name;
+  for (const auto& statement : schema->after_data) {
+    if (statement.kind == "foreign_key") by_name[statement.name] = statement.sql;
+  }
+  EXPECT_EQ(by_name["fk_film_language"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"fk_film_language\" FOREIGN KEY "
+            "(\"language_id\") REFERENCES \"public\".\"language\" (\"language_id\") ON DELETE "
+            "CASCADE");
+  EXPECT_EQ(by_name["Odd \"fk\" name"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"Odd \"\"fk\"\" name\" FOREIGN KEY "
+            "(\"language_id\") REFERENCES \"public\".\"language\" (\"language_id\")");
+  EXPECT_EQ(by_name["fk film name"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"fk film name\" FOREIGN KEY "
+            "(\"language_name\") REFERENCES \"public\".\"language\" (\"name\")");
+  EXPECT_EQ(by_name["film_original_language_id_fkey"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"film_original_language_id_fkey\" "
+            "FOREIGN KEY (\"original_language_id\") REFERENCES \"public\".\"language\" "
+            "(\"language_id\")");
+  EXPECT_EQ(by_name.size(), 4u);
 }
 
 TEST_F(SqliteSchemaTest, OptionsCastsSchemaAndSizesWithoutMeasuring) {
