@@ -75,15 +75,14 @@ Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
 
 // Large objects keep their OIDs; each is rewritten whole (unlink + create + put) in one
 // transaction, so a rerun converges. Pieces travel as hex text and are measured in decoded bytes,
-// whatever the source's bytea_output. Each object is hashed as it is read and, like a chunk, read
-// back from the target after its commit (--verify full); then the target's set of objects is
-// compared with the source's (--verify count too). Differences end the run with exit 1.
+// whatever the source's bytea_output. Each object is hashed as it is read; after the last commit
+// every object of the target is read back and hashed (--verify full; --verify count compares the
+// sets of OIDs). Differences (changed, missing, extra) end the run with exit 1, naming the OIDs.
 Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
                                 pg::Connection& target) {
   auto oids = co_await pg::read_large_object_oids(reader);
   if (!oids) co_return fail(oids.error());
-  bool read_back = context.options.verify == VerifyMode::kFull;
-  std::map<std::uint32_t, verify::LargeObjectDigest> source_digests, target_digests;
+  std::map<std::uint32_t, verify::LargeObjectDigest> source_digests;
   std::uint64_t total_bytes = 0;
   for (auto oid : *oids) {
     if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
@@ -116,25 +115,23 @@ Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
     if (!committed) co_return fail(committed.error());
     source_digests[oid] = hasher.digest();
     total_bytes += source_digests[oid].bytes;
-    if (read_back) {
-      auto written = co_await verify::digest_large_object(target, oid);
-      if (!written) co_return fail(written.error());
-      target_digests[oid] = *written;
-    }
   }
   if (context.options.verify != VerifyMode::kOff) {
-    auto on_target = co_await pg::read_large_object_oids(target);
-    if (!on_target) co_return fail(on_target.error());
-    std::map<std::uint32_t, verify::LargeObjectDigest> present;
-    for (auto oid : *on_target) {
-      auto read = target_digests.find(oid);
-      auto copied = source_digests.find(oid);
-      // Without a read-back the set of OIDs is what is compared: a copied object counts as equal.
-      present[oid] = read != target_digests.end()     ? read->second
-                     : copied != source_digests.end() ? copied->second
-                                                      : verify::LargeObjectDigest{};
+    std::map<std::uint32_t, verify::LargeObjectDigest> target_digests;
+    if (context.options.verify == VerifyMode::kFull) {
+      auto read = co_await verify::digest_large_objects(target);
+      if (!read) co_return fail(std::move(read.error()).within("target"));
+      target_digests = std::move(*read);
+    } else {
+      // --verify count compares the sets of OIDs: a copied object counts as equal.
+      auto on_target = co_await pg::read_large_object_oids(target);
+      if (!on_target) co_return fail(on_target.error());
+      for (auto oid : *on_target) {
+        auto copied = source_digests.find(oid);
+        target_digests[oid] =
+            copied != source_digests.end() ? copied->second : verify::LargeObjectDigest{};
+      }
     }
-    target_digests = std::move(present);
     auto differences = verify::compare_large_objects(source_digests, target_digests);
     for (const auto& difference : differences) {
       spdlog::error("large object {} {}: {}", difference.oid, difference.kind, difference.detail);

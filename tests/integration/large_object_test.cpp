@@ -1,7 +1,8 @@
 // Large objects under a database whose bytea_output is 'escape' (lo_get's text is then not hex):
 // migrate carries every byte of a ~3 MiB object of mostly printable text with backslashes, NULs
-// and high bytes in it, a small one and an empty one, checks each by its digest, and verify
-// names an object whose bytes differ. Checked with md5(lo_get(oid)) on both sides.
+// and high bytes in it, a small one and an empty one, checks each by its digest (an object the
+// target already held ends the run with exit 1), and verify names an object whose bytes differ.
+// Checked with md5(lo_get(oid)) on both sides.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -66,6 +67,15 @@ TEST(LargeObjects, EscapeByteaOutputStillCarriesEveryByteAndVerifyChecksEach) {
   auto more = run_pgshift({"verify", "--source", source, "--target", target});
   EXPECT_EQ(more.exit_code, 1) << more.out << more.err;
   EXPECT_NE(more.out.find("extra large objects keys: " + extra), std::string::npos) << more.out;
+
+  // migrate compares the sets of objects too: one the target already held ends it with exit 1.
+  std::string held = fresh_database(target_cluster(), "lo_held");
+  exec(held, "SELECT lo_create(999999)");
+  auto unequal = run_pgshift({"migrate", "--source", source, "--target", held});
+  EXPECT_EQ(unequal.exit_code, 1) << unequal.out << unequal.err;
+  EXPECT_NE(unequal.out.find("extra large objects keys: 999999"), std::string::npos) << unequal.out;
+  EXPECT_EQ(large_objects(held),
+            large_objects(source) + ",999999:0:d41d8cd98f00b204e9800998ecf8427e");
 
   exec(source,
        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET bytea_output', current_database()); "
