@@ -82,6 +82,29 @@ std::vector<std::string> refresh_order(
   return out;
 }
 
+RefreshPlan plan_refresh(const std::vector<std::string>& populated,
+                         const std::vector<std::string>& unpopulated,
+                         const std::vector<std::pair<std::string, std::string>>& depends_on) {
+  std::set<std::string> needed(populated.begin(), populated.end());
+  std::set<std::string> empty(unpopulated.begin(), unpopulated.end());
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [name, read] : depends_on) {
+      if (needed.count(name) && empty.count(read) && needed.insert(read).second) grew = true;
+    }
+  }
+  RefreshPlan plan;
+  std::vector<std::string> names = populated;
+  for (const auto& name : unpopulated) {
+    if (needed.count(name)) {
+      names.push_back(name);
+      plan.emptied.push_back(name);
+    }
+  }
+  plan.order = refresh_order(names, depends_on);
+  return plan;
+}
+
 Task<Status> refresh_matviews(RunContext& context, pg::Connection& source, pg::Connection& target) {
   auto in_source = co_await verify::read_matviews(source, context.options.filter);
   if (!in_source) co_return fail(std::move(in_source.error()).within("source"));
@@ -89,11 +112,10 @@ Task<Status> refresh_matviews(RunContext& context, pg::Connection& source, pg::C
   if (!on_target) co_return fail(std::move(on_target.error()).within("target"));
   std::set<std::string> present;
   for (const auto& matview : *on_target) present.insert(matview.qualified);
-  std::vector<std::string> populated;
+  std::vector<std::string> populated, unpopulated;
   for (const auto& matview : *in_source) {
-    if (matview.populated && present.count(matview.qualified)) {
-      populated.push_back(matview.qualified);
-    }
+    if (!present.count(matview.qualified)) continue;
+    (matview.populated ? populated : unpopulated).push_back(matview.qualified);
   }
   auto edges = co_await target.query(kDependenciesSql);
   if (!edges) co_return fail(std::move(edges.error()).within("reading materialized view order"));
@@ -107,7 +129,8 @@ Task<Status> refresh_matviews(RunContext& context, pg::Connection& source, pg::C
   std::set<std::string> refreshed;
   for (int row = 0; row < done->rows(); ++row) refreshed.insert(done->text(row, 0));
 
-  for (const auto& qualified : refresh_order(populated, depends_on)) {
+  auto plan = plan_refresh(populated, unpopulated, depends_on);
+  for (const auto& qualified : plan.order) {
     if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
     std::string step = step_name(qualified);
     if (refreshed.count(step)) continue;
@@ -121,8 +144,15 @@ Task<Status> refresh_matviews(RunContext& context, pg::Connection& source, pg::C
     }
     spdlog::debug("refreshed materialized view {}", qualified);
   }
-  auto marked = co_await target.query(mark_sql("matviews"));
-  if (!marked) co_return fail(marked.error());
+  std::string finish = "BEGIN; ";
+  for (const auto& qualified : plan.emptied) {
+    finish += "REFRESH MATERIALIZED VIEW " + qualified + " WITH NO DATA; ";
+  }
+  auto finished = co_await target.query(finish + mark_sql("matviews") + "; COMMIT");
+  if (!finished) {
+    co_await target.query("ROLLBACK");
+    co_return fail(std::move(finished.error()).within("materialized views"));
+  }
   co_return Status{};
 }
 

@@ -25,6 +25,11 @@ CREATE MATERIALIZED VIEW "Top ""Regions""" AS
 CREATE MATERIALIZED VIEW a_rank AS
   SELECT region, rank() OVER (ORDER BY total, region) AS place FROM region_totals;
 CREATE MATERIALIZED VIEW later AS SELECT count(*) AS n FROM sales WITH NO DATA;
+-- Populated, over one emptied after it was built: the target must fill region_names to refresh
+-- region_count, then empty it again.
+CREATE MATERIALIZED VIEW region_names AS SELECT DISTINCT region FROM sales;
+CREATE MATERIALIZED VIEW region_count AS SELECT count(*) AS n FROM region_names;
+REFRESH MATERIALIZED VIEW region_names WITH NO DATA;
 )SQL";
 
 std::string contents(const std::string& uri, const std::string& relation) {
@@ -58,8 +63,11 @@ TEST(Matviews, PopulatedOnesArriveInDependencyOrderAndVerifyComparesThem) {
   ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
 
   EXPECT_EQ(populated(target), populated(source));
-  ASSERT_EQ(populated(target), "Top \"Regions\"=true,a_rank=true,later=false,region_totals=true");
-  for (const std::string relation : {"region_totals", "\"Top \"\"Regions\"\"\"", "a_rank"}) {
+  ASSERT_EQ(populated(target),
+            "Top \"Regions\"=true,a_rank=true,later=false,region_count=true,region_names=false,"
+            "region_totals=true");
+  for (const std::string relation :
+       {"region_totals", "\"Top \"\"Regions\"\"\"", "a_rank", "region_count"}) {
     EXPECT_EQ(contents(target, relation), contents(source, relation)) << relation;
   }
   EXPECT_EQ(scalar(target, "SELECT n FROM region_totals WHERE region = 'region 3'"), "714");
@@ -67,7 +75,7 @@ TEST(Matviews, PopulatedOnesArriveInDependencyOrderAndVerifyComparesThem) {
                    "SELECT string_agg(name, ',' ORDER BY name COLLATE \"C\") FROM pgshift.steps "
                    "WHERE name LIKE 'matview %' AND done"),
             "matview public.\"Top \"\"Regions\"\"\",matview public.a_rank,"
-            "matview public.region_totals");
+            "matview public.region_count,matview public.region_names,matview public.region_totals");
 
   auto verified = run_pgshift({"verify", "--source", source, "--target", target});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
