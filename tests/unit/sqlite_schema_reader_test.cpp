@@ -557,6 +557,22 @@ TEST(SqliteCreateStatement, ReadsWhatPragmasDoNotReport) {
   EXPECT_EQ(table->keys[0].columns, (std::vector<std::string>{"a", "b c"}));
   ASSERT_EQ(table->checks.size(), 1u);
   EXPECT_EQ(table->checks[0].text, "a < 100");
+  ASSERT_EQ(table->foreign_keys.size(), 2u);  // the column's REFERENCES, then the table's
+  for (const auto& key : table->foreign_keys) {
+    EXPECT_EQ(key.name, "");  // CONSTRAINT a_pos names the CHECK, not the REFERENCES after it
+    EXPECT_EQ(key.columns, std::vector<std::string>{"a"});
+    EXPECT_EQ(key.parent, "p");
+  }
+  auto named = parse_create_table(
+      "CREATE TABLE c (x INT CONSTRAINT [x ref] REFERENCES \"P q\", y INT, "
+      "CONSTRAINT \"two\"\"cols\" FOREIGN KEY (x, \"y\") REFERENCES p (a, b) ON DELETE CASCADE)");
+  ASSERT_TRUE(named) << named.error().message;
+  ASSERT_EQ(named->foreign_keys.size(), 2u);
+  EXPECT_EQ(named->foreign_keys[0].name, "x ref");
+  EXPECT_EQ(named->foreign_keys[0].parent, "P q");
+  EXPECT_EQ(named->foreign_keys[1].name, "two\"cols");
+  EXPECT_EQ(named->foreign_keys[1].columns, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(named->foreign_keys[1].parent, "p");
 
   auto index = parse_create_index(
       "CREATE UNIQUE INDEX IF NOT EXISTS ix ON t (lower(a) COLLATE NOCASE DESC, b) WHERE b > 0");
