@@ -12,6 +12,7 @@
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
+#include "engine/compare/object_compare.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/plan/chunk_sql.hpp"
@@ -510,6 +511,13 @@ Task<Status> verify_main(VerifyContext& context) {
   if (context.fatal) co_return fail(*context.fatal);
   context.progress->set_phase("re-check");
   if (auto rechecked = co_await recheck_keys(context, recheck); !rechecked) co_return rechecked;
+  if (source) {
+    context.progress->set_phase("materialized views and large objects");
+    auto others = co_await compare_other_objects(*source, context.source.shapes, *target,
+                                                 context.target.shapes, context.options.filter);
+    if (!others) co_return fail(others.error());
+    for (auto& other : *others) entry(other.schema, other.name) = std::move(other);
+  }
   for (auto& table : context.report) {
     auto& slot = entry(table.schema, table.name);
     auto notes = std::move(slot.notes);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "connectors/pg/session.hpp"
@@ -295,6 +296,7 @@ Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
     item.detail = mismatch.detail;
     out[mismatch.table].mismatches.push_back(std::move(item));
   }
+  out.insert(out.end(), context.finishing_reports.begin(), context.finishing_reports.end());
   co_return out;
 }
 
@@ -356,7 +358,9 @@ int run_migrate_command(MigrateOptions options) {
             ? "refused"
             : "failed";
     report.error = outcome.error().message;
-  } else if (!context.mismatches.empty()) {
+  } else if (!context.mismatches.empty() ||
+             std::any_of(context.finishing_reports.begin(), context.finishing_reports.end(),
+                         [](const auto& entry) { return !entry.mismatches.empty(); })) {
     exit_code = 1;
     report.status = "differences";
   } else {

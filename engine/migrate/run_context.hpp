@@ -17,6 +17,7 @@
 #include "engine/pipeline/chunk_copy.hpp"
 #include "engine/pipeline/source_session.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/report.hpp"
 
 namespace pgshift::sqlite {
 struct SqliteSource;
@@ -60,6 +61,9 @@ struct RunContext {
 
   std::optional<Error> fatal;
   std::vector<Mismatch> mismatches;
+  // What the finishing steps compared besides tables (large objects), for the report; a
+  // mismatch in one ends the run with exit 1 like a chunk's.
+  std::vector<verify::ReportTable> finishing_reports;
   std::vector<std::string> warnings;
   bool stopping = false;
 

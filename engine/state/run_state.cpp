@@ -196,7 +196,7 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
   sql += "INSERT INTO pgshift.steps (name, sql) VALUES ('post_data', " +
          quote_literal(post_data_script) +
          "), ('foreign_keys', NULL), ('sequences', NULL), ('large_objects', NULL), "
-         "('analyze', NULL);\n";
+         "('matviews', NULL), ('analyze', NULL);\n";
   return sql;
 }
 
