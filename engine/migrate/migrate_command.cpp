@@ -9,11 +9,13 @@
 #include "engine/assess/finding.hpp"
 #include "engine/assess/server_reader.hpp"
 #include "engine/assess/supabase.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/slot_tasks.hpp"
+#include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
 #include "engine/state/run_state.hpp"
@@ -72,14 +74,12 @@ Task<Status> copy_all_chunks(RunContext& context) {
     int workers_running = context.options.jobs;
     Notifier workers_done(context.executor);
     for (int worker = 0; worker < context.options.jobs; ++worker) {
-      asio::co_spawn(context.executor, run_copy_worker(context, worker),
-                     [&](std::exception_ptr crashed) {
-                       if (crashed) {
-                         context.record_fatal(Error{ErrorKind::kRuntime, "worker crashed"});
-                       }
-                       --workers_running;
-                       workers_done.notify();
-                     });
+      spawn_task(context.executor, "copy worker " + std::to_string(worker),
+                 run_copy_worker(context, worker), [&](Status ended) {
+                   if (!ended) context.record_fatal(std::move(ended.error()));
+                   --workers_running;
+                   workers_done.notify();
+                 });
     }
     while (workers_running > 0) co_await workers_done.wait();
     if (context.fatal) co_return fail(*context.fatal);
@@ -182,6 +182,16 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
   co_return co_await set_up_run(context, *coordinator, target);
 }
 
+// The display is not worth stopping a run for, but its failure is said, not swallowed.
+void start_progress_printer(RunContext& context) {
+  spawn_task(context.executor, "progress display", context.progress->run_printer(),
+             [&context](Status ended) {
+               if (ended) return;
+               spdlog::warn("{}", ended.error().message);
+               context.warnings.push_back(ended.error().message);
+             });
+}
+
 Task<Status> run_migration(RunContext& context) {
   std::optional<pg::Connection> coordinator;
   {
@@ -201,7 +211,7 @@ Task<Status> run_migration(RunContext& context) {
                context.chunks.size(), context.options.jobs,
                verify_mode_name(context.options.verify));
 
-  asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
+  start_progress_printer(context);
   if (auto copied = co_await copy_all_chunks(context); !copied) co_return copied;
   co_await wait_for_slot_tasks(context);
   if (context.options.source.kind() == EndpointKind::kSqlite) {
@@ -210,11 +220,15 @@ Task<Status> run_migration(RunContext& context) {
   if (context.fatal) co_return fail(*context.fatal);
   context.progress->set_phase("remaining indexes");
   if (auto finished = co_await finish_remaining_tables(context); !finished) co_return finished;
-  if (auto finalized = co_await finalize_once(context, coordinator ? &*coordinator : nullptr);
-      !finalized) {
+  // Large objects are read at the run's snapshot: through whichever session holds it now.
+  auto snapshot_reader =
+      co_await live_snapshot_reader(context, coordinator ? &*coordinator : nullptr);
+  if (!snapshot_reader) co_return fail(snapshot_reader.error());
+  if (auto finalized = co_await finalize_once(context, *snapshot_reader); !finalized) {
     co_return finalized;
   }
   if (coordinator) co_await coordinator->query("COMMIT");  // releases the exported snapshot
+  if (context.renewed_exporter) co_await context.renewed_exporter->query("COMMIT");
   co_return Status{};
 }
 
@@ -290,9 +304,8 @@ int run_migrate_command(MigrateOptions options) {
 
   Status outcome;
   bool finished = false;
-  asio::co_spawn(io, run_migration(context), [&](std::exception_ptr crashed, Status status) {
-    outcome =
-        crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
+  spawn_task(io.get_executor(), "migration", run_migration(context), [&](Status status) {
+    outcome = std::move(status);
     finished = true;
     signals.cancel();
     if (context.progress) context.progress->stop();

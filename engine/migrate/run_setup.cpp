@@ -11,6 +11,7 @@
 #include "connectors/pg/schema_dump.hpp"
 #include "engine/assess/checks.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
@@ -309,7 +310,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
   for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
-  context.open_source = pg::snapshot_session_factory(context.options.source, context.snapshot);
+  context.open_source = renewing_snapshot_factory(context);
   co_return co_await prepare_streams(context, coordinator, target);
 }
 

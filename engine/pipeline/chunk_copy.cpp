@@ -1,6 +1,7 @@
 #include "engine/pipeline/chunk_copy.hpp"
 
 #include "connectors/pg/copy_binary.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/plan/chunk_sql.hpp"
 
@@ -55,15 +56,11 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
   ByteQueue queue(executor, options.queue_bytes);
   std::optional<Status> writer_status;
   Notifier writer_done(executor);
-  asio::co_spawn(executor, drain_to_target(queue, target),
-                 [&](std::exception_ptr crashed, Status status) {
-                   if (crashed) {
-                     writer_status = fail(ErrorKind::kRuntime, "writer crashed");
-                   } else {
-                     writer_status = std::move(status);
-                   }
-                   writer_done.notify();
-                 });
+  spawn_task(executor, "target writer", drain_to_target(queue, target), [&](Status status) {
+    if (!status) queue.close();  // a reader blocked on a full queue must not wait for it
+    writer_status = std::move(status);
+    writer_done.notify();
+  });
 
   ChunkCopyOutcome outcome;
   verify::RowHasher hasher(spec.copied_kinds, spec.source_shapes);
