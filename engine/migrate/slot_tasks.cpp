@@ -22,8 +22,19 @@ Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotF
   if (!context.stopping) {
     --context.index_slots_free;
     for (int attempt = 1;; ++attempt) {
-      // A job that throws is a failed job: the slot and the count below must still be given back.
-      auto done = co_await guarded(what, run_job(job));
+      // A job that throws broke an invariant: fatal even for an optional job, and the slot and
+      // the count below must still be given back.
+      Status done;
+      std::exception_ptr crashed;
+      try {
+        done = co_await run_job(job);
+      } catch (...) {
+        crashed = std::current_exception();
+      }
+      if (crashed) {
+        context.record_fatal(crash_error(crashed, what));
+        break;
+      }
       if (done || context.stopping) break;
       if (!done.error().retryable() || attempt > context.options.max_retries) {
         if (on_failure == SlotFailure::kFatal) {
