@@ -65,6 +65,12 @@ TEST_F(TaskFailure, ThrowInSlotTaskEndsMigrateWithExit3) {
   expect_failed_with(run_bounded(migrate_args(), "throw-in-slot-task"), "throw-in-slot-task");
 }
 
+// The lanes of a table finisher's index builds and read-back: before, a throwing lane left the
+// finisher waiting for it forever, and the run with it.
+TEST_F(TaskFailure, ThrowInTargetLaneEndsMigrateWithExit3) {
+  expect_failed_with(run_bounded(migrate_args(), "throw-in-target-lane"), "throw-in-target-lane");
+}
+
 TEST_F(TaskFailure, ThrowInVerifyLaneEndsVerifyWithExit3) {
   ASSERT_EQ(run_bounded(migrate_args(), "").exit_code, 0);
   auto verify = run_bounded({"verify", "--source", source_, "--target", target_, "--jobs", "2",
