@@ -7,12 +7,22 @@
 namespace pgshift {
 
 void fault_point(std::string_view point) {
+  // ",a,b," so that a point matches only a whole name.
   static const std::string armed = [] {
     const char* value = std::getenv("PGSHIFT_FAULT");
-    return value ? "," + std::string(value) + "," : std::string();
+    std::string list;
+    if (value && *value) {
+      list = ",";
+      list += value;
+      list += ',';
+    }
+    return list;
   }();
   if (armed.empty()) return;
-  if (armed.find("," + std::string(point) + ",") == std::string::npos) return;
+  std::string name = ",";
+  name += point;
+  name += ',';
+  if (armed.find(name) == std::string::npos) return;
   throw std::runtime_error("injected fault: " + std::string(point));
 }
 
