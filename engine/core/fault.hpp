@@ -3,6 +3,7 @@
 // throw std::runtime_error("injected fault: <point>"). Unset, fault_point costs one comparison.
 // Points:
 //   throw-in-copy-lane    migrate: a copy worker, right after it claimed a chunk
+//   throw-in-copy-read    migrate: the reading side of a chunk copy, while its writer runs
 //   throw-in-slot-task    migrate: a background target job (table finisher, early foreign key)
 //   throw-in-target-lane  migrate: a lane running target statements in parallel (finishing steps)
 //   throw-in-verify-lane  verify: a compare worker, before each chunk

@@ -61,6 +61,11 @@ TEST_F(TaskFailure, ThrowInCopyLaneEndsMigrateWithExit3ThenRerunFinishes) {
   EXPECT_EQ(digest(source_, "tags"), digest(target_, "tags"));
 }
 
+// Thrown while the chunk's target writer still runs on the same queue.
+TEST_F(TaskFailure, ThrowInCopyReadEndsMigrateWithExit3) {
+  expect_failed_with(run_bounded(migrate_args(), "throw-in-copy-read"), "throw-in-copy-read");
+}
+
 TEST_F(TaskFailure, ThrowInSlotTaskEndsMigrateWithExit3) {
   expect_failed_with(run_bounded(migrate_args(), "throw-in-slot-task"), "throw-in-slot-task");
 }
