@@ -1,7 +1,8 @@
 // A task that throws inside a run (a copy lane, a background target job, a compare lane, the
 // target side of a chunk compare) ends the run with exit 3 and the exception's message, instead
 // of hanging or saying only "crashed". Faults are injected with PGSHIFT_FAULT
-// (engine/core/fault.hpp); every run is bounded by timeout(1), so a hang shows as exit 124.
+// (engine/core/fault.hpp); every run is bounded by timeout(1), so a hang shows as exit 124 (137
+// if the hung process does not even answer SIGTERM).
 #include <gtest/gtest.h>
 
 #include "engine/core/subprocess.hpp"
@@ -18,7 +19,7 @@ INSERT INTO tags SELECT i, 1 + i % 20000, 't' || i FROM generate_series(1, 5000)
 )SQL";
 
 RunResult run_bounded(const std::vector<std::string>& args, const std::string& fault) {
-  std::vector<std::string> argv = {"timeout", "60", PGSHIFT_BINARY};
+  std::vector<std::string> argv = {"timeout", "--kill-after=5", "60", PGSHIFT_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   std::map<std::string, std::string> env;
   if (!fault.empty()) env["PGSHIFT_FAULT"] = fault;
