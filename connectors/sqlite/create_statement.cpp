@@ -159,6 +159,10 @@ Status read_column(std::string_view sql, std::span<const Token> part, ParsedTabl
       column.collation = part[at + 1].text;
       at += 2;
     } else if (is_keyword(token, "REFERENCES")) {
+      if (at + 1 < part.size() && is_name(part[at + 1])) {
+        table.foreign_keys.push_back(
+            ParsedForeignKey{pending_name, {column.name}, part[at + 1].text});
+      }
       at = skip_references(part, at + 1);
     } else if (is_keyword(token, "GENERATED") || is_keyword(token, "AS")) {
       if (is_keyword(token, "GENERATED")) {
@@ -211,8 +215,18 @@ Status read_table_constraint(std::string_view sql, std::span<const Token> part,
     auto check = read_check(sql, part, at, name);
     if (!check) return fail(check.error());
     table.checks.push_back(std::move(*check));
+  } else if (keyword_at(part, at, "FOREIGN") && keyword_at(part, at + 1, "KEY")) {
+    at += 2;
+    std::size_t close = at;
+    auto inside = parenthesized(part, at, close);
+    if (!inside) return malformed("FOREIGN KEY without a column list");
+    at = close + 1;
+    if (!keyword_at(part, at, "REFERENCES") || at + 1 >= part.size() || !is_name(part[at + 1])) {
+      return malformed("FOREIGN KEY without REFERENCES");
+    }
+    table.foreign_keys.push_back(ParsedForeignKey{name, key_columns(*inside), part[at + 1].text});
   }
-  return {};  // FOREIGN KEY: read from PRAGMA foreign_key_list
+  return {};  // the rest of a foreign key comes from PRAGMA foreign_key_list
 }
 
 bool table_constraint_start(const Token& token) {

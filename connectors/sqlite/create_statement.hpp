@@ -1,8 +1,9 @@
 // Reads the parts of SQLite's CREATE TABLE and CREATE INDEX text (from sqlite_master) that its
-// PRAGMAs do not report: CHECK constraints and their names, constraint names of PRIMARY KEY and
-// UNIQUE, column collations, generated-column expressions, WITHOUT ROWID / STRICT, and an index's
-// column expressions and WHERE clause. Everything the PRAGMAs do report (types, NOT NULL,
-// defaults, key columns, foreign keys) is read from them instead. Pure; results own their tokens.
+// PRAGMAs do not report: CHECK constraints and their names, constraint names of PRIMARY KEY,
+// UNIQUE and FOREIGN KEY, column collations, generated-column expressions, WITHOUT ROWID / STRICT,
+// and an index's column expressions and WHERE clause. Everything the PRAGMAs do report (types, NOT
+// NULL, defaults, key columns, foreign keys) is read from them instead. Pure; results own their
+// tokens.
 #pragma once
 
 #include <optional>
@@ -29,6 +30,14 @@ struct ParsedColumn {
   std::string generated_text;
 };
 
+// FOREIGN KEY (table constraint) or REFERENCES (column constraint), in declaration order. Only
+// what names it is read here; its columns and actions come from PRAGMA foreign_key_list.
+struct ParsedForeignKey {
+  std::string name;  // CONSTRAINT name, or empty
+  std::vector<std::string> columns;
+  std::string parent;
+};
+
 // PRIMARY KEY or UNIQUE, from a column or a table constraint.
 struct ParsedKey {
   std::string name;  // CONSTRAINT name, or empty
@@ -41,6 +50,7 @@ struct ParsedTable {
   std::vector<ParsedColumn> columns;
   std::vector<ParsedCheck> checks;  // table constraints
   std::vector<ParsedKey> keys;
+  std::vector<ParsedForeignKey> foreign_keys;
   bool without_rowid = false;
   bool strict = false;
 };

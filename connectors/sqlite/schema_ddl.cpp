@@ -390,8 +390,9 @@ class DdlBuilder {
         warn(described + " not created: " + problem);
         continue;
       }
-      std::string name =
-          unique_name(source().name + "_" + joined(from, "_") + "_fkey", constraint_names_[table_]);
+      std::string name = unique_name(
+          key.name.empty() ? source().name + "_" + joined(from, "_") + "_fkey" : key.name,
+          constraint_names_[table_]);
       std::string sql = "ALTER TABLE " + qualified(source().name) + " ADD CONSTRAINT " +
                         quote(name) + " FOREIGN KEY (" + column_list(from) + ") REFERENCES " +
                         qualified(parent->name) + " (" + column_list(to) + ")";

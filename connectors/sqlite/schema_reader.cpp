@@ -157,6 +157,28 @@ Status read_indexes(sqlite3* db, SourceTable& table) {
   return {};
 }
 
+// The PRAGMA does not report CONSTRAINT names: each key takes the name of the declaration with its
+// parent and columns. The PRAGMA lists keys last-declared first, so walking it backwards pairs
+// even two declarations of the same parent and columns in their order.
+void name_foreign_keys(SourceTable& table) {
+  if (!table.parsed) return;
+  const auto& declared = table.parsed->foreign_keys;
+  std::vector<bool> taken(declared.size(), false);
+  for (auto key = table.foreign_keys.rbegin(); key != table.foreign_keys.rend(); ++key) {
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+      if (taken[i] || !iequals(declared[i].parent, key->parent) ||
+          declared[i].columns.size() != key->from.size() ||
+          !std::equal(key->from.begin(), key->from.end(), declared[i].columns.begin(),
+                      [](const std::string& a, const std::string& b) { return iequals(a, b); })) {
+        continue;
+      }
+      taken[i] = true;
+      key->name = declared[i].name;
+      break;
+    }
+  }
+}
+
 Status read_foreign_keys(sqlite3* db, SourceTable& table) {
   auto statement = prepare_with(db,
                                 "SELECT id, \"table\", \"from\", coalesce(\"to\", ''), on_update, "
@@ -179,6 +201,7 @@ Status read_foreign_keys(sqlite3* db, SourceTable& table) {
     table.foreign_keys.back().from.push_back(column_text(s, 2));
     table.foreign_keys.back().to.push_back(column_text(s, 3));
   }
+  name_foreign_keys(table);
   return {};
 }
 

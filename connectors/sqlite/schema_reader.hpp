@@ -97,6 +97,7 @@ struct CatalogForeignKey {
   std::vector<std::string> from;
   std::vector<std::string> to;  // empty names: the parent's primary key
   std::string on_update, on_delete, match;
+  std::string name;  // its CONSTRAINT name in the CREATE TABLE text, or empty
 };
 
 struct SourceTable {

@@ -6,6 +6,7 @@
 
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/core/fault.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/table_finisher.hpp"
 #include "engine/plan/chunk_sql.hpp"
@@ -90,6 +91,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       claimed = fail(swept.error());
     }
 
+    if (key) fault_point("throw-in-copy-lane");
     Error failure;
     bool failed = !claimed;
     if (failed) failure = claimed.error();

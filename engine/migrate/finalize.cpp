@@ -2,14 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/migrate/foreign_keys.hpp"
+#include "engine/migrate/matviews.hpp"
 #include "engine/migrate/target_lanes.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/large_objects.hpp"
 
 namespace pgshift {
 namespace {
@@ -87,12 +90,16 @@ Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
 }
 
 // Large objects keep their OIDs; each is rewritten whole (unlink + create + put) in one
-// transaction, so a rerun converges.
+// transaction, so a rerun converges. Pieces travel as hex text and are measured in decoded bytes,
+// whatever the source's bytea_output. Each object is hashed as it is read; after the last commit
+// every object of the target is read back and hashed (--verify full; --verify count compares the
+// sets of OIDs). Differences (changed, missing, extra) end the run with exit 1, naming the OIDs.
 Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
                                 pg::Connection& target) {
   auto oids = co_await pg::read_large_object_oids(reader);
   if (!oids) co_return fail(oids.error());
-  constexpr long long kPiece = 1 << 20;
+  std::map<std::uint32_t, verify::LargeObjectDigest> source_digests;
+  std::uint64_t total_bytes = 0;
   for (auto oid : *oids) {
     if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
     std::string id = std::to_string(oid);
@@ -101,25 +108,54 @@ Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
         "WHERE oid = " +
         id + "; SELECT pg_catalog.lo_create(" + id + ")");
     if (!begun) co_return fail(std::move(begun.error()).within("large object " + id));
-    for (long long offset = 0;; offset += kPiece) {
-      auto piece =
-          co_await reader.query("SELECT pg_catalog.lo_get(" + id + ", " + std::to_string(offset) +
-                                ", " + std::to_string(kPiece) + ")::text");
-      if (!piece) co_return fail(std::move(piece.error()).within("reading large object " + id));
-      std::string hex = piece->text(0, 0);  // "\x...."
-      if (hex.size() <= 2) break;
-      std::size_t piece_bytes = (hex.size() - 2) / 2;
+    verify::LargeObjectHasher hasher;
+    for (long long offset = 0;;) {
+      auto hex =
+          co_await verify::read_large_object_piece(reader, oid, offset, verify::kLargeObjectPiece);
+      if (!hex) co_return fail(hex.error());
+      auto bytes = verify::decode_hex(*hex);
+      if (!bytes) co_return fail(std::move(bytes.error()).within("reading large object " + id));
+      if (bytes->empty()) break;
+      hasher.update(*bytes);
       std::vector<std::optional<std::string>> params;
       params.emplace_back(id);
       params.emplace_back(std::to_string(offset));
-      params.emplace_back(std::move(hex));
-      auto put =
-          co_await target.query("SELECT pg_catalog.lo_put($1::oid, $2::bigint, $3::bytea)", params);
+      params.emplace_back(std::move(*hex));
+      auto put = co_await target.query(
+          "SELECT pg_catalog.lo_put($1::oid, $2::bigint, pg_catalog.decode($3, 'hex'))", params);
       if (!put) co_return fail(std::move(put.error()).within("writing large object " + id));
-      if (static_cast<long long>(piece_bytes) < kPiece) break;
+      offset += static_cast<long long>(bytes->size());
+      if (static_cast<long long>(bytes->size()) < verify::kLargeObjectPiece) break;
     }
     auto committed = co_await target.query("COMMIT");
     if (!committed) co_return fail(committed.error());
+    source_digests[oid] = hasher.digest();
+    total_bytes += source_digests[oid].bytes;
+  }
+  if (context.options.verify != VerifyMode::kOff) {
+    std::map<std::uint32_t, verify::LargeObjectDigest> target_digests;
+    if (context.options.verify == VerifyMode::kFull) {
+      auto read = co_await verify::digest_large_objects(target);
+      if (!read) co_return fail(std::move(read.error()).within("target"));
+      target_digests = std::move(*read);
+    } else {
+      // --verify count compares the sets of OIDs: a copied object counts as equal.
+      auto on_target = co_await pg::read_large_object_oids(target);
+      if (!on_target) co_return fail(on_target.error());
+      for (auto oid : *on_target) {
+        auto copied = source_digests.find(oid);
+        target_digests[oid] =
+            copied != source_digests.end() ? copied->second : verify::LargeObjectDigest{};
+      }
+    }
+    auto differences = verify::compare_large_objects(source_digests, target_digests);
+    for (const auto& difference : differences) {
+      spdlog::error("large object {} {}: {}", difference.oid, difference.kind, difference.detail);
+    }
+    if (!oids->empty() || !differences.empty()) {
+      context.finishing_reports.push_back(verify::large_objects_report(
+          oids->size(), target_digests.size(), total_bytes, differences, true));
+    }
   }
   auto marked = co_await target.query(mark_step_sql("large_objects"));
   if (!marked) co_return fail(marked.error());
@@ -166,7 +202,7 @@ Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader) 
   };
   for (Step step : {Step{"foreign_keys", "foreign keys"}, Step{"post_data", "post-data"},
                     Step{"sequences", "sequences"}, Step{"large_objects", "large objects"},
-                    Step{"analyze", "analyze"}}) {
+                    Step{"matviews", "materialized views"}, Step{"analyze", "analyze"}}) {
     if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
     auto done = co_await step_done(**target, step.name);
     if (!done) co_return fail(done.error());
@@ -190,6 +226,13 @@ Task<Status> finalize_run(RunContext& context, pg::Connection* snapshot_reader) 
         result = co_await copy_large_objects(context, *snapshot_reader, **target);
       } else {
         auto marked = co_await (*target)->query(mark_step_sql("large_objects"));
+        if (!marked) result = fail(marked.error());
+      }
+    } else if (name == "matviews") {
+      if (snapshot_reader) {
+        result = co_await refresh_matviews(context, *snapshot_reader, **target);
+      } else {
+        auto marked = co_await (*target)->query(mark_step_sql("matviews"));
         if (!marked) result = fail(marked.error());
       }
     } else {

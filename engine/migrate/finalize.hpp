@@ -1,7 +1,9 @@
 // The steps after every chunk is in, each recorded in pgshift.steps so a rerun skips what is done:
 // the foreign keys not created yet beside the copies (in parallel, each atomic with its mark), the
 // rest of post-data (triggers, rules, policies, partition indexes ... in one transaction), sequence
-// values, large objects (read at the run's snapshot through `snapshot_reader`), and ANALYZE of
+// values, large objects (read at the run's snapshot through `snapshot_reader`, each verified by
+// its digest), the refresh of the materialized views populated in the source (matviews.hpp, one
+// mark per view), and ANALYZE of
 // what the table finishers left (partitions, parents, tables given extended statistics), in
 // parallel. One process runs them.
 #pragma once

@@ -17,6 +17,7 @@
 #include "engine/pipeline/chunk_copy.hpp"
 #include "engine/pipeline/source_session.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/report.hpp"
 
 namespace pgshift::sqlite {
 struct SqliteSource;
@@ -41,12 +42,18 @@ struct RunContext {
       : options(std::move(options)),
         executor(executor),
         target_sessions(this->options.target, "target", prepare_target_session),
+        snapshot_renewed(executor),
         index_slots_changed(executor) {}
 
   MigrateOptions options;
   asio::any_io_executor executor;
   pg::SessionPool target_sessions;  // for every target session of the run but the report's
   std::string snapshot;  // exported snapshot every source reader imports (PostgreSQL sources)
+  // When the first exporter's snapshot was lost, the session holding the one that replaced it
+  // (snapshot_renewal.hpp); the finishing steps read through it.
+  std::optional<pg::Connection> renewed_exporter;
+  bool renewing_snapshot = false;
+  Notifier snapshot_renewed;
   SourceSessionFactory open_source;                           // how a worker opens its reading side
   std::shared_ptr<const sqlite::SqliteSource> sqlite_source;  // SQLite sources only
   std::string worker_id;                                      // host:pid, recorded with each chunk
@@ -60,6 +67,9 @@ struct RunContext {
 
   std::optional<Error> fatal;
   std::vector<Mismatch> mismatches;
+  // What the finishing steps compared besides tables (large objects), for the report; a
+  // mismatch in one ends the run with exit 1 like a chunk's.
+  std::vector<verify::ReportTable> finishing_reports;
   std::vector<std::string> warnings;
   bool stopping = false;
 

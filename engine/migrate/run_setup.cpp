@@ -12,6 +12,7 @@
 #include "engine/assess/checks.hpp"
 #include "engine/assess/source_reader.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
@@ -208,6 +209,10 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
                      "; rerun with --restart to discard the recorded run and "
                      "begin again");
   }
+  // A finished run is re-checked against the target (migrate_command.cpp), not read again.
+  auto finished = co_await state::finished_with_nothing_to_redo(target, stored);
+  if (!finished) co_return fail(finished.error());
+  if (*finished) co_return Status{};
   // Read at the run's snapshot while its exporter still holds it; else at a new one.
   auto stored_snapshot = co_await target.query("SELECT COALESCE(snapshot, '') FROM pgshift.run");
   if (!stored_snapshot) co_return fail(stored_snapshot.error());
@@ -369,7 +374,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
   for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
-  context.open_source = pg::snapshot_session_factory(context.options.source, context.snapshot);
+  context.open_source = renewing_snapshot_factory(context);
   co_return co_await prepare_streams(context, coordinator, target);
 }
 

@@ -148,6 +148,13 @@ Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target) {
   co_return StoredRun{row->text(0, 0), row->text(0, 1), row->text(0, 2), row->text(0, 3)};
 }
 
+Task<Result<bool>> finished_with_nothing_to_redo(pg::Connection& target, const StoredRun& run) {
+  if (run.phase != "done") co_return false;
+  auto redo = co_await target.query("SELECT count(*) FROM pgshift.chunks WHERE state <> 'done'");
+  if (!redo) co_return fail(redo.error());
+  co_return redo->integer(0, 0) == 0;
+}
+
 std::string create_state_sql(const std::vector<Table>& tables, const std::vector<Chunk>& chunks,
                              const std::vector<pg::TableDdl>& ddl,
                              const std::string& post_data_script, const std::string& fingerprint,
@@ -196,7 +203,7 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
   sql += "INSERT INTO pgshift.steps (name, sql) VALUES ('post_data', " +
          quote_literal(post_data_script) +
          "), ('foreign_keys', NULL), ('sequences', NULL), ('large_objects', NULL), "
-         "('analyze', NULL);\n";
+         "('matviews', NULL), ('analyze', NULL);\n";
   return sql;
 }
 

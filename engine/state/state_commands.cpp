@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "connectors/pg/session.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
@@ -14,24 +15,19 @@ template <class Body>
 int run_on_target(const Endpoint& endpoint, Body body) {
   asio::io_context io;
   int exit_code = 3;
-  asio::co_spawn(
-      io,
-      [&]() -> Task<void> {
-        auto target = co_await pg::open_session(endpoint, "target");
-        if (!target) {
-          std::fprintf(stderr, "pgshift: %s\n", target.error().message.c_str());
-          exit_code = 2;
-          co_return;
-        }
-        auto status = co_await body(*target);
-        if (!status) {
-          std::fprintf(stderr, "pgshift: %s\n", status.error().message.c_str());
-          exit_code = exit_code_for(status.error().kind);
-        } else {
-          exit_code = 0;
-        }
-      },
-      asio::detached);
+  auto run = [&]() -> Task<Status> {
+    auto target = co_await pg::open_session(endpoint, "target");
+    if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+    co_return co_await body(*target);
+  };
+  spawn_task(io.get_executor(), "command", run(), [&](Status status) {
+    if (!status) {
+      std::fprintf(stderr, "pgshift: %s\n", status.error().message.c_str());
+      exit_code = exit_code_for(status.error().kind);
+    } else {
+      exit_code = 0;
+    }
+  });
   io.run();
   return exit_code;
 }

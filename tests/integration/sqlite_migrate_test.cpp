@@ -256,6 +256,29 @@ TEST(SqliteMigrate, RowWithoutItsParentStopsTheRunNamingTheForeignKey) {
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM posts WHERE user_id = 987654"), "1");
 }
 
+// A foreign key named in the CREATE TABLE text arrives under that name, like named primary keys,
+// CHECKs and indexes; an unnamed one gets PostgreSQL's default name.
+TEST(SqliteMigrate, NamedForeignKeyKeepsItsName) {
+  std::string source = make_app_file(
+      "pgshift_fk_names", false,
+      "CREATE TABLE language (language_id INTEGER PRIMARY KEY, name TEXT NOT NULL); "
+      "CREATE TABLE film (film_id INTEGER PRIMARY KEY, title TEXT, "
+      "language_id INTEGER NOT NULL, original_language_id INTEGER REFERENCES language, "
+      "CONSTRAINT fk_film_language FOREIGN KEY (language_id) REFERENCES language (language_id)); "
+      "INSERT INTO language VALUES (1, 'English'), (2, 'Italian'); "
+      "INSERT INTO film VALUES (1, 'Roma', 2, 1), (2, 'Heat', 1, NULL);");
+  std::string target = fresh_database(target_cluster(), "sqlite_fk_names");
+  auto run = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(
+      query(target,
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid = 'public.film'::regclass ORDER BY 1"),
+      (Rows{{"film_original_language_id_fkey",
+             "FOREIGN KEY (original_language_id) REFERENCES language(language_id)"},
+            {"fk_film_language", "FOREIGN KEY (language_id) REFERENCES language(language_id)"}}));
+}
+
 TEST(SqliteMigrate, MissingFileIsRefused) {
   std::string target = fresh_database(target_cluster(), "sqlite_missing");
   auto run =

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "connectors/sqlite/create_statement.hpp"
 #include "connectors/sqlite/default_value.hpp"
@@ -330,6 +331,48 @@ TEST_F(SqliteSchemaTest, QuotedNamesAndCompositeKeys) {
             "\"\"Col\"\"\", \"other\")");
 }
 
+// Named foreign keys keep their CONSTRAINT names (quoted where needed), as named primary keys,
+// CHECKs and indexes do; unnamed ones keep PostgreSQL's default names. Two keys with the same
+// parent and columns keep their own names (the PRAGMA lists them in reverse order).
+TEST(SqliteSchemaForeignKeys, NamedForeignKeysKeepTheirNames) {
+  TempDatabase file;
+  file.exec(R"sql(
+CREATE TABLE language (language_id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+CREATE TABLE film (
+  film_id INTEGER PRIMARY KEY,
+  language_id INTEGER NOT NULL CONSTRAINT "Odd ""fk"" name" REFERENCES language (language_id),
+  original_language_id INTEGER REFERENCES language,
+  language_name TEXT,
+  CONSTRAINT fk_film_language FOREIGN KEY (language_id) REFERENCES language (language_id)
+    ON DELETE CASCADE,
+  CONSTRAINT [fk film name] FOREIGN KEY (language_name) REFERENCES "language" (name)
+);
+)sql");
+  auto db = open_read_only(file.path());
+  ASSERT_TRUE(db) << db.error().message;
+  auto schema = read_schema(db->get(), {});
+  ASSERT_TRUE(schema) << schema.error().message;
+  std::map<std::string, std::string> by_name;
+  for (const auto& statement : schema->after_data) {
+    if (statement.kind == "foreign_key") by_name[statement.name] = statement.sql;
+  }
+  EXPECT_EQ(by_name["fk_film_language"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"fk_film_language\" FOREIGN KEY "
+            "(\"language_id\") REFERENCES \"public\".\"language\" (\"language_id\") ON DELETE "
+            "CASCADE");
+  EXPECT_EQ(by_name["Odd \"fk\" name"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"Odd \"\"fk\"\" name\" FOREIGN KEY "
+            "(\"language_id\") REFERENCES \"public\".\"language\" (\"language_id\")");
+  EXPECT_EQ(by_name["fk film name"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"fk film name\" FOREIGN KEY "
+            "(\"language_name\") REFERENCES \"public\".\"language\" (\"name\")");
+  EXPECT_EQ(by_name["film_original_language_id_fkey"],
+            "ALTER TABLE \"public\".\"film\" ADD CONSTRAINT \"film_original_language_id_fkey\" "
+            "FOREIGN KEY (\"original_language_id\") REFERENCES \"public\".\"language\" "
+            "(\"language_id\")");
+  EXPECT_EQ(by_name.size(), 4u);
+}
+
 TEST_F(SqliteSchemaTest, OptionsCastsSchemaAndSizesWithoutMeasuring) {
   SchemaOptions options;
   options.target_schema = "app";
@@ -514,6 +557,22 @@ TEST(SqliteCreateStatement, ReadsWhatPragmasDoNotReport) {
   EXPECT_EQ(table->keys[0].columns, (std::vector<std::string>{"a", "b c"}));
   ASSERT_EQ(table->checks.size(), 1u);
   EXPECT_EQ(table->checks[0].text, "a < 100");
+  ASSERT_EQ(table->foreign_keys.size(), 2u);  // the column's REFERENCES, then the table's
+  for (const auto& key : table->foreign_keys) {
+    EXPECT_EQ(key.name, "");  // CONSTRAINT a_pos names the CHECK, not the REFERENCES after it
+    EXPECT_EQ(key.columns, std::vector<std::string>{"a"});
+    EXPECT_EQ(key.parent, "p");
+  }
+  auto named = parse_create_table(
+      "CREATE TABLE c (x INT CONSTRAINT [x ref] REFERENCES \"P q\", y INT, "
+      "CONSTRAINT \"two\"\"cols\" FOREIGN KEY (x, \"y\") REFERENCES p (a, b) ON DELETE CASCADE)");
+  ASSERT_TRUE(named) << named.error().message;
+  ASSERT_EQ(named->foreign_keys.size(), 2u);
+  EXPECT_EQ(named->foreign_keys[0].name, "x ref");
+  EXPECT_EQ(named->foreign_keys[0].parent, "P q");
+  EXPECT_EQ(named->foreign_keys[1].name, "two\"cols");
+  EXPECT_EQ(named->foreign_keys[1].columns, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(named->foreign_keys[1].parent, "p");
 
   auto index = parse_create_index(
       "CREATE UNIQUE INDEX IF NOT EXISTS ix ON t (lower(a) COLLATE NOCASE DESC, b) WHERE b > 0");

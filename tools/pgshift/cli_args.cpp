@@ -235,7 +235,9 @@ transaction that also records it as done in the target's `pgshift` schema. Each 
 then read back from the target and compared (row count + XXH3-128 digest). As soon as a
 table's data is in, its indexes and primary/unique constraints are built and it is
 analyzed; a foreign key is created as soon as both its tables are done. Triggers and the
-rest of the schema come after every table, then sequences and large objects.
+rest of the schema come after every table, then sequences and large objects (each object
+read back and compared by its XXH3-128 digest), then every materialized view populated in the
+source is refreshed, each after the ones it reads (those left WITH NO DATA stay so).
 Interrupted? Run the same command again: finished chunks are kept, the rest is redone.
 Finished? Running it again copies nothing: it re-checks every chunk's recorded digest against
 the target as it is now, and exits 1 naming the tables and chunks changed since.
@@ -364,7 +366,10 @@ key values and re-hashed until the ranges are small, then compared key by key: t
 the keys missing in the target, extra in the target, and changed (with the columns that
 differ). Tables without a key are compared as multisets of rows. Differing keys are read again
 a few times before they are reported, so rows that were changing while the sides were read are
-not mistaken for differences; keys still changing are marked.
+not mistaken for differences; keys still changing are marked. From a PostgreSQL source,
+materialized views are compared whole (populated or not; row count + digest of all rows), and
+large objects one by one (the set of OIDs; each object's length and XXH3-128 digest): the
+report names the differing view or object OID.
 Exit status 0 when equal, 1 when there are differences.
 
 Options:
