@@ -1,5 +1,7 @@
 #include "connectors/pg/connection.hpp"
 
+#include "connectors/pg/stall_check.hpp"
+
 #include <cstring>
 
 namespace pgshift::pg {
@@ -65,6 +67,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     conn_ = std::move(other.conn_);
     waiter_ = std::move(other.waiter_);
     label_ = std::move(other.label_);
+    endpoint_ = std::move(other.endpoint_);
   }
   return *this;
 }
@@ -85,6 +88,7 @@ Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string 
   if (!conn) co_return fail(ErrorKind::kRuntime, label + ": out of memory connecting");
   auto waiter = std::make_unique<Waiter>(executor);
   Connection connection(std::move(conn), std::move(waiter), label);
+  connection.endpoint_ = endpoint;
   auto describe_failure = [&](std::string reason) {
     Error error{ErrorKind::kRuntime,
                 "cannot connect to " + label + " " + endpoint.display() + ": " + reason,
@@ -96,6 +100,11 @@ Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string 
         reason.find("no pg_hba.conf entry") != std::string::npos) {
       error.connection_lost = false;  // not transient: retrying will not help
       error.sqlstate = "28000";
+    }
+    // A certificate that does not verify, or names another host, will not on a retry either.
+    if (reason.find("certificate") != std::string::npos ||
+        reason.find("SSL error") != std::string::npos) {
+      error.connection_lost = false;
     }
     return error;
   };
@@ -161,22 +170,59 @@ Error Connection::connection_error(std::string_view doing) const {
 }
 
 Task<Status> Connection::wait_readable() {
-  if (!waiter_->attach(PQsocket(conn_.get()))) co_return fail(connection_error("waiting"));
-  boost::system::error_code ec;
-  co_await waiter_->descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
-                                          asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
+  if (auto waited = co_await wait_socket(asio::posix::stream_descriptor::wait_read); !waited) {
+    co_return waited;
+  }
   if (!PQconsumeInput(conn_.get())) co_return fail(connection_error("reading"));
   co_return Status{};
 }
 
 Task<Status> Connection::wait_writable() {
+  co_return co_await wait_socket(asio::posix::stream_descriptor::wait_write);
+}
+
+// Waits until libpq's socket is ready for `type`. A wait longer than stall_timeout() is checked
+// (see stall_check.hpp): if a new connection to the same server gets no answer within that time
+// either, the server or the route has stalled and this connection counts as lost.
+Task<Status> Connection::wait_socket(asio::posix::stream_descriptor::wait_type type) {
   if (!waiter_->attach(PQsocket(conn_.get()))) co_return fail(connection_error("waiting"));
-  boost::system::error_code ec;
-  co_await waiter_->descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
-                                          asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
-  co_return Status{};
+  auto executor = co_await asio::this_coro::executor;
+  for (;;) {
+    auto limit = stall_timeout();
+    // The handler may run after this frame is gone; it only touches shared state.
+    auto timed_out = std::make_shared<bool>(false);
+    auto waiting = std::make_shared<bool>(true);
+    asio::steady_timer timer(executor);
+    if (limit.count() > 0) {
+      timer.expires_after(limit);
+      timer.async_wait([timed_out, waiting, waiter = waiter_.get()](boost::system::error_code ec) {
+        if (!ec && *waiting) {
+          *timed_out = true;
+          waiter->descriptor.cancel();
+        }
+      });
+    }
+    boost::system::error_code ec;
+    co_await waiter_->descriptor.async_wait(type, asio::redirect_error(asio::use_awaitable, ec));
+    *waiting = false;
+    timer.cancel();
+    if (!*timed_out) {
+      if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
+      co_return Status{};
+    }
+    // Silent for `limit`: a long statement (an index build, a lock), or a server that stopped
+    // answering. Only the second has no time for a new connection either.
+    auto probe = co_await Connection::open(endpoint_, label_, limit);
+    if (!probe && probe.error().message.find("timed out") != std::string::npos) {
+      co_return fail(Error{ErrorKind::kRuntime,
+                           label_ + ": stalled: nothing received for " +
+                               std::to_string(limit.count()) +
+                               " s and a new connection got no answer in " +
+                               std::to_string(limit.count()) + " s either (--stall-timeout)",
+                           {},
+                           true});
+    }
+  }
 }
 
 Task<Status> Connection::flush() {

@@ -1,7 +1,8 @@
 // A libpq connection driven by Boost.Asio: non-blocking libpq, waiting on PQsocket() through a
 // posix::stream_descriptor (released, never closed: libpq owns the socket). Move-only; owns its
 // PGconn. Not thread-safe: one coroutine at a time uses a Connection, on the io_context's thread.
-// Server errors come back as Error values carrying SQLSTATE; a dead socket as connection_lost.
+// Server errors come back as Error values carrying SQLSTATE; a dead socket as connection_lost, and
+// so does a server that has stopped answering (see stall_check.hpp).
 #pragma once
 
 #include <chrono>
@@ -59,6 +60,8 @@ class Connection {
   Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label);
   Task<Status> wait_readable();
   Task<Status> wait_writable();
+  // Both wait here; a long wait is checked for a stalled server (stall_check.hpp).
+  Task<Status> wait_socket(asio::posix::stream_descriptor::wait_type type);
   Task<Status> flush();
   // Reads results until the next COPY state or the end; keeps the first error.
   Task<Result<PgResult>> collect_results();
@@ -67,6 +70,7 @@ class Connection {
   PgConnHandle conn_;
   std::unique_ptr<Waiter> waiter_;
   std::string label_;
+  Endpoint endpoint_;  // for the stalled-server check's second connection
 };
 
 // Error from a failed PGresult: primary message, SQLSTATE, and the detail when useful.

@@ -212,8 +212,8 @@ TEST(Faults, CutsAtRandomBytes) {
 }
 
 // Every source connection cut at once mid-copy, the one holding the run's exported snapshot too.
-// The workers' retries cannot import that snapshot any more, so the run stops with exit 3 (state
-// kept) and the rerun resumes at a new snapshot, as after any interruption.
+// The workers' retries cannot import that snapshot any more: the run moves to a new snapshot (as
+// a rerun would), says so in a warning, and completes.
 TEST(Faults, EverySourceConnectionCutMidCopy) {
   FaultProxy proxy(port_of(source_cluster()));
   std::string source = fresh_database(source_cluster(), "fault_src");
@@ -228,10 +228,8 @@ TEST(Faults, EverySourceConnectionCutMidCopy) {
   ASSERT_TRUE(code) << run.err();
   RecordProperty("exit_after_cut", *code);
   EXPECT_GE(proxy.cuts(), 3);  // two workers and the snapshot holder
-  EXPECT_EQ(*code, 3) << run.err();
-  EXPECT_NE(run.err().find("invalid snapshot identifier"), std::string::npos) << run.err();
-  auto rerun = run_pgshift(args);
-  EXPECT_EQ(rerun.exit_code, 0) << "first run:\n" << run.err() << "rerun:\n" << rerun.err;
+  EXPECT_EQ(*code, 0) << run.err();
+  EXPECT_NE(run.err().find("moved to a new snapshot"), std::string::npos) << run.err();
   expect_equal(source, target);
 }
 
@@ -306,7 +304,9 @@ double stall_mid_copy(bool source_side) {
   EXPECT_NE(run.err().find("stalled"), std::string::npos) << run.err();
   auto code = run.wait_for(std::chrono::seconds(60));
   EXPECT_TRUE(code) << run.err();
-  if (code) EXPECT_EQ(*code, 0) << run.err();
+  if (code) {
+    EXPECT_EQ(*code, 0) << run.err();
+  }
   expect_equal(source, target);
   return seconds;
 }
