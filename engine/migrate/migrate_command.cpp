@@ -16,6 +16,7 @@
 #include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 
@@ -182,11 +183,13 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
   co_return co_await set_up_run(context, *coordinator, target);
 }
 
-Task<Status> run_migration(RunContext& context) {
+Task<Status> run_migration(RunContext& context, state::RunPresence& presence) {
   std::optional<pg::Connection> coordinator;
   {
     auto lease = co_await context.target_sessions.acquire();
     if (!lease) co_return fail(ErrorKind::kRefused, lease.error().message);
+    // Only now: against a target that cannot be reached, presence would hold up the exit.
+    asio::co_spawn(context.executor, presence.run(), asio::detached);
     pg::Connection& target = **lease;
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
@@ -257,6 +260,36 @@ Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
   co_return out;
 }
 
+// The report's tables from what this process knows without asking a server: the progress
+// (seeded from the recorded state, so it includes the work of earlier runs) and the mismatches.
+std::vector<verify::ReportTable> progress_report_tables(const RunContext& context) {
+  std::vector<verify::ReportTable> out;
+  for (std::size_t i = 0; i < context.tables.size(); ++i) {
+    verify::ReportTable row;
+    row.schema = context.tables[i].schema;
+    row.name = context.tables[i].name;
+    if (context.progress && i < context.progress->tables().size()) {
+      const TableProgress& progress = context.progress->tables()[i];
+      row.rows_source = row.rows_target = progress.rows;
+      row.bytes = progress.bytes;
+      row.chunks_total = progress.chunks_total;
+      row.chunks_verified = progress.chunks_verified;
+    }
+    out.push_back(std::move(row));
+  }
+  for (const auto& mismatch : context.mismatches) {
+    if (mismatch.table >= out.size()) continue;
+    verify::ReportMismatch item;
+    item.chunk = mismatch.chunk;
+    item.key_range = mismatch.key_range;
+    item.kind = mismatch.kind;
+    item.keys = mismatch.keys;
+    item.detail = mismatch.detail;
+    out[mismatch.table].mismatches.push_back(std::move(item));
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_migrate_command(MigrateOptions options) {
@@ -288,18 +321,40 @@ int run_migrate_command(MigrateOptions options) {
     io.stop();
   });
 
+  // Tells `status` that this run is live and how long it was active (run_presence.hpp); started
+  // by run_migration once the target answered.
+  state::RunPresence presence(io.get_executor(), context.options.target,
+                              context.worker_id + ":" + report.started_at);
+
   Status outcome;
   bool finished = false;
-  asio::co_spawn(io, run_migration(context), [&](std::exception_ptr crashed, Status status) {
-    outcome =
-        crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
-    finished = true;
-    signals.cancel();
-    if (context.progress) context.progress->stop();
-  });
+  asio::co_spawn(
+      io, run_migration(context, presence), [&](std::exception_ptr crashed, Status status) {
+        outcome =
+            crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
+        finished = true;
+        presence.stop();
+        signals.cancel();
+        if (context.progress) context.progress->stop();
+      });
   io.run();
 
   if (interrupted || !finished) {
+    // The report is written before the exit; its figures are the in-memory progress, since a
+    // query now could wait on a server that is the reason for the interruption.
+    if (!context.options.report_path.empty()) {
+      report.status = "interrupted";
+      report.exit_code = 130;
+      report.error = "interrupted";
+      report.warnings = context.warnings;
+      report.finished_at = verify::now_iso8601();
+      report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      report.tables = progress_report_tables(context);
+      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
+      }
+    }
     std::fprintf(stderr,
                  "\npgshift: interrupted; in-flight chunks were rolled back. Run the same command "
                  "again to resume.\n");

@@ -15,6 +15,7 @@
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/json.hpp"
 #include "verify/report.hpp"
 
 namespace pgshift {
@@ -45,9 +46,9 @@ Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
 }
 
 std::string options_json(const MigrateOptions& options) {
-  return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
-         verify_mode_name(options.verify) +
-         "\", \"chunk_bytes\": " + std::to_string(options.chunk_bytes) + "}";
+  return verify::json_line(verify::Json::object({{"jobs", options.jobs},
+                                                 {"verify", verify_mode_name(options.verify)},
+                                                 {"chunk_bytes", options.chunk_bytes}}));
 }
 
 // A foreign key to a table the run does not copy (an excluded schema or table) cannot be created

@@ -152,6 +152,26 @@ TEST(SqliteMigrate, TextPolicyMakesTheColumnTextAndVerifyAgrees) {
   EXPECT_NE(changed.out.find("(3004)"), std::string::npos) << changed.out;
 }
 
+// A value of the file that does not fit its column's type is bad input for verify (nothing is
+// written): exit 2 and one line naming table, key and column, the table named once.
+TEST(SqliteMigrate, VerifyOfAValueThatDoesNotFitIsBadInput) {
+  std::string source = make_app_file("pgshift_verify_bad", true);
+  std::string target = fresh_database(target_cluster(), "sqlite_verify_bad");
+  ASSERT_EQ(run_pgshift({"migrate", "--source", source, "--target", target, "--quiet",
+                         "--on-type-error=null"})
+                .exit_code,
+            0);
+  auto run = run_pgshift({"verify", "--source", source, "--target", target});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  std::size_t lines = 0;
+  for (char c : run.err) lines += c == '\n';
+  EXPECT_EQ(lines, 1u) << run.err;
+  EXPECT_EQ(run.err.rfind("pgshift: table users key id=3004 column balance: value 'lots'", 0), 0u)
+      << run.err;
+  EXPECT_EQ(run.err.find("table public.users"), std::string::npos)
+      << "table named twice: " << run.err;
+}
+
 TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {
   std::string source = make_app_file("pgshift_verify", false);
   std::string target = fresh_database(target_cluster(), "sqlite_verify");
