@@ -397,7 +397,14 @@ int run_migrate_command(MigrateOptions options) {
                    "resume.\n");
     }
   } else if (!context.options.quiet) {
-    std::fputs(verify::to_human(report).c_str(), stdout);
+    // The warnings were logged when found (RunContext::warn): the summary only counts them.
+    verify::Report summary = report;
+    summary.warnings.clear();
+    std::fputs(verify::to_human(summary).c_str(), stdout);
+    if (!report.warnings.empty()) {
+      std::printf("%zu warning%s, shown above and kept in the report\n", report.warnings.size(),
+                  report.warnings.size() == 1 ? "" : "s");
+    }
   }
   if (!context.options.report_path.empty()) {
     if (auto written = verify::write_report_file(report, context.options.report_path); !written) {

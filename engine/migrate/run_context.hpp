@@ -75,6 +75,10 @@ struct RunContext {
   std::vector<state::PendingDdl> foreign_keys;
   std::vector<bool> foreign_key_started;
 
+  // Logs a warning when it is first found (so a run that fails later still showed it) and keeps
+  // it for the report; the same warning twice is one warning.
+  void warn(std::string warning);
+
   void record_fatal(Error error) {
     if (!fatal) fatal = std::move(error);
     stopping = true;

@@ -66,8 +66,7 @@ void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
                           " left out: it references a table that "
                           "is not copied (" +
                           item.sql.substr(item.sql.find(" REFERENCES ") + 1) + ")";
-    spdlog::warn("{}", warning);
-    context.warnings.push_back(std::move(warning));
+    context.warn(std::move(warning));
     return true;
   });
 }
@@ -175,7 +174,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +
                                        quote_literal(context.snapshot));
     if (!saved) co_return fail(saved.error());
-    context.warnings.push_back(
+    context.warn(
         "resumed at a new snapshot: tables copied before the interruption reflect an earlier "
         "point in time");
   }

@@ -32,10 +32,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   }
   std::shared_ptr<const sqlite::SqliteSource> source = std::move(*read);
   for (const auto* lines : {&source->schema.warnings, &source->policy_notes}) {
-    for (const auto& warning : *lines) {
-      spdlog::warn("{}", warning);
-      context.warnings.push_back(warning);
-    }
+    for (const auto& warning : *lines) context.warn(warning);
   }
   context.tables = source->schema.tables;
 

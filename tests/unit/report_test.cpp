@@ -259,7 +259,8 @@ TEST(ToJson, InvalidUtf8AndNonFiniteNumbersStillMakeValidJson) {
 }
 
 TEST(JsonEscape, ReplacesInvalidUtf8) {
-  EXPECT_EQ(json_escape("a\xffb"),
+  EXPECT_EQ(json_escape("a\xff"
+                        "b"),
             "a\xef\xbf\xbd"
             "b");
 }
