@@ -192,6 +192,7 @@ Task<Status> run_migration(RunContext& context, state::RunPresence& presence) {
     asio::co_spawn(context.executor, presence.run(), asio::detached);
     pg::Connection& target = **lease;
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
+    presence.wake();
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
     if (auto upgraded = co_await target.query(state::kUpgradeStateSql); !upgraded) {

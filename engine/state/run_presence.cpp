@@ -41,9 +41,14 @@ Task<void> RunPresence::run() {
       if (beaten.error().connection_lost) co_return;
     }
     if (stopped_) co_return;
+    if (woken_) {  // woken during the beat: beat again at once
+      woken_ = false;
+      continue;
+    }
     timer_.expires_after(kHeartbeat);
     boost::system::error_code ignored;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    woken_ = false;
     // stop() lands here: one last beat records the end of the period.
   }
 }

@@ -58,6 +58,11 @@ class RunPresence {
  public:
   RunPresence(asio::any_io_executor executor, Endpoint target, std::string worker);
   Task<void> run();
+  // Beats now: the run state was just created, so the period is recorded from the start.
+  void wake() {
+    woken_ = true;
+    timer_.cancel();
+  }
   void stop();
 
  private:
@@ -65,6 +70,7 @@ class RunPresence {
   Endpoint target_;
   std::string worker_;
   bool stopped_ = false;
+  bool woken_ = false;
 };
 
 }  // namespace pgshift::state

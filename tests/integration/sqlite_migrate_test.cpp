@@ -162,7 +162,10 @@ TEST(SqliteMigrate, VerifyOfAValueThatDoesNotFitIsBadInput) {
                          "--on-type-error=null"})
                 .exit_code,
             0);
-  auto run = run_pgshift({"verify", "--source", source, "--target", target});
+  auto logged = run_pgshift({"verify", "--source", source, "--target", target});
+  EXPECT_EQ(logged.exit_code, 2) << logged.err;
+  EXPECT_EQ(logged.err.find("pgshift: "), logged.err.rfind("pgshift: ")) << logged.err;
+  auto run = run_pgshift({"verify", "--source", source, "--target", target, "--quiet"});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   std::size_t lines = 0;
   for (char c : run.err) lines += c == '\n';
