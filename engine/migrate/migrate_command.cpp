@@ -183,16 +183,25 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
   co_return co_await set_up_run(context, *coordinator, target);
 }
 
-Task<Status> run_migration(RunContext& context, state::RunPresence& presence) {
+// Ends the presence's heartbeat however run_migration returns.
+struct PresenceStopper {
+  state::RunPresence* presence;
+  ~PresenceStopper() {
+    if (presence) presence->stop();
+  }
+};
+
+Task<Status> run_migration(RunContext& context) {
+  PresenceStopper stopper{context.presence};
   std::optional<pg::Connection> coordinator;
   {
     auto lease = co_await context.target_sessions.acquire();
     if (!lease) co_return fail(ErrorKind::kRefused, lease.error().message);
     // Only now: against a target that cannot be reached, presence would hold up the exit.
-    asio::co_spawn(context.executor, presence.run(), asio::detached);
+    if (context.presence) asio::co_spawn(context.executor, context.presence->run(), asio::detached);
     pg::Connection& target = **lease;
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
-    presence.wake();
+    if (context.presence) context.presence->wake();
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
     if (auto upgraded = co_await target.query(state::kUpgradeStateSql); !upgraded) {
@@ -326,18 +335,17 @@ int run_migrate_command(MigrateOptions options) {
   // by run_migration once the target answered.
   state::RunPresence presence(io.get_executor(), context.options.target,
                               context.worker_id + ":" + report.started_at);
+  context.presence = &presence;
 
   Status outcome;
   bool finished = false;
-  asio::co_spawn(
-      io, run_migration(context, presence), [&](std::exception_ptr crashed, Status status) {
-        outcome =
-            crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
-        finished = true;
-        presence.stop();
-        signals.cancel();
-        if (context.progress) context.progress->stop();
-      });
+  asio::co_spawn(io, run_migration(context), [&](std::exception_ptr crashed, Status status) {
+    outcome =
+        crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
+    finished = true;
+    signals.cancel();
+    if (context.progress) context.progress->stop();
+  });
   io.run();
 
   if (interrupted || !finished) {

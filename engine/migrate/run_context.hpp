@@ -16,6 +16,7 @@
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
 #include "engine/pipeline/source_session.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 
 namespace pgshift::sqlite {
@@ -62,6 +63,7 @@ struct RunContext {
   std::vector<Mismatch> mismatches;
   std::vector<std::string> warnings;
   bool stopping = false;
+  state::RunPresence* presence = nullptr;  // tells `status` the run is live (run_presence.hpp)
 
   // Finishers (indexes, read-back, ANALYZE) and early foreign keys share `jobs` slots.
   int index_builders_running = 0;
