@@ -212,6 +212,44 @@ TEST(Resume, SigintWritesTheReportAndStatusSaysInterrupted) {
   std::remove(report.c_str());
 }
 
+// verify, interrupted, still writes its report: status interrupted, exit 130.
+TEST(Resume, SigintDuringVerifyWritesTheReport) {
+  std::string source = fresh_database(source_cluster(), "sigint_verify_src");
+  std::string target = fresh_database(target_cluster(), "sigint_verify_dst");
+  const char* table =
+      "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
+      "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 300000) i;"
+      "ANALYZE";
+  exec(source, table);
+  exec(target, table);
+  std::string report =
+      ::testing::TempDir() + "/sigint-verify-" + std::to_string(::getpid()) + ".json";
+  std::remove(report.c_str());
+  pid_t pid = spawn_pgshift({"verify", "--source", source, "--target", target, "--jobs", "1",
+                             "--chunk-size", "1", "--quiet", "--report", report});
+  std::string database = target.substr(target.rfind('/') + 1);
+  wait_until(
+      [&] {
+        return scalar(target,
+                      "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
+                      "AND datname = '" +
+                          database + "' AND state = 'active'") != "0";
+      },
+      60);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 130) << "verify ended before it could be interrupted";
+  std::string text = read_text(report);
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  auto json = nlohmann::json::parse(text);
+  EXPECT_EQ(json["command"], "verify") << text;
+  EXPECT_EQ(json["status"], "interrupted") << text;
+  EXPECT_EQ(json["exit_code"], 130) << text;
+  std::remove(report.c_str());
+}
+
 }  // namespace
 }  // namespace pgshift::test
 
