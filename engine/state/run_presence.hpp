@@ -19,7 +19,8 @@ namespace pgshift::state {
 // pg_advisory_lock_shared(int, int) keys: "pgsh", "live".
 inline constexpr int kPresenceLockClass = 0x70677368;
 inline constexpr int kPresenceLockObject = 0x6c697665;
-inline constexpr std::chrono::seconds kHeartbeat{2};
+// An interrupted process records no last beat: its active time is short by up to one interval.
+inline constexpr std::chrono::seconds kHeartbeat{1};
 
 // Some process holds the presence lock in this database (pg_locks; readable by any role).
 inline constexpr const char* kRunIsLiveSql =
