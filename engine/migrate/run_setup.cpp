@@ -17,6 +17,7 @@
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/json.hpp"
 #include "verify/report.hpp"
 
 namespace pgshift {
@@ -60,9 +61,9 @@ Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
 }
 
 std::string options_json(const MigrateOptions& options) {
-  return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
-         verify_mode_name(options.verify) +
-         "\", \"chunk_bytes\": " + std::to_string(options.chunk_bytes) + "}";
+  return verify::json_line(verify::Json::object({{"jobs", options.jobs},
+                                                 {"verify", verify_mode_name(options.verify)},
+                                                 {"chunk_bytes", options.chunk_bytes}}));
 }
 
 // A foreign key to a table the run does not copy (an excluded schema or table) cannot be created
@@ -80,8 +81,7 @@ void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
                           " left out: it references a table that "
                           "is not copied (" +
                           item.sql.substr(item.sql.find(" REFERENCES ") + 1) + ")";
-    spdlog::warn("{}", warning);
-    context.warnings.push_back(std::move(warning));
+    context.warn(std::move(warning));
     return true;
   });
 }
@@ -236,7 +236,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +
                                        quote_literal(context.snapshot));
     if (!saved) co_return fail(saved.error());
-    context.warnings.push_back(
+    context.warn(
         "resumed at a new snapshot: tables copied before the interruption reflect an earlier "
         "point in time");
   }
