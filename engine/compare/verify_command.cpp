@@ -12,6 +12,7 @@
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
+#include "engine/assess/source_reader.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
@@ -396,6 +397,15 @@ Task<Status> verify_main(VerifyContext& context) {
   }
   auto target_tables = co_await pg::read_tables(*target, context.options.filter);
   if (!target_tables) co_return fail(target_tables.error());
+  // Read with row_security = off: policies that apply to either user refuse the run up front.
+  if (source) {
+    auto readable = co_await assess::refuse_row_security(*source, "source", *source_tables);
+    if (!readable) co_return readable;
+  }
+  if (auto readable = co_await assess::refuse_row_security(*target, "target", *target_tables);
+      !readable) {
+    co_return readable;
+  }
   if (from_sqlite) {
     // Type names are spelled by the translation, not by the server: compare the target's.
     std::map<std::string, const Table*> by_name;

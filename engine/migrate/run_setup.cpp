@@ -40,19 +40,6 @@ Task<Status> check_versions(const pg::Connection& source, const pg::Connection& 
   co_return Status{};
 }
 
-// pgshift reads with row_security = off; a table whose policies apply to the source user would
-// fail mid-copy, so it is refused here, before any write (the same rule `pgshift plan` reports).
-Task<Status> check_row_security(pg::Connection& source, const std::vector<Table>& tables) {
-  auto facts = co_await assess::read_table_facts(source, tables, false);
-  if (!facts) co_return fail(facts.error());
-  auto user = co_await source.query("SELECT current_user");
-  if (!user) co_return fail(user.error());
-  if (auto hidden = assess::check_row_security(user->text(0, 0), *facts)) {
-    co_return refuse(hidden->refusal());
-  }
-  co_return Status{};
-}
-
 Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
   auto snapshot = co_await coordinator.query(
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
@@ -348,7 +335,8 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
     co_return matched;
   }
   context.tables = std::move(*tables);
-  if (auto readable = co_await check_row_security(coordinator, context.tables); !readable) {
+  if (auto readable = co_await assess::refuse_row_security(coordinator, "source", context.tables);
+      !readable) {
     co_return readable;
   }
 
