@@ -303,6 +303,20 @@ Task<Status> run_migration(RunContext& context) {
   co_return Status{};
 }
 
+// The run's mismatches, each under its table in the report.
+void add_mismatches(const RunContext& context, std::vector<verify::ReportTable>& tables) {
+  for (const auto& mismatch : context.mismatches) {
+    if (mismatch.table >= tables.size()) continue;
+    verify::ReportMismatch item;
+    item.chunk = mismatch.chunk;
+    item.key_range = mismatch.key_range;
+    item.kind = mismatch.kind;
+    item.keys = mismatch.keys;
+    item.detail = mismatch.detail;
+    tables[mismatch.table].mismatches.push_back(std::move(item));
+  }
+}
+
 Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
   std::vector<verify::ReportTable> out;
   for (const auto& table : context.tables) {
@@ -330,15 +344,7 @@ Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
       out[index].seconds = std::stod(rows->text(row, 6));
     }
   }
-  for (const auto& mismatch : context.mismatches) {
-    verify::ReportMismatch item;
-    item.chunk = mismatch.chunk;
-    item.key_range = mismatch.key_range;
-    item.kind = mismatch.kind;
-    item.keys = mismatch.keys;
-    item.detail = mismatch.detail;
-    out[mismatch.table].mismatches.push_back(std::move(item));
-  }
+  add_mismatches(context, out);
   out.insert(out.end(), context.finishing_reports.begin(), context.finishing_reports.end());
   co_return out;
 }
@@ -360,16 +366,7 @@ std::vector<verify::ReportTable> progress_report_tables(const RunContext& contex
     }
     out.push_back(std::move(row));
   }
-  for (const auto& mismatch : context.mismatches) {
-    if (mismatch.table >= out.size()) continue;
-    verify::ReportMismatch item;
-    item.chunk = mismatch.chunk;
-    item.key_range = mismatch.key_range;
-    item.kind = mismatch.kind;
-    item.keys = mismatch.keys;
-    item.detail = mismatch.detail;
-    out[mismatch.table].mismatches.push_back(std::move(item));
-  }
+  add_mismatches(context, out);
   return out;
 }
 
