@@ -1,8 +1,10 @@
 #include "connectors/pg/connection.hpp"
 
-#include "connectors/pg/stall_check.hpp"
+#include <spdlog/spdlog.h>
 
 #include <cstring>
+
+#include "connectors/pg/stall_check.hpp"
 
 namespace pgshift::pg {
 namespace {
@@ -17,6 +19,15 @@ std::string first_line(std::string text) {
     text.erase(newline);
   }
   return text;
+}
+
+// Server notices ("drop cascades to ...", "relation ... already exists, skipping") go to the debug
+// log: libpq's default processor prints them raw on stderr, among pgshift's own lines.
+void route_notice(void*, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY);
+  const char* primary = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+  spdlog::debug("server {}: {}", severity ? severity : "NOTICE",
+                primary ? primary : first_line(PQresultErrorMessage(notice)));
 }
 
 }  // namespace
@@ -59,7 +70,9 @@ Error error_from_result(const PGresult* result, std::string_view label) {
 }
 
 Connection::Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label)
-    : conn_(std::move(conn)), waiter_(std::move(waiter)), label_(std::move(label)) {}
+    : conn_(std::move(conn)), waiter_(std::move(waiter)), label_(std::move(label)) {
+  if (conn_) PQsetNoticeReceiver(conn_.get(), route_notice, nullptr);
+}
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {

@@ -174,7 +174,9 @@ std::vector<Finding> check_source_privileges(const SourceFacts& source) {
         "as their owner: GRANT SELECT ON SEQUENCE ... TO " + user +
             "; (or ON ALL SEQUENCES IN SCHEMA ...)"));
   }
-  if (auto hidden = check_row_security(user, source.tables)) out.push_back(std::move(*hidden));
+  if (auto hidden = check_row_security("source", user, source.tables)) {
+    out.push_back(std::move(*hidden));
+  }
   if (!source.snapshot_exported) {
     out.push_back(blocker(
         "source_snapshot",
@@ -186,20 +188,20 @@ std::vector<Finding> check_source_privileges(const SourceFacts& source) {
   return out;
 }
 
-std::optional<Finding> check_row_security(const std::string& source_user,
+std::optional<Finding> check_row_security(const std::string& side, const std::string& user,
                                           const std::vector<TableFacts>& tables) {
   std::vector<std::string> hidden;
   for (const auto& table : tables) {
     if (table.row_security_applies) hidden.push_back(table.qualified());
   }
   if (hidden.empty()) return std::nullopt;
-  return blocker("source_row_security",
+  return blocker(side + "_row_security",
                  "row-level security would hide rows of " + std::to_string(hidden.size()) +
-                     " table" + (hidden.size() == 1 ? "" : "s") + " from source user " +
-                     source_user + ": " + name_list(hidden),
+                     " table" + (hidden.size() == 1 ? "" : "s") + " from " + side + " user " +
+                     user + ": " + name_list(hidden),
                  "connect as the tables' owner (without FORCE ROW LEVEL SECURITY) or a "
                  "superuser, or as a superuser run: ALTER ROLE " +
-                     source_user + " BYPASSRLS;");
+                     user + " BYPASSRLS;");
 }
 
 std::vector<Finding> check_target_privileges(const TargetFacts& target, bool source_uses_public) {

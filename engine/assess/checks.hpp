@@ -44,7 +44,8 @@ std::vector<Finding> check_source_privileges(const SourceFacts& source);
 
 // Tables whose rows row-level security would hide from the source user (pgshift reads with
 // row_security = off, so such a table would fail mid-copy): refused before any write.
-std::optional<Finding> check_row_security(const std::string& source_user,
+// `side` is "source" or "target" (verify reads both).
+std::optional<Finding> check_row_security(const std::string& side, const std::string& user,
                                           const std::vector<TableFacts>& tables);
 
 // Creating schemas and tables on the target; a writable primary.

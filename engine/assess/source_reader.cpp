@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "engine/assess/checks.hpp"
 #include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::assess {
@@ -45,6 +46,18 @@ std::vector<std::string> schemas_in_scope(const std::vector<std::string>& schema
     if (schema != "pgshift" && filter.accepts_schema(schema)) out.push_back(schema);
   }
   return out;
+}
+
+Task<Status> refuse_row_security(pg::Connection& connection, const std::string& side,
+                                 const std::vector<Table>& tables) {
+  auto facts = co_await read_table_facts(connection, tables, false);
+  if (!facts) co_return fail(facts.error());
+  auto user = co_await connection.query("SELECT current_user");
+  if (!user) co_return fail(user.error());
+  if (auto hidden = check_row_security(side, user->text(0, 0), *facts)) {
+    co_return fail(ErrorKind::kRefused, hidden->refusal());
+  }
+  co_return Status{};
 }
 
 Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connection,

@@ -19,6 +19,11 @@ std::vector<std::string> schemas_in_scope(const std::vector<std::string>& schema
 
 // Facts of `tables` (from pg::read_tables with text-only types allowed); with `exact`, row counts
 // by count(*) of every table the user can read.
+// pgshift reads with row_security = off; a table whose policies apply to the connected user would
+// fail mid-run, so migrate and verify refuse it up front (exit 2, check_row_security's words).
+Task<Status> refuse_row_security(pg::Connection& connection, const std::string& side,
+                                 const std::vector<Table>& tables);
+
 Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connection,
                                                        const std::vector<Table>& tables,
                                                        bool exact);

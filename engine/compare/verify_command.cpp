@@ -12,6 +12,7 @@
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
+#include "engine/assess/source_reader.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
@@ -224,6 +225,18 @@ Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
   co_return Status{};
 }
 
+// `error` prefixed with the table, unless it names it already (a SQLite source's value error says
+// "table staff key id=2 column n: ..."; a second prefix would say the table twice).
+Error naming_the_table(Error error, const Table& table) {
+  for (const std::string& name : {table.schema + "." + table.name, table.name}) {
+    if (error.message.starts_with("table " + name + " ") ||
+        error.message.starts_with("table " + name + ":")) {
+      return error;
+    }
+  }
+  return std::move(error).within("table " + table.schema + "." + table.name);
+}
+
 Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck) {
   std::optional<pg::Connection> postgres_source;
   std::optional<pg::PgRowSource> postgres_rows;
@@ -261,9 +274,7 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
     const Chunk& chunk = context.chunks[context.next_chunk++];
     auto digests = co_await digest_both(context, *source_rows, *target, chunk);
     if (!digests) {
-      context.fatal = std::move(digests.error())
-                          .within("table " + context.tables[chunk.table].schema + "." +
-                                  context.tables[chunk.table].name);
+      context.fatal = naming_the_table(std::move(digests.error()), context.tables[chunk.table]);
       break;
     }
     auto& table_report = context.report[chunk.table];
@@ -386,6 +397,15 @@ Task<Status> verify_main(VerifyContext& context) {
   }
   auto target_tables = co_await pg::read_tables(*target, context.options.filter);
   if (!target_tables) co_return fail(target_tables.error());
+  // Read with row_security = off: policies that apply to either user refuse the run up front.
+  if (source) {
+    auto readable = co_await assess::refuse_row_security(*source, "source", *source_tables);
+    if (!readable) co_return readable;
+  }
+  if (auto readable = co_await assess::refuse_row_security(*target, "target", *target_tables);
+      !readable) {
+    co_return readable;
+  }
   if (from_sqlite) {
     // Type names are spelled by the translation, not by the server: compare the target's.
     std::map<std::string, const Table*> by_name;
@@ -564,7 +584,20 @@ int run_verify_command(MigrateOptions options) {
   });
   io.run();
   if (interrupted) {
-    std::fprintf(stderr, "\npgshift: interrupted; nothing was written.\n");
+    // The report still says what was compared so far (the tables' figures up to the interrupt).
+    if (!context.options.report_path.empty()) {
+      report.status = "interrupted";
+      report.exit_code = 130;
+      report.error = "interrupted";
+      report.finished_at = verify::now_iso8601();
+      report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      report.tables = context.report;
+      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
+      }
+    }
+    std::fprintf(stderr, "\npgshift: interrupted; nothing was written to either database.\n");
     std::fflush(stderr);
     _exit(130);
   }

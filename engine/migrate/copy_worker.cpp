@@ -178,6 +178,9 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
             state::record_chunk_error_sql(chunk->table, chunk->number, failure.message));
       }
     }
+    // A source value that does not fit (bad input) met after chunks were written: the run failed
+    // while running (exit 3), its state kept, and resumes once the value is fixed.
+    if (failure.kind == ErrorKind::kRefused) failure.kind = ErrorKind::kRuntime;
     context.record_fatal(std::move(failure).within(where));
     break;
   }

@@ -20,6 +20,7 @@
 #include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 
@@ -240,16 +241,32 @@ void start_progress_printer(RunContext& context) {
              });
 }
 
+// Ends the presence's heartbeat however run_migration returns.
+struct PresenceStopper {
+  state::RunPresence* presence;
+  ~PresenceStopper() {
+    if (presence) presence->stop();
+  }
+};
+
 Task<Status> run_migration(RunContext& context) {
+  PresenceStopper stopper{context.presence};
   std::optional<pg::Connection> coordinator;
   {
     auto lease = co_await context.target_sessions.acquire();
     if (!lease) co_return fail(ErrorKind::kRefused, lease.error().message);
+    // Only now: against a target that cannot be reached, presence would hold up the exit.
+    if (context.presence) {
+      spawn_task(context.executor, "run presence", context.presence->run(), [](Status ended) {
+        if (!ended) spdlog::debug("{}", ended.error().message);  // for status only, never fatal
+      });
+    }
     pg::Connection& target = **lease;
     if (auto refused = co_await refuse_restart_over_written_tables(context, target); !refused) {
       co_return refused;
     }
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
+    if (context.presence) context.presence->wake();
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
     if (auto upgraded = co_await target.query(state::kUpgradeStateSql); !upgraded) {
@@ -286,6 +303,20 @@ Task<Status> run_migration(RunContext& context) {
   co_return Status{};
 }
 
+// The run's mismatches, each under its table in the report.
+void add_mismatches(const RunContext& context, std::vector<verify::ReportTable>& tables) {
+  for (const auto& mismatch : context.mismatches) {
+    if (mismatch.table >= tables.size()) continue;
+    verify::ReportMismatch item;
+    item.chunk = mismatch.chunk;
+    item.key_range = mismatch.key_range;
+    item.kind = mismatch.kind;
+    item.keys = mismatch.keys;
+    item.detail = mismatch.detail;
+    tables[mismatch.table].mismatches.push_back(std::move(item));
+  }
+}
+
 Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
   std::vector<verify::ReportTable> out;
   for (const auto& table : context.tables) {
@@ -313,17 +344,30 @@ Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
       out[index].seconds = std::stod(rows->text(row, 6));
     }
   }
-  for (const auto& mismatch : context.mismatches) {
-    verify::ReportMismatch item;
-    item.chunk = mismatch.chunk;
-    item.key_range = mismatch.key_range;
-    item.kind = mismatch.kind;
-    item.keys = mismatch.keys;
-    item.detail = mismatch.detail;
-    out[mismatch.table].mismatches.push_back(std::move(item));
-  }
+  add_mismatches(context, out);
   out.insert(out.end(), context.finishing_reports.begin(), context.finishing_reports.end());
   co_return out;
+}
+
+// The report's tables from what this process knows without asking a server: the progress
+// (seeded from the recorded state, so it includes the work of earlier runs) and the mismatches.
+std::vector<verify::ReportTable> progress_report_tables(const RunContext& context) {
+  std::vector<verify::ReportTable> out;
+  for (std::size_t i = 0; i < context.tables.size(); ++i) {
+    verify::ReportTable row;
+    row.schema = context.tables[i].schema;
+    row.name = context.tables[i].name;
+    if (context.progress && i < context.progress->tables().size()) {
+      const TableProgress& progress = context.progress->tables()[i];
+      row.rows_source = row.rows_target = progress.rows;
+      row.bytes = progress.bytes;
+      row.chunks_total = progress.chunks_total;
+      row.chunks_verified = progress.chunks_verified;
+    }
+    out.push_back(std::move(row));
+  }
+  add_mismatches(context, out);
+  return out;
 }
 
 }  // namespace
@@ -357,6 +401,12 @@ int run_migrate_command(MigrateOptions options) {
     io.stop();
   });
 
+  // Tells `status` that this run is live and how long it was active (run_presence.hpp); started
+  // by run_migration once the target answered.
+  state::RunPresence presence(io.get_executor(), context.options.target,
+                              context.worker_id + ":" + report.started_at);
+  context.presence = &presence;
+
   Status outcome;
   bool finished = false;
   spawn_task(io.get_executor(), "migration", run_migration(context), [&](Status status) {
@@ -368,6 +418,21 @@ int run_migrate_command(MigrateOptions options) {
   io.run();
 
   if (interrupted || !finished) {
+    // The report is written before the exit; its figures are the in-memory progress, since a
+    // query now could wait on a server that is the reason for the interruption.
+    if (!context.options.report_path.empty()) {
+      report.status = "interrupted";
+      report.exit_code = 130;
+      report.error = "interrupted";
+      report.warnings = context.warnings;
+      report.finished_at = verify::now_iso8601();
+      report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      report.tables = progress_report_tables(context);
+      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
+      }
+    }
     std::fprintf(stderr,
                  "\npgshift: interrupted; in-flight chunks were rolled back. Run the same command "
                  "again to resume.\n");
@@ -412,7 +477,14 @@ int run_migrate_command(MigrateOptions options) {
                    "resume.\n");
     }
   } else if (!context.options.quiet) {
-    std::fputs(verify::to_human(report).c_str(), stdout);
+    // The warnings were logged when found (RunContext::warn): the summary only counts them.
+    verify::Report summary = report;
+    summary.warnings.clear();
+    std::fputs(verify::to_human(summary).c_str(), stdout);
+    if (!report.warnings.empty()) {
+      std::printf("%zu warning%s, shown above and kept in the report\n", report.warnings.size(),
+                  report.warnings.size() == 1 ? "" : "s");
+    }
   }
   if (!context.options.report_path.empty()) {
     if (auto written = verify::write_report_file(report, context.options.report_path); !written) {

@@ -16,6 +16,7 @@
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
 #include "engine/pipeline/source_session.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 
@@ -72,6 +73,7 @@ struct RunContext {
   std::vector<verify::ReportTable> finishing_reports;
   std::vector<std::string> warnings;
   bool stopping = false;
+  state::RunPresence* presence = nullptr;  // tells `status` the run is live (run_presence.hpp)
 
   // Finishers (indexes, read-back, ANALYZE) and early foreign keys share `jobs` slots.
   int index_builders_running = 0;
@@ -84,6 +86,10 @@ struct RunContext {
   std::vector<bool> table_finished;
   std::vector<state::PendingDdl> foreign_keys;
   std::vector<bool> foreign_key_started;
+
+  // Logs a warning when it is first found (so a run that fails later still showed it) and keeps
+  // it for the report; the same warning twice is one warning.
+  void warn(std::string warning);
 
   void record_fatal(Error error) {
     if (!fatal) fatal = std::move(error);

@@ -17,6 +17,7 @@
 #include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/json.hpp"
 #include "verify/report.hpp"
 
 namespace pgshift {
@@ -39,19 +40,6 @@ Task<Status> check_versions(const pg::Connection& source, const pg::Connection& 
   co_return Status{};
 }
 
-// pgshift reads with row_security = off; a table whose policies apply to the source user would
-// fail mid-copy, so it is refused here, before any write (the same rule `pgshift plan` reports).
-Task<Status> check_row_security(pg::Connection& source, const std::vector<Table>& tables) {
-  auto facts = co_await assess::read_table_facts(source, tables, false);
-  if (!facts) co_return fail(facts.error());
-  auto user = co_await source.query("SELECT current_user");
-  if (!user) co_return fail(user.error());
-  if (auto hidden = assess::check_row_security(user->text(0, 0), *facts)) {
-    co_return refuse(hidden->refusal());
-  }
-  co_return Status{};
-}
-
 Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
   auto snapshot = co_await coordinator.query(
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
@@ -60,9 +48,9 @@ Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
 }
 
 std::string options_json(const MigrateOptions& options) {
-  return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
-         verify_mode_name(options.verify) +
-         "\", \"chunk_bytes\": " + std::to_string(options.chunk_bytes) + "}";
+  return verify::json_line(verify::Json::object({{"jobs", options.jobs},
+                                                 {"verify", verify_mode_name(options.verify)},
+                                                 {"chunk_bytes", options.chunk_bytes}}));
 }
 
 // A foreign key to a table the run does not copy (an excluded schema or table) cannot be created
@@ -80,8 +68,7 @@ void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
                           " left out: it references a table that "
                           "is not copied (" +
                           item.sql.substr(item.sql.find(" REFERENCES ") + 1) + ")";
-    spdlog::warn("{}", warning);
-    context.warnings.push_back(std::move(warning));
+    context.warn(std::move(warning));
     return true;
   });
 }
@@ -236,7 +223,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +
                                        quote_literal(context.snapshot));
     if (!saved) co_return fail(saved.error());
-    context.warnings.push_back(
+    context.warn(
         "resumed at a new snapshot: tables copied before the interruption reflect an earlier "
         "point in time");
   }
@@ -348,7 +335,8 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
     co_return matched;
   }
   context.tables = std::move(*tables);
-  if (auto readable = co_await check_row_security(coordinator, context.tables); !readable) {
+  if (auto readable = co_await assess::refuse_row_security(coordinator, "source", context.tables);
+      !readable) {
     co_return readable;
   }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/plan/chunk_sql.hpp"
+#include "engine/state/run_presence.hpp"
 
 namespace pgshift::state {
 namespace {
@@ -160,6 +161,7 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
                              const std::string& post_data_script, const std::string& fingerprint,
                              const std::string& source_display, const std::string& options_json) {
   std::string sql = kSchemaDdl;
+  sql += kActivityTableSql;
   sql += "INSERT INTO pgshift.run (source, fingerprint, phase, options) VALUES (" +
          quote_literal(source_display) + ", " + quote_literal(fingerprint) + ", 'copy', " +
          quote_literal(options_json) + "::jsonb);\n";

@@ -80,6 +80,11 @@ TEST(Fidelity, RowLevelSecurityRefusesInsteadOfCopyingFewerRows) {
                    "('public', 'pgshift')"),
             "0");
 
+  auto verify_refused =
+      run_pgshift({"verify", "--source", as_reader, "--target", target, "--quiet"});
+  EXPECT_EQ(verify_refused.exit_code, 2) << verify_refused.out << verify_refused.err;
+  EXPECT_TRUE(contains(verify_refused.err, "public.notes")) << verify_refused.err;
+
   exec(source_cluster().uri("postgres"), "ALTER ROLE " + role + " BYPASSRLS");
   auto migrated = run_pgshift({"migrate", "--source", as_reader, "--target", target, "--quiet"});
   exec(source_cluster().uri("postgres"), "ALTER ROLE " + role + " NOBYPASSRLS");
