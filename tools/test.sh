@@ -69,8 +69,8 @@ cmake --build "$build" -j"$(nproc)"
 cd "$build"
 ctest_run() {
   local run=(ctest --output-on-failure -j2 --timeout 1800 "$@")
-  # TSan (g++ 12) cannot map its shadow memory under the wider address randomization of newer
-  # kernels: it runs with randomization off (children inherit that).
+  # TSan (g++ 12) can fail to map its shadow memory under the wider address randomization of some
+  # kernels: its runs have randomization off (children inherit that).
   if [[ "$sanitize" == thread ]] && command -v setarch >/dev/null 2>&1; then
     run=(setarch "$(uname -m)" -R "${run[@]}")
   fi
