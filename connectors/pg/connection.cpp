@@ -202,9 +202,14 @@ Task<Status> Connection::wait_socket(asio::posix::stream_descriptor::wait_type t
   auto executor = co_await asio::this_coro::executor;
   for (;;) {
     auto limit = stall_timeout();
-    // The handler may run after this frame is gone; it only touches shared state.
+    // The handler may run after this frame is gone; it only touches shared state, and touches
+    // the waiter only while `waiting` (which the frame clears, also when destroyed mid-wait).
     auto timed_out = std::make_shared<bool>(false);
     auto waiting = std::make_shared<bool>(true);
+    struct ClearOnExit {
+      std::shared_ptr<bool> flag;
+      ~ClearOnExit() { *flag = false; }
+    } clear_on_exit{waiting};
     asio::steady_timer timer(executor);
     if (limit.count() > 0) {
       timer.expires_after(limit);
