@@ -1,8 +1,8 @@
 #include "verify/drill_down.hpp"
 
-#include "connectors/pg/copy_binary.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::verify {
 namespace {

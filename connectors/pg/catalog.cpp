@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 namespace pgshift::pg {
 namespace {

@@ -1,6 +1,6 @@
 #include "connectors/pg/pg_row_source.hpp"
 
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 namespace pgshift::pg {
 

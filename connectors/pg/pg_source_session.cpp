@@ -1,8 +1,8 @@
 #include "connectors/pg/pg_source_session.hpp"
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::pg {
 namespace {

@@ -4,10 +4,10 @@
 #include <charconv>
 #include <cmath>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/pg_literal.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/sql_tokens.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::sqlite {
 namespace {

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "connectors/pg/copy_binary.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::sqlite {
 namespace {

@@ -5,10 +5,10 @@
 #include <map>
 #include <set>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/default_value.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/utf8.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::sqlite {
 namespace {

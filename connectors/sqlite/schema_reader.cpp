@@ -7,11 +7,11 @@
 #include <set>
 #include <thread>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/btree_census.hpp"
 #include "connectors/sqlite/epoch_unit.hpp"
 #include "connectors/sqlite/schema_ddl.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::sqlite {
 namespace {

@@ -5,9 +5,9 @@
 #include <charconv>
 #include <optional>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::sqlite {
 namespace {

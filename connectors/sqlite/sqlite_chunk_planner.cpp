@@ -1,7 +1,7 @@
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::sqlite {
 namespace {

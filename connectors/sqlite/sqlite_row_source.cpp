@@ -2,10 +2,10 @@
 
 #include <charconv>
 
-#include "connectors/pg/copy_binary.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "engine/core/offload.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::sqlite {
 namespace {

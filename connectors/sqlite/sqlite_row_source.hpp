@@ -30,7 +30,7 @@
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/sqlite_handles.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
-#include "engine/pipeline/row_source.hpp"
+#include "engine/core/row_source.hpp"
 
 namespace pgshift::sqlite {
 

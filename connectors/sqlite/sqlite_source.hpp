@@ -15,7 +15,7 @@
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
 #include "connectors/sqlite/value_scan.hpp"
-#include "engine/pipeline/source_session.hpp"
+#include "engine/core/source_session.hpp"
 #include "engine/plan/chunk_planner.hpp"
 
 namespace pgshift::sqlite {

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 namespace pgshift::assess {
 namespace {

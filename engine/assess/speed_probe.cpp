@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "connectors/pg/copy_binary.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::assess {
 namespace {

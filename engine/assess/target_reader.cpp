@@ -1,7 +1,7 @@
 #include "engine/assess/target_reader.hpp"
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "engine/assess/server_reader.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 
 namespace pgshift::assess {

@@ -9,13 +9,13 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/pipeline/byte_queue.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "verify/drill_down.hpp"
 #include "verify/report.hpp"

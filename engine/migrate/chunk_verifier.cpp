@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 

@@ -4,11 +4,11 @@
 
 #include <chrono>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/table_finisher.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 

@@ -6,11 +6,11 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/matviews.hpp"
 #include "engine/migrate/target_lanes.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/large_objects.hpp"
 

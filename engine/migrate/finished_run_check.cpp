@@ -3,8 +3,8 @@
 #include <map>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/target_lanes.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift {
 namespace {

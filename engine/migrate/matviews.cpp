@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "verify/matviews.hpp"
 
 namespace pgshift {

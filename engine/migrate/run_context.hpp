@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
 #include "connectors/pg/session_pool.hpp"
+#include "engine/core/source_session.hpp"
 #include "engine/migrate/migrate_options.hpp"
 #include "engine/migrate/progress.hpp"
+#include "engine/model/binary_values.hpp"
 #include "engine/model/table.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
-#include "engine/pipeline/source_session.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/excluded_objects.hpp"
 #include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/schema_dump.hpp"
@@ -13,7 +14,6 @@
 #include "engine/assess/source_reader.hpp"
 #include "engine/assess/target_reader.hpp"
 #include "engine/migrate/target_checks.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"

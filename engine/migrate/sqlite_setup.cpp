@@ -3,12 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/source_options.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_planner.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 
 namespace pgshift {

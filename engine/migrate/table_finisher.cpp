@@ -4,12 +4,12 @@
 
 #include <algorithm>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/target_lanes.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 

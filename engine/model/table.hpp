@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
+#include "engine/model/binary_values.hpp"
 
 namespace pgshift {
 

@@ -1,8 +1,8 @@
 #include "engine/pipeline/chunk_copy.hpp"
 
-#include "connectors/pg/copy_binary.hpp"
+#include "connectors/pg/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 #include "engine/pipeline/byte_queue.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 namespace pgshift::state {
 namespace {

@@ -1,6 +1,6 @@
 // SQL text for chunks: quoting, key-range and ctid-range predicates (COLLATE "C" only where a
 // column needs it), and the COPY statements (generated columns never copied).
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 #include <gtest/gtest.h>
 

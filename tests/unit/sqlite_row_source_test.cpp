@@ -16,12 +16,12 @@
 #include <set>
 #include <tuple>
 
-#include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "connectors/sqlite/sqlite_read_session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "connectors/sqlite/value_scan.hpp"
+#include "engine/model/copy_binary.hpp"
 #include "tests/unit/temp_database.hpp"
 
 namespace pgshift::sqlite {

@@ -1,4 +1,4 @@
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 namespace pgshift::plan {
 namespace {
