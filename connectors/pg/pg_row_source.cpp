@@ -5,7 +5,7 @@
 namespace pgshift::pg {
 
 Task<Status> PgRowSource::begin(const Table& table, const Chunk& chunk) {
-  co_return co_await connection_.begin_copy_out(plan::copy_out_sql(table, chunk));
+  co_return co_await connection_.begin_copy_out(pg::copy_out_sql(table, chunk));
 }
 
 Task<Result<bool>> PgRowSource::read(std::vector<std::byte>& out, std::size_t want) {

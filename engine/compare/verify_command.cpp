@@ -9,14 +9,15 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
-#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/migrate/progress.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/plan/source_planner.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 #include "verify/drill_down.hpp"
 #include "verify/report.hpp"
 #include "verify/schema_diff.hpp"
@@ -55,7 +56,7 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
   if (!connection) co_return fail(connection.error());
   auto begun = co_await connection->query(
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      plan::quote_literal(snapshot));
+      pg::quote_literal(snapshot));
   if (!begun) co_return fail(begun.error());
   co_return std::move(*connection);
 }
@@ -130,7 +131,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
     if (keys.empty()) return;
     verify::ReportMismatch mismatch;
     mismatch.chunk = chunk.number;
-    mismatch.key_range = plan::describe_key_range(chunk);
+    mismatch.key_range = describe_key_range(chunk);
     mismatch.kind = kind;
     mismatch.keys = keys;
     mismatch.columns = std::move(columns);
@@ -443,7 +444,7 @@ Task<Status> verify_main(VerifyContext& context) {
   Result<std::vector<Chunk>> chunks = fail(ErrorKind::kRuntime, "not planned");
   if (from_sqlite) {
     // Plan over the full SQLite model, then keep the comparable tables' chunks, renumbered.
-    auto all = sqlite::plan_chunks(*context.sqlite_source, planner);
+    auto all = plan::plan_sqlite_source_chunks(*context.sqlite_source, planner);
     if (!all) co_return fail(all.error());
     std::map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < context.tables.size(); ++i) {

@@ -14,9 +14,8 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
   const Table& table = context.tables[chunk.table];
   verify::ChunkDigest target_digest;
   if (context.options.verify == VerifyMode::kCount) {
-    auto counted =
-        co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
-                              " WHERE " + plan::chunk_predicate(table, chunk));
+    auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +
+                                         " WHERE " + pg::chunk_predicate(table, chunk));
     if (!counted) co_return fail(counted.error());
     target_digest.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     target_digest.sum = source_digest.sum;  // count mode compares counts only
@@ -38,7 +37,7 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
     Mismatch mismatch;
     mismatch.table = chunk.table;
     mismatch.chunk = chunk.number;
-    mismatch.key_range = plan::describe_key_range(chunk);
+    mismatch.key_range = describe_key_range(chunk);
     mismatch.kind = "changed";
     mismatch.detail = "source " + std::to_string(source_digest.rows) + " rows digest " +
                       source_digest.sum_hex() + ", target " + std::to_string(target_digest.rows) +

@@ -23,9 +23,8 @@ Task<Result<verify::ChunkDigest>> read_target_digest(pg::Connection& target, con
                                                      VerifyMode mode) {
   verify::ChunkDigest digest;
   if (mode != VerifyMode::kFull) {
-    auto counted =
-        co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
-                              " WHERE " + plan::chunk_predicate(table, chunk));
+    auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +
+                                         " WHERE " + pg::chunk_predicate(table, chunk));
     if (!counted) co_return fail(counted.error());
     digest.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     co_return digest;
@@ -147,7 +146,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
             std::move(now.error()).within("re-checking " + table.schema + "." + table.name));
       ++check.chunks_checked;
       if (!equal_in_mode(expected, *now, mode)) {
-        changed(chunk->number, plan::describe_key_range(*chunk), difference(expected, *now, mode));
+        changed(chunk->number, describe_key_range(*chunk), difference(expected, *now, mode));
       }
       updates += "UPDATE pgshift.chunks SET target_rows = " + std::to_string(now->rows) +
                  (mode == VerifyMode::kFull ? ", target_digest = '" + now->sum_hex() + "'" : "") +

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "connectors/pg/chunk_sql.hpp"
+#include "engine/model/table.hpp"
 
 namespace pgshift {
 
@@ -37,7 +37,7 @@ const char* verify_mode_name(VerifyMode mode) {
 
 std::string describe_chunk(const RunContext& context, const Chunk& chunk) {
   return "table " + context.table_name(chunk.table) + " chunk " + std::to_string(chunk.number) +
-         " " + plan::describe_key_range(chunk);
+         " " + describe_key_range(chunk);
 }
 
 }  // namespace pgshift

@@ -21,7 +21,7 @@
 namespace pgshift {
 namespace {
 
-using plan::quote_literal;
+using pg::quote_literal;
 
 Status refuse(std::string message) {
   return fail(ErrorKind::kRefused, std::move(message));
@@ -176,7 +176,7 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
     std::set<std::string> names;
     for (const auto& table : context.tables) names.insert(table.schema);
     for (const auto& name : names) {
-      schemas += "CREATE SCHEMA IF NOT EXISTS " + plan::quote_identifier(name) + ";\n";
+      schemas += "CREATE SCHEMA IF NOT EXISTS " + pg::quote_identifier(name) + ";\n";
     }
   }
   auto created = co_await target.query(
@@ -263,7 +263,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     std::string sql;
     if (keyless) {
       if (!truncated.insert(table).second) continue;
-      sql = "BEGIN; TRUNCATE ONLY " + plan::qualified_name(context.tables[table]) + "; " +
+      sql = "BEGIN; TRUNCATE ONLY " + pg::qualified_name(context.tables[table]) + "; " +
             reset_chunks + "; COMMIT";
       spdlog::info("table {} has no key and was partly copied: copying it again whole",
                    context.table_name(table));
@@ -273,8 +273,8 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
         if (candidate.table == table && candidate.number == number) chunk = &candidate;
       }
       if (!chunk) continue;
-      sql = "BEGIN; " + plan::delete_chunk_sql(context.tables[table], *chunk) + "; " +
-            reset_chunks + " AND chunk_no = " + std::to_string(number) + "; COMMIT";
+      sql = "BEGIN; " + pg::delete_chunk_sql(context.tables[table], *chunk) + "; " + reset_chunks +
+            " AND chunk_no = " + std::to_string(number) + "; COMMIT";
     }
     auto reset = co_await target.query(sql);
     if (!reset) co_return fail(reset.error());

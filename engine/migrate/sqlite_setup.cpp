@@ -9,6 +9,7 @@
 #include "engine/migrate/source_options.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_planner.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 #include "engine/state/run_state.hpp"
 
 namespace pgshift {
@@ -42,7 +43,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
     plan::PlannerOptions planner;
     planner.chunk_bytes = context.options.chunk_bytes;
     planner.workers = context.options.jobs;
-    auto chunks = sqlite::plan_chunks(*source, planner);
+    auto chunks = plan::plan_sqlite_source_chunks(*source, planner);
     if (!chunks) co_return fail(chunks.error());
     std::vector<pg::TableDdl> ddl;
     for (const auto& statement : source->schema.after_data) {

@@ -63,4 +63,7 @@ struct Chunk {
   bool whole_table() const { return !lower && !upper && !first_page && !end_page; }
 };
 
+// "[(100), (200))", "pages [0, 128)", "whole table": how reports name a chunk's range.
+std::string describe_key_range(const Chunk& chunk);
+
 }  // namespace pgshift

@@ -45,10 +45,10 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
     // Emptied in the COPY's own transaction, the table takes rows page after page in stream order
     // (COPY then skips the free-space map, which would put a short row on an earlier page with
     // room): a clustered table's heap stays one sorted run. And a retried chunk cannot double it.
-    auto emptied = co_await target.query("TRUNCATE ONLY " + plan::qualified_name(*spec.table));
+    auto emptied = co_await target.query("TRUNCATE ONLY " + pg::qualified_name(*spec.table));
     if (!emptied) co_return fail(emptied.error());
   }
-  if (auto begun = co_await target.begin_copy_in(plan::copy_in_sql(*spec.table)); !begun) {
+  if (auto begun = co_await target.begin_copy_in(pg::copy_in_sql(*spec.table)); !begun) {
     co_return fail(begun.error());
   }
 

@@ -4,12 +4,12 @@
 
 #include <cstdio>
 
-#include "connectors/pg/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::state {
 namespace {
 
-using plan::quote_literal;
+using pg::quote_literal;
 
 std::string text_array(const std::optional<KeyValue>& value) {
   if (!value) return "NULL";

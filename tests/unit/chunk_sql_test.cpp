@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace pgshift::plan {
+namespace pgshift::pg {
 namespace {
 
 Column column(std::string name, std::string type_sql, bool collate = false,
@@ -168,4 +168,4 @@ TEST(CopySql, DeleteUsesTheSamePredicate) {
 }
 
 }  // namespace
-}  // namespace pgshift::plan
+}  // namespace pgshift::pg

@@ -22,6 +22,7 @@
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "connectors/sqlite/value_scan.hpp"
 #include "engine/model/copy_binary.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 #include "tests/unit/temp_database.hpp"
 
 namespace pgshift::sqlite {
@@ -386,7 +387,7 @@ TEST_F(SqliteRowSourceTest, ClusteredTableThatFitsTheBudgetIsOneChunk) {
     auto source = read_source(file_.path(), options);
     EXPECT_TRUE(source) << source.error().message;
     if (!source) return 0;
-    auto chunks = plan_chunks(**source, planner);
+    auto chunks = plan::plan_sqlite_source_chunks(**source, planner);
     EXPECT_TRUE(chunks) << chunks.error().message;
     if (!chunks) return 0;
     return static_cast<int>(std::count_if(chunks->begin(), chunks->end(), [&](const Chunk& c) {
