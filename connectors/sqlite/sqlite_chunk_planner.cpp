@@ -42,7 +42,7 @@ Result<std::optional<std::int64_t>> seek_offset(sqlite3* db, const std::string& 
 
 Chunk whole_table(std::size_t table_index, const Table& table) {
   Chunk chunk;
-  chunk.table = table_index;
+  chunk.table_index = table_index;
   chunk.estimated_bytes = table.bytes;
   return chunk;
 }
@@ -97,7 +97,7 @@ Result<std::vector<Chunk>> plan_sqlite_chunks(sqlite3* db, std::size_t table_ind
   std::int64_t share = table.bytes / static_cast<std::int64_t>(bounds.size() + 1);
   for (std::size_t i = 0; i <= bounds.size(); ++i) {
     Chunk chunk;
-    chunk.table = table_index;
+    chunk.table_index = table_index;
     chunk.number = static_cast<int>(i);
     chunk.estimated_bytes = share;
     if (source.range == SourceTable::Range::kKey) {

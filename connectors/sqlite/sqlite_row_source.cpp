@@ -134,10 +134,10 @@ Task<Status> SqliteRowSource::begin(const Table& table, const Chunk& chunk) {
   rows_ = 0;
   header_sent_ = false;
   done_ = false;
-  if (chunk.table >= sources_.size() || sources_[chunk.table].name != table.name) {
+  if (chunk.table_index >= sources_.size() || sources_[chunk.table_index].name != table.name) {
     co_return fail(ErrorKind::kRuntime, "no SQLite source table for " + table.name);
   }
-  source_ = &sources_[chunk.table];
+  source_ = &sources_[chunk.table_index];
   auto query = chunk_query(table, *source_, chunk);
   if (!query) co_return fail(query.error());
   query_ = std::move(*query);

@@ -138,7 +138,7 @@ const CatalogIndex* clustered_on(const SqliteSource& source, std::size_t i) {
   const Table& table = source.schema.tables[i];
   if (!source.cluster_memory || !table.keyless()) return nullptr;
   Chunk whole;
-  whole.table = i;
+  whole.table_index = i;
   auto query = chunk_query(table, source.schema.sources[i], whole);
   if (!query || !cluster_key(source.schema.sources[i], query->copied)) return nullptr;
   return first_plain_index(source.schema.sources[i]);

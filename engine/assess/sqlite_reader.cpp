@@ -170,7 +170,7 @@ Result<SqliteFileFacts> read_sqlite_facts(const std::string& path,
   auto chunks = plan::plan_sqlite_source_chunks(source, planner);
   if (!chunks) return fail(chunks.error());
   std::vector<int> chunk_count(source.schema.tables.size(), 0);
-  for (const auto& chunk : *chunks) ++chunk_count[chunk.table];
+  for (const auto& chunk : *chunks) ++chunk_count[chunk.table_index];
 
   SqliteFileFacts facts;
   facts.path = path;

@@ -64,7 +64,7 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
 // Digests of one chunk on both sides, read concurrently.
 Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
     VerifyContext& context, RowSource& source, pg::Connection& target, const Chunk& chunk) {
-  const Table& table = context.tables[chunk.table];
+  const Table& table = context.tables[chunk.table_index];
   std::optional<Result<verify::ChunkDigest>> target_result;
   Notifier target_done(context.executor);
   asio::co_spawn(
@@ -74,7 +74,7 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
         if (auto begun = co_await reader.begin(table, chunk); !begun) {
           target_result = fail(begun.error());
         } else {
-          verify::RowHasher hasher(context.kinds[chunk.table], &context.target.shapes);
+          verify::RowHasher hasher(context.kinds[chunk.table_index], &context.target.shapes);
           target_result = co_await verify::digest_stream(reader, hasher);
         }
         target_done.notify();
@@ -84,7 +84,7 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
   if (auto begun = co_await source.begin(table, chunk); !begun) {
     source_result = fail(begun.error());
   } else {
-    verify::RowHasher hasher(context.kinds[chunk.table], &context.source.shapes);
+    verify::RowHasher hasher(context.kinds[chunk.table_index], &context.source.shapes);
     source_result = co_await verify::digest_stream(source, hasher);
   }
   while (!target_result) co_await target_done.wait();
@@ -109,9 +109,9 @@ struct Drill {
 
 Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   auto& context = drill.context;
-  const Table& table = context.tables[chunk.table];
-  verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
-  verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  const Table& table = context.tables[chunk.table_index];
+  verify::RowHasher source_hasher(context.kinds[chunk.table_index], &context.source.shapes);
+  verify::RowHasher target_hasher(context.kinds[chunk.table_index], &context.target.shapes);
   Result<verify::KeyedRead> left = fail(ErrorKind::kRuntime, "not read");
   if (drill.source) {
     left = co_await verify::read_keyed_rows(*drill.source, table, chunk, source_hasher);
@@ -124,7 +124,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   auto right = co_await verify::read_keyed_rows(drill.target, table, chunk, target_hasher);
   if (!right) co_return fail(right.error());
   auto diff = verify::diff_keyed_rows(left->rows, right->rows);
-  auto& mismatches = context.report[chunk.table].mismatches;
+  auto& mismatches = context.report[chunk.table_index].mismatches;
   auto add = [&](const std::string& kind, const std::vector<std::string>& keys,
                  const std::unordered_map<std::string, KeyValue>& values,
                  std::vector<std::string> columns) {
@@ -138,7 +138,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
     mismatches.push_back(std::move(mismatch));
     for (const auto& key : keys) {
       if (drill.recheck.size() < kMaxReportedKeys) {
-        drill.recheck.push_back({chunk.table, key, values.at(key)});
+        drill.recheck.push_back({chunk.table_index, key, values.at(key)});
       }
     }
   };
@@ -159,7 +159,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
 
 Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
   auto& context = drill.context;
-  const Table& table = context.tables[chunk.table];
+  const Table& table = context.tables[chunk.table_index];
   auto target_rows = co_await verify::count_rows(drill.target, table, chunk);
   if (!target_rows) co_return fail(target_rows.error());
   long long source_count = *target_rows;
@@ -188,16 +188,16 @@ Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
 
 Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
   auto& context = drill.context;
-  const Table& table = context.tables[chunk.table];
-  verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
-  verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  const Table& table = context.tables[chunk.table_index];
+  verify::RowHasher source_hasher(context.kinds[chunk.table_index], &context.source.shapes);
+  verify::RowHasher target_hasher(context.kinds[chunk.table_index], &context.target.shapes);
   if (!drill.source) {
     verify::ReportMismatch mismatch;
     mismatch.chunk = chunk.number;
     mismatch.key_range = "whole table (no key)";
     mismatch.kind = "changed";
     mismatch.detail = "rows differ; tables without a key from SQLite are compared as a whole";
-    context.report[chunk.table].mismatches.push_back(std::move(mismatch));
+    context.report[chunk.table_index].mismatches.push_back(std::move(mismatch));
     co_return Status{};
   }
   int passes = static_cast<int>(std::max<long long>(1, rows / 200000 + 1));
@@ -214,7 +214,7 @@ Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
       mismatch.keys.push_back(row.count > 1 ? row.row + " x" + std::to_string(row.count) : row.row);
     }
     if (!mismatch.keys.empty()) {
-      context.report[chunk.table].mismatches.push_back(std::move(mismatch));
+      context.report[chunk.table_index].mismatches.push_back(std::move(mismatch));
     }
   }
   co_return Status{};
@@ -257,23 +257,23 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
     auto digests = co_await digest_both(context, *source_rows, *target, chunk);
     if (!digests) {
       context.fatal = std::move(digests.error())
-                          .within("table " + context.tables[chunk.table].schema + "." +
-                                  context.tables[chunk.table].name);
+                          .within("table " + context.tables[chunk.table_index].schema + "." +
+                                  context.tables[chunk.table_index].name);
       break;
     }
-    auto& table_report = context.report[chunk.table];
+    auto& table_report = context.report[chunk.table_index];
     table_report.rows_source += static_cast<long long>(digests->first.rows);
     table_report.rows_target += static_cast<long long>(digests->second.rows);
-    context.progress->add(chunk.table, static_cast<long long>(digests->first.rows),
+    context.progress->add(chunk.table_index, static_cast<long long>(digests->first.rows),
                           chunk.estimated_bytes);
-    context.progress->chunk_done(chunk.table);
+    context.progress->chunk_done(chunk.table_index);
     if (digests->first == digests->second) {
       ++table_report.chunks_verified;
-      context.progress->chunk_verified(chunk.table);
+      context.progress->chunk_verified(chunk.table_index);
       continue;
     }
     Status drilled;
-    if (context.tables[chunk.table].keyless()) {
+    if (context.tables[chunk.table_index].keyless()) {
       auto rows = std::max(digests->first.rows, digests->second.rows);
       drilled = co_await compare_keyless(drill, chunk, static_cast<long long>(rows));
     } else {
@@ -453,9 +453,9 @@ Task<Status> verify_main(VerifyContext& context) {
     std::vector<Chunk> kept;
     const auto& model = context.sqlite_source->schema.tables;
     for (auto chunk : *all) {
-      auto it = index.find(model[chunk.table].schema + "." + model[chunk.table].name);
+      auto it = index.find(model[chunk.table_index].schema + "." + model[chunk.table_index].name);
       if (it == index.end()) continue;
-      chunk.table = it->second;
+      chunk.table_index = it->second;
       kept.push_back(std::move(chunk));
     }
     chunks = std::move(kept);
@@ -466,12 +466,12 @@ Task<Status> verify_main(VerifyContext& context) {
   // Keyless tables are compared whole: ctids differ between the databases.
   std::set<std::size_t> keyless_done;
   for (auto& chunk : *chunks) {
-    if (!context.tables[chunk.table].keyless()) {
+    if (!context.tables[chunk.table_index].keyless()) {
       context.chunks.push_back(chunk);
-    } else if (keyless_done.insert(chunk.table).second) {
+    } else if (keyless_done.insert(chunk.table_index).second) {
       Chunk whole;
-      whole.table = chunk.table;
-      whole.estimated_bytes = context.tables[chunk.table].bytes;
+      whole.table_index = chunk.table_index;
+      whole.estimated_bytes = context.tables[chunk.table_index].bytes;
       context.chunks.push_back(whole);
     }
   }
@@ -488,8 +488,8 @@ Task<Status> verify_main(VerifyContext& context) {
     progress_tables.push_back(std::move(progress));
   }
   for (const auto& chunk : context.chunks) {
-    ++context.report[chunk.table].chunks_total;
-    ++progress_tables[chunk.table].chunks_total;
+    ++context.report[chunk.table_index].chunks_total;
+    ++progress_tables[chunk.table_index].chunks_total;
   }
   context.progress.emplace(std::move(progress_tables), !context.options.quiet);
   context.progress->set_phase("compare");

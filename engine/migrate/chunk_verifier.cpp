@@ -11,7 +11,7 @@ namespace pgshift {
 
 Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chunk& chunk,
                           const verify::ChunkDigest& source_digest) {
-  const Table& table = context.tables[chunk.table];
+  const Table& table = context.tables[chunk.table_index];
   verify::ChunkDigest target_digest;
   if (context.options.verify == VerifyMode::kCount) {
     auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +
@@ -22,20 +22,21 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
   } else {
     pg::PgRowSource readback(target);
     if (auto begun = co_await readback.begin(table, chunk); !begun) co_return begun;
-    verify::RowHasher hasher(context.specs[chunk.table].copied_kinds, &context.target_shapes);
+    verify::RowHasher hasher(context.specs[chunk.table_index].copied_kinds, &context.target_shapes);
     auto digest = co_await verify::digest_stream(readback, hasher);
     if (!digest) co_return fail(digest.error());
     target_digest = *digest;
   }
   bool equal = target_digest == source_digest;
   auto marked = co_await target.query(state::mark_chunk_verified_sql(
-      chunk.table, chunk.number, verify_mode_name(context.options.verify), target_digest, equal));
+      chunk.table_index, chunk.number, verify_mode_name(context.options.verify), target_digest,
+      equal));
   if (!marked) co_return fail(marked.error());
   if (equal) {
-    context.progress->chunk_verified(chunk.table);
+    context.progress->chunk_verified(chunk.table_index);
   } else {
     Mismatch mismatch;
-    mismatch.table = chunk.table;
+    mismatch.table = chunk.table_index;
     mismatch.chunk = chunk.number;
     mismatch.key_range = describe_key_range(chunk);
     mismatch.kind = "changed";

@@ -100,8 +100,8 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
   }
   std::map<std::size_t, std::vector<const Chunk*>> chunks_of;
   for (const auto& chunk : *chunks) {
-    if (recorded_digest.count({chunk.table, chunk.number})) {
-      chunks_of[chunk.table].push_back(&chunk);
+    if (recorded_digest.count({chunk.table_index, chunk.number})) {
+      chunks_of[chunk.table_index].push_back(&chunk);
     }
   }
 
@@ -125,7 +125,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
     if (info.keyless || table.keyless() || table.key_name != info.key_name) {
       verify::ChunkDigest expected;
       for (const Chunk* chunk : table_chunks) {
-        expected.merge(recorded_digest[{chunk->table, chunk->number}]);
+        expected.merge(recorded_digest[{chunk->table_index, chunk->number}]);
       }
       auto now = co_await read_target_digest(target, table, Chunk{}, *shapes, mode);
       if (!now)
@@ -139,7 +139,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
     }
     std::string updates;
     for (const Chunk* chunk : table_chunks) {
-      const auto& expected = recorded_digest[{chunk->table, chunk->number}];
+      const auto& expected = recorded_digest[{chunk->table_index, chunk->number}];
       auto now = co_await read_target_digest(target, table, *chunk, *shapes, mode);
       if (!now)
         co_return fail(

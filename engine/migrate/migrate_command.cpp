@@ -310,7 +310,7 @@ int run_migrate_command(MigrateOptions options) {
     gethostname(host, sizeof host - 1);
     return std::string(host) + ":" + std::to_string(getpid());
   }();
-  context.index_slots_free = std::max(1, context.options.jobs);
+  context.task_slots_free = std::max(1, context.options.jobs);
 
   verify::Report report;
   report.command = "migrate";

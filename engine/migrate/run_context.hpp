@@ -42,7 +42,7 @@ struct RunContext {
       : options(std::move(options)),
         executor(executor),
         target_sessions(this->options.target, "target", prepare_target_session),
-        index_slots_changed(executor) {}
+        task_slots_changed(executor) {}
 
   MigrateOptions options;
   asio::any_io_executor executor;
@@ -67,10 +67,12 @@ struct RunContext {
   std::vector<std::string> warnings;
   bool stopping = false;
 
-  // Finishers (indexes, read-back, ANALYZE) and early foreign keys share `jobs` slots.
-  int index_builders_running = 0;
-  int index_slots_free = 0;
-  Notifier index_slots_changed;
+  // Every background task (table finishers: indexes, read-back, ANALYZE; early foreign keys)
+  // runs in one of `jobs` shared slots (slot_tasks.hpp). Unfinished: started, not yet ended
+  // (waiting for a slot or running). Notified when a slot frees or a task ends.
+  int slot_tasks_unfinished = 0;
+  int task_slots_free = 0;
+  Notifier task_slots_changed;
   // Tables this process indexed (ANALYZE may still be running) and finished, and the run's
   // foreign keys (loaded after set-up): a foreign key is created as soon as both its tables are
   // indexed here; the rest at the end (finalize).

@@ -270,7 +270,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     } else {
       const Chunk* chunk = nullptr;
       for (const auto& candidate : *loaded) {
-        if (candidate.table == table && candidate.number == number) chunk = &candidate;
+        if (candidate.table_index == table && candidate.number == number) chunk = &candidate;
       }
       if (!chunk) continue;
       sql = "BEGIN; " + pg::delete_chunk_sql(context.tables[table], *chunk) + "; " + reset_chunks +
@@ -368,7 +368,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   }
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
-  for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
+  for (auto& chunk : *chunks) context.chunks[{chunk.table_index, chunk.number}] = std::move(chunk);
   context.open_source = pg::snapshot_session_factory(context.options.source, context.snapshot);
   co_return co_await prepare_streams(context, coordinator, target);
 }

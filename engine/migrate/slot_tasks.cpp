@@ -8,11 +8,11 @@ namespace pgshift {
 namespace {
 
 Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotFailure on_failure) {
-  while (context.index_slots_free <= 0 && !context.stopping) {
-    co_await context.index_slots_changed.wait();
+  while (context.task_slots_free <= 0 && !context.stopping) {
+    co_await context.task_slots_changed.wait();
   }
   if (!context.stopping) {
-    --context.index_slots_free;
+    --context.task_slots_free;
     for (int attempt = 1;; ++attempt) {
       auto done = co_await job();
       if (done || context.stopping) break;
@@ -31,16 +31,16 @@ Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotF
       boost::system::error_code ignored;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
-    ++context.index_slots_free;
+    ++context.task_slots_free;
   }
-  --context.index_builders_running;
-  context.index_slots_changed.notify();
+  --context.slot_tasks_unfinished;
+  context.task_slots_changed.notify();
 }
 
 }  // namespace
 
 void start_slot_task(RunContext& context, std::string what, SlotJob job, SlotFailure on_failure) {
-  ++context.index_builders_running;
+  ++context.slot_tasks_unfinished;
   std::string crashed_what = what;
   asio::co_spawn(context.executor,
                  run_in_slot(context, std::move(what), std::move(job), on_failure),
@@ -53,7 +53,7 @@ void start_slot_task(RunContext& context, std::string what, SlotJob job, SlotFai
 }
 
 Task<void> wait_for_slot_tasks(RunContext& context) {
-  while (context.index_builders_running > 0) co_await context.index_slots_changed.wait();
+  while (context.slot_tasks_unfinished > 0) co_await context.task_slots_changed.wait();
 }
 
 }  // namespace pgshift

@@ -89,7 +89,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   }
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
-  for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
+  for (auto& chunk : *chunks) context.chunks[{chunk.table_index, chunk.number}] = std::move(chunk);
 
   // Values are encoded straight into the target's binary formats: one type system.
   auto shapes = co_await pg::read_type_shapes(target);

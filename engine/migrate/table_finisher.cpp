@@ -40,7 +40,7 @@ Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Co
     if (next_part >= parts) co_return false;
     int part = next_part++;
     Chunk range;
-    range.table = table;
+    range.table_index = table;
     // The last range is open-ended, and so is the first: no page is left out.
     if (part > 0) range.first_page = pages * part / parts;
     if (part + 1 < parts) range.end_page = pages * (part + 1) / parts;

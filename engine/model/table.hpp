@@ -52,7 +52,7 @@ struct Table {
 using KeyValue = std::vector<std::string>;
 
 struct Chunk {
-  std::size_t table = 0;  // index into the plan's tables
+  std::size_t table_index = 0;  // into the plan's tables
   int number = 0;
   std::optional<KeyValue> lower;           // inclusive; none = from the start
   std::optional<KeyValue> upper;           // exclusive; none = to the end
