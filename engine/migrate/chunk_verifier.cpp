@@ -36,7 +36,7 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
     context.progress->chunk_verified(chunk.table_index);
   } else {
     Mismatch mismatch;
-    mismatch.table = chunk.table_index;
+    mismatch.table_index = chunk.table_index;
     mismatch.chunk = chunk.number;
     mismatch.key_range = describe_key_range(chunk);
     mismatch.kind = "changed";
@@ -59,7 +59,7 @@ Task<Result<bool>> verify_leftover_chunk(RunContext& context, pg::Connection& ta
     co_await target.query("ROLLBACK");
     co_return false;
   }
-  const Chunk& chunk = context.chunks.at({(*claimed)->table, (*claimed)->number});
+  const Chunk& chunk = context.chunks.at({(*claimed)->table_index, (*claimed)->number});
   if (auto verified = co_await verify_chunk(context, target, chunk, (*claimed)->source_digest);
       !verified) {
     co_return fail(verified.error());

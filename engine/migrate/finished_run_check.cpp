@@ -111,7 +111,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
     if (table_chunks.empty()) continue;  // a partitioned parent: its partitions hold the rows
     auto changed = [&](int chunk, std::string key_range, std::string detail) {
       Mismatch mismatch;
-      mismatch.table = info.id;
+      mismatch.table_index = info.id;
       mismatch.chunk = chunk;
       mismatch.key_range = std::move(key_range);
       mismatch.kind = "changed";
@@ -162,7 +162,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
 
 std::string describe_changed(const FinishedRunCheck& check) {
   std::map<std::size_t, std::vector<const Mismatch*>> by_table;
-  for (const auto& mismatch : check.changed) by_table[mismatch.table].push_back(&mismatch);
+  for (const auto& mismatch : check.changed) by_table[mismatch.table_index].push_back(&mismatch);
   std::string out;
   for (const auto& [table, mismatches] : by_table) {
     if (!out.empty()) out += ", ";

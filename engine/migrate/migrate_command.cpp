@@ -212,7 +212,7 @@ Task<Result<bool>> rerun_of_finished_run(RunContext& context, pg::Connection& ta
   }
   context.tables = std::move(check->tables);
   for (const auto& mismatch : check->changed) {
-    spdlog::error("{} chunk {} {}: {}", context.table_name(mismatch.table), mismatch.chunk,
+    spdlog::error("{} chunk {} {}: {}", context.table_name(mismatch.table_index), mismatch.chunk,
                   mismatch.key_range, mismatch.detail);
   }
   context.mismatches = std::move(check->changed);
@@ -294,7 +294,7 @@ Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
     item.kind = mismatch.kind;
     item.keys = mismatch.keys;
     item.detail = mismatch.detail;
-    out[mismatch.table].mismatches.push_back(std::move(item));
+    out[mismatch.table_index].mismatches.push_back(std::move(item));
   }
   out.insert(out.end(), context.finishing_reports.begin(), context.finishing_reports.end());
   co_return out;

@@ -26,7 +26,7 @@ struct SqliteSource;
 namespace pgshift {
 
 struct Mismatch {
-  std::size_t table = 0;
+  std::size_t table_index = 0;  // into RunContext::tables
   int chunk = 0;
   std::string key_range;
   std::string kind;  // missing | extra | changed

@@ -95,7 +95,7 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
     for (int i = 0; i < stored->rows(); ++i) context.progress->chunk_verified(table);
   } else {
     Mismatch mismatch;
-    mismatch.table = table;
+    mismatch.table_index = table;
     mismatch.key_range = "whole table (no key)";
     mismatch.kind = "changed";
     mismatch.detail = "source " + std::to_string(expected.rows) + " rows, target " +

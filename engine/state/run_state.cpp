@@ -262,7 +262,7 @@ Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<UnverifiedChunk>{};
   UnverifiedChunk chunk;
-  chunk.table = static_cast<std::size_t>(row->integer(0, 0));
+  chunk.table_index = static_cast<std::size_t>(row->integer(0, 0));
   chunk.number = static_cast<int>(row->integer(0, 1));
   chunk.source_digest.rows = static_cast<std::uint64_t>(row->integer(0, 2));
   chunk.source_digest.sum = verify::ChunkDigest::parse_sum_hex(row->text(0, 3)).value_or(0);
