@@ -5,6 +5,8 @@
 #include <ctime>
 #include <fstream>
 
+#include "verify/json.hpp"
+
 namespace pgshift::verify {
 
 std::string now_iso8601() {
@@ -21,99 +23,43 @@ std::string now_iso8601() {
   return text;
 }
 
-std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
-namespace {
-
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  out += json_escape(text);
-  out += '"';
-  return out;
-}
-
-std::string string_list(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + quoted(items[i]);
-  return out + "]";
-}
-
-std::string number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", value);
-  return text;
-}
-
-}  // namespace
-
 std::string to_json(const Report& report) {
-  std::string out = "{\n";
-  out += "  \"command\": " + quoted(report.command) + ",\n";
-  out += "  \"started_at\": " + quoted(report.started_at) + ",\n";
-  out += "  \"finished_at\": " + quoted(report.finished_at) + ",\n";
-  out += "  \"status\": " + quoted(report.status) + ",\n";
-  out += "  \"exit_code\": " + std::to_string(report.exit_code) + ",\n";
-  out += "  \"source\": " + quoted(report.source) + ",\n";
-  out += "  \"target\": " + quoted(report.target) + ",\n";
-  out += "  \"verify\": " + quoted(report.verify_mode) + ",\n";
-  out += "  \"seconds\": " + number(report.seconds) + ",\n";
-  if (!report.error.empty()) out += "  \"error\": " + quoted(report.error) + ",\n";
-  out += "  \"warnings\": " + string_list(report.warnings) + ",\n";
-  out += "  \"tables\": [";
-  for (std::size_t t = 0; t < report.tables.size(); ++t) {
-    const auto& table = report.tables[t];
-    out += t ? ",\n    {" : "\n    {";
-    out += "\"schema\": " + quoted(table.schema) + ", \"name\": " + quoted(table.name) +
-           ", \"rows_source\": " + std::to_string(table.rows_source) +
-           ", \"rows_target\": " + std::to_string(table.rows_target) +
-           ", \"bytes\": " + std::to_string(table.bytes) +
-           ", \"chunks_total\": " + std::to_string(table.chunks_total) +
-           ", \"chunks_verified\": " + std::to_string(table.chunks_verified) +
-           ", \"seconds\": " + number(table.seconds) + ", \"notes\": " + string_list(table.notes) +
-           ", \"mismatches\": [";
-    for (std::size_t m = 0; m < table.mismatches.size(); ++m) {
-      const auto& mismatch = table.mismatches[m];
-      out += (m ? ", " : "") + std::string("{\"chunk\": ") + std::to_string(mismatch.chunk) +
-             ", \"key_range\": " + quoted(mismatch.key_range) +
-             ", \"kind\": " + quoted(mismatch.kind) + ", \"keys\": " + string_list(mismatch.keys) +
-             ", \"columns\": " + string_list(mismatch.columns) +
-             ", \"detail\": " + quoted(mismatch.detail) + "}";
+  Json out;
+  out["command"] = report.command;
+  out["started_at"] = report.started_at;
+  out["finished_at"] = report.finished_at;
+  out["status"] = report.status;
+  out["exit_code"] = report.exit_code;
+  out["source"] = report.source;
+  out["target"] = report.target;
+  out["verify"] = report.verify_mode;
+  out["seconds"] = json_number(report.seconds);
+  if (!report.error.empty()) out["error"] = report.error;
+  out["warnings"] = json_strings(report.warnings);
+  Json tables = Json::array();
+  for (const auto& table : report.tables) {
+    Json mismatches = Json::array();
+    for (const auto& mismatch : table.mismatches) {
+      mismatches.push_back(Json::object({{"chunk", mismatch.chunk},
+                                         {"key_range", mismatch.key_range},
+                                         {"kind", mismatch.kind},
+                                         {"keys", json_strings(mismatch.keys)},
+                                         {"columns", json_strings(mismatch.columns)},
+                                         {"detail", mismatch.detail}}));
     }
-    out += "]}";
+    tables.push_back(Json::object({{"schema", table.schema},
+                                   {"name", table.name},
+                                   {"rows_source", table.rows_source},
+                                   {"rows_target", table.rows_target},
+                                   {"bytes", table.bytes},
+                                   {"chunks_total", table.chunks_total},
+                                   {"chunks_verified", table.chunks_verified},
+                                   {"seconds", json_number(table.seconds)},
+                                   {"notes", json_strings(table.notes)},
+                                   {"mismatches", std::move(mismatches)}}));
   }
-  out += report.tables.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  return out;
+  out["tables"] = std::move(tables);
+  return json_document(out);
 }
 
 std::string to_human(const Report& report) {

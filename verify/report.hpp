@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/core/result.hpp"
+#include "verify/json.hpp"
 
 namespace pgshift::verify {
 
@@ -44,7 +45,7 @@ struct Report {
 };
 
 std::string now_iso8601();
-std::string json_escape(std::string_view text);
+// The JSON document (verify/json.hpp: always valid JSON, whatever the names and messages hold).
 std::string to_json(const Report& report);
 std::string to_human(const Report& report);
 Status write_report_file(const Report& report, const std::string& path);

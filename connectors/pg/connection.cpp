@@ -1,5 +1,7 @@
 #include "connectors/pg/connection.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 
 namespace pgshift::pg {
@@ -17,9 +19,19 @@ std::string first_line(std::string text) {
   return text;
 }
 
+// Server notices ("drop cascades to ...", "relation ... already exists, skipping") go to the debug
+// log: libpq's default processor prints them raw on stderr, among pgshift's own lines.
+void route_notice(void*, const PGresult* notice) {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY);
+  const char* primary = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+  spdlog::debug("server {}: {}", severity ? severity : "NOTICE",
+                primary ? primary : first_line(PQresultErrorMessage(notice)));
+}
+
 }  // namespace
 
-// Owns the stream_descriptor wrapped around libpq's socket; re-wrapped if libpq changes sockets.
+// Owns the stream_descriptor wrapped around libpq's socket; re-wrapped if libpq changes sockets
+// (while connecting it can do so under the same fd number: see Connection::open).
 struct Connection::Waiter {
   explicit Waiter(asio::any_io_executor executor) : descriptor(executor) {}
   ~Waiter() { reset(); }
@@ -56,7 +68,9 @@ Error error_from_result(const PGresult* result, std::string_view label) {
 }
 
 Connection::Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label)
-    : conn_(std::move(conn)), waiter_(std::move(waiter)), label_(std::move(label)) {}
+    : conn_(std::move(conn)), waiter_(std::move(waiter)), label_(std::move(label)) {
+  if (conn_) PQsetNoticeReceiver(conn_.get(), route_notice, nullptr);
+}
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
@@ -74,7 +88,13 @@ Connection::~Connection() {
 Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string label,
                                           std::chrono::seconds timeout) {
   auto executor = co_await asio::this_coro::executor;
-  PgConnHandle conn(PQconnectStart(endpoint.conninfo().c_str()));
+  // TCP keepalives, so a session idle for long (the one holding the run's exported snapshot) is
+  // not dropped by a NAT or load balancer on the way, and a peer that vanished is noticed. They
+  // come before the endpoint's own conninfo, which libpq expands last: the user's values win.
+  const char* keywords[] = {"keepalives",       "keepalives_idle", "keepalives_interval",
+                            "keepalives_count", "dbname",          nullptr};
+  const char* values[] = {"1", "60", "10", "6", endpoint.conninfo().c_str(), nullptr};
+  PgConnHandle conn(PQconnectStartParams(keywords, values, /*expand_dbname=*/1));
   if (!conn) co_return fail(ErrorKind::kRuntime, label + ": out of memory connecting");
   auto waiter = std::make_unique<Waiter>(executor);
   Connection connection(std::move(conn), std::move(waiter), label);
@@ -103,6 +123,10 @@ Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string 
     if (poll == PGRES_POLLING_FAILED) {
       co_return fail(describe_failure(first_line(PQerrorMessage(connection.raw()))));
     }
+    // Every step may have closed the socket and opened another (the next host of host=a,b, a
+    // target_session_attrs or sslmode/gssencmode retry), often under the same fd number: the
+    // reactor's registration died with the old socket, so register the current one afresh.
+    connection.waiter_->reset();
     if (!connection.waiter_->attach(PQsocket(connection.raw()))) {
       co_return fail(describe_failure("no socket"));
     }

@@ -3,7 +3,10 @@
 #include <libpq-fe.h>
 
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <optional>
+#include <system_error>
 #include <vector>
 
 namespace pgshift {
@@ -60,6 +63,39 @@ void scrub_secrets(std::string_view input, std::string& message) {
   }
 }
 
+constexpr const char* kAcceptedForms =
+    "accepted forms: a postgres:// or postgresql:// URI, a key=value conninfo (host=... "
+    "dbname=...), sqlite:///absolute/path.db or sqlite:relative/path.db";
+
+// libpq reads anything that is not a postgres(ql):// URI as key=value pairs and answers a bare
+// path or another scheme with 'missing "=" after ...', which tells nobody what to write instead.
+// Such text is refused here, before libpq, naming the forms that work; the text itself is never
+// echoed, as it may hold a password.
+std::optional<Error> unaccepted_form(std::string_view text, std::string_view role) {
+  if (text.starts_with("postgres://") || text.starts_with("postgresql://")) return std::nullopt;
+  std::string who = std::string(role) + " endpoint";
+  if (auto scheme = text.find("://");
+      scheme != std::string_view::npos && scheme > 0 &&
+      text.substr(0, scheme).find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") ==
+          std::string_view::npos) {
+    return Error{ErrorKind::kUsage, who + " has an unsupported scheme \"" +
+                                        std::string(text.substr(0, scheme)) + "://\"; " +
+                                        kAcceptedForms};
+  }
+  if (text.find('=') != std::string_view::npos) return std::nullopt;  // conninfo: libpq judges it
+  std::error_code ignored;
+  std::filesystem::path path{std::string(text)};
+  if (std::filesystem::is_regular_file(path, ignored)) {
+    // Naming the file is safe: it exists on disk, so it is a path, not a secret.
+    auto absolute = std::filesystem::absolute(path, ignored).lexically_normal().string();
+    return Error{ErrorKind::kUsage, who +
+                                        " is a bare file path: for a SQLite file write sqlite://" +
+                                        absolute + " (" + kAcceptedForms + ")"};
+  }
+  return Error{ErrorKind::kUsage, who + " is not a connection string; " + kAcceptedForms};
+}
+
 }  // namespace
 
 Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
@@ -77,6 +113,7 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
     endpoint.sqlite_path_ = std::string(path);
     return endpoint;
   }
+  if (auto refused = unaccepted_form(text, role)) return fail(std::move(*refused));
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(std::string(text).c_str(), &error);
   if (!options) {
@@ -85,8 +122,8 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
     while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     scrub_secrets(text, reason);
     // libpq's message names the offending part, not the password; we still never echo the input.
-    return fail(ErrorKind::kUsage,
-                "malformed " + std::string(role) + " connection string: " + reason);
+    return fail(ErrorKind::kUsage, "malformed " + std::string(role) +
+                                       " connection string: " + reason + "; " + kAcceptedForms);
   }
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> owner(options, &PQconninfoFree);
   for (PQconninfoOption* option = options; option->keyword; ++option) {

@@ -1,6 +1,7 @@
 // An endpoint as given on the command line (libpq URI, keyword/value conninfo, or a sqlite: path),
 // parsed once. It owns the secret; everything shown to people goes through display(), which never
-// contains the password. Pure: no I/O.
+// contains the password. No I/O, except that text that is no accepted form is checked for being an
+// existing file, so the refusal can suggest the sqlite:/// form with its absolute path.
 #pragma once
 
 #include <map>

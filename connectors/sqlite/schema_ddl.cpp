@@ -108,8 +108,13 @@ class DdlBuilder {
   std::string qualified(const std::string& name) const {
     return quote(options_.target_schema) + "." + quote(name);
   }
+  // Once: a CHECK that uses LIKE twice yields the same note twice, and people read each line.
   void warn(const std::string& message) {
-    schema_.warnings.push_back("table " + source().name + ": " + message);
+    std::string line = "table " + source().name + ": " + message;
+    if (std::find(schema_.warnings.begin(), schema_.warnings.end(), line) ==
+        schema_.warnings.end()) {
+      schema_.warnings.push_back(std::move(line));
+    }
   }
   void notes(const std::string& what, const std::vector<std::string>& notes) {
     for (const auto& note : notes) warn(what + ": " + note);

@@ -63,9 +63,10 @@ bool iequals_lower(std::string_view text, std::string_view lower) {
   return true;
 }
 
-// The error for `value`: "value <described> <what>".
+// The error for `value`: "value <described> <what>". Bad input, not a failure while running: a
+// rerun meets the same value (kRefused: exit 2 where nothing was written, as in verify).
 std::unexpected<Error> refuse(const SqliteValue& value, std::string_view what) {
-  return fail(ErrorKind::kRuntime, "value " + describe_value(value) + " " + std::string(what));
+  return fail(ErrorKind::kRefused, "value " + describe_value(value) + " " + std::string(what));
 }
 
 std::string shortest_double(double value) {

@@ -1,8 +1,9 @@
 // One SQLite value -> the PostgreSQL binary send format of its column's target type, so the bytes
 // pgshift streams (and hashes) equal what PostgreSQL sends back for the stored value. SQLite is
 // loosely typed: every value is checked against the target, and a value that cannot be carried
-// exactly is an Error (kRuntime) whose message names the value ("value 'abc' is not an integer");
-// the caller prefixes table, key and column. Pure functions; SqliteValue borrows its bytes.
+// exactly is an Error (kRefused: bad input) whose message names the value ("value 'abc' is not an
+// integer"); the caller prefixes table, key and column. Pure functions; SqliteValue borrows its
+// bytes.
 //
 // Accepted per target (anything else is an error):
 //   smallint/integer/bigint  INTEGER in range; REAL with no fraction and in range; TEXT holding a

@@ -19,6 +19,7 @@
 #include "engine/assess/sqlite_plan_report.hpp"
 #include "engine/assess/supabase.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/migrate/source_options.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "verify/report.hpp"
@@ -205,8 +206,8 @@ int run_steps(const MigrateOptions& options, const PlanSteps& steps) {
     io.stop();
   });
   Status outcome;
-  asio::co_spawn(io, steps.assess(), [&](std::exception_ptr crashed, Status status) {
-    outcome = crashed ? fail(ErrorKind::kRuntime, "internal error: plan crashed") : status;
+  spawn_task(io.get_executor(), "plan", steps.assess(), [&](Status status) {
+    outcome = std::move(status);
     signals.cancel();
   });
   io.run();

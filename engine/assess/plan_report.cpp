@@ -131,102 +131,97 @@ std::string plan_to_text(const Assessment& a) {
 }
 
 std::string plan_to_json(const Assessment& a, const ReportRun& run) {
+  using verify::Json;
+  using verify::json_number;
+  using verify::json_strings;
   const Inventory& inv = a.inventory;
-  std::string out = "{\n";
-  out += report_header_json(run, a.source_display, a.target_display);
-  out += "  \"provider\": " + json_quoted(provider_name(a.source_provider.provider)) + ",\n";
-  out += "  \"servers\": {\"source\": " + server_json(a.source, a.source_provider) +
-         ", \"target\": " + server_json(a.target, a.target_provider) + "},\n";
-  std::string extensions = "[";
-  for (std::size_t i = 0; i < inv.extensions.size(); ++i) {
-    extensions += (i ? ", " : "") + std::string("{\"name\": ") +
-                  json_quoted(inv.extensions[i].name) +
-                  ", \"version\": " + json_quoted(inv.extensions[i].version) +
-                  ", \"schema\": " + json_quoted(inv.extensions[i].schema) + "}";
+  Json out;
+  add_report_header(out, run, a.source_display, a.target_display);
+  out["provider"] = provider_name(a.source_provider.provider);
+  out["servers"] = Json::object({{"source", server_json(a.source, a.source_provider)},
+                                 {"target", server_json(a.target, a.target_provider)}});
+  Json extensions = Json::array();
+  for (const auto& extension : inv.extensions) {
+    extensions.push_back(Json::object(
+        {{"name", extension.name}, {"version", extension.version}, {"schema", extension.schema}}));
   }
-  extensions += "]";
-  out += "  \"inventory\": {\"schemas\": " + json_strings(inv.schemas) +
-         ", \"tables\": " + std::to_string(inv.tables) +
-         ", \"partitioned_tables\": " + std::to_string(inv.partitioned_tables) +
-         ", \"partitions\": " + std::to_string(inv.partitions) +
-         ", \"rows\": " + json_number(inv.rows, 0) +
-         ", \"rows_exact\": " + (inv.rows_exact ? "true" : "false") +
-         ", \"table_bytes\": " + std::to_string(inv.table_bytes) +
-         ", \"toast_bytes\": " + std::to_string(inv.toast_bytes) +
-         ", \"index_bytes\": " + std::to_string(inv.index_bytes) +
-         ", \"indexes\": " + std::to_string(inv.indexes) +
-         ", \"primary_keys\": " + std::to_string(inv.primary_keys) +
-         ", \"unique_constraints\": " + std::to_string(inv.unique_constraints) +
-         ", \"foreign_keys\": " + std::to_string(inv.foreign_keys) +
-         ", \"check_constraints\": " + std::to_string(inv.check_constraints) +
-         ", \"exclusion_constraints\": " + std::to_string(inv.exclusion_constraints) +
-         ", \"sequences\": " + std::to_string(inv.sequences) +
-         ", \"large_objects\": " + std::to_string(inv.large_objects) +
-         ", \"generated_columns\": " + std::to_string(inv.generated_columns) +
-         ", \"triggers\": " + std::to_string(inv.triggers) +
-         ", \"views\": " + std::to_string(inv.views) +
-         ", \"materialized_views\": " + std::to_string(inv.materialized_views) +
-         ", \"functions\": " + std::to_string(inv.functions) +
-         ", \"policies\": " + std::to_string(inv.policies) +
-         ", \"types\": " + std::to_string(inv.user_types) + ", \"extensions\": " + extensions +
-         "},\n";
-  const Estimate& e = a.estimate;
-  std::string samples = "[";
-  for (std::size_t i = 0; i < a.samples.size(); ++i) {
-    const auto& s = a.samples[i];
-    samples += (i ? ", " : "") + std::string("{\"table\": ") + json_quoted(s.table) +
-               ", \"rows\": " + std::to_string(s.rows) +
-               ", \"bytes\": " + std::to_string(s.wire_bytes) +
-               ", \"read_seconds\": " + json_number(s.read_seconds) +
-               ", \"write_seconds\": " + json_number(s.write_seconds) +
-               ", \"readback_seconds\": " + json_number(s.readback_seconds) +
-               ", \"scan_seconds\": " + json_number(s.scan_seconds) + "}";
+  out["inventory"] = Json::object({{"schemas", json_strings(inv.schemas)},
+                                   {"tables", inv.tables},
+                                   {"partitioned_tables", inv.partitioned_tables},
+                                   {"partitions", inv.partitions},
+                                   {"rows", json_number(inv.rows, 0)},
+                                   {"rows_exact", inv.rows_exact},
+                                   {"table_bytes", inv.table_bytes},
+                                   {"toast_bytes", inv.toast_bytes},
+                                   {"index_bytes", inv.index_bytes},
+                                   {"indexes", inv.indexes},
+                                   {"primary_keys", inv.primary_keys},
+                                   {"unique_constraints", inv.unique_constraints},
+                                   {"foreign_keys", inv.foreign_keys},
+                                   {"check_constraints", inv.check_constraints},
+                                   {"exclusion_constraints", inv.exclusion_constraints},
+                                   {"sequences", inv.sequences},
+                                   {"large_objects", inv.large_objects},
+                                   {"generated_columns", inv.generated_columns},
+                                   {"triggers", inv.triggers},
+                                   {"views", inv.views},
+                                   {"materialized_views", inv.materialized_views},
+                                   {"functions", inv.functions},
+                                   {"policies", inv.policies},
+                                   {"types", inv.user_types},
+                                   {"extensions", std::move(extensions)}});
+  Json samples = Json::array();
+  for (const auto& sample : a.samples) {
+    samples.push_back(Json::object({{"table", sample.table},
+                                    {"rows", sample.rows},
+                                    {"bytes", sample.wire_bytes},
+                                    {"read_seconds", json_number(sample.read_seconds)},
+                                    {"write_seconds", json_number(sample.write_seconds)},
+                                    {"readback_seconds", json_number(sample.readback_seconds)},
+                                    {"scan_seconds", json_number(sample.scan_seconds)}}));
   }
-  samples += "]";
-  out += "  \"estimate\": {" + estimate_json_fields(e, a.jobs) +
-         ", \"write_mode\": " + json_quoted(a.write_mode) + ", \"samples\": " + samples + "},\n";
-  out += "  \"blockers\": " + findings_json(a.findings, Severity::kBlocker) + ",\n";
-  out += "  \"warnings\": " + findings_json(a.findings, Severity::kWarning) + ",\n";
-  out += "  \"notes\": " + findings_json(a.findings, Severity::kInfo) + ",\n";
+  Json estimate = estimate_json(a.estimate, a.jobs);
+  estimate["write_mode"] = a.write_mode;
+  estimate["samples"] = std::move(samples);
+  out["estimate"] = std::move(estimate);
+  out["blockers"] = findings_json(a.findings, Severity::kBlocker);
+  out["warnings"] = findings_json(a.findings, Severity::kWarning);
+  out["notes"] = findings_json(a.findings, Severity::kInfo);
   const Readiness& r = a.readiness;
-  std::string items = "[", gaps = "[";
-  for (std::size_t i = 0; i < r.items.size(); ++i) {
-    items += (i ? ", " : "") + std::string("{\"code\": ") + json_quoted(r.items[i].code) +
-             ", \"ok\": " + (r.items[i].ok ? "true" : "false") +
-             ", \"message\": " + json_quoted(r.items[i].message) +
-             ", \"fix\": " + json_quoted(r.items[i].fix) + "}";
+  Json items = Json::array(), gaps = Json::array();
+  for (const auto& item : r.items) {
+    items.push_back(Json::object(
+        {{"code", item.code}, {"ok", item.ok}, {"message", item.message}, {"fix", item.fix}}));
   }
-  for (std::size_t i = 0; i < r.tables_without_identity.size(); ++i) {
-    const auto& gap = r.tables_without_identity[i];
-    gaps += (i ? ", " : "") + std::string("{\"table\": ") + json_quoted(gap.table) +
-            ", \"reason\": " + json_quoted(gap.reason) + ", \"fix\": " + json_quoted(gap.fix) + "}";
+  for (const auto& gap : r.tables_without_identity) {
+    gaps.push_back(Json::object({{"table", gap.table}, {"reason", gap.reason}, {"fix", gap.fix}}));
   }
-  out += "  \"readiness\": {\"ready\": " + std::string(r.ready ? "true" : "false") +
-         ", \"wal_level\": " + json_quoted(r.wal_level) +
-         ", \"free_replication_slots\": " + std::to_string(r.free_replication_slots) +
-         ", \"free_wal_senders\": " + std::to_string(r.free_wal_senders) +
-         ", \"replication_privilege\": " + (r.replication_privilege ? "true" : "false") +
-         ", \"items\": " + items + "], \"tables_without_replica_identity\": " + gaps + "]},\n";
-  out += "  \"left_out\": {\"schemas\": " + json_strings(a.left_out.schemas) +
-         ", \"roles\": " + json_strings(a.left_out.roles) +
-         ", \"extensions\": " + json_strings(a.left_out.extensions) + "},\n";
-  out += "  \"tables\": [";
-  for (std::size_t i = 0; i < a.tables.size(); ++i) {
-    const TablePlan& t = a.tables[i];
-    out += (i ? ",\n    {" : "\n    {") + std::string("\"schema\": ") +
-           json_quoted(t.facts.schema) + ", \"name\": " + json_quoted(t.facts.name) +
-           ", \"rows_source\": " + json_number(t.facts.rows, 0) +
-           ", \"rows_exact\": " + (t.facts.rows_exact ? "true" : "false") +
-           ", \"bytes\": " + std::to_string(t.facts.bytes) +
-           ", \"toast_bytes\": " + std::to_string(t.facts.toast_bytes) +
-           ", \"index_bytes\": " + std::to_string(t.facts.index_bytes) +
-           ", \"chunks_total\": " + std::to_string(t.chunks) +
-           ", \"keyless\": " + (t.keyless ? "true" : "false") +
-           ", \"readable\": " + (t.facts.can_select ? "true" : "false") +
-           ", \"estimated_seconds\": " + json_number(t.estimated_seconds, 2) + "}";
+  out["readiness"] = Json::object({{"ready", r.ready},
+                                   {"wal_level", r.wal_level},
+                                   {"free_replication_slots", r.free_replication_slots},
+                                   {"free_wal_senders", r.free_wal_senders},
+                                   {"replication_privilege", r.replication_privilege},
+                                   {"items", std::move(items)},
+                                   {"tables_without_replica_identity", std::move(gaps)}});
+  out["left_out"] = Json::object({{"schemas", json_strings(a.left_out.schemas)},
+                                  {"roles", json_strings(a.left_out.roles)},
+                                  {"extensions", json_strings(a.left_out.extensions)}});
+  Json tables = Json::array();
+  for (const TablePlan& t : a.tables) {
+    tables.push_back(Json::object({{"schema", t.facts.schema},
+                                   {"name", t.facts.name},
+                                   {"rows_source", json_number(t.facts.rows, 0)},
+                                   {"rows_exact", t.facts.rows_exact},
+                                   {"bytes", t.facts.bytes},
+                                   {"toast_bytes", t.facts.toast_bytes},
+                                   {"index_bytes", t.facts.index_bytes},
+                                   {"chunks_total", t.chunks},
+                                   {"keyless", t.keyless},
+                                   {"readable", t.facts.can_select},
+                                   {"estimated_seconds", json_number(t.estimated_seconds, 2)}}));
   }
-  out += a.tables.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  return out;
+  out["tables"] = std::move(tables);
+  return verify::json_document(out);
 }
 
 }  // namespace pgshift::assess

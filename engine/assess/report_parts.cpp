@@ -4,41 +4,23 @@
 
 #include "engine/assess/checks.hpp"
 #include "engine/migrate/progress.hpp"
-#include "verify/report.hpp"
 
 namespace pgshift::assess {
 
-std::string json_quoted(std::string_view text) {
-  // Appended piece by piece: `"\"" + std::string&&` trips GCC 12's -Wrestrict false positive.
-  std::string out(1, '"');
-  out += verify::json_escape(text);
-  out += '"';
-  return out;
-}
+using verify::Json;
+using verify::json_number;
+using verify::json_strings;
 
-std::string json_number(double value, int decimals) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.*f", decimals, value);
-  return text;
-}
-
-std::string json_strings(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_quoted(items[i]);
-  return out + "]";
-}
-
-std::string report_header_json(const ReportRun& run, const std::string& source_display,
-                               const std::string& target_display) {
-  std::string out = "  \"command\": \"plan\",\n";
-  out += "  \"started_at\": " + json_quoted(run.started_at) + ",\n";
-  out += "  \"finished_at\": " + json_quoted(run.finished_at) + ",\n";
-  out += "  \"status\": " + json_quoted(run.status) + ",\n";
-  out += "  \"exit_code\": " + std::to_string(run.exit_code) + ",\n";
-  if (!run.error.empty()) out += "  \"error\": " + json_quoted(run.error) + ",\n";
-  out += "  \"source\": " + json_quoted(source_display) + ",\n";
-  out += "  \"target\": " + json_quoted(target_display) + ",\n";
-  return out;
+void add_report_header(Json& out, const ReportRun& run, const std::string& source_display,
+                       const std::string& target_display) {
+  out["command"] = "plan";
+  out["started_at"] = run.started_at;
+  out["finished_at"] = run.finished_at;
+  out["status"] = run.status;
+  out["exit_code"] = run.exit_code;
+  if (!run.error.empty()) out["error"] = run.error;
+  out["source"] = source_display;
+  out["target"] = target_display;
 }
 
 std::string server_line(const char* label, const std::string& display, const ServerFacts& server,
@@ -50,12 +32,12 @@ std::string server_line(const char* label, const std::string& display, const Ser
   return out;
 }
 
-std::string server_json(const ServerFacts& s, const Detection& provider) {
-  return "{\"version\": " + json_quoted(version_text(s.version_num)) +
-         ", \"provider\": " + json_quoted(provider_name(provider.provider)) +
-         ", \"provider_evidence\": " + json_quoted(provider.evidence) +
-         ", \"user\": " + json_quoted(s.user) +
-         ", \"superuser\": " + (s.superuser ? "true" : "false") + "}";
+Json server_json(const ServerFacts& s, const Detection& provider) {
+  return Json::object({{"version", version_text(s.version_num)},
+                       {"provider", provider_name(provider.provider)},
+                       {"provider_evidence", provider.evidence},
+                       {"user", s.user},
+                       {"superuser", s.superuser}});
 }
 
 std::string bytes_text(std::int64_t value) {
@@ -78,21 +60,20 @@ void append_findings_section(std::string& out, const std::vector<Finding>& findi
   if (shown == 0) out += "  none\n";
 }
 
-std::string findings_json(const std::vector<Finding>& findings, Severity severity) {
-  std::string out = "[";
-  bool first = true;
+Json findings_json(const std::vector<Finding>& findings, Severity severity) {
+  Json out = Json::array();
   for (const auto& finding : findings) {
     if (finding.severity != severity) continue;
-    out += (first ? "\n    " : ",\n    ") + std::string("{\"code\": ") + json_quoted(finding.code) +
-           ", \"message\": " + json_quoted(finding.message) +
-           ", \"fix\": " + json_quoted(finding.fix) + "}";
-    first = false;
+    out.push_back(
+        Json::object({{"code", finding.code}, {"message", finding.message}, {"fix", finding.fix}}));
   }
-  return out + (first ? "]" : "\n  ]");
+  return out;
 }
 
 std::string estimate_text(const Estimate& e, const std::string& sample_line) {
-  std::string out = "  estimated migrate time: " + json_number(e.seconds, 1) + " s" +
+  char seconds[40];
+  std::snprintf(seconds, sizeof seconds, "%.1f", e.seconds);
+  std::string out = "  estimated migrate time: " + std::string(seconds) + " s" +
                     (e.seconds >= 60 ? " (" + format_duration(e.seconds) + ")" : "") + "\n";
   char line[512];
   std::snprintf(line, sizeof line,
@@ -118,22 +99,23 @@ std::string estimate_text(const Estimate& e, const std::string& sample_line) {
   return out;
 }
 
-std::string estimate_json_fields(const Estimate& e, int jobs) {
-  return "\"seconds\": " + json_number(e.seconds, 1) +
-         ", \"setup_seconds\": " + json_number(e.setup_seconds, 1) +
-         ", \"copy_seconds\": " + json_number(e.copy_seconds, 1) +
-         ", \"verify_seconds\": " + json_number(e.verify_seconds, 1) +
-         ", \"index_seconds\": " + json_number(e.index_seconds, 1) +
-         ", \"finish_seconds\": " + json_number(e.finish_seconds, 1) +
-         ", \"read_mb_s\": " + json_number(e.read_mb_s, 1) +
-         ", \"write_mb_s\": " + json_number(e.write_mb_s, 1) +
-         ", \"readback_mb_s\": " + json_number(e.readback_mb_s, 1) +
-         ", \"index_mb_s\": " + json_number(e.index_mb_s, 1) +
-         ", \"jobs\": " + std::to_string(jobs) + ", \"streams\": " + std::to_string(e.streams) +
-         ", \"efficiency\": " + json_number(e.efficiency, 2) +
-         ", \"shared_cores\": " + std::to_string(e.shared_cores) +
-         ", \"measured\": " + (e.measured ? "true" : "false") +
-         ", \"notes\": " + json_strings(e.notes);
+Json estimate_json(const Estimate& e, int jobs) {
+  return Json::object({{"seconds", json_number(e.seconds, 1)},
+                       {"setup_seconds", json_number(e.setup_seconds, 1)},
+                       {"copy_seconds", json_number(e.copy_seconds, 1)},
+                       {"verify_seconds", json_number(e.verify_seconds, 1)},
+                       {"index_seconds", json_number(e.index_seconds, 1)},
+                       {"finish_seconds", json_number(e.finish_seconds, 1)},
+                       {"read_mb_s", json_number(e.read_mb_s, 1)},
+                       {"write_mb_s", json_number(e.write_mb_s, 1)},
+                       {"readback_mb_s", json_number(e.readback_mb_s, 1)},
+                       {"index_mb_s", json_number(e.index_mb_s, 1)},
+                       {"jobs", jobs},
+                       {"streams", e.streams},
+                       {"efficiency", json_number(e.efficiency, 2)},
+                       {"shared_cores", e.shared_cores},
+                       {"measured", e.measured},
+                       {"notes", json_strings(e.notes)}});
 }
 
 std::string summary_line(const std::vector<Finding>& findings) {

@@ -1,7 +1,7 @@
 // Pieces both `pgshift plan` reports are made of (PostgreSQL sources: plan_report.hpp, SQLite
 // sources: sqlite_plan_report.hpp), so the two read alike: JSON values and the report's opening
-// fields, a server's line, the Blockers / Warnings sections and their JSON lists, the estimate's
-// lines and JSON fields, and the closing summary. Pure.
+// members, a server's line, the Blockers / Warnings sections and their JSON lists, the estimate's
+// lines and JSON members, and the closing summary. Pure.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include "engine/assess/facts.hpp"
 #include "engine/assess/finding.hpp"
 #include "engine/assess/provider.hpp"
+#include "verify/json.hpp"
 
 namespace pgshift::assess {
 
@@ -23,23 +24,16 @@ struct ReportRun {
   std::string error;  // when the assessment itself failed
 };
 
-// A JSON string literal.
-std::string json_quoted(std::string_view text);
-// A JSON number with `decimals` digits after the point.
-std::string json_number(double value, int decimals = 3);
-// A JSON list of strings.
-std::string json_strings(const std::vector<std::string>& items);
-
-// The opening fields of the JSON document, each line ending in ",\n": command, times, status,
-// exit code, error (when there is one), source and target.
-std::string report_header_json(const ReportRun& run, const std::string& source_display,
-                               const std::string& target_display);
+// The opening members of the JSON document: command, times, status, exit code, error (when there
+// is one), source and target.
+void add_report_header(verify::Json& out, const ReportRun& run, const std::string& source_display,
+                       const std::string& target_display);
 
 // "Target  postgres://...  PostgreSQL 15.4, self-hosted, user app\n".
 std::string server_line(const char* label, const std::string& display, const ServerFacts& server,
                         const Detection& provider);
 // {version, provider, provider_evidence, user, superuser}.
-std::string server_json(const ServerFacts& server, const Detection& provider);
+verify::Json server_json(const ServerFacts& server, const Detection& provider);
 
 // "12.5 MB".
 std::string bytes_text(std::int64_t value);
@@ -49,13 +43,13 @@ std::string bytes_text(std::int64_t value);
 void append_findings_section(std::string& out, const std::vector<Finding>& findings,
                              Severity severity, const char* title);
 // The findings of `severity` as a JSON list of {code, message, fix}.
-std::string findings_json(const std::vector<Finding>& findings, Severity severity);
+verify::Json findings_json(const std::vector<Finding>& findings, Severity severity);
 
 // The lines from "  estimated migrate time: ..." to the estimate's notes; `sample_line` (may be
 // empty) goes after the rates.
 std::string estimate_text(const Estimate& estimate, const std::string& sample_line);
-// The estimate's JSON fields (no braces), with the jobs it was made for.
-std::string estimate_json_fields(const Estimate& estimate, int jobs);
+// The estimate's JSON members, with the jobs it was made for.
+verify::Json estimate_json(const Estimate& estimate, int jobs);
 
 // "N blockers, M warnings: ready to migrate" (or "migrate would refuse (exit 2)"), newline ended.
 std::string summary_line(const std::vector<Finding>& findings);

@@ -6,10 +6,6 @@
 namespace pgshift::assess {
 namespace {
 
-const char* boolean(bool value) {
-  return value ? "true" : "false";
-}
-
 std::string joined(const std::vector<std::string>& items, const char* separator = ", ") {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
@@ -163,54 +159,63 @@ void values_section(std::string& out, const SqliteAssessment& a) {
   if (shown == 0) out += "  every value fits its column's type\n";
 }
 
-std::string column_json(const SqliteColumnFacts& c) {
-  return "{\"name\": " + json_quoted(c.name) + ", \"declared\": " + json_quoted(c.declared) +
-         ", \"affinity\": " + json_quoted(c.affinity) + ", \"pg_type\": " + json_quoted(c.pg_type) +
-         ", \"mapped_type\": " + json_quoted(c.mapped_type) + ", \"cast\": " + boolean(c.cast) +
-         ", \"retyped_to_text\": " + boolean(c.retyped_to_text) +
-         ", \"note\": " + json_quoted(c.mapping_note) + ", \"not_null\": " + boolean(c.not_null) +
-         ", \"identity\": " + boolean(c.identity) + ", \"generated\": " + boolean(c.generated) +
-         ", \"date_like\": " + boolean(c.date_like) +
-         ", \"epoch_unit\": " + json_quoted(c.epoch_unit) +
-         ", \"epoch_sampled_integers\": " + std::to_string(c.epoch_sampled_integers) +
-         ", \"epoch_sampled_reals\": " + std::to_string(c.epoch_sampled_reals) +
-         ", \"epoch_conflict\": " + json_quoted(c.epoch_conflict) +
-         ", \"refused\": " + std::to_string(c.refused) +
-         ", \"first_refused\": " + json_quoted(c.first_refused) +
-         ", \"refused_as_text\": " + std::to_string(c.refused_as_text) + "}";
+using verify::Json;
+
+Json column_json(const SqliteColumnFacts& c) {
+  return Json::object({{"name", c.name},
+                       {"declared", c.declared},
+                       {"affinity", c.affinity},
+                       {"pg_type", c.pg_type},
+                       {"mapped_type", c.mapped_type},
+                       {"cast", c.cast},
+                       {"retyped_to_text", c.retyped_to_text},
+                       {"note", c.mapping_note},
+                       {"not_null", c.not_null},
+                       {"identity", c.identity},
+                       {"generated", c.generated},
+                       {"date_like", c.date_like},
+                       {"epoch_unit", c.epoch_unit},
+                       {"epoch_sampled_integers", c.epoch_sampled_integers},
+                       {"epoch_sampled_reals", c.epoch_sampled_reals},
+                       {"epoch_conflict", c.epoch_conflict},
+                       {"refused", c.refused},
+                       {"first_refused", c.first_refused},
+                       {"refused_as_text", c.refused_as_text}});
 }
 
-std::string table_json(const SqliteTableFacts& t) {
-  std::string indexes = "[";
-  for (std::size_t i = 0; i < t.indexes.size(); ++i) {
-    const auto& index = t.indexes[i];
-    indexes += (i ? ", " : "") + std::string("{\"name\": ") + json_quoted(index.name) +
-               ", \"unique\": " + boolean(index.unique) +
-               ", \"partial\": " + boolean(index.partial) +
-               ", \"expression\": " + boolean(index.expression) +
-               ", \"kind\": " + json_quoted(index.kind) +
-               ", \"columns\": " + json_strings(index.columns) + "}";
+Json table_json(const SqliteTableFacts& t) {
+  Json indexes = Json::array();
+  for (const auto& index : t.indexes) {
+    indexes.push_back(Json::object({{"name", index.name},
+                                    {"unique", index.unique},
+                                    {"partial", index.partial},
+                                    {"expression", index.expression},
+                                    {"kind", index.kind},
+                                    {"columns", verify::json_strings(index.columns)}}));
   }
-  std::string columns = "[";
-  for (std::size_t i = 0; i < t.columns.size(); ++i) {
-    columns += (i ? ",\n        " : "\n        ") + column_json(t.columns[i]);
-  }
-  return "{\"schema\": " + json_quoted(t.schema) + ", \"name\": " + json_quoted(t.name) +
-         ", \"rows_source\": " + std::to_string(t.rows) +
-         ", \"rows_exact\": true, \"bytes\": " + std::to_string(t.bytes) +
-         ", \"index_bytes\": " + std::to_string(t.index_bytes) +
-         ", \"chunks_total\": " + std::to_string(t.chunks) +
-         ", \"chunking\": " + json_quoted(t.chunking) +
-         ", \"clustered_on\": " + (t.clustered_on.empty() ? "null" : json_quoted(t.clustered_on)) +
-         ", \"key\": " + json_quoted(t.key) + ", \"keyless\": " + boolean(t.keyless()) +
-         ", \"without_rowid\": " + boolean(t.without_rowid) +
-         ", \"autoincrement\": " + boolean(t.autoincrement) +
-         ", \"rowid_key\": " + boolean(t.rowid_key) +
-         ", \"primary_key\": " + json_strings(t.primary_key) +
-         ", \"scan_seconds\": " + json_number(t.scan_seconds) + ", \"indexes\": " + indexes +
-         "], \"foreign_keys\": " + json_strings(t.foreign_keys) +
-         ", \"checks\": " + std::to_string(t.checks) + ", \"columns\": " + columns +
-         (t.columns.empty() ? "]}" : "\n      ]}");
+  Json columns = Json::array();
+  for (const auto& column : t.columns) columns.push_back(column_json(column));
+  return Json::object(
+      {{"schema", t.schema},
+       {"name", t.name},
+       {"rows_source", t.rows},
+       {"rows_exact", true},
+       {"bytes", t.bytes},
+       {"index_bytes", t.index_bytes},
+       {"chunks_total", t.chunks},
+       {"chunking", t.chunking},
+       {"clustered_on", t.clustered_on.empty() ? Json(nullptr) : Json(t.clustered_on)},
+       {"key", t.key},
+       {"keyless", t.keyless()},
+       {"without_rowid", t.without_rowid},
+       {"autoincrement", t.autoincrement},
+       {"rowid_key", t.rowid_key},
+       {"primary_key", verify::json_strings(t.primary_key)},
+       {"scan_seconds", verify::json_number(t.scan_seconds)},
+       {"indexes", std::move(indexes)},
+       {"foreign_keys", verify::json_strings(t.foreign_keys)},
+       {"checks", t.checks},
+       {"columns", std::move(columns)}});
 }
 
 struct Totals {
@@ -313,48 +318,49 @@ std::string sqlite_plan_to_text(const SqliteAssessment& a) {
 }
 
 std::string sqlite_plan_to_json(const SqliteAssessment& a, const ReportRun& run) {
+  using verify::json_strings;
   const SqliteFileFacts& f = a.source;
   Totals totals = totals_of(f);
-  std::string out = "{\n" + report_header_json(run, a.source_display, a.target_display);
-  out += "  \"source_kind\": \"sqlite\",\n";
-  out += "  \"on_type_error\": " + json_quoted(a.on_type_error) + ",\n";
-  out += "  \"file\": {\"path\": " + json_quoted(f.path) +
-         ", \"bytes\": " + std::to_string(f.file_bytes) +
-         ", \"wal_bytes\": " + std::to_string(f.wal_bytes) +
-         ", \"page_size\": " + std::to_string(f.page_size) +
-         ", \"journal_mode\": " + json_quoted(f.journal_mode) +
-         ", \"sqlite_version\": " + json_quoted(f.sqlite_version) + "},\n";
-  out += "  \"target_reached\": " + std::string(boolean(a.target_reached)) + ",\n";
-  if (!a.target_reached) out += "  \"target_error\": " + json_quoted(a.target_error) + ",\n";
-  out += "  \"servers\": {\"target\": " +
-         (a.target_reached ? server_json(a.target, a.target_provider) : std::string("null")) +
-         "},\n";
-  out += "  \"inventory\": {\"tables\": " + std::to_string(f.tables.size()) +
-         ", \"rows\": " + std::to_string(totals.rows) + ", \"rows_exact\": true" +
-         ", \"table_bytes\": " + std::to_string(totals.bytes) +
-         ", \"index_bytes\": " + std::to_string(totals.index_bytes) +
-         ", \"without_rowid_tables\": " + std::to_string(totals.without_rowid) +
-         ", \"autoincrement_tables\": " + std::to_string(totals.autoincrement) +
-         ", \"rowid_key_tables\": " + std::to_string(totals.rowid_key) +
-         ", \"keyless_tables\": " + std::to_string(totals.keyless) +
-         ", \"indexes\": " + std::to_string(totals.indexes) +
-         ", \"partial_indexes\": " + std::to_string(totals.partial) +
-         ", \"expression_indexes\": " + std::to_string(totals.expression) +
-         ", \"unique_indexes\": " + std::to_string(totals.unique) +
-         ", \"foreign_keys\": " + std::to_string(totals.foreign_keys) +
-         ", \"checks\": " + std::to_string(totals.checks) +
-         ", \"views\": " + json_strings(f.views) + ", \"triggers\": " + json_strings(f.triggers) +
-         ", \"virtual_tables\": " + json_strings(f.virtual_tables) + "},\n";
-  out += "  \"estimate\": {" + estimate_json_fields(a.estimate, a.jobs) + "},\n";
-  out += "  \"blockers\": " + findings_json(a.findings, Severity::kBlocker) + ",\n";
-  out += "  \"warnings\": " + findings_json(a.findings, Severity::kWarning) + ",\n";
-  out += "  \"notes\": " + findings_json(a.findings, Severity::kInfo) + ",\n";
-  out += "  \"tables\": [";
-  for (std::size_t i = 0; i < f.tables.size(); ++i) {
-    out += (i ? ",\n    " : "\n    ") + table_json(f.tables[i]);
-  }
-  out += f.tables.empty() ? "]\n}\n" : "\n  ]\n}\n";
-  return out;
+  Json out;
+  add_report_header(out, run, a.source_display, a.target_display);
+  out["source_kind"] = "sqlite";
+  out["on_type_error"] = a.on_type_error;
+  out["file"] = Json::object({{"path", f.path},
+                              {"bytes", f.file_bytes},
+                              {"wal_bytes", f.wal_bytes},
+                              {"page_size", f.page_size},
+                              {"journal_mode", f.journal_mode},
+                              {"sqlite_version", f.sqlite_version}});
+  out["target_reached"] = a.target_reached;
+  if (!a.target_reached) out["target_error"] = a.target_error;
+  out["servers"] = Json::object(
+      {{"target", a.target_reached ? server_json(a.target, a.target_provider) : Json(nullptr)}});
+  out["inventory"] = Json::object({{"tables", f.tables.size()},
+                                   {"rows", totals.rows},
+                                   {"rows_exact", true},
+                                   {"table_bytes", totals.bytes},
+                                   {"index_bytes", totals.index_bytes},
+                                   {"without_rowid_tables", totals.without_rowid},
+                                   {"autoincrement_tables", totals.autoincrement},
+                                   {"rowid_key_tables", totals.rowid_key},
+                                   {"keyless_tables", totals.keyless},
+                                   {"indexes", totals.indexes},
+                                   {"partial_indexes", totals.partial},
+                                   {"expression_indexes", totals.expression},
+                                   {"unique_indexes", totals.unique},
+                                   {"foreign_keys", totals.foreign_keys},
+                                   {"checks", totals.checks},
+                                   {"views", json_strings(f.views)},
+                                   {"triggers", json_strings(f.triggers)},
+                                   {"virtual_tables", json_strings(f.virtual_tables)}});
+  out["estimate"] = estimate_json(a.estimate, a.jobs);
+  out["blockers"] = findings_json(a.findings, Severity::kBlocker);
+  out["warnings"] = findings_json(a.findings, Severity::kWarning);
+  out["notes"] = findings_json(a.findings, Severity::kInfo);
+  Json tables = Json::array();
+  for (const auto& table : f.tables) tables.push_back(table_json(table));
+  out["tables"] = std::move(tables);
+  return verify::json_document(out);
 }
 
 }  // namespace pgshift::assess

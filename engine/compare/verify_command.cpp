@@ -13,6 +13,8 @@
 #include "connectors/pg/session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/compare/object_compare.hpp"
+#include "engine/core/fault.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/model/pg_quote.hpp"
 #include "engine/pipeline/byte_queue.hpp"
@@ -65,32 +67,35 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
 Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
     VerifyContext& context, RowSource& source, pg::Connection& target, const Chunk& chunk) {
   const Table& table = context.tables[chunk.table_index];
-  std::optional<Result<verify::ChunkDigest>> target_result;
+  auto digest = [&](RowSource& rows, const pg::TypeShapes& shapes,
+                    verify::ChunkDigest& out) -> Task<Status> {
+    if (auto begun = co_await rows.begin(table, chunk); !begun) co_return fail(begun.error());
+    verify::RowHasher hasher(context.kinds[chunk.table_index], &shapes);
+    auto read = co_await verify::digest_stream(rows, hasher);
+    if (!read) co_return fail(read.error());
+    out = *read;
+    co_return Status{};
+  };
+  auto read_target = [&](verify::ChunkDigest& out) -> Task<Status> {
+    fault_point("throw-in-verify-read");
+    pg::PgRowSource reader(target);
+    co_return co_await digest(reader, context.target.shapes, out);
+  };
+  // Both sides end through guarded(): the target reader reports even if it throws, or the wait
+  // below would never end, and the source side cannot unwind this frame under the reader.
+  verify::ChunkDigest source_digest, target_digest;
+  std::optional<Status> target_status;
   Notifier target_done(context.executor);
-  asio::co_spawn(
-      context.executor,
-      [&]() -> Task<void> {
-        pg::PgRowSource reader(target);
-        if (auto begun = co_await reader.begin(table, chunk); !begun) {
-          target_result = fail(begun.error());
-        } else {
-          verify::RowHasher hasher(context.kinds[chunk.table_index], &context.target.shapes);
-          target_result = co_await verify::digest_stream(reader, hasher);
-        }
-        target_done.notify();
-      },
-      asio::detached);
-  Result<verify::ChunkDigest> source_result = fail(ErrorKind::kRuntime, "not read");
-  if (auto begun = co_await source.begin(table, chunk); !begun) {
-    source_result = fail(begun.error());
-  } else {
-    verify::RowHasher hasher(context.kinds[chunk.table_index], &context.source.shapes);
-    source_result = co_await verify::digest_stream(source, hasher);
-  }
-  while (!target_result) co_await target_done.wait();
-  if (!source_result) co_return fail(source_result.error());
-  if (!*target_result) co_return fail(target_result->error());
-  co_return std::pair{*source_result, **target_result};
+  spawn_task(context.executor, "target reader", read_target(target_digest), [&](Status ended) {
+    target_status = std::move(ended);
+    target_done.notify();
+  });
+  auto source_status =
+      co_await guarded("source reader", digest(source, context.source.shapes, source_digest));
+  while (!target_status) co_await target_done.wait();
+  if (!source_status) co_return fail(source_status.error());
+  if (!*target_status) co_return fail(target_status->error());
+  co_return std::pair{source_digest, target_digest};
 }
 
 struct RecheckItem {
@@ -220,6 +225,18 @@ Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
   co_return Status{};
 }
 
+// `error` prefixed with the table, unless it names it already (a SQLite source's value error says
+// "table staff key id=2 column n: ..."; a second prefix would say the table twice).
+Error naming_the_table(Error error, const Table& table) {
+  for (const std::string& name : {table.schema + "." + table.name, table.name}) {
+    if (error.message.starts_with("table " + name + " ") ||
+        error.message.starts_with("table " + name + ":")) {
+      return error;
+    }
+  }
+  return std::move(error).within("table " + table.schema + "." + table.name);
+}
+
 Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck) {
   std::optional<pg::Connection> postgres_source;
   std::optional<pg::PgRowSource> postgres_rows;
@@ -253,12 +270,12 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
   Drill drill{context, postgres_source ? &*postgres_source : nullptr, *source_rows, *target,
               recheck};
   while (context.next_chunk < context.chunks.size() && !context.fatal) {
+    fault_point("throw-in-verify-lane");
     const Chunk& chunk = context.chunks[context.next_chunk++];
     auto digests = co_await digest_both(context, *source_rows, *target, chunk);
     if (!digests) {
-      context.fatal = std::move(digests.error())
-                          .within("table " + context.tables[chunk.table_index].schema + "." +
-                                  context.tables[chunk.table_index].name);
+      context.fatal =
+          naming_the_table(std::move(digests.error()), context.tables[chunk.table_index]);
       break;
     }
     auto& table_report = context.report[chunk.table_index];
@@ -493,20 +510,21 @@ Task<Status> verify_main(VerifyContext& context) {
   }
   context.progress.emplace(std::move(progress_tables), !context.options.quiet);
   context.progress->set_phase("compare");
-  asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
+  spawn_task(context.executor, "progress display", context.progress->run_printer(),
+             [](Status ended) {
+               if (!ended) spdlog::warn("{}", ended.error().message);  // the compare goes on
+             });
 
   std::vector<RecheckItem> recheck;
   int running = context.options.jobs;
   Notifier done(context.executor);
   for (int worker = 0; worker < context.options.jobs; ++worker) {
-    asio::co_spawn(context.executor, run_verify_worker(context, recheck),
-                   [&](std::exception_ptr crashed) {
-                     if (crashed && !context.fatal) {
-                       context.fatal = Error{ErrorKind::kRuntime, "verify worker crashed"};
-                     }
-                     --running;
-                     done.notify();
-                   });
+    spawn_task(context.executor, "verify worker " + std::to_string(worker),
+               run_verify_worker(context, recheck), [&](Status ended) {
+                 if (!ended && !context.fatal) context.fatal = std::move(ended.error());
+                 --running;
+                 done.notify();
+               });
   }
   while (running > 0) co_await done.wait();
   if (context.fatal) co_return fail(*context.fatal);
@@ -551,14 +569,27 @@ int run_verify_command(MigrateOptions options) {
     io.stop();
   });
   Status outcome;
-  asio::co_spawn(io, verify_main(context), [&](std::exception_ptr crashed, Status status) {
-    outcome = crashed ? fail(ErrorKind::kRuntime, "internal error: verify crashed") : status;
+  spawn_task(io.get_executor(), "verify", verify_main(context), [&](Status status) {
+    outcome = std::move(status);
     signals.cancel();
     if (context.progress) context.progress->stop();
   });
   io.run();
   if (interrupted) {
-    std::fprintf(stderr, "\npgshift: interrupted; nothing was written.\n");
+    // The report still says what was compared so far (the tables' figures up to the interrupt).
+    if (!context.options.report_path.empty()) {
+      report.status = "interrupted";
+      report.exit_code = 130;
+      report.error = "interrupted";
+      report.finished_at = verify::now_iso8601();
+      report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      report.tables = context.report;
+      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
+      }
+    }
+    std::fprintf(stderr, "\npgshift: interrupted; nothing was written to either database.\n");
     std::fflush(stderr);
     _exit(130);
   }

@@ -7,6 +7,7 @@
 #include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/core/fault.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/table_finisher.hpp"
 #include "engine/state/run_state.hpp"
@@ -90,6 +91,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       claimed = fail(swept.error());
     }
 
+    if (key) fault_point("throw-in-copy-lane");
     Error failure;
     bool failed = !claimed;
     if (failed) failure = claimed.error();
@@ -176,6 +178,9 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
             state::record_chunk_error_sql(chunk->table_index, chunk->number, failure.message));
       }
     }
+    // A source value that does not fit (bad input) met after chunks were written: the run failed
+    // while running (exit 3), its state kept, and resumes once the value is fixed.
+    if (failure.kind == ErrorKind::kRefused) failure.kind = ErrorKind::kRuntime;
     context.record_fatal(std::move(failure).within(where));
     break;
   }

@@ -10,14 +10,17 @@
 #include "engine/assess/finding.hpp"
 #include "engine/assess/server_reader.hpp"
 #include "engine/assess/supabase.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
 #include "engine/migrate/finished_run_check.hpp"
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/slot_tasks.hpp"
+#include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 
@@ -74,14 +77,12 @@ Task<Status> copy_all_chunks(RunContext& context) {
     int workers_running = context.options.jobs;
     Notifier workers_done(context.executor);
     for (int worker = 0; worker < context.options.jobs; ++worker) {
-      asio::co_spawn(context.executor, run_copy_worker(context, worker),
-                     [&](std::exception_ptr crashed) {
-                       if (crashed) {
-                         context.record_fatal(Error{ErrorKind::kRuntime, "worker crashed"});
-                       }
-                       --workers_running;
-                       workers_done.notify();
-                     });
+      spawn_task(context.executor, "copy worker " + std::to_string(worker),
+                 run_copy_worker(context, worker), [&](Status ended) {
+                   if (!ended) context.record_fatal(std::move(ended.error()));
+                   --workers_running;
+                   workers_done.notify();
+                 });
     }
     while (workers_running > 0) co_await workers_done.wait();
     if (context.fatal) co_return fail(*context.fatal);
@@ -184,32 +185,41 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
   co_return co_await set_up_run(context, *coordinator, target);
 }
 
-// A rerun of a run that finished (and left no mismatched chunk to copy again) copies nothing: it
-// re-checks the target against the digests recorded when each chunk was copied and reports the
-// target as it is now (exit 1 naming what changed). --restart of such a run refuses to drop
-// tables written since, unless --force. Returns true when the rerun is thereby complete.
-Task<Result<bool>> rerun_of_finished_run(RunContext& context, pg::Connection& target) {
+// --restart of a run that finished refuses to drop tables written since (the target re-checked
+// against the digests recorded when each chunk was copied), unless --force.
+Task<Status> refuse_restart_over_written_tables(RunContext& context, pg::Connection& target) {
+  if (!context.options.restart || context.options.force) co_return Status{};
   auto stored = co_await state::load_run(target);
   if (!stored) co_return fail(stored.error());
-  if (!*stored || (*stored)->phase != "done") co_return false;
-  auto redo = co_await target.query("SELECT count(*) FROM pgshift.chunks WHERE state <> 'done'");
-  if (!redo) co_return fail(redo.error());
-  if (redo->integer(0, 0) > 0) co_return false;
-  if (context.options.restart && context.options.force) co_return false;
-  VerifyMode mode = context.options.restart ? VerifyMode::kFull : context.options.verify;
+  if (!*stored) co_return Status{};
+  auto finished = co_await state::finished_with_nothing_to_redo(target, **stored);
+  if (!finished) co_return fail(finished.error());
+  if (!*finished) co_return Status{};
+  auto check = co_await recheck_finished_run(target, VerifyMode::kFull);
+  if (!check) co_return fail(check.error());
+  if (check->changed.empty()) co_return Status{};
+  co_return fail(ErrorKind::kRefused,
+                 "--restart would drop tables written since the migration finished: " +
+                     describe_changed(*check) +
+                     "; rerun with --restart --force to drop them and migrate again");
+}
+
+// A rerun of a run that finished (and left no mismatched chunk to copy again) copies nothing: once
+// set-up has checked the source's schema still matches, it re-checks the target against the
+// digests recorded when each chunk was copied and reports the target as it is now (exit 1 naming
+// what changed). Returns true when the rerun is thereby complete.
+Task<Result<bool>> recheck_if_finished(RunContext& context, pg::Connection& target) {
+  auto stored = co_await state::load_run(target);
+  if (!stored) co_return fail(stored.error());
+  if (!*stored) co_return false;
+  auto finished = co_await state::finished_with_nothing_to_redo(target, **stored);
+  if (!finished || !*finished) co_return finished;
   spdlog::info(
       "this migration (begun {}) has finished; re-checking the target against the "
       "digests recorded when each chunk was copied",
       (*stored)->started_at);
-  auto check = co_await recheck_finished_run(target, mode);
+  auto check = co_await recheck_finished_run(target, context.options.verify);
   if (!check) co_return fail(check.error());
-  if (context.options.restart) {
-    if (check->changed.empty()) co_return false;
-    co_return fail(ErrorKind::kRefused,
-                   "--restart would drop tables written since the migration finished: " +
-                       describe_changed(*check) +
-                       "; rerun with --restart --force to drop them and migrate again");
-  }
   context.tables = std::move(check->tables);
   for (const auto& mismatch : check->changed) {
     spdlog::error("{} chunk {} {}: {}", context.table_name(mismatch.table_index), mismatch.chunk,
@@ -221,21 +231,50 @@ Task<Result<bool>> rerun_of_finished_run(RunContext& context, pg::Connection& ta
   co_return true;
 }
 
+// The display is not worth stopping a run for, but its failure is said, not swallowed.
+void start_progress_printer(RunContext& context) {
+  spawn_task(context.executor, "progress display", context.progress->run_printer(),
+             [&context](Status ended) {
+               if (ended) return;
+               spdlog::warn("{}", ended.error().message);
+               context.warnings.push_back(ended.error().message);
+             });
+}
+
+// Ends the presence's heartbeat however run_migration returns.
+struct PresenceStopper {
+  state::RunPresence* presence;
+  ~PresenceStopper() {
+    if (presence) presence->stop();
+  }
+};
+
 Task<Status> run_migration(RunContext& context) {
+  PresenceStopper stopper{context.presence};
   std::optional<pg::Connection> coordinator;
   {
     auto lease = co_await context.target_sessions.acquire();
     if (!lease) co_return fail(ErrorKind::kRefused, lease.error().message);
+    // Only now: against a target that cannot be reached, presence would hold up the exit.
+    if (context.presence) {
+      spawn_task(context.executor, "run presence", context.presence->run(), [](Status ended) {
+        if (!ended) spdlog::debug("{}", ended.error().message);  // for status only, never fatal
+      });
+    }
     pg::Connection& target = **lease;
-    auto finished_before = co_await rerun_of_finished_run(context, target);
-    if (!finished_before) co_return fail(finished_before.error());
-    if (*finished_before) co_return Status{};
+    if (auto refused = co_await refuse_restart_over_written_tables(context, target); !refused) {
+      co_return refused;
+    }
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
+    if (context.presence) context.presence->wake();
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
     if (auto upgraded = co_await target.query(state::kUpgradeStateSql); !upgraded) {
       co_return fail(upgraded.error());
     }
+    auto finished_before = co_await recheck_if_finished(context, target);
+    if (!finished_before) co_return fail(finished_before.error());
+    if (*finished_before) co_return Status{};
     if (auto seeded = co_await seed_progress(context, target); !seeded) co_return seeded;
     if (auto loaded = co_await load_foreign_keys(context, target); !loaded) co_return loaded;
   }
@@ -243,7 +282,7 @@ Task<Status> run_migration(RunContext& context) {
                context.chunks.size(), context.options.jobs,
                verify_mode_name(context.options.verify));
 
-  asio::co_spawn(context.executor, context.progress->run_printer(), asio::detached);
+  start_progress_printer(context);
   if (auto copied = co_await copy_all_chunks(context); !copied) co_return copied;
   co_await wait_for_slot_tasks(context);
   if (context.options.source.kind() == EndpointKind::kSqlite) {
@@ -252,11 +291,15 @@ Task<Status> run_migration(RunContext& context) {
   if (context.fatal) co_return fail(*context.fatal);
   context.progress->set_phase("remaining indexes");
   if (auto finished = co_await finish_remaining_tables(context); !finished) co_return finished;
-  if (auto finalized = co_await finalize_once(context, coordinator ? &*coordinator : nullptr);
-      !finalized) {
+  // Large objects are read at the run's snapshot: through whichever session holds it now.
+  auto snapshot_reader =
+      co_await live_snapshot_reader(context, coordinator ? &*coordinator : nullptr);
+  if (!snapshot_reader) co_return fail(snapshot_reader.error());
+  if (auto finalized = co_await finalize_once(context, *snapshot_reader); !finalized) {
     co_return finalized;
   }
   if (coordinator) co_await coordinator->query("COMMIT");  // releases the exported snapshot
+  if (context.renewed_exporter) co_await context.renewed_exporter->query("COMMIT");
   co_return Status{};
 }
 
@@ -300,6 +343,36 @@ Task<std::vector<verify::ReportTable>> report_tables(RunContext& context) {
   co_return out;
 }
 
+// The report's tables from what this process knows without asking a server: the progress
+// (seeded from the recorded state, so it includes the work of earlier runs) and the mismatches.
+std::vector<verify::ReportTable> progress_report_tables(const RunContext& context) {
+  std::vector<verify::ReportTable> out;
+  for (std::size_t i = 0; i < context.tables.size(); ++i) {
+    verify::ReportTable row;
+    row.schema = context.tables[i].schema;
+    row.name = context.tables[i].name;
+    if (context.progress && i < context.progress->tables().size()) {
+      const TableProgress& progress = context.progress->tables()[i];
+      row.rows_source = row.rows_target = progress.rows;
+      row.bytes = progress.bytes;
+      row.chunks_total = progress.chunks_total;
+      row.chunks_verified = progress.chunks_verified;
+    }
+    out.push_back(std::move(row));
+  }
+  for (const auto& mismatch : context.mismatches) {
+    if (mismatch.table_index >= out.size()) continue;
+    verify::ReportMismatch item;
+    item.chunk = mismatch.chunk;
+    item.key_range = mismatch.key_range;
+    item.kind = mismatch.kind;
+    item.keys = mismatch.keys;
+    item.detail = mismatch.detail;
+    out[mismatch.table_index].mismatches.push_back(std::move(item));
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_migrate_command(MigrateOptions options) {
@@ -331,11 +404,16 @@ int run_migrate_command(MigrateOptions options) {
     io.stop();
   });
 
+  // Tells `status` that this run is live and how long it was active (run_presence.hpp); started
+  // by run_migration once the target answered.
+  state::RunPresence presence(io.get_executor(), context.options.target,
+                              context.worker_id + ":" + report.started_at);
+  context.presence = &presence;
+
   Status outcome;
   bool finished = false;
-  asio::co_spawn(io, run_migration(context), [&](std::exception_ptr crashed, Status status) {
-    outcome =
-        crashed ? fail(ErrorKind::kRuntime, "internal error: migration task crashed") : status;
+  spawn_task(io.get_executor(), "migration", run_migration(context), [&](Status status) {
+    outcome = std::move(status);
     finished = true;
     signals.cancel();
     if (context.progress) context.progress->stop();
@@ -343,6 +421,21 @@ int run_migrate_command(MigrateOptions options) {
   io.run();
 
   if (interrupted || !finished) {
+    // The report is written before the exit; its figures are the in-memory progress, since a
+    // query now could wait on a server that is the reason for the interruption.
+    if (!context.options.report_path.empty()) {
+      report.status = "interrupted";
+      report.exit_code = 130;
+      report.error = "interrupted";
+      report.warnings = context.warnings;
+      report.finished_at = verify::now_iso8601();
+      report.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      report.tables = progress_report_tables(context);
+      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
+        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
+      }
+    }
     std::fprintf(stderr,
                  "\npgshift: interrupted; in-flight chunks were rolled back. Run the same command "
                  "again to resume.\n");
@@ -387,7 +480,14 @@ int run_migrate_command(MigrateOptions options) {
                    "resume.\n");
     }
   } else if (!context.options.quiet) {
-    std::fputs(verify::to_human(report).c_str(), stdout);
+    // The warnings were logged when found (RunContext::warn): the summary only counts them.
+    verify::Report summary = report;
+    summary.warnings.clear();
+    std::fputs(verify::to_human(summary).c_str(), stdout);
+    if (!report.warnings.empty()) {
+      std::printf("%zu warning%s, shown above and kept in the report\n", report.warnings.size(),
+                  report.warnings.size() == 1 ? "" : "s");
+    }
   }
   if (!context.options.report_path.empty()) {
     if (auto written = verify::write_report_file(report, context.options.report_path); !written) {

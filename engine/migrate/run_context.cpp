@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "engine/model/table.hpp"
 
 namespace pgshift {
@@ -21,6 +23,12 @@ Task<Status> prepare_target_session(pg::Connection& target) {
       "WHERE pg_catalog.current_setting('default_toast_compression') = 'pglz'");
   if (!compression) spdlog::debug("target keeps pglz compression: {}", compression.error().message);
   co_return Status{};
+}
+
+void RunContext::warn(std::string warning) {
+  if (std::find(warnings.begin(), warnings.end(), warning) != warnings.end()) return;
+  spdlog::warn("{}", warning);
+  warnings.push_back(std::move(warning));
 }
 
 const char* verify_mode_name(VerifyMode mode) {

@@ -16,6 +16,7 @@
 #include "engine/model/table.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
 
@@ -42,12 +43,18 @@ struct RunContext {
       : options(std::move(options)),
         executor(executor),
         target_sessions(this->options.target, "target", prepare_target_session),
+        snapshot_renewed(executor),
         task_slots_changed(executor) {}
 
   MigrateOptions options;
   asio::any_io_executor executor;
   pg::SessionPool target_sessions;  // for every target session of the run but the report's
   std::string snapshot;  // exported snapshot every source reader imports (PostgreSQL sources)
+  // When the first exporter's snapshot was lost, the session holding the one that replaced it
+  // (snapshot_renewal.hpp); the finishing steps read through it.
+  std::optional<pg::Connection> renewed_exporter;
+  bool renewing_snapshot = false;
+  Notifier snapshot_renewed;
   SourceSessionFactory open_source;                           // how a worker opens its reading side
   std::shared_ptr<const sqlite::SqliteSource> sqlite_source;  // SQLite sources only
   std::string worker_id;                                      // host:pid, recorded with each chunk
@@ -66,6 +73,7 @@ struct RunContext {
   std::vector<verify::ReportTable> finishing_reports;
   std::vector<std::string> warnings;
   bool stopping = false;
+  state::RunPresence* presence = nullptr;  // tells `status` the run is live (run_presence.hpp)
 
   // Every background task (table finishers: indexes, read-back, ANALYZE; early foreign keys)
   // runs in one of `jobs` shared slots (slot_tasks.hpp). Unfinished: started, not yet ended
@@ -80,6 +88,10 @@ struct RunContext {
   std::vector<bool> table_finished;
   std::vector<state::PendingDdl> foreign_keys;
   std::vector<bool> foreign_key_started;
+
+  // Logs a warning when it is first found (so a run that fails later still showed it) and keeps
+  // it for the report; the same warning twice is one warning.
+  void warn(std::string warning);
 
   void record_fatal(Error error) {
     if (!fatal) fatal = std::move(error);

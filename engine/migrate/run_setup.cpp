@@ -13,9 +13,11 @@
 #include "engine/assess/checks.hpp"
 #include "engine/assess/source_reader.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/json.hpp"
 #include "verify/report.hpp"
 
 namespace pgshift {
@@ -59,9 +61,9 @@ Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
 }
 
 std::string options_json(const MigrateOptions& options) {
-  return "{\"jobs\": " + std::to_string(options.jobs) + ", \"verify\": \"" +
-         verify_mode_name(options.verify) +
-         "\", \"chunk_bytes\": " + std::to_string(options.chunk_bytes) + "}";
+  return verify::json_line(verify::Json::object({{"jobs", options.jobs},
+                                                 {"verify", verify_mode_name(options.verify)},
+                                                 {"chunk_bytes", options.chunk_bytes}}));
 }
 
 // A foreign key to a table the run does not copy (an excluded schema or table) cannot be created
@@ -79,8 +81,7 @@ void leave_out_foreign_keys_to_unplanned_tables(RunContext& context,
                           " left out: it references a table that "
                           "is not copied (" +
                           item.sql.substr(item.sql.find(" REFERENCES ") + 1) + ")";
-    spdlog::warn("{}", warning);
-    context.warnings.push_back(std::move(warning));
+    context.warn(std::move(warning));
     return true;
   });
 }
@@ -208,6 +209,10 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
                      "; rerun with --restart to discard the recorded run and "
                      "begin again");
   }
+  // A finished run is re-checked against the target (migrate_command.cpp), not read again.
+  auto finished = co_await state::finished_with_nothing_to_redo(target, stored);
+  if (!finished) co_return fail(finished.error());
+  if (*finished) co_return Status{};
   // Read at the run's snapshot while its exporter still holds it; else at a new one.
   auto stored_snapshot = co_await target.query("SELECT COALESCE(snapshot, '') FROM pgshift.run");
   if (!stored_snapshot) co_return fail(stored_snapshot.error());
@@ -231,7 +236,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +
                                        quote_literal(context.snapshot));
     if (!saved) co_return fail(saved.error());
-    context.warnings.push_back(
+    context.warn(
         "resumed at a new snapshot: tables copied before the interruption reflect an earlier "
         "point in time");
   }
@@ -369,7 +374,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
   for (auto& chunk : *chunks) context.chunks[{chunk.table_index, chunk.number}] = std::move(chunk);
-  context.open_source = pg::snapshot_session_factory(context.options.source, context.snapshot);
+  context.open_source = renewing_snapshot_factory(context);
   co_return co_await prepare_streams(context, coordinator, target);
 }
 

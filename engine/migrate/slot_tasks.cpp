@@ -4,8 +4,16 @@
 
 #include <chrono>
 
+#include "engine/core/fault.hpp"
+#include "engine/core/task_guard.hpp"
+
 namespace pgshift {
 namespace {
+
+Task<Status> run_job(const SlotJob& job) {
+  fault_point("throw-in-slot-task");
+  co_return co_await job();
+}
 
 Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotFailure on_failure) {
   while (context.task_slots_free <= 0 && !context.stopping) {
@@ -14,7 +22,19 @@ Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotF
   if (!context.stopping) {
     --context.task_slots_free;
     for (int attempt = 1;; ++attempt) {
-      auto done = co_await job();
+      // A job that throws broke an invariant: fatal even for an optional job, and the slot and
+      // the count below must still be given back.
+      Status done;
+      std::exception_ptr crashed;
+      try {
+        done = co_await run_job(job);
+      } catch (...) {
+        crashed = std::current_exception();
+      }
+      if (crashed) {
+        context.record_fatal(crash_error(crashed, what));
+        break;
+      }
       if (done || context.stopping) break;
       if (!done.error().retryable() || attempt > context.options.max_retries) {
         if (on_failure == SlotFailure::kFatal) {
@@ -41,15 +61,16 @@ Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotF
 
 void start_slot_task(RunContext& context, std::string what, SlotJob job, SlotFailure on_failure) {
   ++context.slot_tasks_unfinished;
-  std::string crashed_what = what;
-  asio::co_spawn(context.executor,
-                 run_in_slot(context, std::move(what), std::move(job), on_failure),
-                 [&context, crashed_what](std::exception_ptr crashed) {
-                   if (crashed) {
-                     context.record_fatal(
-                         Error{ErrorKind::kRuntime, crashed_what + ": background task crashed"});
-                   }
-                 });
+  std::string name = what;
+  spawn_task(context.executor, std::move(name),
+             run_in_slot(context, std::move(what), std::move(job), on_failure),
+             [&context](Status ended) {
+               if (ended) return;
+               // run_in_slot itself failed before its own bookkeeping: do it here.
+               context.record_fatal(std::move(ended.error()));
+               --context.slot_tasks_unfinished;
+               context.task_slots_changed.notify();
+             });
 }
 
 Task<void> wait_for_slot_tasks(RunContext& context) {

@@ -11,8 +11,17 @@
 #include "engine/plan/chunk_planner.hpp"
 #include "engine/plan/sqlite_source_planner.hpp"
 #include "engine/state/run_state.hpp"
+#include "verify/json.hpp"
 
 namespace pgshift {
+namespace {
+
+// Out of the coroutine: GCC 12 rejects a braced list inside co_await ("array used as initializer").
+std::string sqlite_options_json() {
+  return verify::json_line(verify::Json::object({{"source", "sqlite"}}));
+}
+
+}  // namespace
 
 Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   sqlite::SourceOptions options = sqlite_migrate_source_options(context.options);
@@ -24,10 +33,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   }
   std::shared_ptr<const sqlite::SqliteSource> source = std::move(*read);
   for (const auto* lines : {&source->schema.warnings, &source->policy_notes}) {
-    for (const auto& warning : *lines) {
-      spdlog::warn("{}", warning);
-      context.warnings.push_back(warning);
-    }
+    for (const auto& warning : *lines) context.warn(warning);
   }
   context.tables = source->schema.tables;
 
@@ -69,7 +75,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
           create_tables +
           state::create_state_sql(context.tables, *chunks, ddl, "",
                                   state::schema_fingerprint(context.tables),
-                                  context.options.source.display(), "{\"source\": \"sqlite\"}") +
+                                  context.options.source.display(), sqlite_options_json()) +
           "UPDATE pgshift.steps SET done = true WHERE name IN ('sequences', 'large_objects');\n"
           "COMMIT");
       if (!created) {

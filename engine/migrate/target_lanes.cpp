@@ -2,6 +2,9 @@
 
 #include <optional>
 
+#include "engine/core/fault.hpp"
+#include "engine/core/task_guard.hpp"
+
 namespace pgshift {
 
 Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
@@ -12,20 +15,25 @@ Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
     auto connection = co_await context.target_sessions.acquire();
     if (!connection) {
       if (!first_error) first_error = connection.error();
-    } else {
-      while (!first_error && !context.stopping) {
-        auto more = co_await next(**connection);
-        if (!more) {
-          if (!first_error) first_error = more.error();
-          break;
-        }
-        if (!*more) break;
-      }
+      co_return;
     }
-    --running;
-    done.notify();
+    while (!first_error && !context.stopping) {
+      fault_point("throw-in-target-lane");
+      auto more = co_await next(**connection);
+      if (!more) {
+        if (!first_error) first_error = more.error();
+        break;
+      }
+      if (!*more) break;
+    }
   };
-  for (int i = running; i > 0; --i) asio::co_spawn(context.executor, lane(), asio::detached);
+  for (int i = running; i > 0; --i) {
+    spawn_task(context.executor, "target lane", lane(), [&](Status ended) {
+      if (!ended && !first_error) first_error = std::move(ended.error());
+      --running;
+      done.notify();
+    });
+  }
   while (running > 0) co_await done.wait();
   if (first_error) co_return fail(std::move(*first_error));
   co_return Status{};

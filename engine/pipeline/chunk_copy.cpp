@@ -1,6 +1,8 @@
 #include "engine/pipeline/chunk_copy.hpp"
 
 #include "connectors/pg/chunk_sql.hpp"
+#include "engine/core/fault.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/model/copy_binary.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 
@@ -55,15 +57,11 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
   ByteQueue queue(executor, options.queue_bytes);
   std::optional<Status> writer_status;
   Notifier writer_done(executor);
-  asio::co_spawn(executor, drain_to_target(queue, target),
-                 [&](std::exception_ptr crashed, Status status) {
-                   if (crashed) {
-                     writer_status = fail(ErrorKind::kRuntime, "writer crashed");
-                   } else {
-                     writer_status = std::move(status);
-                   }
-                   writer_done.notify();
-                 });
+  spawn_task(executor, "target writer", drain_to_target(queue, target), [&](Status status) {
+    if (!status) queue.close();  // a reader blocked on a full queue must not wait for it
+    writer_status = std::move(status);
+    writer_done.notify();
+  });
 
   ChunkCopyOutcome outcome;
   verify::RowHasher hasher(spec.copied_kinds, spec.source_shapes);
@@ -71,39 +69,47 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
   parser.expect_fields(static_cast<int>(spec.copied_kinds.size()));
   std::vector<std::byte> buffer;
   Status reader_status;
-  for (bool more = true; more && reader_status;) {
-    buffer.reserve(options.read_bytes + (64 << 10));
-    auto read = co_await source.read(buffer, options.read_bytes);
-    if (!read) {
-      reader_status = fail(read.error());
-      break;
+  // The writer holds this frame's queue: whatever the reading side does, even throw, this
+  // frame must wait for the writer before it ends.
+  auto read_all = [&]() -> Task<void> {
+    for (bool more = true; more && reader_status;) {
+      fault_point("throw-in-copy-read");
+      buffer.reserve(options.read_bytes + (64 << 10));
+      auto read = co_await source.read(buffer, options.read_bytes);
+      if (!read) {
+        reader_status = fail(read.error());
+        break;
+      }
+      more = *read;
+      long long rows_before = static_cast<long long>(outcome.source_digest.rows);
+      auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
+        if (!reader_status) return;
+        // Hash first: the walk follows embedded OIDs through the source's type shapes.
+        auto row_hash = hasher.hash(tuple);
+        if (!row_hash) {
+          reader_status = fail(row_hash.error());
+          return;
+        }
+        outcome.source_digest.add_row(*row_hash);
+        if (spec.needs_remap) {
+          if (auto remapped = remap_tuple(tuple, spec); !remapped) reader_status = remapped;
+        }
+      });
+      if (!consumed) reader_status = fail(consumed.error());
+      if (!reader_status) break;
+      // Forward whole tuples; an incomplete tail stays for the next read.
+      std::vector<std::byte> tail(buffer.begin() + static_cast<std::ptrdiff_t>(*consumed),
+                                  buffer.end());
+      buffer.resize(*consumed);
+      outcome.bytes += static_cast<std::int64_t>(buffer.size());
+      on_progress(static_cast<long long>(outcome.source_digest.rows) - rows_before,
+                  static_cast<std::int64_t>(buffer.size()));
+      if (!buffer.empty() && !co_await queue.push(std::move(buffer))) break;  // writer failed
+      buffer = std::move(tail);
     }
-    more = *read;
-    long long rows_before = static_cast<long long>(outcome.source_digest.rows);
-    auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
-      if (!reader_status) return;
-      // Hash first: the walk follows embedded OIDs through the source's type shapes.
-      auto row_hash = hasher.hash(tuple);
-      if (!row_hash) {
-        reader_status = fail(row_hash.error());
-        return;
-      }
-      outcome.source_digest.add_row(*row_hash);
-      if (spec.needs_remap) {
-        if (auto remapped = remap_tuple(tuple, spec); !remapped) reader_status = remapped;
-      }
-    });
-    if (!consumed) reader_status = fail(consumed.error());
-    if (!reader_status) break;
-    // Forward whole tuples; an incomplete tail stays for the next read.
-    std::vector<std::byte> tail(buffer.begin() + static_cast<std::ptrdiff_t>(*consumed),
-                                buffer.end());
-    buffer.resize(*consumed);
-    outcome.bytes += static_cast<std::int64_t>(buffer.size());
-    on_progress(static_cast<long long>(outcome.source_digest.rows) - rows_before,
-                static_cast<std::int64_t>(buffer.size()));
-    if (!buffer.empty() && !co_await queue.push(std::move(buffer))) break;  // writer failed
-    buffer = std::move(tail);
+  };
+  if (auto read = co_await guarded("source reader", read_all()); !read) {
+    reader_status = std::move(read);
   }
   queue.close();
   while (!writer_status) co_await writer_done.wait();

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/model/pg_quote.hpp"
+#include "engine/state/run_presence.hpp"
 
 namespace pgshift::state {
 namespace {
@@ -148,11 +149,19 @@ Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target) {
   co_return StoredRun{row->text(0, 0), row->text(0, 1), row->text(0, 2), row->text(0, 3)};
 }
 
+Task<Result<bool>> finished_with_nothing_to_redo(pg::Connection& target, const StoredRun& run) {
+  if (run.phase != "done") co_return false;
+  auto redo = co_await target.query("SELECT count(*) FROM pgshift.chunks WHERE state <> 'done'");
+  if (!redo) co_return fail(redo.error());
+  co_return redo->integer(0, 0) == 0;
+}
+
 std::string create_state_sql(const std::vector<Table>& tables, const std::vector<Chunk>& chunks,
                              const std::vector<pg::TableDdl>& ddl,
                              const std::string& post_data_script, const std::string& fingerprint,
                              const std::string& source_display, const std::string& options_json) {
   std::string sql = kSchemaDdl;
+  sql += kActivityTableSql;
   sql += "INSERT INTO pgshift.run (source, fingerprint, phase, options) VALUES (" +
          quote_literal(source_display) + ", " + quote_literal(fingerprint) + ", 'copy', " +
          quote_literal(options_json) + "::jsonb);\n";

@@ -51,6 +51,10 @@ Task<Result<std::vector<std::string>>> describe_schema_changes(pg::Connection& t
 
 Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target);
 
+// A recorded run that finished with every chunk done (none pending or mismatched): a rerun has
+// nothing to copy and needs no snapshot.
+Task<Result<bool>> finished_with_nothing_to_redo(pg::Connection& target, const StoredRun& run);
+
 // DDL of the state schema plus the plan rows; run inside the transaction that applies pre-data.
 std::string create_state_sql(const std::vector<Table>& tables, const std::vector<Chunk>& chunks,
                              const std::vector<pg::TableDdl>& ddl,

@@ -1,11 +1,14 @@
 #include "engine/state/state_commands.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include "connectors/pg/session.hpp"
+#include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
+#include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
-#include "verify/report.hpp"
+#include "verify/json.hpp"
 
 namespace pgshift {
 namespace {
@@ -14,32 +17,53 @@ template <class Body>
 int run_on_target(const Endpoint& endpoint, Body body) {
   asio::io_context io;
   int exit_code = 3;
-  asio::co_spawn(
-      io,
-      [&]() -> Task<void> {
-        auto target = co_await pg::open_session(endpoint, "target");
-        if (!target) {
-          std::fprintf(stderr, "pgshift: %s\n", target.error().message.c_str());
-          exit_code = 2;
-          co_return;
-        }
-        auto status = co_await body(*target);
-        if (!status) {
-          std::fprintf(stderr, "pgshift: %s\n", status.error().message.c_str());
-          exit_code = exit_code_for(status.error().kind);
-        } else {
-          exit_code = 0;
-        }
-      },
-      asio::detached);
+  auto run = [&]() -> Task<Status> {
+    auto target = co_await pg::open_session(endpoint, "target");
+    if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+    co_return co_await body(*target);
+  };
+  spawn_task(io.get_executor(), "command", run(), [&](Status status) {
+    if (!status) {
+      std::fprintf(stderr, "pgshift: %s\n", status.error().message.c_str());
+      exit_code = exit_code_for(status.error().kind);
+    } else {
+      exit_code = 0;
+    }
+  });
   io.run();
   return exit_code;
+}
+
+// The endpoint to write in the resume command: the recorded display form, made a URI again (it
+// has no password: libpq takes it from PGPASSWORD or ~/.pgpass, as in the first run).
+std::string endpoint_argument(const std::string& display) {
+  if (display.starts_with("sqlite:")) return display;
+  return "postgres://" + display;
+}
+
+Task<Result<double>> active_seconds(pg::Connection& target, bool live) {
+  auto recorded =
+      co_await target.query("SELECT pg_catalog.to_regclass('pgshift.activity') IS NOT NULL");
+  if (!recorded) co_return fail(recorded.error());
+  if (recorded->boolean(0, 0)) {
+    // Named: GCC 12 rejects a braced list inside co_await ("array used as initializer").
+    std::vector<std::optional<std::string>> live_now{std::string(live ? "true" : "false")};
+    auto active = co_await target.query(state::kActiveSecondsSql, live_now);
+    if (!active) co_return fail(active.error());
+    if (!active->is_null(0, 0)) co_return std::stod(active->text(0, 0));
+  }
+  // A state from an older pgshift records no periods: the wall time is all there is.
+  auto wall = co_await target.query(
+      "SELECT extract(epoch FROM COALESCE(finished_at, now()) - started_at)::float8 "
+      "FROM pgshift.run");
+  if (!wall) co_return fail(wall.error());
+  co_return std::stod(wall->text(0, 0));
 }
 
 }  // namespace
 
 int run_status_command(const Endpoint& endpoint, bool json) {
-  return run_on_target(endpoint, [json](pg::Connection& target) -> Task<Status> {
+  return run_on_target(endpoint, [json, &endpoint](pg::Connection& target) -> Task<Status> {
     auto run = co_await state::load_run(target);
     if (!run) co_return fail(run.error());
     if (!*run) {
@@ -50,13 +74,16 @@ int run_status_command(const Endpoint& endpoint, bool json) {
     auto names = co_await target.query(
         "SELECT table_id, schema_name || '.' || table_name FROM pgshift.tables ORDER BY 1");
     if (!names) co_return fail(names.error());
-    auto timing = co_await target.query(
-        "SELECT extract(epoch FROM COALESCE(finished_at, now()) - started_at), "
-        "(SELECT count(*) FROM pgshift.chunks WHERE last_error IS NOT NULL AND state <> 'done'), "
-        "(SELECT string_agg(DISTINCT last_error, '; ') FROM pgshift.chunks "
-        " WHERE last_error IS NOT NULL AND state <> 'done') FROM pgshift.run");
-    if (!timing) co_return fail(timing.error());
-    double elapsed = std::stod(timing->text(0, 0));
+    auto live = co_await target.query(state::kRunIsLiveSql);
+    if (!live) co_return fail(live.error());
+    bool interrupted = (*run)->phase != "done" && !live->boolean(0, 0);
+    auto elapsed = co_await active_seconds(target, live->boolean(0, 0));
+    if (!elapsed) co_return fail(elapsed.error());
+    auto errors = co_await target.query(
+        "SELECT (SELECT count(*) FROM pgshift.chunks WHERE last_error IS NOT NULL AND state <> "
+        "'done'), (SELECT string_agg(DISTINCT last_error, '; ') FROM pgshift.chunks "
+        " WHERE last_error IS NOT NULL AND state <> 'done')");
+    if (!errors) co_return fail(errors.error());
     int total = 0, done = 0, verified = 0, mismatched = 0;
     std::int64_t bytes = 0, estimated = 0;
     for (const auto& row : *progress) {
@@ -65,39 +92,59 @@ int run_status_command(const Endpoint& endpoint, bool json) {
     }
     auto estimate = co_await target.query("SELECT COALESCE(sum(est_bytes), 0) FROM pgshift.chunks");
     if (estimate) estimated = estimate->integer(0, 0);
-    double rate = elapsed > 0 ? bytes / elapsed : 0;
-    std::string eta = (*run)->phase == "done"         ? "0s"
-                      : rate > 0 && estimated > bytes ? format_duration((estimated - bytes) / rate)
-                                                      : "-";
+    double rate = *elapsed > 0 ? bytes / *elapsed : 0;
+    // An interrupted run has no ETA: nothing is moving until someone reruns it.
+    std::optional<std::string> eta;
+    if ((*run)->phase == "done") {
+      eta = "0s";
+    } else if (!interrupted) {
+      eta = rate > 0 && estimated > bytes ? format_duration((estimated - bytes) / rate) : "-";
+    }
+    std::string phase = interrupted ? "interrupted" : (*run)->phase;
+    std::string resume = "pgshift migrate --source " + endpoint_argument((*run)->source) +
+                         " --target " + endpoint_argument(endpoint.display());
     if (json) {
-      std::string out = "{\"phase\": \"" + verify::json_escape((*run)->phase) +
-                        "\", \"source\": \"" + verify::json_escape((*run)->source) +
-                        "\", \"started_at\": \"" + verify::json_escape((*run)->started_at) +
-                        "\", \"elapsed_seconds\": " + std::to_string(elapsed) + ", \"eta\": \"" +
-                        eta + "\", \"chunks_total\": " + std::to_string(total) +
-                        ", \"chunks_done\": " + std::to_string(done) +
-                        ", \"chunks_verified\": " + std::to_string(verified) +
-                        ", \"chunks_mismatched\": " + std::to_string(mismatched) +
-                        ", \"errors\": " + timing->text(0, 1) + ", \"tables\": [";
-      for (std::size_t i = 0; i < progress->size(); ++i) {
-        const auto& row = (*progress)[i];
-        out += (i ? ", " : "") + std::string("{\"name\": \"") +
-               verify::json_escape(names->text(static_cast<int>(row.table), 1)) +
-               "\", \"phase\": \"" + row.phase +
-               "\", \"chunks_total\": " + std::to_string(row.total) +
-               ", \"chunks_done\": " + std::to_string(row.done) +
-               ", \"chunks_verified\": " + std::to_string(row.verified) +
-               ", \"rows\": " + std::to_string(row.rows) + "}";
+      verify::Json out;
+      out["phase"] = phase;
+      if (interrupted) {
+        out["stopped_in_phase"] = (*run)->phase;
+        out["resume"] = resume;
       }
-      std::printf("%s]}\n", out.c_str());
+      out["source"] = (*run)->source;
+      out["started_at"] = (*run)->started_at;
+      out["elapsed_seconds"] = verify::json_number(*elapsed);
+      out["eta"] = eta ? verify::Json(*eta) : verify::Json(nullptr);
+      out["chunks_total"] = total;
+      out["chunks_done"] = done;
+      out["chunks_verified"] = verified;
+      out["chunks_mismatched"] = mismatched;
+      out["errors"] = errors->integer(0, 0);
+      verify::Json tables = verify::Json::array();
+      for (const auto& row : *progress) {
+        tables.push_back(
+            verify::Json::object({{"name", names->text(static_cast<int>(row.table), 1)},
+                                  {"phase", row.phase},
+                                  {"chunks_total", row.total},
+                                  {"chunks_done", row.done},
+                                  {"chunks_verified", row.verified},
+                                  {"rows", row.rows}}));
+      }
+      out["tables"] = std::move(tables);
+      std::printf("%s\n", verify::json_line(out).c_str());
       co_return Status{};
     }
-    std::printf("migration from %s, started %s: phase %s\n", (*run)->source.c_str(),
-                (*run)->started_at.c_str(), (*run)->phase.c_str());
-    std::printf("chunks %d/%d done, %d verified, %d mismatched; %s copied; elapsed %s; ETA %s\n",
+    std::printf(
+        "migration from %s, started %s: phase %s\n", (*run)->source.c_str(),
+        (*run)->started_at.c_str(),
+        interrupted ? ("interrupted (stopped in " + (*run)->phase + ")").c_str() : phase.c_str());
+    std::printf("chunks %d/%d done, %d verified, %d mismatched; %s copied; elapsed %s (active)%s\n",
                 done, total, verified, mismatched, format_bytes(static_cast<double>(bytes)).c_str(),
-                format_duration(elapsed).c_str(), eta.c_str());
-    if (!timing->is_null(0, 2)) std::printf("errors: %s\n", timing->text(0, 2).c_str());
+                format_duration(*elapsed).c_str(), eta ? ("; ETA " + *eta).c_str() : "");
+    if (interrupted) {
+      std::printf("no pgshift process is running it; resume with the same command: %s\n",
+                  resume.c_str());
+    }
+    if (!errors->is_null(0, 1)) std::printf("errors: %s\n", errors->text(0, 1).c_str());
     std::printf("%-40s %-9s %9s %9s %12s\n", "table", "phase", "chunks", "verified", "rows");
     for (const auto& row : *progress) {
       std::string chunks = std::to_string(row.done) + "/" + std::to_string(row.total);

@@ -1,6 +1,11 @@
 // Bad input ends with one clear line naming the problem, the documented exit status, no password
 // in any output, and nothing written to the target.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include "tests/support/pg_test.hpp"
 
@@ -81,6 +86,24 @@ TEST_F(BadInput, MalformedUrl) {
   auto run = run_pgshift(
       {"migrate", "--source", "postgres://user:Sec%zzret@host:notaport/db", "--target", target});
   expect_clean_failure(run, 2, "malformed source connection string", "Sec%zzret");
+}
+
+TEST_F(BadInput, UnacceptedEndpointFormsNameTheAcceptedOnes) {
+  for (std::string wrong : {std::string("mysql://tester:") + kSecret + "@host/db",
+                            std::string("postgres//tester:") + kSecret + "@host/db"}) {
+    auto run = run_pgshift({"migrate", "--source", wrong, "--target", target});
+    expect_clean_failure(run, 2, "postgres:// or postgresql:// URI", kSecret);
+    EXPECT_EQ(run.err.find("missing \"=\""), std::string::npos) << run.err;
+  }
+  // The file only has to exist: the endpoint is refused before it is opened.
+  std::string file = std::filesystem::path(::testing::TempDir() + "/bare-path-" +
+                                           std::to_string(::getpid()) + ".db")
+                         .lexically_normal()
+                         .string();
+  { std::ofstream(file) << "SQLite format 3"; }
+  auto run = run_pgshift({"plan", "--source", file, "--target", target});
+  expect_clean_failure(run, 2, "sqlite://" + file, kSecret);
+  std::remove(file.c_str());
 }
 
 TEST_F(BadInput, MissingEndpointAndEnvironmentFallback) {

@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/pg_test.hpp"
@@ -129,6 +133,121 @@ TEST(Resume, SigintStopsCleanlyWithExit130) {
   auto rerun = run_pgshift(args);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   EXPECT_EQ(fingerprint(source, "big"), fingerprint(target, "big"));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// SIGINT: the report is still written (status interrupted, exit 130, the tables' figures), and
+// `status` then says interrupted, how to resume, gives no ETA, and counts only the time the run
+// was active, not the wall time since it started.
+TEST(Resume, SigintWritesTheReportAndStatusSaysInterrupted) {
+  std::string source = fresh_database(source_cluster(), "sigint_report_src");
+  std::string target = fresh_database(target_cluster(), "sigint_report_dst");
+  exec(source,
+       "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
+       "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 200000) i;"
+       "ANALYZE");
+  std::string report =
+      ::testing::TempDir() + "/sigint-report-" + std::to_string(::getpid()) + ".json";
+  std::remove(report.c_str());
+  std::vector<std::string> args = {"migrate", "--source", source,     "--target",
+                                   target,    "--jobs",   "1",        "--chunk-size",
+                                   "1",       "--quiet",  "--report", report};
+  auto started = std::chrono::steady_clock::now();
+  pid_t pid = spawn_pgshift(args);
+  auto done_chunks = [&] {
+    try {
+      return std::stoi(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE state = 'done'"));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  };
+  wait_until([&] { return done_chunks() > 2; }, 60);
+  auto live = nlohmann::json::parse(run_pgshift({"status", "--target", target, "--json"}).out);
+  EXPECT_EQ(live["phase"], "copy") << live;
+  EXPECT_TRUE(live["eta"].is_string()) << live;
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  double ran = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+
+  std::string text = read_text(report);
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  auto json = nlohmann::json::parse(text);
+  EXPECT_EQ(json["status"], "interrupted") << text;
+  EXPECT_EQ(json["exit_code"], 130) << text;
+  ASSERT_EQ(json["tables"].size(), 1u) << text;
+  EXPECT_EQ(json["tables"][0]["name"], "big");
+  EXPECT_GT(json["tables"][0]["chunks_total"].get<int>(), 2) << text;
+  EXPECT_GE(json["tables"][0]["rows_source"].get<long long>(), 1) << text;
+
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // idle time is not active time
+  auto after = run_pgshift({"status", "--target", target, "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  auto stopped = nlohmann::json::parse(after.out);
+  EXPECT_EQ(stopped["phase"], "interrupted") << after.out;
+  EXPECT_TRUE(stopped["eta"].is_null()) << after.out;
+  EXPECT_NE(stopped["resume"].get<std::string>().find("pgshift migrate --source postgres://"),
+            std::string::npos)
+      << after.out;
+  EXPECT_LE(stopped["elapsed_seconds"].get<double>(), ran + 0.5) << after.out;
+  auto human = run_pgshift({"status", "--target", target});
+  EXPECT_NE(human.out.find("phase interrupted"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("resume with the same command: pgshift migrate --source"),
+            std::string::npos)
+      << human.out;
+  EXPECT_EQ(human.out.find("ETA"), std::string::npos) << human.out;
+
+  auto rerun = run_pgshift(args);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  auto finished = nlohmann::json::parse(run_pgshift({"status", "--target", target, "--json"}).out);
+  EXPECT_EQ(finished["phase"], "done") << finished;
+  std::remove(report.c_str());
+}
+
+// verify, interrupted, still writes its report: status interrupted, exit 130.
+TEST(Resume, SigintDuringVerifyWritesTheReport) {
+  std::string source = fresh_database(source_cluster(), "sigint_verify_src");
+  std::string target = fresh_database(target_cluster(), "sigint_verify_dst");
+  const char* table =
+      "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
+      "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 300000) i;"
+      "ANALYZE";
+  exec(source, table);
+  exec(target, table);
+  std::string report =
+      ::testing::TempDir() + "/sigint-verify-" + std::to_string(::getpid()) + ".json";
+  std::remove(report.c_str());
+  pid_t pid = spawn_pgshift({"verify", "--source", source, "--target", target, "--jobs", "1",
+                             "--chunk-size", "1", "--quiet", "--report", report});
+  std::string database = target.substr(target.rfind('/') + 1);
+  wait_until(
+      [&] {
+        return scalar(target,
+                      "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
+                      "AND datname = '" +
+                          database + "' AND state = 'active'") != "0";
+      },
+      60);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 130) << "verify ended before it could be interrupted";
+  std::string text = read_text(report);
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  auto json = nlohmann::json::parse(text);
+  EXPECT_EQ(json["command"], "verify") << text;
+  EXPECT_EQ(json["status"], "interrupted") << text;
+  EXPECT_EQ(json["exit_code"], 130) << text;
+  std::remove(report.c_str());
 }
 
 }  // namespace

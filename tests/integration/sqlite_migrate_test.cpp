@@ -139,7 +139,8 @@ TEST(SqliteMigrate, TextPolicyMakesTheColumnTextAndVerifyAgrees) {
                             "became text"),
             std::string::npos)
       << json.str();
-  EXPECT_NE(run.out.find("became text"), std::string::npos) << run.out;
+  // Shown once, when found (stderr), not again in the summary.
+  EXPECT_NE((run.out + run.err).find("became text"), std::string::npos) << run.out << run.err;
 
   // verify reads the file with the same policy: the same column is text, and all is equal.
   auto equal = run_pgshift(
@@ -150,6 +151,29 @@ TEST(SqliteMigrate, TextPolicyMakesTheColumnTextAndVerifyAgrees) {
       run_pgshift({"verify", "--source", source, "--target", target, "--on-type-error=text"});
   EXPECT_EQ(changed.exit_code, 1) << changed.err << changed.out;
   EXPECT_NE(changed.out.find("(3004)"), std::string::npos) << changed.out;
+}
+
+// A value of the file that does not fit its column's type is bad input for verify (nothing is
+// written): exit 2 and one line naming table, key and column, the table named once.
+TEST(SqliteMigrate, VerifyOfAValueThatDoesNotFitIsBadInput) {
+  std::string source = make_app_file("pgshift_verify_bad", true);
+  std::string target = fresh_database(target_cluster(), "sqlite_verify_bad");
+  ASSERT_EQ(run_pgshift({"migrate", "--source", source, "--target", target, "--quiet",
+                         "--on-type-error=null"})
+                .exit_code,
+            0);
+  auto logged = run_pgshift({"verify", "--source", source, "--target", target});
+  EXPECT_EQ(logged.exit_code, 2) << logged.err;
+  EXPECT_EQ(logged.err.find("pgshift: "), logged.err.rfind("pgshift: ")) << logged.err;
+  auto run = run_pgshift({"verify", "--source", source, "--target", target, "--quiet"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  std::size_t lines = 0;
+  for (char c : run.err) lines += c == '\n';
+  EXPECT_EQ(lines, 1u) << run.err;
+  EXPECT_EQ(run.err.rfind("pgshift: table users key id=3004 column balance: value 'lots'", 0), 0u)
+      << run.err;
+  EXPECT_EQ(run.err.find("table public.users"), std::string::npos)
+      << "table named twice: " << run.err;
 }
 
 TEST(SqliteMigrate, VerifyComparesTheFileWithTheTarget) {

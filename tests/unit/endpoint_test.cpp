@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 
@@ -172,6 +174,56 @@ TEST(Endpoint, MalformedKeywordValueErrorsHideThePassword) {
 TEST(Endpoint, MalformedUriDoesNotLeakAQueryParameterPassword) {
   expect_refused_without("postgresql://alice@host/db?password=p%zzss", {"p%zzss", "zzss"});
   expect_refused_without("postgresql://[::1/db?password=s3cret", {"s3cret"});
+}
+
+// Forms libpq would answer with 'missing "=" after ...': refused before libpq, naming the forms
+// that work, on one line, without echoing the text (it may hold a password).
+void expect_names_accepted_forms(std::string_view text, const char* secret) {
+  auto endpoint = Endpoint::parse(text, "source");
+  ASSERT_FALSE(endpoint) << text;
+  EXPECT_EQ(endpoint.error().kind, ErrorKind::kUsage);
+  const auto& message = endpoint.error().message;
+  EXPECT_EQ(message.find("missing \"=\""), std::string::npos) << message;
+  for (const char* form : {"postgres://", "postgresql://", "key=value", "sqlite:///"}) {
+    EXPECT_NE(message.find(form), std::string::npos) << form << " not named: " << message;
+  }
+  EXPECT_NE(message.find("source"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_EQ(message.find(secret), std::string::npos) << "leaked: " << message;
+}
+
+TEST(Endpoint, UnacceptedFormsNameTheAcceptedOnes) {
+  expect_names_accepted_forms("mysql://root:Zq9x@db/app", "Zq9x");
+  expect_names_accepted_forms("postgres//alice:Zq9x@db/app", "Zq9x");
+  expect_names_accepted_forms("postgres:/alice:Zq9x@db/app", "Zq9x");
+  expect_names_accepted_forms("/no/such/dir/app.db", "Zq9x");
+  expect_names_accepted_forms("Zq9x", "Zq9x");
+  auto scheme = Endpoint::parse("mysql://root:Zq9x@db/app", "source");
+  ASSERT_FALSE(scheme);
+  EXPECT_NE(scheme.error().message.find("\"mysql://\""), std::string::npos)
+      << scheme.error().message;
+}
+
+TEST(Endpoint, ABareExistingFileSuggestsTheSqliteUriWithItsAbsolutePath) {
+  auto directory = std::filesystem::path(::testing::TempDir()) / "endpoint-bare-path";
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory / "app.db") << "SQLite format 3";
+  auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(directory);
+  auto endpoint = Endpoint::parse("app.db", "source");
+  std::filesystem::current_path(previous);
+  ASSERT_FALSE(endpoint);
+  EXPECT_EQ(endpoint.error().kind, ErrorKind::kUsage);
+  auto absolute = std::filesystem::absolute(directory / "app.db").lexically_normal().string();
+  EXPECT_NE(endpoint.error().message.find("sqlite://" + absolute), std::string::npos)
+      << endpoint.error().message;
+}
+
+TEST(Endpoint, MalformedConninfoAlsoNamesTheAcceptedForms) {
+  auto endpoint = Endpoint::parse("host=x bogus", "target");
+  ASSERT_FALSE(endpoint);
+  EXPECT_NE(endpoint.error().message.find("postgresql://"), std::string::npos)
+      << endpoint.error().message;
 }
 
 }  // namespace

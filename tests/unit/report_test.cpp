@@ -7,6 +7,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -125,7 +127,7 @@ TEST(JsonEscape, QuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(json_escape("say \"hi\""), "say \\\"hi\\\"");
   EXPECT_EQ(json_escape("C:\\dir\\"), "C:\\\\dir\\\\");
   EXPECT_EQ(json_escape("a\nb\rc\td"), "a\\nb\\rc\\td");
-  EXPECT_EQ(json_escape(std::string_view("\x01\x1f\b\f", 4)), "\\u0001\\u001f\\u0008\\u000c");
+  EXPECT_EQ(json_escape(std::string_view("\x01\x1f\b\f", 4)), "\\u0001\\u001f\\b\\f");
   EXPECT_EQ(json_escape(std::string_view("a\0b", 3)), "a\\u0000b");
   EXPECT_EQ(json_escape("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac") << "UTF-8 kept";
   EXPECT_EQ(json_escape("</script>"), "</script>");
@@ -203,7 +205,7 @@ TEST(ToJson, HasTheFieldsCliMdPromises) {
            R"("bytes": 734003200)",
            R"("chunks_total": 12)",
            R"("chunks_verified": 11)",
-           R"("seconds": 40.500)",
+           R"("seconds": 40.5)",
            R"("chunk": 3)",
            R"j("key_range": "[250000, 500000)")j",
            R"("kind": "missing")",
@@ -234,6 +236,33 @@ TEST(ToJson, IsValidJson) {
   Report empty;
   EXPECT_TRUE(JsonChecker(to_json(empty)).valid()) << to_json(empty);
   EXPECT_NE(to_json(empty).find(R"("tables": [])"), std::string::npos) << to_json(empty);
+}
+
+// Names and messages come from databases and servers: bytes that are not UTF-8 are replaced (a
+// JSON parser would refuse the document), and a rate or duration that is NaN or infinite becomes
+// null (JSON has no nan/inf).
+TEST(ToJson, InvalidUtf8AndNonFiniteNumbersStillMakeValidJson) {
+  auto report = sample_report();
+  report.tables[0].name = "bad\xff\xfe name";
+  report.tables[0].mismatches[0].keys = {"(\xc3\x28)"};
+  report.error = "server said \xe2\x82";
+  report.seconds = std::numeric_limits<double>::quiet_NaN();
+  report.tables[1].seconds = std::numeric_limits<double>::infinity();
+  auto json = to_json(report);
+  EXPECT_TRUE(JsonChecker(json).valid()) << json;
+  EXPECT_EQ(json.find("nan"), std::string::npos) << json;
+  EXPECT_EQ(json.find("inf"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"seconds\": null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"name\": \"bad\xef\xbf\xbd\xef\xbf\xbd name\""), std::string::npos) << json;
+  EXPECT_TRUE(nlohmann::json::accept(json)) << json;
+  EXPECT_EQ(nlohmann::json::parse(json)["tables"][0]["schema"], "shop");
+}
+
+TEST(JsonEscape, ReplacesInvalidUtf8) {
+  EXPECT_EQ(json_escape("a\xff"
+                        "b"),
+            "a\xef\xbf\xbd"
+            "b");
 }
 
 TEST(ToHuman, ListsTablesAndNamesMismatches) {

@@ -469,7 +469,8 @@ TEST_F(SqliteRowSourceTest, TypeErrorsNameTableKeyAndColumn) {
   whole.table_index = table_index("bad");
   auto failed = stream(whole);
   ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().kind, ErrorKind::kRuntime);
+  EXPECT_EQ(failed.error().kind, ErrorKind::kRefused)
+      << "bad input: exit 2 where nothing was written";
   EXPECT_EQ(failed.error().message, "table bad key id=2 column m: value 'abc' is not an integer");
 
   SqliteRowSource source(db_.get(), schema_.sources, OnTypeError::kNull);

@@ -43,7 +43,7 @@ std::string encode(const SqliteValue& value, const ColumnTarget& column) {
   std::vector<std::byte> out;
   auto status = encode_value(value, column, out);
   if (!status) {
-    EXPECT_EQ(status.error().kind, ErrorKind::kRuntime);
+    EXPECT_EQ(status.error().kind, ErrorKind::kRefused);
     EXPECT_TRUE(out.empty()) << "output must be left as it was on error";
     return "ERROR: " + status.error().message;
   }

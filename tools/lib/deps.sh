@@ -11,7 +11,7 @@ PGSHIFT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PGSHIFT_DEPS=(
   build-essential cmake pkg-config
   libpq-dev libboost-dev libxxhash-dev libzstd-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 nlohmann-json3-dev
   postgresql-15 postgresql-client-15 time pgbouncer
 )
 PGSHIFT_BENCH_DEPS=(pgcopydb pgloader hyperfine)

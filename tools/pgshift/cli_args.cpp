@@ -377,6 +377,9 @@ Options:
 
 Shows the migration recorded in the target: phase, chunks done/total, verified chunks and
 rows per table, errors, elapsed time. Works while a run is in progress and after it ended.
+When no pgshift process is running an unfinished migration, the phase is `interrupted`
+(with the phase it stopped in), there is no ETA, and the command that resumes it is shown.
+Elapsed time counts only the periods in which some process ran the migration.
 )";
   }
   if (command == "cleanup") {
