@@ -1,13 +1,13 @@
 #include "verify/drill_down.hpp"
 
-#include "connectors/pg/copy_binary.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::verify {
 namespace {
 
-using plan::quote_identifier;
+using pg::quote_identifier;
 
 std::string key_columns_as_text(const Table& table) {
   std::string out;
@@ -39,8 +39,8 @@ std::string key_equals(const Table& table, const KeyValue& key) {
   std::string out;
   for (std::size_t i = 0; i < table.key.size(); ++i) {
     const Column& column = table.columns[table.key[i]];
-    out += (i ? " AND " : "") + quote_identifier(column.name) + " = " +
-           plan::quote_literal(key[i]) + "::" + column.type_sql;
+    out += (i ? " AND " : "") + quote_identifier(column.name) + " = " + pg::quote_literal(key[i]) +
+           "::" + column.type_sql;
   }
   return out;
 }
@@ -55,7 +55,7 @@ std::string copied_as_text(const Table& table) {
 
 std::string shown(std::string_view value) {
   bool plain = !value.empty() && value.find_first_of(",()' \"") == std::string_view::npos;
-  return plain ? std::string(value) : plan::quote_literal(value);
+  return plain ? std::string(value) : pg::quote_literal(value);
 }
 
 std::string decode_key_text(std::span<const std::byte> value, std::uint32_t type_oid) {
@@ -147,10 +147,10 @@ Result<SplitTuple> split_tuple(std::span<std::byte> tuple, std::size_t leading,
 
 Task<Result<KeyedRead>> read_keyed_rows(pg::Connection& connection, const Table& table,
                                         const Chunk& chunk, RowHasher& hasher) {
-  std::string columns = plan::copied_column_list(table);
+  std::string columns = pg::copied_column_list(table);
   std::string sql = "COPY (SELECT " + key_columns_as_text(table) +
                     (columns.empty() ? "" : ", " + columns) + " FROM ONLY " +
-                    plan::qualified_name(table) + " WHERE " + plan::chunk_predicate(table, chunk) +
+                    pg::qualified_name(table) + " WHERE " + pg::chunk_predicate(table, chunk) +
                     ") TO STDOUT (FORMAT binary)";
   KeyedRead out;
   auto streamed = co_await stream_copy(connection, sql, [&](std::span<std::byte> tuple) -> Status {
@@ -218,8 +218,8 @@ Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, Row
 Task<Result<long long>> count_rows(pg::Connection& connection, const Table& table,
                                    const Chunk& chunk) {
   auto counted =
-      co_await connection.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
-                                " WHERE " + plan::chunk_predicate(table, chunk));
+      co_await connection.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +
+                                " WHERE " + pg::chunk_predicate(table, chunk));
   if (!counted) co_return fail(counted.error());
   co_return counted->integer(0, 0);
 }
@@ -232,7 +232,7 @@ Task<Result<std::vector<Chunk>>> split_chunk(pg::Connection& connection, const T
   auto bounds = co_await connection.query(
       "SELECT " + key_columns_as_text(table) + " FROM (SELECT " + key_list(table) +
       ", row_number() OVER (ORDER BY " + key_order(table) + ") AS pgshift_rn FROM ONLY " +
-      plan::qualified_name(table) + " WHERE " + plan::chunk_predicate(table, chunk) +
+      pg::qualified_name(table) + " WHERE " + pg::chunk_predicate(table, chunk) +
       ") s WHERE pgshift_rn % " + std::to_string(step) +
       " = 1 AND pgshift_rn > 1 ORDER BY pgshift_rn");
   if (!bounds) co_return fail(bounds.error());
@@ -259,8 +259,8 @@ Task<Result<std::vector<Chunk>>> split_chunk(pg::Connection& connection, const T
 
 Task<Result<std::optional<std::string>>> row_text(pg::Connection& connection, const Table& table,
                                                   const KeyValue& key) {
-  auto row = co_await connection.query("SELECT ROW(" + plan::copied_column_list(table) +
-                                       ")::text FROM ONLY " + plan::qualified_name(table) +
+  auto row = co_await connection.query("SELECT ROW(" + pg::copied_column_list(table) +
+                                       ")::text FROM ONLY " + pg::qualified_name(table) +
                                        " WHERE " + key_equals(table, key));
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<std::string>{};
@@ -270,8 +270,8 @@ Task<Result<std::optional<std::string>>> row_text(pg::Connection& connection, co
 Task<Result<std::vector<std::string>>> differing_columns(pg::Connection& source,
                                                          pg::Connection& target, const Table& table,
                                                          const KeyValue& key) {
-  std::string sql = "SELECT " + copied_as_text(table) + " FROM ONLY " +
-                    plan::qualified_name(table) + " WHERE " + key_equals(table, key);
+  std::string sql = "SELECT " + copied_as_text(table) + " FROM ONLY " + pg::qualified_name(table) +
+                    " WHERE " + key_equals(table, key);
   auto left = co_await source.query(sql);
   if (!left) co_return fail(left.error());
   auto right = co_await target.query(sql);
@@ -291,9 +291,9 @@ Task<Result<std::vector<KeylessDifference>>> diff_keyless(
     pg::Connection& source, pg::Connection& target, const Table& table, RowHasher& source_hasher,
     RowHasher& target_hasher, int passes, std::size_t limit) {
   std::vector<KeylessDifference> out;
-  std::string columns = plan::copied_column_list(table);
+  std::string columns = pg::copied_column_list(table);
   std::string sql = "COPY (SELECT " + (columns.empty() ? "" : columns + ", ") + "ROW(" + columns +
-                    ")::text FROM ONLY " + plan::qualified_name(table) +
+                    ")::text FROM ONLY " + pg::qualified_name(table) +
                     ") TO STDOUT (FORMAT binary)";
   for (int pass = 0; pass < passes && out.size() < limit; ++pass) {
     RowCounts net;

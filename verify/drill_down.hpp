@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "connectors/pg/connection.hpp"
+#include "engine/core/row_source.hpp"
 #include "engine/model/table.hpp"
-#include "engine/pipeline/row_source.hpp"
 #include "verify/row_diff.hpp"
 #include "verify/row_hasher.hpp"
 

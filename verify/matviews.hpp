@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/connection.hpp"
+#include "engine/model/binary_values.hpp"
 #include "verify/chunk_digest.hpp"
 #include "verify/report.hpp"
 

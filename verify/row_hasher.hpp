@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
+#include "engine/model/binary_values.hpp"
 #include "verify/chunk_digest.hpp"
 
 namespace pgshift::verify {

@@ -1,6 +1,6 @@
 #include "verify/stream_digest.hpp"
 
-#include "connectors/pg/copy_binary.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::verify {
 

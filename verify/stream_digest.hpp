@@ -2,7 +2,7 @@
 // of `pgshift verify`). Reads in bounded buffers; the source must already be begun.
 #pragma once
 
-#include "engine/pipeline/row_source.hpp"
+#include "engine/core/row_source.hpp"
 #include "verify/row_hasher.hpp"
 
 namespace pgshift::verify {

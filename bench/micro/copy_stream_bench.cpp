@@ -6,8 +6,8 @@
 #include <cstring>
 #include <random>
 
-#include "connectors/pg/binary_values.hpp"
-#include "connectors/pg/copy_binary.hpp"
+#include "engine/model/binary_values.hpp"
+#include "engine/model/copy_binary.hpp"
 #include "verify/row_hasher.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::pg {
 namespace {
@@ -237,7 +237,7 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
   for (std::size_t i = 0; i < table.key.size(); ++i) {
     const Column& column = table.columns[table.key[i]];
     // Qualified: a bare name in ORDER BY would bind to the ::text output column and sort as text.
-    std::string name = "sampled." + plan::quote_identifier(column.name);
+    std::string name = "sampled." + pg::quote_identifier(column.name);
     select += (i ? ", " : "") + name + "::text";
     order += (i ? ", " : "") + name + (column.collatable ? " COLLATE \"C\"" : "");
   }
@@ -247,9 +247,9 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
   for (const char* method : {"SYSTEM", "BERNOULLI"}) {
     char percent_text[32];
     std::snprintf(percent_text, sizeof percent_text, "%.6f", percent);
-    auto result = co_await connection.query(
-        "SELECT " + select + " FROM ONLY " + plan::qualified_name(table) +
-        " AS sampled TABLESAMPLE " + method + " (" + percent_text + ") ORDER BY " + order);
+    auto result = co_await connection.query("SELECT " + select + " FROM ONLY " +
+                                            pg::qualified_name(table) + " AS sampled TABLESAMPLE " +
+                                            method + " (" + percent_text + ") ORDER BY " + order);
     if (!result) co_return fail(result.error());
     sample.clear();
     for (int row = 0; row < result->rows(); ++row) {

@@ -1,11 +1,11 @@
 #include "connectors/pg/pg_row_source.hpp"
 
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 namespace pgshift::pg {
 
 Task<Status> PgRowSource::begin(const Table& table, const Chunk& chunk) {
-  co_return co_await connection_.begin_copy_out(plan::copy_out_sql(table, chunk));
+  co_return co_await connection_.begin_copy_out(pg::copy_out_sql(table, chunk));
 }
 
 Task<Result<bool>> PgRowSource::read(std::vector<std::byte>& out, std::size_t want) {

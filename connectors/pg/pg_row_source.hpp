@@ -3,7 +3,7 @@
 #pragma once
 
 #include "connectors/pg/connection.hpp"
-#include "engine/pipeline/row_source.hpp"
+#include "engine/core/row_source.hpp"
 
 namespace pgshift::pg {
 

@@ -2,7 +2,7 @@
 
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::pg {
 namespace {
@@ -26,7 +26,7 @@ SourceSessionFactory snapshot_session_factory(const Endpoint& source, const std:
     if (!connection) co_return fail(connection.error());
     auto begun = co_await connection->query(
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-        plan::quote_literal(snapshot));
+        pg::quote_literal(snapshot));
     if (!begun) co_return fail(std::move(begun.error()).within("importing the run's snapshot"));
     co_return std::make_unique<PgSourceSession>(std::move(*connection));
   };

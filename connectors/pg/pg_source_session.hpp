@@ -3,7 +3,7 @@
 #pragma once
 
 #include "connectors/pg/endpoint.hpp"
-#include "engine/pipeline/source_session.hpp"
+#include "engine/core/source_session.hpp"
 
 namespace pgshift::pg {
 

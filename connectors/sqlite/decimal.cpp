@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "connectors/pg/copy_binary.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::sqlite {
 namespace {

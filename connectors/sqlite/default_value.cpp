@@ -7,7 +7,7 @@
 #include "connectors/sqlite/pg_literal.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/sql_tokens.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -131,7 +131,7 @@ std::optional<std::string> render_now(const NowValue& now, TargetKind kind) {
     case TargetKind::kText:
     case TargetKind::kVarchar:
       if (textual) {
-        return "to_char(" + std::string(kNowUtc) + ", " + plan::quote_literal(now.to_char_format) +
+        return "to_char(" + std::string(kNowUtc) + ", " + pg::quote_literal(now.to_char_format) +
                ")";
       }
       if (now.form == NowForm::kEpochSeconds) {

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdio>
 
-#include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -22,7 +22,7 @@ std::string as_text(const std::vector<std::byte>& bytes, std::size_t from) {
 }
 
 std::string typed(const std::string& text, const PgType& type) {
-  return plan::quote_literal(text) + "::" + type.sql;
+  return pg::quote_literal(text) + "::" + type.sql;
 }
 
 }  // namespace

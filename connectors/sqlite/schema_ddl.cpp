@@ -8,7 +8,7 @@
 #include "connectors/sqlite/default_value.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/utf8.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
 
 std::string quote(std::string_view name) {
-  return plan::quote_identifier(name);
+  return pg::quote_identifier(name);
 }
 
 std::string lower(std::string_view text) {
@@ -326,8 +326,8 @@ class DdlBuilder {
       // setval(seq, v, true): the next value is v + 1. With no rows (and no AUTOINCREMENT
       // history), setval(seq, 1, false) makes it 1.
       std::string sql =
-          "SELECT setval(pg_get_serial_sequence(" + plan::quote_literal(qualified(source().name)) +
-          ", " + plan::quote_literal(column.name) + "), greatest(" + max + ", " + floor +
+          "SELECT setval(pg_get_serial_sequence(" + pg::quote_literal(qualified(source().name)) +
+          ", " + pg::quote_literal(column.name) + "), greatest(" + max + ", " + floor +
           ", 1), greatest(" + max + ", " + floor + ") >= 1) FROM " + qualified(source().name);
       add_after("sequence", source().name + "." + column.name, sql);
     }

@@ -11,7 +11,7 @@
 #include "connectors/sqlite/epoch_unit.hpp"
 #include "connectors/sqlite/schema_ddl.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -238,8 +238,8 @@ void choose_key(SourceTable& table, Table& model) {
 Status sample_epoch_units(sqlite3* db, SourceTable& table, const SchemaOptions& options) {
   for (auto& column : table.columns) {
     if (!date_like(column.target.type.kind) || options.epoch_sample_size <= 0) continue;
-    std::string quoted = plan::quote_identifier(column.name);
-    std::string from = plan::quote_identifier(table.name);
+    std::string quoted = pg::quote_identifier(column.name);
+    std::string from = pg::quote_identifier(table.name);
     std::string limit = std::to_string(options.epoch_sample_size * 10);
     std::string sample_size = std::to_string(options.epoch_sample_size);
     // At most 10x the sample size of rows from each end (each row once), so a column without
@@ -406,11 +406,11 @@ Status estimate_sizes(sqlite3* db, SqliteSchema& schema, const SchemaOptions& op
   double total_rows = 0;
   for (std::size_t i = 0; i < schema.tables.size(); ++i) {
     const SourceTable& source = schema.sources[i];
-    std::string from = plan::quote_identifier(source.name);
+    std::string from = pg::quote_identifier(source.name);
     std::string sql;
     if (source.rowid_alias || !source.rowid_name.empty()) {
       std::string rowid = source.rowid_alias
-                              ? plan::quote_identifier(source.columns[*source.rowid_alias].name)
+                              ? pg::quote_identifier(source.columns[*source.rowid_alias].name)
                               : source.rowid_name;
       sql = "SELECT coalesce(max(" + rowid + ") - min(" + rowid + ") + 1, 0) FROM " + from;
     } else {

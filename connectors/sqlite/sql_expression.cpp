@@ -7,7 +7,7 @@
 
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -165,7 +165,7 @@ class Translator {
         return {};
       case ExprKind::kText:
         if (piece.literal == Literal::kInteger || piece.literal == Literal::kReal) {
-          piece.sql = plan::quote_literal(piece.literal_text);
+          piece.sql = pg::quote_literal(piece.literal_text);
           piece.kind = ExprKind::kText;
         } else if (piece.literal == Literal::kBool) {
           piece.sql = piece.bool_value ? "'1'" : "'0'";
@@ -208,7 +208,7 @@ class Translator {
   Result<Piece> typeof_compare(const Piece& typeof_piece, const Piece& name, bool equal) {
     if (name.literal != Literal::kString) return refuse("typeof() compared with a non-literal");
     std::string type_name = lower(name.literal_text);
-    std::string column = plan::quote_identifier(typeof_piece.typeof_of->name);
+    std::string column = pg::quote_identifier(typeof_piece.typeof_of->name);
     Piece out;
     out.kind = ExprKind::kBool;
     if (type_name == "null") {
@@ -428,7 +428,7 @@ class Translator {
         return refuse("typeof(" + left.typeof_of->name +
                       ") IN (...) does not follow from its type");
       }
-      std::string column = plan::quote_identifier(left.typeof_of->name);
+      std::string column = pg::quote_identifier(left.typeof_of->name);
       bool always = has_null && has_type;
       std::string test = always     ? "true"
                          : has_type ? "(" + column + " IS NOT NULL)"
@@ -576,7 +576,7 @@ class Translator {
         return piece.sql;
       case ExprKind::kNumber:
         if (piece.literal == Literal::kInteger || piece.literal == Literal::kReal) {
-          return plan::quote_literal(piece.literal_text);
+          return pg::quote_literal(piece.literal_text);
         }
         if (!piece.integral) {
           return refuse(
@@ -680,7 +680,7 @@ class Translator {
     out.integral = column.kind == TargetKind::kInt2 || column.kind == TargetKind::kInt4 ||
                    column.kind == TargetKind::kInt8;
     out.column = &column;
-    out.sql = plan::quote_identifier(column.name);
+    out.sql = pg::quote_identifier(column.name);
     return out;
   }
 
@@ -966,7 +966,7 @@ class Translator {
         out.kind = ExprKind::kText;
         out.literal = Literal::kString;
         out.literal_text = token->text;
-        out.sql = plan::quote_literal(token->text);
+        out.sql = pg::quote_literal(token->text);
         return out;
       case Token::Kind::kBlob:
         out.kind = ExprKind::kBytes;
@@ -1000,7 +1000,7 @@ class Translator {
         out.kind = ExprKind::kText;
         out.literal = Literal::kString;
         out.literal_text = token->text;
-        out.sql = plan::quote_literal(token->text);
+        out.sql = pg::quote_literal(token->text);
         return out;
       }
       case Token::Kind::kIdentifier:

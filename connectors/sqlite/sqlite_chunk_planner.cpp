@@ -1,7 +1,7 @@
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 
 #include "connectors/sqlite/sqlite_database.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -10,7 +10,7 @@ namespace {
 Result<std::optional<std::int64_t>> seek(sqlite3* db, const std::string& table,
                                          const std::string& expression, std::int64_t from,
                                          bool ascending) {
-  std::string sql = "SELECT " + expression + " FROM " + plan::quote_identifier(table) + " WHERE " +
+  std::string sql = "SELECT " + expression + " FROM " + pg::quote_identifier(table) + " WHERE " +
                     expression + (ascending ? " >= ?1" : " <= ?1") + " AND typeof(" + expression +
                     ") = 'integer' ORDER BY " + expression + (ascending ? "" : " DESC") +
                     " LIMIT 1";
@@ -27,7 +27,7 @@ Result<std::optional<std::int64_t>> seek(sqlite3* db, const std::string& table,
 Result<std::optional<std::int64_t>> seek_offset(sqlite3* db, const std::string& table,
                                                 const std::string& expression, std::int64_t from,
                                                 std::int64_t offset) {
-  std::string sql = "SELECT " + expression + " FROM " + plan::quote_identifier(table) + " WHERE " +
+  std::string sql = "SELECT " + expression + " FROM " + pg::quote_identifier(table) + " WHERE " +
                     expression + " >= ?1 AND typeof(" + expression + ") = 'integer' ORDER BY " +
                     expression + " LIMIT 1 OFFSET ?2";
   auto statement = prepare(db, sql);
@@ -42,7 +42,7 @@ Result<std::optional<std::int64_t>> seek_offset(sqlite3* db, const std::string& 
 
 Chunk whole_table(std::size_t table_index, const Table& table) {
   Chunk chunk;
-  chunk.table = table_index;
+  chunk.table_index = table_index;
   chunk.estimated_bytes = table.bytes;
   return chunk;
 }
@@ -58,7 +58,7 @@ Result<std::vector<Chunk>> plan_sqlite_chunks(sqlite3* db, std::size_t table_ind
     return out;
   }
   std::string expression = source.range == SourceTable::Range::kKey
-                               ? plan::quote_identifier(source.columns[*source.key_column].name)
+                               ? pg::quote_identifier(source.columns[*source.key_column].name)
                                : source.rowid_name;
   auto where = [&](Error error) { return std::move(error).within("planning " + source.name); };
   auto low = seek(db, source.name, expression, INT64_MIN, true);
@@ -97,7 +97,7 @@ Result<std::vector<Chunk>> plan_sqlite_chunks(sqlite3* db, std::size_t table_ind
   std::int64_t share = table.bytes / static_cast<std::int64_t>(bounds.size() + 1);
   for (std::size_t i = 0; i <= bounds.size(); ++i) {
     Chunk chunk;
-    chunk.table = table_index;
+    chunk.table_index = table_index;
     chunk.number = static_cast<int>(i);
     chunk.estimated_bytes = share;
     if (source.range == SourceTable::Range::kKey) {

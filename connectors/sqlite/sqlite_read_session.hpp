@@ -16,7 +16,7 @@
 #include <string>
 
 #include "connectors/sqlite/sqlite_row_source.hpp"
-#include "engine/pipeline/source_session.hpp"
+#include "engine/core/source_session.hpp"
 
 namespace pgshift::sqlite {
 

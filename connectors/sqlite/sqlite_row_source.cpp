@@ -2,10 +2,10 @@
 
 #include <charconv>
 
-#include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "engine/core/offload.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {
 namespace {
@@ -65,12 +65,12 @@ Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, co
                                            " is not where the SQLite table has it");
     }
     query.copied.push_back(index);
-    select += (select.empty() ? "" : ", ") + plan::quote_identifier(column->name);
+    select += (select.empty() ? "" : ", ") + pg::quote_identifier(column->name);
   }
   std::string range_expression;
   switch (source.range) {
     case SourceTable::Range::kKey:
-      range_expression = plan::quote_identifier(source.columns[*source.key_column].name);
+      range_expression = pg::quote_identifier(source.columns[*source.key_column].name);
       query.locator.push_back(source.columns[*source.key_column].name);
       if (chunk.first_page || chunk.end_page) {
         return fail(ErrorKind::kRuntime, "table " + table.name + " is chunked by key, not rowid");
@@ -107,11 +107,11 @@ Result<ChunkQuery> chunk_query(const Table& table, const SourceTable& source, co
       break;
   }
   for (const auto& name : query.locator) {
-    std::string expression = name == source.rowid_name ? name : plan::quote_identifier(name);
+    std::string expression = name == source.rowid_name ? name : pg::quote_identifier(name);
     select += (select.empty() ? "" : ", ") + expression;
   }
   if (select.empty()) select = "NULL";
-  query.sql = "SELECT " + select + " FROM " + plan::quote_identifier(source.name);
+  query.sql = "SELECT " + select + " FROM " + pg::quote_identifier(source.name);
   if (query.lower && query.upper) {
     query.sql += " WHERE " + range_expression + " >= ?1 AND " + range_expression + " < ?2";
   } else if (query.lower) {
@@ -134,10 +134,10 @@ Task<Status> SqliteRowSource::begin(const Table& table, const Chunk& chunk) {
   rows_ = 0;
   header_sent_ = false;
   done_ = false;
-  if (chunk.table >= sources_.size() || sources_[chunk.table].name != table.name) {
+  if (chunk.table_index >= sources_.size() || sources_[chunk.table_index].name != table.name) {
     co_return fail(ErrorKind::kRuntime, "no SQLite source table for " + table.name);
   }
-  source_ = &sources_[chunk.table];
+  source_ = &sources_[chunk.table_index];
   auto query = chunk_query(table, *source_, chunk);
   if (!query) co_return fail(query.error());
   query_ = std::move(*query);

@@ -6,7 +6,7 @@
 // one batch, granted by the run's shared ClusterMemory.
 //
 // Lifetimes: `db` (opened read-only, see sqlite_database.hpp) and `sources` must outlive the row
-// source; sources[chunk.table] describes the chunk's table (schema_reader.hpp), and the Table
+// source; sources[chunk.table_index] describes the chunk's table (schema_reader.hpp), and the Table
 // passed to begin() must be that table's model. For one consistent state across several
 // connections the caller holds them inside read transactions (BEGIN + a first read) it owns.
 // Threading: one coroutine at a time; read() makes blocking SQLite calls, about `want` bytes of
@@ -30,7 +30,7 @@
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/sqlite_handles.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
-#include "engine/pipeline/row_source.hpp"
+#include "engine/core/row_source.hpp"
 
 namespace pgshift::sqlite {
 

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "connectors/sqlite/schema_ddl.hpp"
-#include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "connectors/sqlite/sqlite_read_session.hpp"
 #include "connectors/sqlite/sqlite_row_source.hpp"
@@ -135,53 +134,14 @@ Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
   return std::shared_ptr<const SqliteSource>(std::move(source));
 }
 
-namespace {
-
-// Whether table `i` is copied as one chunk: it is clustered, its batch (estimated from the file's
-// size of it) fits the whole budget, and its copy work is at most one worker's share of the run's,
-// so that one stream for it does not outlast the others. Two chunks copied at once would
-// interleave their pages, and a heap of several runs, however long, is one PostgreSQL's sort must
-// sort: on the bench's events table the index built in 0.56 s from one run, 1.82 s from two.
-bool clustered_whole(const SqliteSource& source, std::size_t i, std::int64_t worker_work) {
-  const Table& table = source.schema.tables[i];
-  if (plan::copy_work(table) > worker_work || !clustered_on(source, i)) return false;
-  return ClusteredBatch::bytes_for(table.estimated_rows, table.bytes,
-                                   table.copied_columns().size()) <=
-         static_cast<double>(source.cluster_memory->total());
-}
-
-}  // namespace
-
 const CatalogIndex* clustered_on(const SqliteSource& source, std::size_t i) {
   const Table& table = source.schema.tables[i];
   if (!source.cluster_memory || !table.keyless()) return nullptr;
   Chunk whole;
-  whole.table = i;
+  whole.table_index = i;
   auto query = chunk_query(table, source.schema.sources[i], whole);
   if (!query || !cluster_key(source.schema.sources[i], query->copied)) return nullptr;
   return first_plain_index(source.schema.sources[i]);
-}
-
-Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
-                                       const plan::PlannerOptions& options) {
-  auto db = open_read_only(source.path);
-  if (!db) return fail(db.error());
-  std::vector<Chunk> chunks;
-  const auto& tables = source.schema.tables;
-  std::int64_t work = 0;
-  for (const Table& table : tables) work += plan::copy_work(table);
-  std::int64_t worker_work = work / std::max(1, options.workers);
-  for (std::size_t i = 0; i < tables.size(); ++i) {
-    int desired = clustered_whole(source, i, worker_work)
-                      ? 1
-                      : plan::desired_chunks(tables[i].bytes, options);
-    auto table_chunks =
-        plan_sqlite_chunks(db->get(), i, tables[i], source.schema.sources[i], desired);
-    if (!table_chunks) return fail(table_chunks.error());
-    chunks.insert(chunks.end(), table_chunks->begin(), table_chunks->end());
-  }
-  plan::order_most_work_first(chunks, tables);
-  return chunks;
 }
 
 SourceSessionFactory session_factory(std::shared_ptr<const SqliteSource> source) {

@@ -15,8 +15,7 @@
 #include "connectors/sqlite/schema_reader.hpp"
 #include "connectors/sqlite/value_encoder.hpp"
 #include "connectors/sqlite/value_scan.hpp"
-#include "engine/pipeline/source_session.hpp"
-#include "engine/plan/chunk_planner.hpp"
+#include "engine/core/source_session.hpp"
 
 namespace pgshift::sqlite {
 
@@ -31,8 +30,8 @@ struct SourceOptions {
   std::function<bool(const std::string&)> include_table;
   // migrate (and plan, to show migrate's chunks): readers send a keyless table in its first
   // index's order, in batches granted from this many bytes shared by all `readers`
-  // (sqlite_row_source.hpp); 0 sends rows as read (verify, where order is moot). See plan_chunks
-  // for the tables that are then one chunk.
+  // (sqlite_row_source.hpp); 0 sends rows as read (verify, where order is moot). See
+  // engine/plan/sqlite_source_planner.hpp for the tables that are then one chunk.
   std::size_t cluster_memory_bytes = 0;
   int readers = 1;
 };
@@ -50,12 +49,6 @@ struct SqliteSource {
 
 Result<std::shared_ptr<const SqliteSource>> read_source(const std::string& path,
                                                         const SourceOptions& options);
-
-// Chunks of every table, largest work first. With clustering on, a keyless table whose batch
-// fits the whole budget, and whose copy work is at most one worker's share, is one chunk, so that
-// it reaches the target as one run in index order.
-Result<std::vector<Chunk>> plan_chunks(const SqliteSource& source,
-                                       const plan::PlannerOptions& options);
 
 // The index whose order migrate sends table `i`'s rows in (clustering on, the table keyless and
 // the index's leading column one whose binary form sorts), or null.

@@ -93,7 +93,7 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
   auto chunks = co_await plan::plan_source_chunks(source, readable, planner);
   if (!chunks) co_return fail(chunks.error());
   std::vector<int> chunk_count(run.tables.size(), 0);
-  for (const auto& chunk : *chunks) ++chunk_count[facts_index[chunk.table]];
+  for (const auto& chunk : *chunks) ++chunk_count[facts_index[chunk.table_index]];
   for (std::size_t i = 0; i < run.tables.size(); ++i) {
     a.tables.push_back({run.source.tables[i], chunk_count[i], run.tables[i].keyless(), 0});
   }

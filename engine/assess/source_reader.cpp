@@ -3,7 +3,7 @@
 #include <map>
 
 #include "engine/assess/checks.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift::assess {
 namespace {
@@ -34,7 +34,7 @@ std::string not_member(const std::string& catalog, const std::string& oid) {
 std::string sql_text_array(const std::vector<std::string>& items) {
   std::string out = "ARRAY[";
   for (std::size_t i = 0; i < items.size(); ++i) {
-    out += (i ? ", " : "") + plan::quote_literal(items[i]);
+    out += (i ? ", " : "") + pg::quote_literal(items[i]);
   }
   return out + "]::text[]";
 }
@@ -102,7 +102,7 @@ Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connectio
     }
     if (exact && facts.can_select && !table.partitioned_parent) {
       auto counted =
-          co_await connection.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table));
+          co_await connection.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table));
       if (!counted)
         co_return fail(std::move(counted.error()).within("counting " + facts.qualified()));
       facts.rows = static_cast<double>(counted->integer(0, 0));

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "connectors/pg/copy_binary.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::assess {
 namespace {
@@ -26,8 +26,7 @@ std::string probe_columns(const Table& table, bool& same_types) {
   std::string out;
   for (const Column* column : table.copied_columns()) {
     if (column->type_oid >= kFirstUserOid) same_types = false;
-    out +=
-        (out.empty() ? "" : ", ") + plan::quote_identifier(column->name) + " " + column->type_sql;
+    out += (out.empty() ? "" : ", ") + pg::quote_identifier(column->name) + " " + column->type_sql;
   }
   if (!same_types || out.empty()) {
     same_types = false;
@@ -166,12 +165,11 @@ Task<ProbeResult> measure_speeds(pg::Connection& source, pg::Connection* target,
     SampleTiming sample;
     sample.table = table.schema + "." + table.name;
     std::vector<std::byte> stream;
-    auto read =
-        co_await timed_copy_out(source,
-                                "COPY (SELECT " + plan::copied_column_list(table) + " FROM ONLY " +
-                                    plan::qualified_name(table) + " LIMIT " +
-                                    std::to_string(limit) + ") TO STDOUT (FORMAT binary)",
-                                &stream);
+    auto read = co_await timed_copy_out(source,
+                                        "COPY (SELECT " + pg::copied_column_list(table) +
+                                            " FROM ONLY " + pg::qualified_name(table) + " LIMIT " +
+                                            std::to_string(limit) + ") TO STDOUT (FORMAT binary)",
+                                        &stream);
     if (!read) {
       result.notes.push_back("reading a sample of " + sample.table +
                              " failed: " + read.error().message);

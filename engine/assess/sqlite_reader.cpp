@@ -5,6 +5,7 @@
 #include <map>
 
 #include "connectors/sqlite/sqlite_database.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 
 namespace pgshift::assess {
 namespace {
@@ -166,10 +167,10 @@ Result<SqliteFileFacts> read_sqlite_facts(const std::string& path,
   auto read = sqlite::read_source(path, assessing);
   if (!read) return fail(read.error());
   const sqlite::SqliteSource& source = **read;
-  auto chunks = sqlite::plan_chunks(source, planner);
+  auto chunks = plan::plan_sqlite_source_chunks(source, planner);
   if (!chunks) return fail(chunks.error());
   std::vector<int> chunk_count(source.schema.tables.size(), 0);
-  for (const auto& chunk : *chunks) ++chunk_count[chunk.table];
+  for (const auto& chunk : *chunks) ++chunk_count[chunk.table_index];
 
   SqliteFileFacts facts;
   facts.path = path;

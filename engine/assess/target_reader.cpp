@@ -1,7 +1,7 @@
 #include "engine/assess/target_reader.hpp"
 
 #include "engine/assess/server_reader.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "engine/state/run_state.hpp"
 
 namespace pgshift::assess {
@@ -18,7 +18,7 @@ Task<Result<std::vector<TargetTable>>> read_target_tables(pg::Connection& target
   for (int row = 0; row < tables->rows(); ++row) {
     TargetTable table{tables->text(row, 0), tables->text(row, 1), false};
     std::string qualified =
-        plan::quote_identifier(table.schema) + "." + plan::quote_identifier(table.name);
+        pg::quote_identifier(table.schema) + "." + pg::quote_identifier(table.name);
     auto has_rows = co_await target.query("SELECT EXISTS (SELECT 1 FROM ONLY " + qualified + ")");
     if (!has_rows) co_return fail(has_rows.error());
     table.has_rows = has_rows->boolean(0, 0);

@@ -5,9 +5,9 @@
 
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/connection.hpp"
+#include "engine/model/binary_values.hpp"
 #include "verify/report.hpp"
 
 namespace pgshift {

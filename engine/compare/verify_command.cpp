@@ -17,9 +17,10 @@
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "engine/pipeline/byte_queue.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 #include "verify/drill_down.hpp"
 #include "verify/report.hpp"
 #include "verify/schema_diff.hpp"
@@ -58,7 +59,7 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
   if (!connection) co_return fail(connection.error());
   auto begun = co_await connection->query(
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      plan::quote_literal(snapshot));
+      pg::quote_literal(snapshot));
   if (!begun) co_return fail(begun.error());
   co_return std::move(*connection);
 }
@@ -66,11 +67,11 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
 // Digests of one chunk on both sides, read concurrently.
 Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
     VerifyContext& context, RowSource& source, pg::Connection& target, const Chunk& chunk) {
-  const Table& table = context.tables[chunk.table];
+  const Table& table = context.tables[chunk.table_index];
   auto digest = [&](RowSource& rows, const pg::TypeShapes& shapes,
                     verify::ChunkDigest& out) -> Task<Status> {
     if (auto begun = co_await rows.begin(table, chunk); !begun) co_return fail(begun.error());
-    verify::RowHasher hasher(context.kinds[chunk.table], &shapes);
+    verify::RowHasher hasher(context.kinds[chunk.table_index], &shapes);
     auto read = co_await verify::digest_stream(rows, hasher);
     if (!read) co_return fail(read.error());
     out = *read;
@@ -114,9 +115,9 @@ struct Drill {
 
 Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   auto& context = drill.context;
-  const Table& table = context.tables[chunk.table];
-  verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
-  verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  const Table& table = context.tables[chunk.table_index];
+  verify::RowHasher source_hasher(context.kinds[chunk.table_index], &context.source.shapes);
+  verify::RowHasher target_hasher(context.kinds[chunk.table_index], &context.target.shapes);
   Result<verify::KeyedRead> left = fail(ErrorKind::kRuntime, "not read");
   if (drill.source) {
     left = co_await verify::read_keyed_rows(*drill.source, table, chunk, source_hasher);
@@ -129,21 +130,21 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   auto right = co_await verify::read_keyed_rows(drill.target, table, chunk, target_hasher);
   if (!right) co_return fail(right.error());
   auto diff = verify::diff_keyed_rows(left->rows, right->rows);
-  auto& mismatches = context.report[chunk.table].mismatches;
+  auto& mismatches = context.report[chunk.table_index].mismatches;
   auto add = [&](const std::string& kind, const std::vector<std::string>& keys,
                  const std::unordered_map<std::string, KeyValue>& values,
                  std::vector<std::string> columns) {
     if (keys.empty()) return;
     verify::ReportMismatch mismatch;
     mismatch.chunk = chunk.number;
-    mismatch.key_range = plan::describe_key_range(chunk);
+    mismatch.key_range = describe_key_range(chunk);
     mismatch.kind = kind;
     mismatch.keys = keys;
     mismatch.columns = std::move(columns);
     mismatches.push_back(std::move(mismatch));
     for (const auto& key : keys) {
       if (drill.recheck.size() < kMaxReportedKeys) {
-        drill.recheck.push_back({chunk.table, key, values.at(key)});
+        drill.recheck.push_back({chunk.table_index, key, values.at(key)});
       }
     }
   };
@@ -164,7 +165,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
 
 Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
   auto& context = drill.context;
-  const Table& table = context.tables[chunk.table];
+  const Table& table = context.tables[chunk.table_index];
   auto target_rows = co_await verify::count_rows(drill.target, table, chunk);
   if (!target_rows) co_return fail(target_rows.error());
   long long source_count = *target_rows;
@@ -193,16 +194,16 @@ Task<Status> drill_chunk(Drill& drill, const Chunk& chunk, int depth) {
 
 Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
   auto& context = drill.context;
-  const Table& table = context.tables[chunk.table];
-  verify::RowHasher source_hasher(context.kinds[chunk.table], &context.source.shapes);
-  verify::RowHasher target_hasher(context.kinds[chunk.table], &context.target.shapes);
+  const Table& table = context.tables[chunk.table_index];
+  verify::RowHasher source_hasher(context.kinds[chunk.table_index], &context.source.shapes);
+  verify::RowHasher target_hasher(context.kinds[chunk.table_index], &context.target.shapes);
   if (!drill.source) {
     verify::ReportMismatch mismatch;
     mismatch.chunk = chunk.number;
     mismatch.key_range = "whole table (no key)";
     mismatch.kind = "changed";
     mismatch.detail = "rows differ; tables without a key from SQLite are compared as a whole";
-    context.report[chunk.table].mismatches.push_back(std::move(mismatch));
+    context.report[chunk.table_index].mismatches.push_back(std::move(mismatch));
     co_return Status{};
   }
   int passes = static_cast<int>(std::max<long long>(1, rows / 200000 + 1));
@@ -219,7 +220,7 @@ Task<Status> compare_keyless(Drill& drill, const Chunk& chunk, long long rows) {
       mismatch.keys.push_back(row.count > 1 ? row.row + " x" + std::to_string(row.count) : row.row);
     }
     if (!mismatch.keys.empty()) {
-      context.report[chunk.table].mismatches.push_back(std::move(mismatch));
+      context.report[chunk.table_index].mismatches.push_back(std::move(mismatch));
     }
   }
   co_return Status{};
@@ -274,22 +275,23 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
     const Chunk& chunk = context.chunks[context.next_chunk++];
     auto digests = co_await digest_both(context, *source_rows, *target, chunk);
     if (!digests) {
-      context.fatal = naming_the_table(std::move(digests.error()), context.tables[chunk.table]);
+      context.fatal =
+          naming_the_table(std::move(digests.error()), context.tables[chunk.table_index]);
       break;
     }
-    auto& table_report = context.report[chunk.table];
+    auto& table_report = context.report[chunk.table_index];
     table_report.rows_source += static_cast<long long>(digests->first.rows);
     table_report.rows_target += static_cast<long long>(digests->second.rows);
-    context.progress->add(chunk.table, static_cast<long long>(digests->first.rows),
+    context.progress->add(chunk.table_index, static_cast<long long>(digests->first.rows),
                           chunk.estimated_bytes);
-    context.progress->chunk_done(chunk.table);
+    context.progress->chunk_done(chunk.table_index);
     if (digests->first == digests->second) {
       ++table_report.chunks_verified;
-      context.progress->chunk_verified(chunk.table);
+      context.progress->chunk_verified(chunk.table_index);
       continue;
     }
     Status drilled;
-    if (context.tables[chunk.table].keyless()) {
+    if (context.tables[chunk.table_index].keyless()) {
       auto rows = std::max(digests->first.rows, digests->second.rows);
       drilled = co_await compare_keyless(drill, chunk, static_cast<long long>(rows));
     } else {
@@ -469,7 +471,7 @@ Task<Status> verify_main(VerifyContext& context) {
   Result<std::vector<Chunk>> chunks = fail(ErrorKind::kRuntime, "not planned");
   if (from_sqlite) {
     // Plan over the full SQLite model, then keep the comparable tables' chunks, renumbered.
-    auto all = sqlite::plan_chunks(*context.sqlite_source, planner);
+    auto all = plan::plan_sqlite_source_chunks(*context.sqlite_source, planner);
     if (!all) co_return fail(all.error());
     std::map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < context.tables.size(); ++i) {
@@ -478,9 +480,9 @@ Task<Status> verify_main(VerifyContext& context) {
     std::vector<Chunk> kept;
     const auto& model = context.sqlite_source->schema.tables;
     for (auto chunk : *all) {
-      auto it = index.find(model[chunk.table].schema + "." + model[chunk.table].name);
+      auto it = index.find(model[chunk.table_index].schema + "." + model[chunk.table_index].name);
       if (it == index.end()) continue;
-      chunk.table = it->second;
+      chunk.table_index = it->second;
       kept.push_back(std::move(chunk));
     }
     chunks = std::move(kept);
@@ -491,12 +493,12 @@ Task<Status> verify_main(VerifyContext& context) {
   // Keyless tables are compared whole: ctids differ between the databases.
   std::set<std::size_t> keyless_done;
   for (auto& chunk : *chunks) {
-    if (!context.tables[chunk.table].keyless()) {
+    if (!context.tables[chunk.table_index].keyless()) {
       context.chunks.push_back(chunk);
-    } else if (keyless_done.insert(chunk.table).second) {
+    } else if (keyless_done.insert(chunk.table_index).second) {
       Chunk whole;
-      whole.table = chunk.table;
-      whole.estimated_bytes = context.tables[chunk.table].bytes;
+      whole.table_index = chunk.table_index;
+      whole.estimated_bytes = context.tables[chunk.table_index].bytes;
       context.chunks.push_back(whole);
     }
   }
@@ -513,8 +515,8 @@ Task<Status> verify_main(VerifyContext& context) {
     progress_tables.push_back(std::move(progress));
   }
   for (const auto& chunk : context.chunks) {
-    ++context.report[chunk.table].chunks_total;
-    ++progress_tables[chunk.table].chunks_total;
+    ++context.report[chunk.table_index].chunks_total;
+    ++progress_tables[chunk.table_index].chunks_total;
   }
   context.progress.emplace(std::move(progress_tables), !context.options.quiet);
   context.progress->set_phase("compare");

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 
@@ -11,34 +11,34 @@ namespace pgshift {
 
 Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chunk& chunk,
                           const verify::ChunkDigest& source_digest) {
-  const Table& table = context.tables[chunk.table];
+  const Table& table = context.tables[chunk.table_index];
   verify::ChunkDigest target_digest;
   if (context.options.verify == VerifyMode::kCount) {
-    auto counted =
-        co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
-                              " WHERE " + plan::chunk_predicate(table, chunk));
+    auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +
+                                         " WHERE " + pg::chunk_predicate(table, chunk));
     if (!counted) co_return fail(counted.error());
     target_digest.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     target_digest.sum = source_digest.sum;  // count mode compares counts only
   } else {
     pg::PgRowSource readback(target);
     if (auto begun = co_await readback.begin(table, chunk); !begun) co_return begun;
-    verify::RowHasher hasher(context.specs[chunk.table].copied_kinds, &context.target_shapes);
+    verify::RowHasher hasher(context.specs[chunk.table_index].copied_kinds, &context.target_shapes);
     auto digest = co_await verify::digest_stream(readback, hasher);
     if (!digest) co_return fail(digest.error());
     target_digest = *digest;
   }
   bool equal = target_digest == source_digest;
   auto marked = co_await target.query(state::mark_chunk_verified_sql(
-      chunk.table, chunk.number, verify_mode_name(context.options.verify), target_digest, equal));
+      chunk.table_index, chunk.number, verify_mode_name(context.options.verify), target_digest,
+      equal));
   if (!marked) co_return fail(marked.error());
   if (equal) {
-    context.progress->chunk_verified(chunk.table);
+    context.progress->chunk_verified(chunk.table_index);
   } else {
     Mismatch mismatch;
-    mismatch.table = chunk.table;
+    mismatch.table_index = chunk.table_index;
     mismatch.chunk = chunk.number;
-    mismatch.key_range = plan::describe_key_range(chunk);
+    mismatch.key_range = describe_key_range(chunk);
     mismatch.kind = "changed";
     mismatch.detail = "source " + std::to_string(source_digest.rows) + " rows digest " +
                       source_digest.sum_hex() + ", target " + std::to_string(target_digest.rows) +
@@ -59,7 +59,7 @@ Task<Result<bool>> verify_leftover_chunk(RunContext& context, pg::Connection& ta
     co_await target.query("ROLLBACK");
     co_return false;
   }
-  const Chunk& chunk = context.chunks.at({(*claimed)->table, (*claimed)->number});
+  const Chunk& chunk = context.chunks.at({(*claimed)->table_index, (*claimed)->number});
   if (auto verified = co_await verify_chunk(context, target, chunk, (*claimed)->source_digest);
       !verified) {
     co_return fail(verified.error());

@@ -4,12 +4,12 @@
 
 #include <chrono>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/table_finisher.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 
@@ -101,17 +101,17 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     if (!failed) {
       auto started = std::chrono::steady_clock::now();
       auto copied =
-          co_await copy_chunk(source->rows(), *target, context.specs[chunk->table], *chunk,
+          co_await copy_chunk(source->rows(), *target, context.specs[chunk->table_index], *chunk,
                               copy_options, [&](long long rows, std::int64_t bytes) {
                                 attempt_rows += rows;
                                 attempt_bytes += bytes;
-                                context.progress->add(chunk->table, rows, bytes);
+                                context.progress->add(chunk->table_index, rows, bytes);
                               });
       if (copied) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         auto committed = co_await target->query(
-            state::mark_chunk_done_sql(chunk->table, chunk->number, copied->rows_stored,
+            state::mark_chunk_done_sql(chunk->table_index, chunk->number, copied->rows_stored,
                                        copied->bytes, copied->source_digest, context.worker_id,
                                        seconds) +
             "; COMMIT");
@@ -119,7 +119,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
           failed = true;
           failure = committed.error();
         } else {
-          context.progress->chunk_done(chunk->table);
+          context.progress->chunk_done(chunk->table_index);
           // Read back at once, while the chunk is hot in the target's buffers and the other
           // workers keep copying (measured: +2.6 s on the 1 GB bench, against +7.6 s when all
           // read-backs waited for the tables' indexes). But the table has no index yet, so each
@@ -127,9 +127,9 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
           // table that cost grows with the table, and its chunks are left to the table finisher,
           // which reads them back through the key's index (as it does for chunks a process
           // that died left unverified).
-          const Table& table = context.tables[chunk->table];
+          const Table& table = context.tables[chunk->table_index];
           bool small_so_far =
-              context.progress->table(chunk->table).chunks_done <= kInlineReadbackChunks;
+              context.progress->table(chunk->table_index).chunks_done <= kInlineReadbackChunks;
           if (context.options.verify != VerifyMode::kOff && !table.keyless() && small_so_far) {
             if (auto verified =
                     co_await verify_chunk(context, *target, *chunk, copied->source_digest);
@@ -139,12 +139,12 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
             }
           }
           if (!failed) {
-            auto complete = co_await state::claim_table_indexing(*target, chunk->table);
+            auto complete = co_await state::claim_table_indexing(*target, chunk->table_index);
             if (!complete) {
               failed = true;
               failure = complete.error();
             } else if (*complete) {
-              start_table_finisher(context, chunk->table);
+              start_table_finisher(context, chunk->table_index);
             }
           }
           if (!failed) continue;
@@ -159,7 +159,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
 
     // Failure: roll back by dropping both connections (the server aborts the transaction; the
     // pool closes a session that is not idle).
-    if (chunk) context.progress->add(chunk->table, -attempt_rows, -attempt_bytes);
+    if (chunk) context.progress->add(chunk->table_index, -attempt_rows, -attempt_bytes);
     source.reset();
     target_lease.reset();
     target = nullptr;
@@ -175,7 +175,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     if (chunk) {
       if (auto recorder = co_await context.target_sessions.acquire()) {
         co_await (*recorder)->query(
-            state::record_chunk_error_sql(chunk->table, chunk->number, failure.message));
+            state::record_chunk_error_sql(chunk->table_index, chunk->number, failure.message));
       }
     }
     // A source value that does not fit (bad input) met after chunks were written: the run failed

@@ -10,14 +10,14 @@
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/matviews.hpp"
 #include "engine/migrate/target_lanes.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/large_objects.hpp"
 
 namespace pgshift {
 namespace {
 
-using plan::quote_literal;
+using pg::quote_literal;
 
 Task<Result<bool>> step_done(pg::Connection& target, const std::string& step) {
   auto row =
@@ -179,7 +179,7 @@ Task<Status> analyze_tables(RunContext& context, pg::Connection& target) {
   for (const auto& table : context.tables) {
     if (table.partitioned_parent || table.is_partition ||
         extended.count({table.schema, table.name})) {
-      statements.push_back("ANALYZE " + plan::qualified_name(table));
+      statements.push_back("ANALYZE " + pg::qualified_name(table));
     }
   }
   if (auto done = co_await run_parallel(context, statements); !done) co_return done;

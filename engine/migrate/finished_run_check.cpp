@@ -3,8 +3,8 @@
 #include <map>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 
@@ -23,9 +23,8 @@ Task<Result<verify::ChunkDigest>> read_target_digest(pg::Connection& target, con
                                                      VerifyMode mode) {
   verify::ChunkDigest digest;
   if (mode != VerifyMode::kFull) {
-    auto counted =
-        co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(table) +
-                              " WHERE " + plan::chunk_predicate(table, chunk));
+    auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +
+                                         " WHERE " + pg::chunk_predicate(table, chunk));
     if (!counted) co_return fail(counted.error());
     digest.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     co_return digest;
@@ -101,8 +100,8 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
   }
   std::map<std::size_t, std::vector<const Chunk*>> chunks_of;
   for (const auto& chunk : *chunks) {
-    if (recorded_digest.count({chunk.table, chunk.number})) {
-      chunks_of[chunk.table].push_back(&chunk);
+    if (recorded_digest.count({chunk.table_index, chunk.number})) {
+      chunks_of[chunk.table_index].push_back(&chunk);
     }
   }
 
@@ -112,7 +111,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
     if (table_chunks.empty()) continue;  // a partitioned parent: its partitions hold the rows
     auto changed = [&](int chunk, std::string key_range, std::string detail) {
       Mismatch mismatch;
-      mismatch.table = info.id;
+      mismatch.table_index = info.id;
       mismatch.chunk = chunk;
       mismatch.key_range = std::move(key_range);
       mismatch.kind = "changed";
@@ -126,7 +125,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
     if (info.keyless || table.keyless() || table.key_name != info.key_name) {
       verify::ChunkDigest expected;
       for (const Chunk* chunk : table_chunks) {
-        expected.merge(recorded_digest[{chunk->table, chunk->number}]);
+        expected.merge(recorded_digest[{chunk->table_index, chunk->number}]);
       }
       auto now = co_await read_target_digest(target, table, Chunk{}, *shapes, mode);
       if (!now)
@@ -140,14 +139,14 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
     }
     std::string updates;
     for (const Chunk* chunk : table_chunks) {
-      const auto& expected = recorded_digest[{chunk->table, chunk->number}];
+      const auto& expected = recorded_digest[{chunk->table_index, chunk->number}];
       auto now = co_await read_target_digest(target, table, *chunk, *shapes, mode);
       if (!now)
         co_return fail(
             std::move(now.error()).within("re-checking " + table.schema + "." + table.name));
       ++check.chunks_checked;
       if (!equal_in_mode(expected, *now, mode)) {
-        changed(chunk->number, plan::describe_key_range(*chunk), difference(expected, *now, mode));
+        changed(chunk->number, describe_key_range(*chunk), difference(expected, *now, mode));
       }
       updates += "UPDATE pgshift.chunks SET target_rows = " + std::to_string(now->rows) +
                  (mode == VerifyMode::kFull ? ", target_digest = '" + now->sum_hex() + "'" : "") +
@@ -163,7 +162,7 @@ Task<Result<FinishedRunCheck>> recheck_finished_run(pg::Connection& target, Veri
 
 std::string describe_changed(const FinishedRunCheck& check) {
   std::map<std::size_t, std::vector<const Mismatch*>> by_table;
-  for (const auto& mismatch : check.changed) by_table[mismatch.table].push_back(&mismatch);
+  for (const auto& mismatch : check.changed) by_table[mismatch.table_index].push_back(&mismatch);
   std::string out;
   for (const auto& [table, mismatches] : by_table) {
     if (!out.empty()) out += ", ";

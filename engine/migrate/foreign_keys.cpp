@@ -4,7 +4,7 @@
 
 #include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/target_lanes.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 
 namespace pgshift {
 namespace {
@@ -31,8 +31,8 @@ Task<Result<Attached>> attach_foreign_key(pg::Connection& target, const Table& t
       ", " + std::to_string(ddl.table) +
       "); SELECT d.done, k.convalidated FROM pgshift.ddl d LEFT JOIN pg_catalog.pg_constraint k "
       "ON k.conrelid = " +
-      plan::quote_literal(plan::qualified_name(table)) +
-      "::pg_catalog.regclass AND k.conname = " + plan::quote_literal(ddl.name) +
+      pg::quote_literal(pg::qualified_name(table)) +
+      "::pg_catalog.regclass AND k.conname = " + pg::quote_literal(ddl.name) +
       " AND k.contype = 'f' WHERE d.table_id = " + std::to_string(ddl.table) +
       " AND d.ordinal = " + std::to_string(ddl.ordinal));
   auto give_up = [&](Error error) -> Result<Attached> {
@@ -69,16 +69,16 @@ Task<Result<Attached>> attach_foreign_key(pg::Connection& target, const Table& t
 // valid key does nothing, so it needs no advisory lock.
 Task<Status> validate_foreign_key(pg::Connection& target, const Table& table,
                                   const state::PendingDdl& ddl) {
-  auto validated = co_await target.query(
-      "BEGIN; ALTER TABLE " + plan::qualified_name(table) + " VALIDATE CONSTRAINT " +
-      plan::quote_identifier(ddl.name) + "; " + state::mark_ddl_done_sql(ddl) + "; COMMIT");
+  auto validated = co_await target.query("BEGIN; ALTER TABLE " + pg::qualified_name(table) +
+                                         " VALIDATE CONSTRAINT " + pg::quote_identifier(ddl.name) +
+                                         "; " + state::mark_ddl_done_sql(ddl) + "; COMMIT");
   if (!validated) {
     co_await target.query("ROLLBACK");
     // Rows without their parent: the run stops on this error, and the target keeps no NOT VALID
     // key that would look like a finished one.
     if (validated.error().sqlstate == kForeignKeyViolation) {
-      co_await target.query("ALTER TABLE " + plan::qualified_name(table) +
-                            " DROP CONSTRAINT IF EXISTS " + plan::quote_identifier(ddl.name));
+      co_await target.query("ALTER TABLE " + pg::qualified_name(table) +
+                            " DROP CONSTRAINT IF EXISTS " + pg::quote_identifier(ddl.name));
     }
     co_return fail(std::move(validated.error()).within("validating foreign key " + ddl.name));
   }

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "verify/matviews.hpp"
 
 namespace pgshift {
@@ -44,8 +44,7 @@ std::string step_name(const std::string& qualified) {
 
 std::string mark_sql(const std::string& step) {
   // An upsert: a run state written before this step existed has no row for it.
-  return "INSERT INTO pgshift.steps (name, done, finished_at) VALUES (" +
-         plan::quote_literal(step) +
+  return "INSERT INTO pgshift.steps (name, done, finished_at) VALUES (" + pg::quote_literal(step) +
          ", true, now()) ON CONFLICT (name) DO UPDATE SET done = true, finished_at = now()";
 }
 

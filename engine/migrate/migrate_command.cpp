@@ -222,7 +222,7 @@ Task<Result<bool>> recheck_if_finished(RunContext& context, pg::Connection& targ
   if (!check) co_return fail(check.error());
   context.tables = std::move(check->tables);
   for (const auto& mismatch : check->changed) {
-    spdlog::error("{} chunk {} {}: {}", context.table_name(mismatch.table), mismatch.chunk,
+    spdlog::error("{} chunk {} {}: {}", context.table_name(mismatch.table_index), mismatch.chunk,
                   mismatch.key_range, mismatch.detail);
   }
   context.mismatches = std::move(check->changed);
@@ -306,14 +306,14 @@ Task<Status> run_migration(RunContext& context) {
 // The run's mismatches, each under its table in the report.
 void add_mismatches(const RunContext& context, std::vector<verify::ReportTable>& tables) {
   for (const auto& mismatch : context.mismatches) {
-    if (mismatch.table >= tables.size()) continue;
+    if (mismatch.table_index >= tables.size()) continue;
     verify::ReportMismatch item;
     item.chunk = mismatch.chunk;
     item.key_range = mismatch.key_range;
     item.kind = mismatch.kind;
     item.keys = mismatch.keys;
     item.detail = mismatch.detail;
-    tables[mismatch.table].mismatches.push_back(std::move(item));
+    tables[mismatch.table_index].mismatches.push_back(std::move(item));
   }
 }
 
@@ -380,7 +380,7 @@ int run_migrate_command(MigrateOptions options) {
     gethostname(host, sizeof host - 1);
     return std::string(host) + ":" + std::to_string(getpid());
   }();
-  context.index_slots_free = std::max(1, context.options.jobs);
+  context.task_slots_free = std::max(1, context.options.jobs);
 
   verify::Report report;
   report.command = "migrate";

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/table.hpp"
 
 namespace pgshift {
 
@@ -44,8 +44,8 @@ const char* verify_mode_name(VerifyMode mode) {
 }
 
 std::string describe_chunk(const RunContext& context, const Chunk& chunk) {
-  return "table " + context.table_name(chunk.table) + " chunk " + std::to_string(chunk.number) +
-         " " + plan::describe_key_range(chunk);
+  return "table " + context.table_name(chunk.table_index) + " chunk " +
+         std::to_string(chunk.number) + " " + describe_key_range(chunk);
 }
 
 }  // namespace pgshift

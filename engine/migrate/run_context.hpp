@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
 #include "connectors/pg/session_pool.hpp"
+#include "engine/core/source_session.hpp"
 #include "engine/migrate/migrate_options.hpp"
 #include "engine/migrate/progress.hpp"
+#include "engine/model/binary_values.hpp"
 #include "engine/model/table.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/pipeline/chunk_copy.hpp"
-#include "engine/pipeline/source_session.hpp"
 #include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
@@ -27,7 +27,7 @@ struct SqliteSource;
 namespace pgshift {
 
 struct Mismatch {
-  std::size_t table = 0;
+  std::size_t table_index = 0;  // into RunContext::tables
   int chunk = 0;
   std::string key_range;
   std::string kind;  // missing | extra | changed
@@ -44,7 +44,7 @@ struct RunContext {
         executor(executor),
         target_sessions(this->options.target, "target", prepare_target_session),
         snapshot_renewed(executor),
-        index_slots_changed(executor) {}
+        task_slots_changed(executor) {}
 
   MigrateOptions options;
   asio::any_io_executor executor;
@@ -75,10 +75,12 @@ struct RunContext {
   bool stopping = false;
   state::RunPresence* presence = nullptr;  // tells `status` the run is live (run_presence.hpp)
 
-  // Finishers (indexes, read-back, ANALYZE) and early foreign keys share `jobs` slots.
-  int index_builders_running = 0;
-  int index_slots_free = 0;
-  Notifier index_slots_changed;
+  // Every background task (table finishers: indexes, read-back, ANALYZE; early foreign keys)
+  // runs in one of `jobs` shared slots (slot_tasks.hpp). Unfinished: started, not yet ended
+  // (waiting for a slot or running). Notified when a slot frees or a task ends.
+  int slot_tasks_unfinished = 0;
+  int task_slots_free = 0;
+  Notifier task_slots_changed;
   // Tables this process indexed (ANALYZE may still be running) and finished, and the run's
   // foreign keys (loaded after set-up): a foreign key is created as soon as both its tables are
   // indexed here; the rest at the end (finalize).

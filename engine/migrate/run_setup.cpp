@@ -6,6 +6,7 @@
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/excluded_objects.hpp"
 #include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/schema_dump.hpp"
@@ -14,7 +15,6 @@
 #include "engine/assess/target_reader.hpp"
 #include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/target_checks.hpp"
-#include "engine/plan/chunk_sql.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/json.hpp"
@@ -23,7 +23,7 @@
 namespace pgshift {
 namespace {
 
-using plan::quote_literal;
+using pg::quote_literal;
 
 Status refuse(std::string message) {
   return fail(ErrorKind::kRefused, std::move(message));
@@ -164,7 +164,7 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
     std::set<std::string> names;
     for (const auto& table : context.tables) names.insert(table.schema);
     for (const auto& name : names) {
-      schemas += "CREATE SCHEMA IF NOT EXISTS " + plan::quote_identifier(name) + ";\n";
+      schemas += "CREATE SCHEMA IF NOT EXISTS " + pg::quote_identifier(name) + ";\n";
     }
   }
   auto created = co_await target.query(
@@ -255,18 +255,18 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     std::string sql;
     if (keyless) {
       if (!truncated.insert(table).second) continue;
-      sql = "BEGIN; TRUNCATE ONLY " + plan::qualified_name(context.tables[table]) + "; " +
+      sql = "BEGIN; TRUNCATE ONLY " + pg::qualified_name(context.tables[table]) + "; " +
             reset_chunks + "; COMMIT";
       spdlog::info("table {} has no key and was partly copied: copying it again whole",
                    context.table_name(table));
     } else {
       const Chunk* chunk = nullptr;
       for (const auto& candidate : *loaded) {
-        if (candidate.table == table && candidate.number == number) chunk = &candidate;
+        if (candidate.table_index == table && candidate.number == number) chunk = &candidate;
       }
       if (!chunk) continue;
-      sql = "BEGIN; " + plan::delete_chunk_sql(context.tables[table], *chunk) + "; " +
-            reset_chunks + " AND chunk_no = " + std::to_string(number) + "; COMMIT";
+      sql = "BEGIN; " + pg::delete_chunk_sql(context.tables[table], *chunk) + "; " + reset_chunks +
+            " AND chunk_no = " + std::to_string(number) + "; COMMIT";
     }
     auto reset = co_await target.query(sql);
     if (!reset) co_return fail(reset.error());
@@ -361,7 +361,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
   }
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
-  for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
+  for (auto& chunk : *chunks) context.chunks[{chunk.table_index, chunk.number}] = std::move(chunk);
   context.open_source = renewing_snapshot_factory(context);
   co_return co_await prepare_streams(context, coordinator, target);
 }

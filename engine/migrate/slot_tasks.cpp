@@ -16,11 +16,11 @@ Task<Status> run_job(const SlotJob& job) {
 }
 
 Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotFailure on_failure) {
-  while (context.index_slots_free <= 0 && !context.stopping) {
-    co_await context.index_slots_changed.wait();
+  while (context.task_slots_free <= 0 && !context.stopping) {
+    co_await context.task_slots_changed.wait();
   }
   if (!context.stopping) {
-    --context.index_slots_free;
+    --context.task_slots_free;
     for (int attempt = 1;; ++attempt) {
       // A job that throws broke an invariant: fatal even for an optional job, and the slot and
       // the count below must still be given back.
@@ -51,16 +51,16 @@ Task<void> run_in_slot(RunContext& context, std::string what, SlotJob job, SlotF
       boost::system::error_code ignored;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
-    ++context.index_slots_free;
+    ++context.task_slots_free;
   }
-  --context.index_builders_running;
-  context.index_slots_changed.notify();
+  --context.slot_tasks_unfinished;
+  context.task_slots_changed.notify();
 }
 
 }  // namespace
 
 void start_slot_task(RunContext& context, std::string what, SlotJob job, SlotFailure on_failure) {
-  ++context.index_builders_running;
+  ++context.slot_tasks_unfinished;
   std::string name = what;
   spawn_task(context.executor, std::move(name),
              run_in_slot(context, std::move(what), std::move(job), on_failure),
@@ -68,13 +68,13 @@ void start_slot_task(RunContext& context, std::string what, SlotJob job, SlotFai
                if (ended) return;
                // run_in_slot itself failed before its own bookkeeping: do it here.
                context.record_fatal(std::move(ended.error()));
-               --context.index_builders_running;
-               context.index_slots_changed.notify();
+               --context.slot_tasks_unfinished;
+               context.task_slots_changed.notify();
              });
 }
 
 Task<void> wait_for_slot_tasks(RunContext& context) {
-  while (context.index_builders_running > 0) co_await context.index_slots_changed.wait();
+  while (context.slot_tasks_unfinished > 0) co_await context.task_slots_changed.wait();
 }
 
 }  // namespace pgshift

@@ -16,7 +16,7 @@ using SlotJob = std::function<Task<Status>()>;
 
 enum class SlotFailure { kFatal, kLeaveForLater };
 
-// Starts `job` as a detached task counted in context.index_builders_running; `what` names it in
+// Starts `job` as a detached task counted in context.slot_tasks_unfinished; `what` names it in
 // messages ("public.orders", "foreign key orders_customer_fkey").
 void start_slot_task(RunContext& context, std::string what, SlotJob job,
                      SlotFailure on_failure = SlotFailure::kFatal);

@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/session.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift {
 namespace {
@@ -46,8 +46,8 @@ Task<Status> move_to_new_snapshot(RunContext& context, const Error& why) {
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
   if (!exported) co_return fail(std::move(exported.error()).within("exporting a new snapshot"));
   std::string snapshot = exported->text(0, 0);
-  auto saved = co_await (*target)->query("UPDATE pgshift.run SET snapshot = " +
-                                         plan::quote_literal(snapshot));
+  auto saved =
+      co_await (*target)->query("UPDATE pgshift.run SET snapshot = " + pg::quote_literal(snapshot));
   if (!saved) co_return fail(saved.error());
   std::string warning = "moved to a new snapshot: the run's exported snapshot was lost (" +
                         why.message + "); tables copied before reflect an earlier point in time";

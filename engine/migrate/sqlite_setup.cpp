@@ -3,12 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/migrate/run_setup.hpp"
 #include "engine/migrate/source_options.hpp"
 #include "engine/migrate/target_checks.hpp"
 #include "engine/plan/chunk_planner.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/json.hpp"
 
@@ -48,7 +49,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
     plan::PlannerOptions planner;
     planner.chunk_bytes = context.options.chunk_bytes;
     planner.workers = context.options.jobs;
-    auto chunks = sqlite::plan_chunks(*source, planner);
+    auto chunks = plan::plan_sqlite_source_chunks(*source, planner);
     if (!chunks) co_return fail(chunks.error());
     std::vector<pg::TableDdl> ddl;
     for (const auto& statement : source->schema.after_data) {
@@ -94,7 +95,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   }
   auto chunks = co_await state::load_chunks(target);
   if (!chunks) co_return fail(chunks.error());
-  for (auto& chunk : *chunks) context.chunks[{chunk.table, chunk.number}] = std::move(chunk);
+  for (auto& chunk : *chunks) context.chunks[{chunk.table_index, chunk.number}] = std::move(chunk);
 
   // Values are encoded straight into the target's binary formats: one type system.
   auto shapes = co_await pg::read_type_shapes(target);

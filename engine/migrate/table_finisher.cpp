@@ -9,7 +9,7 @@
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/slot_tasks.hpp"
 #include "engine/migrate/target_lanes.hpp"
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/stream_digest.hpp"
 
@@ -28,7 +28,7 @@ Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Co
                                                      std::size_t table) {
   const Table& info = context.tables[table];
   auto size = co_await target.query(
-      "SELECT pg_catalog.pg_relation_size(" + plan::quote_literal(plan::qualified_name(info)) +
+      "SELECT pg_catalog.pg_relation_size(" + pg::quote_literal(pg::qualified_name(info)) +
       "::pg_catalog.regclass) / pg_catalog.current_setting('block_size')::bigint");
   if (!size) co_return fail(size.error());
   std::int64_t pages = size->integer(0, 0);
@@ -40,7 +40,7 @@ Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Co
     if (next_part >= parts) co_return false;
     int part = next_part++;
     Chunk range;
-    range.table = table;
+    range.table_index = table;
     // The last range is open-ended, and so is the first: no page is left out.
     if (part > 0) range.first_page = pages * part / parts;
     if (part + 1 < parts) range.end_page = pages * (part + 1) / parts;
@@ -76,7 +76,7 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
   }
   verify::ChunkDigest actual;
   if (context.options.verify == VerifyMode::kCount) {
-    auto counted = co_await target.query("SELECT count(*) FROM ONLY " + plan::qualified_name(info));
+    auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(info));
     if (!counted) co_return fail(counted.error());
     actual.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     actual.sum = expected.sum;
@@ -86,16 +86,16 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
     actual = *digest;
   }
   bool equal = actual == expected;
-  auto marked = co_await target.query(
-      "UPDATE pgshift.chunks SET verified = " +
-      plan::quote_literal(verify_mode_name(context.options.verify)) +
-      (equal ? "" : ", state = 'mismatch'") + " WHERE table_id = " + std::to_string(table));
+  auto marked = co_await target.query("UPDATE pgshift.chunks SET verified = " +
+                                      pg::quote_literal(verify_mode_name(context.options.verify)) +
+                                      (equal ? "" : ", state = 'mismatch'") +
+                                      " WHERE table_id = " + std::to_string(table));
   if (!marked) co_return fail(marked.error());
   if (equal) {
     for (int i = 0; i < stored->rows(); ++i) context.progress->chunk_verified(table);
   } else {
     Mismatch mismatch;
-    mismatch.table = table;
+    mismatch.table_index = table;
     mismatch.key_range = "whole table (no key)";
     mismatch.kind = "changed";
     mismatch.detail = "source " + std::to_string(expected.rows) + " rows, target " +
@@ -159,7 +159,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
     std::string memory = context.options.maintenance_work_mem.empty()
                              ? ""
                              : "SET LOCAL maintenance_work_mem = " +
-                                   plan::quote_literal(context.options.maintenance_work_mem) + "; ";
+                                   pg::quote_literal(context.options.maintenance_work_mem) + "; ";
     auto built = co_await target.query("BEGIN; " + memory + ddl.sql + "; " +
                                        state::mark_ddl_done_sql(ddl) + "; COMMIT");
     if (!built) {
@@ -180,7 +180,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
   // ANALYZE here rather than after every table: it overlaps the copies still running instead of
   // keeping the end of the run waiting. It commits with the table's 'ready' mark.
   std::string analyze =
-      analyzed_when_finished(info) ? "ANALYZE " + plan::qualified_name(info) + "; " : "";
+      analyzed_when_finished(info) ? "ANALYZE " + pg::qualified_name(info) + "; " : "";
   auto ready = co_await target.query("BEGIN; " + analyze +
                                      "UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " +
                                      std::to_string(table) + "; COMMIT");

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
+#include "engine/model/binary_values.hpp"
 
 namespace pgshift {
 
@@ -52,7 +52,7 @@ struct Table {
 using KeyValue = std::vector<std::string>;
 
 struct Chunk {
-  std::size_t table = 0;  // index into the plan's tables
+  std::size_t table_index = 0;  // into the plan's tables
   int number = 0;
   std::optional<KeyValue> lower;           // inclusive; none = from the start
   std::optional<KeyValue> upper;           // exclusive; none = to the end
@@ -62,5 +62,8 @@ struct Chunk {
 
   bool whole_table() const { return !lower && !upper && !first_page && !end_page; }
 };
+
+// "[(100), (200))", "pages [0, 128)", "whole table": how reports name a chunk's range.
+std::string describe_key_range(const Chunk& chunk);
 
 }  // namespace pgshift

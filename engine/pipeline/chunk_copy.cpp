@@ -1,10 +1,10 @@
 #include "engine/pipeline/chunk_copy.hpp"
 
-#include "connectors/pg/copy_binary.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
+#include "engine/model/copy_binary.hpp"
 #include "engine/pipeline/byte_queue.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift {
 namespace {
@@ -47,10 +47,10 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
     // Emptied in the COPY's own transaction, the table takes rows page after page in stream order
     // (COPY then skips the free-space map, which would put a short row on an earlier page with
     // room): a clustered table's heap stays one sorted run. And a retried chunk cannot double it.
-    auto emptied = co_await target.query("TRUNCATE ONLY " + plan::qualified_name(*spec.table));
+    auto emptied = co_await target.query("TRUNCATE ONLY " + pg::qualified_name(*spec.table));
     if (!emptied) co_return fail(emptied.error());
   }
-  if (auto begun = co_await target.begin_copy_in(plan::copy_in_sql(*spec.table)); !begun) {
+  if (auto begun = co_await target.begin_copy_in(pg::copy_in_sql(*spec.table)); !begun) {
     co_return fail(begun.error());
   }
 

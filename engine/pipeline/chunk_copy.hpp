@@ -9,9 +9,9 @@
 
 #include <functional>
 
-#include "connectors/pg/binary_values.hpp"
 #include "connectors/pg/connection.hpp"
-#include "engine/pipeline/row_source.hpp"
+#include "engine/core/row_source.hpp"
+#include "engine/model/binary_values.hpp"
 #include "verify/row_hasher.hpp"
 
 namespace pgshift {

@@ -35,7 +35,7 @@ std::vector<Chunk> plan_keyed_chunks(std::size_t table_index, const Table& table
   std::int64_t share = table.bytes / static_cast<std::int64_t>(bounds.size() + 1);
   for (std::size_t i = 0; i <= bounds.size(); ++i) {
     Chunk chunk;
-    chunk.table = table_index;
+    chunk.table_index = table_index;
     chunk.number = static_cast<int>(i);
     if (i > 0) chunk.lower = bounds[i - 1];
     if (i < bounds.size()) chunk.upper = bounds[i];
@@ -50,7 +50,7 @@ std::vector<Chunk> plan_page_chunks(std::size_t table_index, const Table& table,
   std::int64_t pages = std::max<std::int64_t>(table.pages, 0);
   if (chunks <= 1 || pages < chunks) {
     Chunk whole;
-    whole.table = table_index;
+    whole.table_index = table_index;
     whole.estimated_bytes = table.bytes;
     out.push_back(whole);
     return out;
@@ -58,7 +58,7 @@ std::vector<Chunk> plan_page_chunks(std::size_t table_index, const Table& table,
   std::int64_t per_chunk = pages / chunks;
   for (int i = 0; i < chunks; ++i) {
     Chunk chunk;
-    chunk.table = table_index;
+    chunk.table_index = table_index;
     chunk.number = i;
     if (i > 0) chunk.first_page = per_chunk * i;
     if (i + 1 < chunks) chunk.end_page = per_chunk * (i + 1);
@@ -70,9 +70,9 @@ std::vector<Chunk> plan_page_chunks(std::size_t table_index, const Table& table,
 
 void order_most_work_first(std::vector<Chunk>& chunks, const std::vector<Table>& tables) {
   std::stable_sort(chunks.begin(), chunks.end(), [&](const Chunk& a, const Chunk& b) {
-    auto work_a = copy_work(tables[a.table]), work_b = copy_work(tables[b.table]);
+    auto work_a = copy_work(tables[a.table_index]), work_b = copy_work(tables[b.table_index]);
     if (work_a != work_b) return work_a > work_b;
-    if (a.table != b.table) return a.table < b.table;
+    if (a.table_index != b.table_index) return a.table_index < b.table_index;
     return a.number < b.number;
   });
 }
@@ -82,8 +82,8 @@ void start_small_referenced_tables_first(std::vector<Chunk>& chunks,
                                          const std::vector<bool>& referenced,
                                          std::int64_t small_work) {
   std::stable_partition(chunks.begin(), chunks.end(), [&](const Chunk& chunk) {
-    return chunk.table < referenced.size() && referenced[chunk.table] &&
-           copy_work(tables[chunk.table]) <= small_work;
+    return chunk.table_index < referenced.size() && referenced[chunk.table_index] &&
+           copy_work(tables[chunk.table_index]) <= small_work;
   });
 }
 

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/session.hpp"
-#include "engine/plan/chunk_sql.hpp"
 
 namespace pgshift::state {
 
@@ -32,7 +32,7 @@ Task<void> RunPresence::run() {
   std::string beat =
       "DO $$ BEGIN IF pg_catalog.to_regclass('pgshift.activity') IS NOT NULL THEN "
       "INSERT INTO pgshift.activity (worker, started_at) VALUES (" +
-      plan::quote_literal(worker_) + ", " + plan::quote_literal(locked->text(0, 1)) +
+      pg::quote_literal(worker_) + ", " + pg::quote_literal(locked->text(0, 1)) +
       ") ON CONFLICT (worker, started_at) DO UPDATE SET last_seen = pg_catalog.now(); "
       "END IF; END $$";
   while (true) {

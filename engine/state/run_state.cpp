@@ -4,13 +4,13 @@
 
 #include <cstdio>
 
-#include "engine/plan/chunk_sql.hpp"
+#include "engine/model/pg_quote.hpp"
 #include "engine/state/run_presence.hpp"
 
 namespace pgshift::state {
 namespace {
 
-using plan::quote_literal;
+using pg::quote_literal;
 
 std::string text_array(const std::optional<KeyValue>& value) {
   if (!value) return "NULL";
@@ -183,7 +183,7 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
     sql +=
         "INSERT INTO pgshift.chunks (table_id, chunk_no, priority, lower_bound, upper_bound, "
         "first_page, end_page, est_bytes) VALUES (" +
-        std::to_string(chunk.table) + ", " + std::to_string(chunk.number) + ", " +
+        std::to_string(chunk.table_index) + ", " + std::to_string(chunk.number) + ", " +
         std::to_string(priority) + ", " + text_array(chunk.lower) + ", " + text_array(chunk.upper) +
         ", " + optional_int(chunk.first_page) + ", " + optional_int(chunk.end_page) + ", " +
         std::to_string(chunk.estimated_bytes) + ");\n";
@@ -226,14 +226,14 @@ Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target) {
   std::map<std::pair<std::size_t, int>, std::size_t> index;
   for (int row = 0; row < rows->rows(); ++row) {
     Chunk chunk;
-    chunk.table = static_cast<std::size_t>(rows->integer(row, 0));
+    chunk.table_index = static_cast<std::size_t>(rows->integer(row, 0));
     chunk.number = static_cast<int>(rows->integer(row, 1));
     if (!rows->is_null(row, 2)) chunk.first_page = rows->integer(row, 2);
     if (!rows->is_null(row, 3)) chunk.end_page = rows->integer(row, 3);
     chunk.estimated_bytes = rows->integer(row, 4);
     if (rows->boolean(row, 5)) chunk.lower = KeyValue{};
     if (rows->boolean(row, 6)) chunk.upper = KeyValue{};
-    index[{chunk.table, chunk.number}] = chunks.size();
+    index[{chunk.table_index, chunk.number}] = chunks.size();
     chunks.push_back(std::move(chunk));
   }
   for (const char* bound : {"lower_bound", "upper_bound"}) {
@@ -271,7 +271,7 @@ Task<Result<std::optional<UnverifiedChunk>>> claim_unverified_chunk(
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<UnverifiedChunk>{};
   UnverifiedChunk chunk;
-  chunk.table = static_cast<std::size_t>(row->integer(0, 0));
+  chunk.table_index = static_cast<std::size_t>(row->integer(0, 0));
   chunk.number = static_cast<int>(row->integer(0, 1));
   chunk.source_digest.rows = static_cast<std::uint64_t>(row->integer(0, 2));
   chunk.source_digest.sum = verify::ChunkDigest::parse_sum_hex(row->text(0, 3)).value_or(0);

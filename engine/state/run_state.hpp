@@ -74,7 +74,7 @@ Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Co
 // Inside a target transaction: locks a chunk that is done but was never verified (its process
 // stopped between the commit and the read-back), with the source digest recorded for it.
 struct UnverifiedChunk {
-  std::size_t table = 0;
+  std::size_t table_index = 0;
   int number = 0;
   verify::ChunkDigest source_digest;
 };

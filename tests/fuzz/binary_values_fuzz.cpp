@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-#include "connectors/pg/binary_values.hpp"
+#include "engine/model/binary_values.hpp"
 #include "tests/unit/wire_bytes.hpp"
 #include "verify/row_hasher.hpp"
 

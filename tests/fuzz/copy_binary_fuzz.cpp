@@ -13,7 +13,7 @@
 #include <random>
 #include <vector>
 
-#include "connectors/pg/copy_binary.hpp"
+#include "engine/model/copy_binary.hpp"
 #include "tests/unit/wire_bytes.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 // walk_value over hand-built binary arrays and records: which embedded OIDs and floats it finds
 // (also nested, through OIDs declared in TypeShapes), that malformed values fail, and OidRemap.
-#include "connectors/pg/binary_values.hpp"
+#include "engine/model/binary_values.hpp"
 
 #include <gtest/gtest.h>
 

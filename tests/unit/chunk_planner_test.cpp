@@ -99,7 +99,7 @@ void expect_tiling(const std::vector<Chunk>& chunks, std::size_t table_index) {
   EXPECT_FALSE(chunks.back().upper) << "last chunk runs to the end";
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     EXPECT_EQ(chunks[i].number, static_cast<int>(i));
-    EXPECT_EQ(chunks[i].table, table_index);
+    EXPECT_EQ(chunks[i].table_index, table_index);
     EXPECT_FALSE(chunks[i].first_page || chunks[i].end_page);
     if (i + 1 < chunks.size()) {
       ASSERT_TRUE(chunks[i].upper && chunks[i + 1].lower) << "chunk " << i;
@@ -196,7 +196,7 @@ TEST(PlanKeyedChunks, EmptySampleOrOneChunkIsTheWholeTable) {
     auto planned = plan_keyed_chunks(3, keyed_table(5000), sample, chunks);
     ASSERT_EQ(planned.size(), 1u);
     EXPECT_TRUE(planned[0].whole_table());
-    EXPECT_EQ(planned[0].table, 3u);
+    EXPECT_EQ(planned[0].table_index, 3u);
     EXPECT_EQ(planned[0].number, 0);
     EXPECT_EQ(planned[0].estimated_bytes, 5000);
   }
@@ -228,7 +228,7 @@ TEST(PlanPageChunks, ContiguousRangesWithAnOpenEnd) {
     EXPECT_FALSE(chunks.back().end_page) << "relpages is an estimate: the last range is open";
     for (std::size_t i = 0; i < chunks.size(); ++i) {
       EXPECT_EQ(chunks[i].number, static_cast<int>(i));
-      EXPECT_EQ(chunks[i].table, 2u);
+      EXPECT_EQ(chunks[i].table_index, 2u);
       EXPECT_FALSE(chunks[i].lower || chunks[i].upper);
       EXPECT_FALSE(chunks[i].whole_table());
       if (i + 1 < chunks.size()) {
@@ -247,7 +247,7 @@ TEST(PlanPageChunks, TinyTablesAreOneChunk) {
     ASSERT_EQ(planned.size(), 1u) << pages << "/" << chunks;
     EXPECT_TRUE(planned[0].whole_table());
     EXPECT_EQ(planned[0].estimated_bytes, 777);
-    EXPECT_EQ(planned[0].table, 1u);
+    EXPECT_EQ(planned[0].table_index, 1u);
   }
   EXPECT_EQ(plan_page_chunks(0, keyless_table(4), 4).size(), 4u) << "one page each";
 }
@@ -261,15 +261,15 @@ TEST(OrderMostWorkFirst, BiggestTablesFirstThenChunkNumber) {
   std::vector<Chunk> chunks;
   for (std::size_t t : {0, 2, 1, 3, 2, 1, 0, 3, 1}) {
     Chunk chunk;
-    chunk.table = t;
-    chunk.number = static_cast<int>(
-        std::count_if(chunks.begin(), chunks.end(), [&](const Chunk& c) { return c.table == t; }));
+    chunk.table_index = t;
+    chunk.number = static_cast<int>(std::count_if(
+        chunks.begin(), chunks.end(), [&](const Chunk& c) { return c.table_index == t; }));
     chunks.push_back(chunk);
   }
   std::reverse(chunks.begin(), chunks.end());
   order_most_work_first(chunks, tables);
   std::vector<std::pair<std::size_t, int>> order;
-  for (const auto& chunk : chunks) order.emplace_back(chunk.table, chunk.number);
+  for (const auto& chunk : chunks) order.emplace_back(chunk.table_index, chunk.number);
   std::vector<std::pair<std::size_t, int>> expected = {{1, 0}, {1, 1}, {1, 2}, {3, 0}, {3, 1},
                                                        {2, 0}, {2, 1}, {0, 0}, {0, 1}};
   EXPECT_EQ(order, expected);
@@ -291,9 +291,9 @@ TEST(CopyWork, ManyNarrowRowsOutweighFewWideOnes) {
 
   std::vector<Table> tables = {wide, narrow};
   std::vector<Chunk> chunks(2);
-  chunks[1].table = 1;
+  chunks[1].table_index = 1;
   order_most_work_first(chunks, tables);
-  EXPECT_EQ(chunks[0].table, 1u) << "the narrow table starts first";
+  EXPECT_EQ(chunks[0].table_index, 1u) << "the narrow table starts first";
 }
 
 TEST(StartSmallReferencedTablesFirst, SmallParentsMoveToTheFrontBigOnesKeepTheirPlace) {
@@ -307,14 +307,14 @@ TEST(StartSmallReferencedTablesFirst, SmallParentsMoveToTheFrontBigOnesKeepTheir
   std::vector<Chunk> chunks;
   for (std::size_t t : {0, 0, 1, 2, 3}) {
     Chunk chunk;
-    chunk.table = t;
+    chunk.table_index = t;
     chunk.number = t == 0 && !chunks.empty() ? 1 : 0;
     chunks.push_back(chunk);
   }
   order_most_work_first(chunks, tables);
   start_small_referenced_tables_first(chunks, tables, {false, true, true, false}, 64 * kMiB);
   std::vector<std::pair<std::size_t, int>> order;
-  for (const auto& chunk : chunks) order.emplace_back(chunk.table, chunk.number);
+  for (const auto& chunk : chunks) order.emplace_back(chunk.table_index, chunk.number);
   std::vector<std::pair<std::size_t, int>> expected = {{2, 0}, {0, 0}, {0, 1}, {1, 0}, {3, 0}};
   EXPECT_EQ(order, expected);
 }

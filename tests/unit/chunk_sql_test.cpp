@@ -1,10 +1,10 @@
 // SQL text for chunks: quoting, key-range and ctid-range predicates (COLLATE "C" only where a
 // column needs it), and the COPY statements (generated columns never copied).
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pgshift::plan {
+namespace pgshift::pg {
 namespace {
 
 Column column(std::string name, std::string type_sql, bool collate = false,
@@ -168,4 +168,4 @@ TEST(CopySql, DeleteUsesTheSamePredicate) {
 }
 
 }  // namespace
-}  // namespace pgshift::plan
+}  // namespace pgshift::pg

@@ -1,6 +1,6 @@
 // CopyBinaryParser and for_each_field over hand-built binary COPY streams: framing, consumed byte
 // counts, incremental feeding split at every byte, and every rejection the parser promises.
-#include "connectors/pg/copy_binary.hpp"
+#include "engine/model/copy_binary.hpp"
 
 #include <gtest/gtest.h>
 

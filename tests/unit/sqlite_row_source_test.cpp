@@ -16,12 +16,13 @@
 #include <set>
 #include <tuple>
 
-#include "connectors/pg/copy_binary.hpp"
 #include "connectors/sqlite/sqlite_chunk_planner.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
 #include "connectors/sqlite/sqlite_read_session.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "connectors/sqlite/value_scan.hpp"
+#include "engine/model/copy_binary.hpp"
+#include "engine/plan/sqlite_source_planner.hpp"
 #include "tests/unit/temp_database.hpp"
 
 namespace pgshift::sqlite {
@@ -133,7 +134,7 @@ class SqliteRowSourceTest : public ::testing::Test {
                           SqliteRowSource* keep = nullptr) {
     SqliteRowSource local(db_.get(), schema_.sources, policy);
     SqliteRowSource& source = keep ? *keep : local;
-    return run_task(stream_chunk(source, schema_.tables[chunk.table], chunk, want));
+    return run_task(stream_chunk(source, schema_.tables[chunk.table_index], chunk, want));
   }
 
   // `events` (keyless, with an index on kind) and `plain` (the same rows, no index).
@@ -175,7 +176,7 @@ TEST_F(SqliteRowSourceTest, WholeTableStreamHasEveryRowAndValue) {
   open(kItems);
   std::size_t i = table_index("items");
   Chunk whole;
-  whole.table = i;
+  whole.table_index = i;
   auto streamed = stream(whole);
   ASSERT_TRUE(streamed) << streamed.error().message;
   ASSERT_EQ(streamed->rows.size(), 5001u);
@@ -207,7 +208,7 @@ TEST_F(SqliteRowSourceTest, WholeTableStreamHasEveryRowAndValue) {
 TEST_F(SqliteRowSourceTest, ReadsAboutWantBytesAtATime) {
   open(kItems);
   Chunk whole;
-  whole.table = table_index("items");
+  whole.table_index = table_index("items");
   SqliteRowSource source(db_.get(), schema_.sources);
   auto streamed = stream(whole, 512, OnTypeError::kFail, &source);
   ASSERT_TRUE(streamed) << streamed.error().message;
@@ -284,7 +285,7 @@ TEST_F(SqliteRowSourceTest, RowidChunksForKeylessTables) {
     }
   }
   Chunk by_key;
-  by_key.table = i;
+  by_key.table_index = i;
   by_key.lower = KeyValue{"5"};
   auto refused = stream(by_key);
   ASSERT_FALSE(refused);
@@ -306,7 +307,7 @@ TEST_F(SqliteRowSourceTest, KeylessTableWithAnIndexArrivesInItsOrder) {
   std::size_t i = table_index("events");
   ASSERT_TRUE(schema_.tables[i].keyless());
   Chunk whole;
-  whole.table = i;
+  whole.table_index = i;
   auto as_read = stream(whole);
   ASSERT_TRUE(as_read) << as_read.error().message;
 
@@ -347,12 +348,12 @@ TEST_F(SqliteRowSourceTest, ClusteredBatchesShareOneBudget) {
   const std::size_t total = kMinClusterBatchBytes * 3;
   auto memory = std::make_shared<ClusterMemory>(total);
   Chunk first_half;
-  first_half.table = table_index("events");
+  first_half.table_index = table_index("events");
   first_half.end_page = 1500;  // a rowid range
   Chunk whole;
-  whole.table = table_index("events");
+  whole.table_index = table_index("events");
   Chunk plain;
-  plain.table = table_index("plain");
+  plain.table_index = table_index("plain");
   {
     SqliteRowSource a(db_.get(), schema_.sources), b(db_.get(), schema_.sources);
     a.cluster_with(memory, 2 * kMinClusterBatchBytes);
@@ -386,11 +387,11 @@ TEST_F(SqliteRowSourceTest, ClusteredTableThatFitsTheBudgetIsOneChunk) {
     auto source = read_source(file_.path(), options);
     EXPECT_TRUE(source) << source.error().message;
     if (!source) return 0;
-    auto chunks = plan_chunks(**source, planner);
+    auto chunks = plan::plan_sqlite_source_chunks(**source, planner);
     EXPECT_TRUE(chunks) << chunks.error().message;
     if (!chunks) return 0;
     return static_cast<int>(std::count_if(chunks->begin(), chunks->end(), [&](const Chunk& c) {
-      return (*source)->schema.tables[c.table].name == table;
+      return (*source)->schema.tables[c.table_index].name == table;
     }));
   };
   EXPECT_EQ(chunks_of(kClusterMemoryBytes, "events"), 1);
@@ -465,7 +466,7 @@ TEST_F(SqliteRowSourceTest, TypeErrorsNameTableKeyAndColumn) {
     INSERT INTO bad VALUES (1, 5, 1), (2, 6, 'abc'), (3, 7, 'def');
   )sql");
   Chunk whole;
-  whole.table = table_index("bad");
+  whole.table_index = table_index("bad");
   auto failed = stream(whole);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().kind, ErrorKind::kRefused)
@@ -485,8 +486,8 @@ TEST_F(SqliteRowSourceTest, TypeErrorsNameTableKeyAndColumn) {
   EXPECT_EQ(source.substitutions()[2].first, "key id=2: value 'abc' is not an integer");
   EXPECT_EQ(source.substitutions()[1].count, 0u);
 
-  auto scan =
-      scan_table_values(db_.get(), schema_.tables[whole.table], schema_.sources[whole.table]);
+  auto scan = scan_table_values(db_.get(), schema_.tables[whole.table_index],
+                                schema_.sources[whole.table_index]);
   ASSERT_TRUE(scan) << scan.error().message;
   EXPECT_EQ(scan->rows, 3u);
   const auto& fits = scan->columns;
@@ -495,8 +496,8 @@ TEST_F(SqliteRowSourceTest, TypeErrorsNameTableKeyAndColumn) {
   EXPECT_EQ(fits[2].first, "key id=2: value 'abc' is not an integer");
   EXPECT_EQ(fits[2].refused_as_text, 0u);
   EXPECT_EQ(fits[1].refused, 0u);
-  retype_to_text(schema_, whole.table, 2);
-  EXPECT_EQ(schema_.sources[whole.table].columns[2].retyped_from, "integer");
+  retype_to_text(schema_, whole.table_index, 2);
+  EXPECT_EQ(schema_.sources[whole.table_index].columns[2].retyped_from, "integer");
   auto as_text = stream(whole);
   ASSERT_TRUE(as_text) << as_text.error().message;
   EXPECT_EQ(text_of(as_text->rows[0][2]), "1");
@@ -540,7 +541,7 @@ TEST_F(SqliteRowSourceTest, TextPolicyRetypesColumnsWithRefusedValuesBeforeTheDd
   EXPECT_NE(source.schema.create_tables[0].sql.find("\"m\" text"), std::string::npos)
       << source.schema.create_tables[0].sql;
   Chunk whole;
-  whole.table = 0;
+  whole.table_index = 0;
   auto db = open_read_only(file_.path());
   ASSERT_TRUE(db);
   db_ = std::move(*db);
@@ -584,7 +585,7 @@ TEST_F(SqliteRowSourceTest, GeneratedColumnsAreLeftToTheTarget) {
   ASSERT_TRUE(query) << query.error().message;
   EXPECT_EQ(query->sql, "SELECT \"id\", \"a\", \"b\", \"id\" FROM \"g\"");
   Chunk whole;
-  whole.table = i;
+  whole.table_index = i;
   auto streamed = stream(whole);
   ASSERT_TRUE(streamed) << streamed.error().message;
   ASSERT_EQ(streamed->rows.size(), 1u);
@@ -596,7 +597,7 @@ TEST_F(SqliteRowSourceTest, ChunkQueries) {
   open(kItems);
   std::size_t i = table_index("items");
   Chunk first;
-  first.table = i;
+  first.table_index = i;
   first.upper = KeyValue{"300"};
   auto query = chunk_query(schema_.tables[i], schema_.sources[i], first);
   ASSERT_TRUE(query) << query.error().message;
@@ -613,7 +614,7 @@ TEST_F(SqliteRowSourceTest, ChunkQueries) {
   bad.upper = KeyValue{"abc"};
   EXPECT_FALSE(chunk_query(schema_.tables[i], schema_.sources[i], bad));
   Chunk wrong_table;
-  wrong_table.table = i + 100;
+  wrong_table.table_index = i + 100;
   SqliteRowSource source(db_.get(), schema_.sources);
   auto refused = run_task(source.begin(schema_.tables[i], wrong_table));
   ASSERT_FALSE(refused);
@@ -629,7 +630,7 @@ TEST_F(SqliteRowSourceTest, SessionReadsOneStateOfTheFile) {
   // Rollback journal: no writer commits while the session's read transaction is open.
   EXPECT_EQ(sqlite3_exec(writer, "DELETE FROM items", nullptr, nullptr, nullptr), SQLITE_BUSY);
   Chunk whole;
-  whole.table = table_index("items");
+  whole.table_index = table_index("items");
   auto streamed = stream(whole, 1 << 16, OnTypeError::kFail, &(*session)->sqlite_rows());
   ASSERT_TRUE(streamed) << streamed.error().message;
   EXPECT_EQ(streamed->rows.size(), 5001u);

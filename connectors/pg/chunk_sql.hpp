@@ -1,17 +1,16 @@
-// SQL text for reading and writing one chunk, from the plan model. Pure: identifiers quoted, bounds
-// as typed literals, text keys compared in COLLATE "C" so a chunk names the same rows on both
-// sides.
+// PostgreSQL SQL text for reading and writing one chunk, from the plan model: the chunk predicate
+// and the COPY statements (PostgreSQL dialect, so it lives with the PostgreSQL connector; SQLite
+// sources build their own reads). Pure: identifiers quoted, bounds as typed literals, text keys
+// compared in COLLATE "C" so a chunk names the same rows on both sides.
 #pragma once
 
 #include <string>
 
+#include "engine/model/pg_quote.hpp"
 #include "engine/model/table.hpp"
 
-namespace pgshift::plan {
+namespace pgshift::pg {
 
-std::string quote_identifier(std::string_view name);
-std::string quote_literal(std::string_view value);
-std::string qualified_name(const Table& table);
 std::string copied_column_list(const Table& table);
 
 // The WHERE condition naming exactly the chunk's rows ("true" for a whole table).
@@ -23,7 +22,4 @@ std::string copy_in_sql(const Table& table);
 // DELETE of the chunk's rows (to redo a chunk whose state is unknown).
 std::string delete_chunk_sql(const Table& table, const Chunk& chunk);
 
-// "[(100), (200))", "pages [0, 128)", "whole table": how reports name a chunk's range.
-std::string describe_key_range(const Chunk& chunk);
-
-}  // namespace pgshift::plan
+}  // namespace pgshift::pg

@@ -6,7 +6,7 @@
 #include <functional>
 #include <memory>
 
-#include "engine/pipeline/row_source.hpp"
+#include "engine/core/row_source.hpp"
 
 namespace pgshift {
 

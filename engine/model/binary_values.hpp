@@ -8,7 +8,7 @@
 #include <span>
 #include <unordered_map>
 
-#include "connectors/pg/copy_binary.hpp"
+#include "engine/model/copy_binary.hpp"
 
 namespace pgshift::pg {
 

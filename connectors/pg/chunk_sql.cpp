@@ -1,6 +1,6 @@
-#include "engine/plan/chunk_sql.hpp"
+#include "connectors/pg/chunk_sql.hpp"
 
-namespace pgshift::plan {
+namespace pgshift::pg {
 namespace {
 
 std::string key_tuple(const Table& table, bool columns_side, const KeyValue* values) {
@@ -18,39 +18,11 @@ std::string key_tuple(const Table& table, bool columns_side, const KeyValue* val
   return out + (table.key.size() > 1 ? ")" : "");
 }
 
-std::string key_text(const KeyValue& value) {
-  std::string out = "(";
-  for (std::size_t i = 0; i < value.size(); ++i) out += (i ? ", " : "") + value[i];
-  return out + ")";
-}
-
 std::string tid(std::int64_t page) {
   return "'(" + std::to_string(page) + ",0)'::tid";
 }
 
 }  // namespace
-
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string quote_literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string qualified_name(const Table& table) {
-  return quote_identifier(table.schema) + "." + quote_identifier(table.name);
-}
 
 std::string copied_column_list(const Table& table) {
   std::string out;
@@ -97,24 +69,4 @@ std::string delete_chunk_sql(const Table& table, const Chunk& chunk) {
   return "DELETE FROM ONLY " + qualified_name(table) + " WHERE " + chunk_predicate(table, chunk);
 }
 
-std::string describe_key_range(const Chunk& chunk) {
-  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + string.
-  std::string out;
-  if (chunk.first_page || chunk.end_page) {
-    out = "pages [";
-    out += chunk.first_page ? std::to_string(*chunk.first_page) : "start";
-    out += ", ";
-    out += chunk.end_page ? std::to_string(*chunk.end_page) : "end";
-  } else if (chunk.whole_table()) {
-    return "whole table";
-  } else {
-    out = "[";
-    out += chunk.lower ? key_text(*chunk.lower) : "start";
-    out += ", ";
-    out += chunk.upper ? key_text(*chunk.upper) : "end";
-  }
-  out += ")";
-  return out;
-}
-
-}  // namespace pgshift::plan
+}  // namespace pgshift::pg
