@@ -68,7 +68,8 @@ std::string to_human(const Report& report) {
   std::snprintf(line, sizeof line, "%-40s %12s %12s %10s %9s %8s  %s\n", "table", "rows source",
                 "rows target", "MB", "verified", "seconds", "status");
   out += line;
-  long long rows = 0, bytes = 0;
+  long long rows = 0, bytes = 0, large_objects = -1;
+  std::size_t table_count = 0;
   for (const auto& table : report.tables) {
     std::string name = table.schema + "." + table.name;
     if (name.size() > 40) name = name.substr(0, 37) + "...";
@@ -78,7 +79,13 @@ std::string to_human(const Report& report) {
                   table.rows_source, table.rows_target, table.bytes / 1048576.0, verified.c_str(),
                   table.seconds, table.mismatches.empty() ? "ok" : "DIFFERENT");
     out += line;
-    rows += table.rows_source;
+    // The large objects' entry is not a table: its rows are objects.
+    if (table.schema == "pg_catalog" && table.name == "pg_largeobject") {
+      large_objects = table.rows_source;
+    } else {
+      ++table_count;
+      rows += table.rows_source;
+    }
     bytes += table.bytes;
     for (const auto& mismatch : table.mismatches) {
       std::string keys;
@@ -91,9 +98,10 @@ std::string to_human(const Report& report) {
              (mismatch.detail.empty() ? "" : " (" + mismatch.detail + ")") + "\n";
     }
   }
-  std::snprintf(line, sizeof line, "%zu tables, %lld rows, %.1f MB in %.1f s: %s\n",
-                report.tables.size(), rows, bytes / 1048576.0, report.seconds,
-                report.status.c_str());
+  std::string objects =
+      large_objects < 0 ? "" : ", " + std::to_string(large_objects) + " large objects";
+  std::snprintf(line, sizeof line, "%zu tables, %lld rows%s, %.1f MB in %.1f s: %s\n", table_count,
+                rows, objects.c_str(), bytes / 1048576.0, report.seconds, report.status.c_str());
   out += line;
   for (const auto& warning : report.warnings) out += "warning: " + warning + "\n";
   return out;

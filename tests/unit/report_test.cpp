@@ -265,6 +265,17 @@ TEST(JsonEscape, ReplacesInvalidUtf8) {
             "b");
 }
 
+TEST(ToHuman, LargeObjectsAreCountedApartFromTables) {
+  Report report = sample_report();
+  ReportTable objects;
+  objects.schema = "pg_catalog";
+  objects.name = "pg_largeobject";
+  objects.rows_source = objects.rows_target = 3;
+  report.tables.push_back(objects);
+  auto text = to_human(report);
+  EXPECT_NE(text.find("2 tables, 1000042 rows, 3 large objects"), std::string::npos) << text;
+}
+
 TEST(ToHuman, ListsTablesAndNamesMismatches) {
   auto text = to_human(sample_report());
   EXPECT_NE(text.find("shop.orders"), std::string::npos) << text;
