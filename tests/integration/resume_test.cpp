@@ -101,13 +101,16 @@ TEST(Resume, KillDuringCopyThenRerunConverges) {
             "0");
 }
 
+// 200 000 rows of ~260 bytes: long enough at --chunk-size 1 for a signal to land mid-copy.
+constexpr const char* kBigTable =
+    "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
+    "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 200000) i;"
+    "ANALYZE";
+
 TEST(Resume, SigintStopsCleanlyWithExit130) {
   std::string source = fresh_database(source_cluster(), "sigint_src");
   std::string target = fresh_database(target_cluster(), "sigint_dst");
-  exec(source,
-       "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
-       "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 200000) i;"
-       "ANALYZE");
+  exec(source, kBigTable);
   std::vector<std::string> args = {"migrate", "--source", source,         "--target", target,
                                    "--jobs",  "1",        "--chunk-size", "1",        "--quiet"};
   pid_t pid = spawn_pgshift(args);
@@ -148,10 +151,7 @@ std::string read_text(const std::string& path) {
 TEST(Resume, SigintWritesTheReportAndStatusSaysInterrupted) {
   std::string source = fresh_database(source_cluster(), "sigint_report_src");
   std::string target = fresh_database(target_cluster(), "sigint_report_dst");
-  exec(source,
-       "CREATE TABLE big (id bigint PRIMARY KEY, payload text);"
-       "INSERT INTO big SELECT i, repeat(md5(i::text), 8) FROM generate_series(1, 200000) i;"
-       "ANALYZE");
+  exec(source, kBigTable);
   std::string report =
       ::testing::TempDir() + "/sigint-report-" + std::to_string(::getpid()) + ".json";
   std::remove(report.c_str());
