@@ -1,0 +1,71 @@
+// Applies decoded pgoutput messages to the target, convergently (DESIGN invariant 4): an insert is
+// an upsert on the replica-identity key, an update and a delete go by key, unchanged-TOAST ('u')
+// columns are left out of the SET list, REPLICA IDENTITY FULL tables change exactly one row that
+// equals the old row, TRUNCATE keeps its CASCADE / RESTART IDENTITY. Source transactions are
+// batched into one target transaction; the caller commits at a source transaction boundary and
+// records the applied LSN inside that same transaction (commit()).
+// Owns nothing but its caches; `target` must outlive it, be used by nobody else meanwhile, and
+// run with session_replication_role = replica (prepare_apply_session). One coroutine at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "connectors/pg/connection.hpp"
+#include "connectors/pg/replication/pgoutput.hpp"
+
+namespace pgshift::sync {
+
+struct ApplyCounts {
+  long long inserts = 0;
+  long long updates = 0;
+  long long deletes = 0;
+  long long truncates = 0;
+  long long transactions = 0;  // source transactions applied (Commit messages seen)
+  long long missing_rows = 0;  // an update or delete found no row (a rerun's newer copy): logged
+};
+
+// Makes `target` an apply session: triggers and foreign-key checks do not fire on applied changes,
+// and each commit is synchronous (an acknowledged LSN must survive a target crash).
+Task<Status> prepare_apply_session(pg::Connection& target);
+
+class ChangeApplier {
+ public:
+  explicit ChangeApplier(pg::Connection& target);
+
+  // Applies one message, in stream order. Relation messages (also those stored from an earlier
+  // run, fed again before the first change) describe the columns; a Relation whose columns differ
+  // from the target table stops with an Error naming the table and the difference and saying how
+  // to continue. The first change opens the target transaction.
+  Task<Status> apply(const pg::pgoutput::Message& message);
+
+  // Whether the last message applied ended a source transaction (Commit), so commit() may run.
+  bool at_transaction_boundary() const { return in_source_transaction_ == false; }
+  // Changes applied in the open target transaction.
+  long long pending_changes() const { return pending_changes_; }
+  // End LSN of the last source Commit applied (what commit() makes durable).
+  pg::Lsn last_commit_end() const { return last_commit_end_; }
+  // Commit timestamp of that Commit, microseconds since 2000-01-01 (for the lag in seconds).
+  std::int64_t last_commit_time_us() const { return last_commit_time_us_; }
+
+  // Runs `record_sql` (the applied-LSN record, spill clean-up) in the open target transaction,
+  // then commits it. Does nothing but run record_sql in its own transaction if none is open.
+  Task<Status> commit(std::string_view record_sql);
+
+  const ApplyCounts& counts() const { return counts_; }
+
+ private:
+  struct TableShape;  // per source relation OID: target columns, key, prepared statements
+  pg::Connection& target_;
+  std::map<std::uint32_t, TableShape*> relations_;
+  bool in_source_transaction_ = false;
+  bool target_transaction_open_ = false;
+  long long pending_changes_ = 0;
+  pg::Lsn last_commit_end_;
+  std::int64_t last_commit_time_us_ = 0;
+  ApplyCounts counts_;
+};
+
+}  // namespace pgshift::sync
