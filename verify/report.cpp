@@ -36,6 +36,7 @@ std::string to_json(const Report& report) {
   out["seconds"] = json_number(report.seconds);
   if (!report.error.empty()) out["error"] = report.error;
   out["warnings"] = json_strings(report.warnings);
+  for (const auto& [key, value] : report.extra.items()) out[key] = value;
   Json tables = Json::array();
   for (const auto& table : report.tables) {
     Json mismatches = Json::array();

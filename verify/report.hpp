@@ -42,6 +42,8 @@ struct Report {
   std::string error;
   std::vector<std::string> warnings;
   std::vector<ReportTable> tables;
+  // Further top-level members a command adds (sync: "stream" with its positions and counts).
+  Json extra = Json::object();
 };
 
 std::string now_iso8601();

@@ -188,7 +188,9 @@ Task<Status> set_up(RunContext& context, std::optional<pg::Connection>& coordina
 // --restart of a run that finished refuses to drop tables written since (the target re-checked
 // against the digests recorded when each chunk was copied), unless --force.
 Task<Status> refuse_restart_over_written_tables(RunContext& context, pg::Connection& target) {
-  if (!context.options.restart || context.options.force) co_return Status{};
+  if (!context.options.restart || context.options.force || context.target_changes_after_copy) {
+    co_return Status{};
+  }
   auto stored = co_await state::load_run(target);
   if (!stored) co_return fail(stored.error());
   if (!*stored) co_return Status{};
@@ -213,7 +215,7 @@ Task<Result<bool>> recheck_if_finished(RunContext& context, pg::Connection& targ
   if (!stored) co_return fail(stored.error());
   if (!*stored) co_return false;
   auto finished = co_await state::finished_with_nothing_to_redo(target, **stored);
-  if (!finished || !*finished) co_return finished;
+  if (!finished || !*finished || context.target_changes_after_copy) co_return finished;
   spdlog::info(
       "this migration (begun {}) has finished; re-checking the target against the "
       "digests recorded when each chunk was copied",
@@ -249,8 +251,10 @@ struct PresenceStopper {
   }
 };
 
+}  // namespace
+
 Task<Status> run_migration(RunContext& context) {
-  PresenceStopper stopper{context.presence};
+  PresenceStopper stopper{context.presence_outlives_run ? nullptr : context.presence};
   std::optional<pg::Connection> coordinator;
   {
     auto lease = co_await context.target_sessions.acquire();
@@ -274,9 +278,15 @@ Task<Status> run_migration(RunContext& context) {
     }
     auto finished_before = co_await recheck_if_finished(context, target);
     if (!finished_before) co_return fail(finished_before.error());
-    if (*finished_before) co_return Status{};
+    if (*finished_before) {
+      if (context.after_set_up) co_return co_await context.after_set_up();
+      co_return Status{};
+    }
     if (auto seeded = co_await seed_progress(context, target); !seeded) co_return seeded;
     if (auto loaded = co_await load_foreign_keys(context, target); !loaded) co_return loaded;
+  }
+  if (context.after_set_up) {
+    if (auto started = co_await context.after_set_up(); !started) co_return started;
   }
   spdlog::info("{} tables, {} chunks, {} workers, verification {}", context.tables.size(),
                context.chunks.size(), context.options.jobs,
@@ -302,6 +312,8 @@ Task<Status> run_migration(RunContext& context) {
   if (context.renewed_exporter) co_await context.renewed_exporter->query("COMMIT");
   co_return Status{};
 }
+
+namespace {
 
 // The run's mismatches, each under its table in the report.
 void add_mismatches(const RunContext& context, std::vector<verify::ReportTable>& tables) {

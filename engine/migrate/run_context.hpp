@@ -3,6 +3,7 @@
 // it outlives every coroutine of the run. Only touched on the io_context thread: no locks.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -65,6 +66,17 @@ struct RunContext {
   pg::OidRemap remap;
   std::vector<TableStreamSpec> specs;  // per table
   std::optional<Progress> progress;
+
+  // `pgshift sync` runs this same copy with two differences (engine/sync/sync_command.cpp): the
+  // snapshot of a new run is the one its replication slot exports, and once set-up is done the
+  // change receiver starts. Empty for migrate.
+  std::function<Task<Result<std::string>>(pg::Connection& coordinator)> export_new_run_snapshot;
+  std::function<Task<Status>()> after_set_up;
+  // The target is written after the copy (by the change stream): a finished copy is not re-checked
+  // against the digests recorded when each chunk was copied, and --restart needs no --force.
+  bool target_changes_after_copy = false;
+  // The process goes on after the copy (streaming): it stops `presence` itself.
+  bool presence_outlives_run = false;
 
   std::optional<Error> fatal;
   std::vector<Mismatch> mismatches;

@@ -325,7 +325,13 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
 
   // Catalog reads at one snapshot: the one every chunk will be read at for a new run.
   if (!*stored) {
-    auto snapshot = co_await export_snapshot(coordinator);
+    // Not a ?: around co_await: GCC 12 miscompiles that (TOOLCHAIN.md).
+    Result<std::string> snapshot;
+    if (context.export_new_run_snapshot) {
+      snapshot = co_await context.export_new_run_snapshot(coordinator);
+    } else {
+      snapshot = co_await export_snapshot(coordinator);
+    }
     if (!snapshot) co_return fail(snapshot.error());
     context.snapshot = *snapshot;
   }

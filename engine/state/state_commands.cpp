@@ -8,6 +8,8 @@
 #include "engine/migrate/progress.hpp"
 #include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
+#include "engine/sync/slot_setup.hpp"
+#include "engine/sync/sync_state.hpp"
 #include "verify/json.hpp"
 
 namespace pgshift {
@@ -60,6 +62,26 @@ Task<Result<double>> active_seconds(pg::Connection& target, bool live) {
   co_return std::stod(wall->text(0, 0));
 }
 
+// The change stream's part of `status` (CLI.md's sync fields); empty for a migrate.
+Task<Result<verify::Json>> stream_view(pg::Connection& target,
+                                       const std::optional<sync::StreamState>& stream) {
+  verify::Json out = verify::Json::object();
+  if (!stream) co_return out;
+  auto row = co_await target.query(
+      "SELECT received_lsn::text, applied_lsn::text, lag_bytes, lag_seconds, spill_bytes, "
+      "changes_applied, (SELECT COALESCE(sum(pg_catalog.octet_length(data)), 0) FROM "
+      "pgshift.spill) FROM pgshift.sync");
+  if (!row) co_return fail(row.error());
+  out["slot"] = stream->slot_name;
+  out["received_lsn"] = row->text(0, 0);
+  out["applied_lsn"] = row->text(0, 1);
+  out["lag_bytes"] = row->integer(0, 2);
+  out["lag_seconds"] = std::stod(row->text(0, 3));
+  out["spill_bytes"] = row->integer(0, 6);
+  out["changes_applied"] = row->integer(0, 5);
+  co_return out;
+}
+
 }  // namespace
 
 int run_status_command(const Endpoint& endpoint, bool json) {
@@ -100,9 +122,17 @@ int run_status_command(const Endpoint& endpoint, bool json) {
     } else if (!interrupted) {
       eta = rate > 0 && estimated > bytes ? format_duration((estimated - bytes) / rate) : "-";
     }
-    std::string phase = interrupted ? "interrupted" : (*run)->phase;
-    std::string resume = "pgshift migrate --source " + endpoint_argument((*run)->source) +
-                         " --target " + endpoint_argument(endpoint.display());
+    auto stream = co_await sync::load_stream_state(target);
+    if (!stream) co_return fail(stream.error());
+    auto view = co_await stream_view(target, *stream);
+    if (!view) co_return fail(view.error());
+    std::string recorded_phase = *stream ? (*stream)->phase : (*run)->phase;
+    // A sync is never "done" by itself: without a live process it is interrupted.
+    interrupted = !live->boolean(0, 0) && (*stream || (*run)->phase != "done");
+    std::string phase = interrupted ? "interrupted" : recorded_phase;
+    std::string resume = std::string(*stream ? "pgshift sync" : "pgshift migrate") + " --source " +
+                         endpoint_argument((*run)->source) + " --target " +
+                         endpoint_argument(endpoint.display());
     if (json) {
       verify::Json out;
       out["phase"] = phase;
@@ -119,6 +149,7 @@ int run_status_command(const Endpoint& endpoint, bool json) {
       out["chunks_verified"] = verified;
       out["chunks_mismatched"] = mismatched;
       out["errors"] = errors->integer(0, 0);
+      for (const auto& [key, value] : view->items()) out[key] = value;
       verify::Json tables = verify::Json::array();
       for (const auto& row : *progress) {
         tables.push_back(
@@ -140,6 +171,15 @@ int run_status_command(const Endpoint& endpoint, bool json) {
     std::printf("chunks %d/%d done, %d verified, %d mismatched; %s copied; elapsed %s (active)%s\n",
                 done, total, verified, mismatched, format_bytes(static_cast<double>(bytes)).c_str(),
                 format_duration(*elapsed).c_str(), eta ? ("; ETA " + *eta).c_str() : "");
+    if (*stream) {
+      std::printf("change stream (slot %s): received %s, applied %s, lag %lld bytes / %.1f s, "
+                  "%lld changes applied, spill %s\n",
+                  (*stream)->slot_name.c_str(), (*view)["received_lsn"].get<std::string>().c_str(),
+                  (*view)["applied_lsn"].get<std::string>().c_str(),
+                  (*view)["lag_bytes"].get<long long>(), (*view)["lag_seconds"].get<double>(),
+                  (*view)["changes_applied"].get<long long>(),
+                  format_bytes(static_cast<double>((*view)["spill_bytes"].get<long long>())).c_str());
+    }
     if (interrupted) {
       std::printf("no pgshift process is running it; resume with the same command: %s\n",
                   resume.c_str());
@@ -156,8 +196,26 @@ int run_status_command(const Endpoint& endpoint, bool json) {
   });
 }
 
-int run_cleanup_command(const Endpoint& endpoint, bool quiet) {
-  return run_on_target(endpoint, [quiet](pg::Connection& target) -> Task<Status> {
+int run_cleanup_command(const Endpoint& source, const Endpoint& target_endpoint, bool quiet) {
+  return run_on_target(target_endpoint, [&, quiet](pg::Connection& target) -> Task<Status> {
+    auto stream = co_await sync::load_stream_state(target);
+    if (!stream) co_return fail(stream.error());
+    if (!source.conninfo().empty()) {
+      auto opened = co_await pg::open_session(source, "source");
+      if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
+      // Also an unrecorded attempt's objects, which carry the same name.
+      std::string name = *stream ? (*stream)->slot_name : sync::stream_object_name(target_endpoint);
+      std::string publication = *stream ? (*stream)->publication : name;
+      if (auto dropped = co_await sync::drop_stream_objects(*opened, name, publication); !dropped) {
+        co_return dropped;
+      }
+      if (!quiet) std::printf("dropped replication slot and publication %s from the source\n", name.c_str());
+    } else if (*stream) {
+      co_return fail(ErrorKind::kUsage,
+                     "the target records a sync whose slot " + (*stream)->slot_name +
+                         " is on the source: give --source too, so the slot (which keeps WAL on "
+                         "the source) is dropped with the state");
+    }
     auto dropped = co_await target.query("DROP SCHEMA IF EXISTS pgshift CASCADE");
     if (!dropped) co_return fail(dropped.error());
     if (!quiet) std::printf("dropped pgshift's run state from the target\n");

@@ -7,6 +7,7 @@
 namespace pgshift {
 
 int run_status_command(const Endpoint& target, bool json);
-int run_cleanup_command(const Endpoint& target, bool quiet);
+// `source` may be empty (no --source): then only the target's state is dropped.
+int run_cleanup_command(const Endpoint& source, const Endpoint& target, bool quiet);
 
 }  // namespace pgshift

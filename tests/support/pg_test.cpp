@@ -68,6 +68,10 @@ std::string fresh_database(const Cluster& cluster, const std::string& base) {
     std::snprintf(suffix, sizeof suffix, "_%08zx", std::hash<std::string>{}(test)&0xffffffff);
     name += suffix;
   }
+  // A logical slot left by an earlier run of the test (a sync) would keep the database.
+  exec(cluster.uri("postgres"),
+       "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" +
+           name + "' AND NOT active");
   exec(cluster.uri("postgres"), "DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
   exec(cluster.uri("postgres"), "CREATE DATABASE \"" + name + "\"");
   return cluster.uri(name);

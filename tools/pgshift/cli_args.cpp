@@ -5,6 +5,8 @@
 #include <set>
 #include <thread>
 
+#include "connectors/pg/replication/lsn.hpp"
+
 namespace pgshift::cli {
 namespace {
 
@@ -12,7 +14,8 @@ Status usage_error(std::string message) {
   return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
 }
 
-const std::set<std::string> kCommands = {"plan", "migrate", "verify", "status", "cleanup"};
+const std::set<std::string> kCommands = {"plan",   "migrate", "verify",
+                                         "status", "cleanup", "sync"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate", {"--source",         "--target",        "--jobs",
@@ -32,14 +35,19 @@ const std::map<std::string, std::set<std::string>> kOptions = {
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
       "--timestamptz", "--stall-timeout"}},
+    {"sync",
+     {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
+      "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
+      "--keep-owners", "--retries", "--maintenance-work-mem", "--include-internal-schemas",
+      "--stall-timeout", "--endpos", "--metrics-listen", "--replica-identity-full"}},
     {"status", {"--target", "--json", "--log-format"}},
-    {"cleanup", {"--target", "--log-format", "--quiet"}},
+    {"cleanup", {"--target", "--source", "--log-format", "--quiet"}},
 };
 
 const std::set<std::string> kFlags = {
     "--quiet",       "--restart", "--keep-owners", "--json",
     "--help",        "--dry-run", "--exact",       "--include-internal-schemas",
-    "--timestamptz", "--force"};
+    "--timestamptz", "--force",   "--replica-identity-full"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
@@ -168,6 +176,15 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       options.exact_counts = true;
     } else if (option == "--include-internal-schemas") {
       options.include_internal_schemas = true;
+    } else if (option == "--endpos") {
+      if (value != "current" && !pg::Lsn::parse(value)) {
+        return fail(usage_error("--endpos is current or an LSN such as 16/B374D848").error());
+      }
+      command.endpos = value;
+    } else if (option == "--metrics-listen") {
+      command.metrics_listen = value;
+    } else if (option == "--replica-identity-full") {
+      command.replica_identity_full = true;
     }
   }
   if (!have_source && allowed.count("--source")) {
@@ -176,7 +193,9 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
   if (!have_target) {
     if (auto from_env = environment("PGSHIFT_TARGET")) target_text = *from_env;
   }
-  if (allowed.count("--source")) {
+  // cleanup's source is optional: without it, only the target's state is dropped.
+  bool source_optional = command.name == "cleanup";
+  if (allowed.count("--source") && !(source_optional && source_text.empty())) {
     auto source = Endpoint::parse(source_text, "source");
     if (!source) return fail(source.error());
     options.source = std::move(*source);
@@ -207,8 +226,12 @@ Commands:
             rerunning the same command resumes an interrupted run
   verify    compare two live databases without writing to either; names the exact
             keys that are missing, extra or changed (and which columns)
-  status    progress of the migration recorded in the target
-  cleanup   drop pgshift's run state (schema pgshift) from the target
+  sync      zero-downtime path, part 1: copy at a replication slot's snapshot, then
+            apply the source's changes to the target as they happen; runs until
+            interrupted, or with --endpos until a position is applied (exit 0)
+  status    progress of the migration (and change stream) recorded in the target
+  cleanup   drop pgshift's run state (schema pgshift) from the target, and with
+            --source the replication slot and publication of a sync
 
 Endpoints: a libpq URI (postgres://user:pass@host:5432/db?sslmode=require) or a
 keyword/value string (host=... dbname=...). --source/--target may come from the
@@ -387,6 +410,48 @@ Options:
                                 was run, so the file's values are converted the same way
 )";
   }
+  if (command == "sync") {
+    return R"(Usage: pgshift sync --source URL --target URL [--endpos LSN|current] [OPTIONS]
+
+The zero-downtime path, part 1. The application keeps writing to the source while pgshift:
+  1. checks the source is ready (wal_level = logical, a free replication slot and WAL sender,
+     the REPLICATION privilege or the provider's role, a replica identity on every table:
+     a table without a primary key is refused unless --replica-identity-full);
+  2. creates a publication for the selected tables and a logical replication slot (pgoutput)
+     named pgshift_<hash of the target>, and copies every table at the slot's snapshot,
+     exactly as `pgshift migrate` does (chunks, per-chunk verification, resume);
+  3. meanwhile receives every change from the slot and writes it, zstd-compressed, into the
+     target's pgshift schema (the spill) before acknowledging it, so the source keeps no WAL
+     for the length of the copy and a rerun from any machine loses nothing;
+  4. applies the spill, then the live stream, to the target: each source transaction once,
+     batched, with its position committed in the same target transaction; triggers and
+     foreign-key checks do not fire on applied changes (session_replication_role = replica).
+Interrupted (Ctrl-C, a lost connection after retries)? Run the same command again: the copy
+resumes, and the stream continues from the applied position with nothing lost or doubled.
+A table whose columns change on the source stops the stream (exit 3) naming it: apply the
+same DDL to the target and rerun. `pgshift status` shows the phase (copying, catching-up,
+streaming), the positions and the lag; `pgshift cleanup --source S --target T` removes the
+slot, the publication and the state.
+
+Options:
+  --source URL             source database (or PGSHIFT_SOURCE); must be PostgreSQL
+  --target URL             target database, empty at the first run (or PGSHIFT_TARGET)
+  --endpos LSN|current     stop (exit 0) once every change up to LSN is applied and durable
+                           in the target; current: the source's WAL position when sync
+                           starts. Default: run until interrupted
+  --replica-identity-full  set REPLICA IDENTITY FULL on selected tables that have no primary
+                           key or replica identity (said in the log and the report)
+  --metrics-listen H:P     serve Prometheus metrics at http://H:P/metrics
+  --jobs N, --verify MODE, --chunk-size MB, --include-table PAT, --exclude-table PAT,
+  --exclude-schema PAT, --keep-owners, --retries N, --stall-timeout S,
+  --maintenance-work-mem M, --include-internal-schemas
+                           as for migrate (the copy)
+  --restart                drop the recorded run, its slot and publication, and begin again
+  --report FILE            write the JSON report to FILE (with a "stream" section)
+  --log-format text|json   log line format on stderr (default text)
+  --quiet                  no progress lines
+)";
+  }
   if (command == "status") {
     return R"(Usage: pgshift status --target URL [--json] [--log-format text|json]
 
@@ -398,10 +463,12 @@ Elapsed time counts only the periods in which some process ran the migration.
 )";
   }
   if (command == "cleanup") {
-    return R"(Usage: pgshift cleanup --target URL [--quiet] [--log-format text|json]
+    return R"(Usage: pgshift cleanup --target URL [--source URL] [--quiet] [--log-format text|json]
 
 Drops pgshift's run state (the schema `pgshift`) from the target once you are done with it.
-The migrated tables are left alone.
+With --source, also drops the replication slot and publication a sync recorded there (a
+forgotten slot keeps WAL on the source until its disk fills). The migrated tables are left
+alone.
 )";
   }
   return usage();

@@ -11,11 +11,15 @@
 namespace pgshift::cli {
 
 struct Command {
-  std::string name;  // plan | migrate | verify | status | cleanup | help | version
+  std::string name;  // plan | migrate | sync | verify | status | cleanup | help | version
   bool help = false;
   std::string log_format = "text";
   bool json = false;  // status --json
   MigrateOptions options;
+  // sync
+  std::string endpos;
+  std::string metrics_listen;
+  bool replica_identity_full = false;
 };
 
 using Environment = std::optional<std::string> (*)(const char* name);

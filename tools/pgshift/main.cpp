@@ -10,6 +10,7 @@
 #include "engine/assess/plan_command.hpp"
 #include "engine/compare/verify_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
+#include "engine/sync/sync_command.hpp"
 #include "engine/state/state_commands.hpp"
 #include "tools/pgshift/cli_args.hpp"
 #include "verify/report.hpp"
@@ -80,12 +81,21 @@ int main(int argc, char** argv) {
     return pgshift::run_plan_command(std::move(command->options));
   }
   if (command->name == "migrate") return pgshift::run_migrate_command(std::move(command->options));
+  if (command->name == "sync") {
+    pgshift::sync::SyncOptions sync;
+    sync.copy = std::move(command->options);
+    sync.endpos = command->endpos;
+    sync.metrics_listen = command->metrics_listen;
+    sync.replica_identity_full = command->replica_identity_full;
+    return pgshift::sync::run_sync_command(std::move(sync));
+  }
   if (command->name == "verify") return pgshift::run_verify_command(std::move(command->options));
   if (command->name == "status") {
     return pgshift::run_status_command(command->options.target, command->json);
   }
   if (command->name == "cleanup") {
-    return pgshift::run_cleanup_command(command->options.target, command->options.quiet);
+    return pgshift::run_cleanup_command(command->options.source, command->options.target,
+                                        command->options.quiet);
   }
   return 2;
 }

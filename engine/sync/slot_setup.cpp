@@ -1,0 +1,96 @@
+#include "engine/sync/slot_setup.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "connectors/pg/replication/replication_connection.hpp"
+#include "engine/model/pg_quote.hpp"
+
+namespace pgshift::sync {
+
+std::string stream_object_name(const Endpoint& target) {
+  // FNV-1a: stable across builds and machines, which std::hash is not promised to be.
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : target.display()) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  char name[32];
+  std::snprintf(name, sizeof name, "pgshift_%016llx", static_cast<unsigned long long>(hash));
+  return name;
+}
+
+Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot) {
+  auto found = co_await source.query(
+      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
+      pg::quote_literal(slot) + ")");
+  if (!found) co_return fail(found.error());
+  co_return found->boolean(0, 0);
+}
+
+Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,
+                                 const std::string& publication) {
+  auto exists = co_await slot_exists(source, slot);
+  if (!exists) co_return fail(exists.error());
+  if (*exists) {
+    auto dropped = co_await source.query("SELECT pg_catalog.pg_drop_replication_slot(" +
+                                         pg::quote_literal(slot) + ")");
+    if (!dropped) {
+      co_return fail(std::move(dropped.error()).within("dropping replication slot " + slot));
+    }
+  }
+  auto dropped =
+      co_await source.query("DROP PUBLICATION IF EXISTS " + pg::quote_identifier(publication));
+  if (!dropped) {
+    co_return fail(std::move(dropped.error()).within("dropping publication " + publication));
+  }
+  co_return Status{};
+}
+
+Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
+                                                    const Endpoint& source,
+                                                    const std::vector<Table>& tables,
+                                                    StreamState& state) {
+  std::string name = state.slot_name;
+  state.publication = name;
+  // Left by an attempt that stopped before it recorded anything in the target.
+  if (auto dropped = co_await drop_stream_objects(coordinator, name, name); !dropped) {
+    co_return fail(dropped.error());
+  }
+  std::string listed;
+  for (const auto& table : tables) {
+    if (table.partitioned_parent) continue;
+    listed += (listed.empty() ? "" : ", ") + pg::qualified_name(table);
+  }
+  std::string create = "CREATE PUBLICATION " + pg::quote_identifier(name) +
+                       (listed.empty() ? std::string() : " FOR TABLE " + listed);
+  auto published = co_await coordinator.query(create);
+  if (!published) {
+    co_return fail(ErrorKind::kRefused,
+                   std::move(published.error()).within("creating publication " + name).message +
+                       " (sync needs CREATE on the source database and ownership of the "
+                       "tables, or a superuser)");
+  }
+  auto stream = co_await pg::ReplicationConnection::open(source, "source");
+  if (!stream) co_return fail(ErrorKind::kRefused, stream.error().message);
+  auto slot = co_await stream->create_slot(name);
+  if (!slot) {
+    co_return fail(ErrorKind::kRefused,
+                   std::move(slot.error()).within("creating replication slot " + name).message);
+  }
+  auto imported = co_await coordinator.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+      pg::quote_literal(slot->snapshot_name) + "; SELECT pg_catalog.pg_export_snapshot()");
+  if (!imported) {
+    co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
+  }
+  state.start_lsn = slot->consistent_point;
+  state.received_lsn = state.applied_lsn = slot->consistent_point;
+  state.phase = "copying";
+  spdlog::info("change stream: slot {} created at {}; the copy reads at its snapshot", name,
+               slot->consistent_point.text());
+  co_return imported->text(0, 0);
+}
+
+}  // namespace pgshift::sync

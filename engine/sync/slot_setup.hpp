@@ -1,0 +1,38 @@
+// The source side of one sync: a publication for the selected tables and a logical slot
+// (pgoutput), created in that order (pgoutput reads the publication through the catalog as of each
+// change, so it must exist before the slot's first one). The slot's exported snapshot is imported
+// by the copy's coordinator session and exported again from there, so the copy reads at exactly
+// the slot's starting point while the replication connection is already free. Names derive from
+// the target, so an unfinished first attempt is found and replaced by the next.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "connectors/pg/connection.hpp"
+#include "engine/model/table.hpp"
+#include "engine/sync/sync_state.hpp"
+
+namespace pgshift::sync {
+
+// "pgshift_" and 16 hex digits of a hash of the target's display form: one name for the slot and
+// the publication.
+std::string stream_object_name(const Endpoint& target);
+
+Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot);
+
+// Creates the publication (for the tables that hold rows: partitions, not their parents) and the
+// slot, then leaves `coordinator` inside a REPEATABLE READ transaction at the slot's snapshot.
+// Returns the snapshot exported from that transaction. `state.slot_name` names both objects
+// (stream_object_name); fills the publication's name and the positions.
+Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
+                                                    const Endpoint& source,
+                                                    const std::vector<Table>& tables,
+                                                    StreamState& state);
+
+// Drops the slot and the publication if present (cleanup, --restart). A slot in use by another
+// process is an Error naming it.
+Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,
+                                 const std::string& publication);
+
+}  // namespace pgshift::sync

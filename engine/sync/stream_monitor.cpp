@@ -1,0 +1,98 @@
+#include "engine/sync/stream_monitor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "connectors/pg/replication/wire_frames.hpp"
+#include "connectors/pg/session.hpp"
+#include "engine/core/task_guard.hpp"
+#include "engine/model/pg_quote.hpp"
+
+namespace pgshift::sync {
+namespace {
+
+constexpr auto kTick = std::chrono::seconds(1);
+constexpr int kLineEveryTicks = 5;
+constexpr int kSpillSizeEveryTicks = 5;
+
+bool caught_up(const StreamRun& run) {
+  return run.caught_up_through.valid() && run.caught_up_through >= run.durable;
+}
+
+Task<Status> monitor(RunContext& context, StreamRun& run) {
+  auto target = co_await pg::open_session(run.options.copy.target, "target");
+  if (!target) co_return fail(target.error());
+  asio::steady_timer timer(context.executor);
+  std::string recorded_phase = run.phase;
+  long long changes_at_last_line = run.changes_applied;
+  for (int tick = 1; !run.stopping; ++tick) {
+    timer.expires_after(kTick);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (run.phase == "catching-up" && caught_up(run)) run.phase = "streaming";
+    if (tick % kSpillSizeEveryTicks == 1) {
+      auto size = co_await spill_bytes(*target);
+      if (size) run.spill_bytes = *size;
+    }
+    auto lag = current_lag(run);
+    if (auto set = co_await record_stream_view(*target, run.phase, lag.bytes, lag.seconds,
+                                               run.spill_bytes);
+        !set) {
+      co_return set;
+    }
+    if (run.phase != recorded_phase) {
+      spdlog::info("change stream: {} (applied through {})", run.phase, run.applied_lsn.text());
+      recorded_phase = run.phase;
+    }
+    if (tick % kLineEveryTicks == 0 && !run.options.copy.quiet) {
+      double rate = static_cast<double>(run.changes_applied - changes_at_last_line) /
+                    (kLineEveryTicks * std::chrono::duration<double>(kTick).count());
+      changes_at_last_line = run.changes_applied;
+      spdlog::info("{}: applied {} changes ({:.0f}/s), through {}; lag {} bytes, {:.1f} s; spill {} bytes",
+                   run.phase, run.changes_applied, rate, run.applied_lsn.text(), lag.bytes,
+                   lag.seconds, run.spill_bytes);
+    }
+  }
+  co_return Status{};
+}
+
+}  // namespace
+
+Lag current_lag(const StreamRun& run) {
+  if (caught_up(run)) return {};
+  Lag lag;
+  if (run.server_wal_end > run.applied_lsn) {
+    lag.bytes = static_cast<long long>(run.server_wal_end.value - run.applied_lsn.value);
+  }
+  if (run.applied_commit_time_us > 0) {
+    lag.seconds = std::max(0.0, static_cast<double>(pg::replication::postgres_now_us() -
+                                                    run.applied_commit_time_us) / 1e6);
+  }
+  return lag;
+}
+
+void start_stream_monitor(RunContext& context, StreamRun& run) {
+  // Only a view: a failure is said, and the stream goes on.
+  spawn_task(context.executor, "stream monitor", monitor(context, run), [](Status ended) {
+    if (!ended) spdlog::warn("stream monitor: {}", ended.error().message);
+  });
+}
+
+verify::Json stream_report(const StreamRun& run) {
+  auto lag = current_lag(run);
+  verify::Json out = verify::Json::object();
+  verify::Json stream = verify::Json::object();
+  stream["slot"] = run.state.slot_name;
+  stream["phase"] = run.phase;
+  stream["start_lsn"] = run.state.start_lsn.text();
+  stream["received_lsn"] = run.durable.text();
+  stream["applied_lsn"] = run.applied_lsn.text();
+  stream["endpos"] = run.endpos ? verify::Json(run.endpos->text()) : verify::Json(nullptr);
+  stream["changes_applied"] = run.changes_applied;
+  stream["lag_bytes"] = lag.bytes;
+  stream["lag_seconds"] = verify::json_number(lag.seconds);
+  stream["spill_bytes"] = run.spill_bytes;
+  out["stream"] = std::move(stream);
+  return out;
+}
+
+}  // namespace pgshift::sync

@@ -1,0 +1,241 @@
+#include "engine/sync/sync_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "connectors/pg/catalog.hpp"
+#include "connectors/pg/session.hpp"
+#include "engine/core/task_guard.hpp"
+#include "engine/migrate/migrate_command.hpp"
+#include "engine/migrate/run_context.hpp"
+#include "engine/model/pg_quote.hpp"
+#include "engine/state/run_presence.hpp"
+#include "engine/sync/apply_loop.hpp"
+#include "engine/sync/change_receiver.hpp"
+#include "engine/sync/slot_setup.hpp"
+#include "engine/sync/stream_monitor.hpp"
+#include "engine/sync/sync_preflight.hpp"
+#include "verify/report.hpp"
+
+namespace pgshift::sync {
+namespace {
+
+Task<void> pause(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(duration);
+  boost::system::error_code ignored;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+// Runs `body` again after a transient failure (a lost connection, a server restart), up to the
+// run's retry budget; anything else ends the run.
+template <class Body>
+Task<Status> with_retries(RunContext& context, const char* what, Body body) {
+  for (int attempt = 0;;) {
+    Status result = co_await body();
+    if (result || context.stopping) co_return result;
+    if (!result.error().retryable() || ++attempt > context.options.max_retries) co_return result;
+    spdlog::warn("{}: {} (retry {}/{})", what, result.error().message, attempt,
+                 context.options.max_retries);
+    co_await pause(std::chrono::milliseconds(500 << std::min(attempt, 5)));
+  }
+}
+
+// The stream's state once the copy's run state exists: recorded now for a new run; for a run
+// recorded before, read back (and its slot checked on the source).
+Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(target.error());
+  if (!run.state.slot_name.empty() && run.state.start_lsn.valid()) {
+    if (auto created = co_await insert_stream_state(*target, run.state); !created) co_return created;
+  }
+  auto recorded = co_await load_stream_state(*target);
+  if (!recorded) co_return fail(recorded.error());
+  if (!*recorded) {
+    co_return fail(ErrorKind::kRefused,
+                   "the target holds a migration without a change stream (made by `pgshift "
+                   "migrate`, or a sync stopped before its slot was recorded); rerun sync with "
+                   "--restart to begin again");
+  }
+  run.state = **recorded;
+  run.applied_lsn = run.state.applied_lsn;
+  run.durable = std::max(run.state.received_lsn, run.state.start_lsn);
+  co_return Status{};
+}
+
+void start_receiver(RunContext& context, StreamRun& run) {
+  auto task = with_retries(context, "change stream", [&run]() { return run_change_receiver(run); });
+  spawn_task(context.executor, "change receiver", std::move(task), [&context](Status ended) {
+    if (!ended) context.record_fatal(std::move(ended.error()));
+  });
+}
+
+Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos, pg::Connection& source) {
+  if (endpos.empty()) co_return std::optional<pg::Lsn>{};
+  if (endpos != "current") co_return pg::Lsn::parse(endpos);
+  auto now = co_await source.query("SELECT pg_catalog.pg_current_wal_lsn()::text");
+  if (!now) co_return fail(now.error());
+  co_return pg::Lsn::parse(now->text(0, 0));
+}
+
+Task<Status> run_sync(RunContext& context, StreamRun& run) {
+  const SyncOptions& options = run.options;
+  if (options.copy.source.kind() != EndpointKind::kPostgres) {
+    co_return fail(ErrorKind::kRefused, "sync needs a PostgreSQL source (a SQLite file has no change stream: use migrate)");
+  }
+  auto source = co_await pg::open_session(options.copy.source, "source");
+  if (!source) co_return fail(ErrorKind::kRefused, source.error().message);
+  auto endpos = co_await resolve_endpos(options.endpos, *source);
+  if (!endpos) co_return fail(endpos.error());
+  run.endpos = *endpos;
+  auto target = co_await pg::open_session(options.copy.target, "target");
+  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+  auto recorded = co_await load_stream_state(*target);
+  if (!recorded) co_return fail(recorded.error());
+  bool follows_slot = false;
+  if (*recorded) {
+    if (options.copy.restart) {
+      if (auto dropped = co_await drop_stream_objects(*source, (*recorded)->slot_name, (*recorded)->publication); !dropped) {
+        co_return dropped;
+      }
+    } else {
+      auto exists = co_await slot_exists(*source, (*recorded)->slot_name);
+      if (!exists) co_return fail(exists.error());
+      if (!*exists) {
+        co_return fail(ErrorKind::kRefused,
+                       "replication slot " + (*recorded)->slot_name +
+                           " recorded in the target is gone from the source (dropped, or the source was "
+                           "replaced), so the changes since " + (*recorded)->received_lsn.text() +
+                           " cannot be recovered; rerun with --restart to copy again");
+      }
+      follows_slot = true;
+    }
+  }
+  auto tables = co_await pg::read_tables(*source, options.copy.filter);
+  if (!tables) co_return fail(tables.error());
+  if (auto ready = co_await check_sync_readiness(*source, options, *tables, follows_slot, context.warnings); !ready) {
+    co_return ready;
+  }
+
+  run.state.slot_name = stream_object_name(options.copy.target);
+  context.export_new_run_snapshot = [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
+    // Read now, outside any snapshot: the publication must exist before the slot.
+    auto now_tables = co_await pg::read_tables(coordinator, context.options.filter);
+    if (!now_tables) co_return fail(now_tables.error());
+    co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables, run.state);
+  };
+  context.after_set_up = [&context, &run]() -> Task<Status> {
+    if (auto loaded = co_await record_or_load_stream(context, run); !loaded) co_return loaded;
+    start_receiver(context, run);
+    co_return Status{};
+  };
+  if (auto copied = co_await run_migration(context); !copied) co_return copied;
+  if (context.progress) context.progress->stop();  // the copy's display; the monitor's from here
+  if (context.fatal) co_return fail(*context.fatal);
+  if (!context.mismatches.empty()) {
+    co_return fail(ErrorKind::kMismatch, std::to_string(context.mismatches.size()) +
+                                             " chunk(s) differ after the copy; the stream is not applied "
+                                             "over a copy that is not exact (see the report)");
+  }
+
+  run.phase = "catching-up";
+  if (auto marked = co_await set_stream_phase(*target, run.phase); !marked) co_return marked;
+  start_stream_monitor(context, run);
+  auto applied = co_await with_retries(context, "applying changes", [&run]() { return run_apply_loop(run); });
+  if (!applied) co_return applied;
+  if (context.fatal) co_return fail(*context.fatal);
+  co_return Status{};
+}
+
+}  // namespace
+
+int run_sync_command(SyncOptions options) {
+  asio::io_context io;
+  RunContext context(io.get_executor(), options.copy);
+  StreamRun run(io.get_executor(), std::move(options));
+  context.worker_id = [] {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return std::string(host) + ":" + std::to_string(getpid());
+  }();
+  context.task_slots_free = std::max(1, context.options.jobs);
+  context.target_changes_after_copy = true;
+  context.presence_outlives_run = true;
+
+  verify::Report report;
+  report.command = "sync";
+  report.started_at = verify::now_iso8601();
+  report.source = context.options.source.display();
+  report.target = context.options.target.display();
+  report.verify_mode = verify_mode_name(context.options.verify);
+  auto started = std::chrono::steady_clock::now();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool interrupted = false;
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    interrupted = true;
+    run.stopping = true;
+    context.record_fatal(Error{ErrorKind::kInterrupted, "interrupted"});
+    io.stop();
+  });
+  state::RunPresence presence(io.get_executor(), context.options.target,
+                              context.worker_id + ":" + report.started_at);
+  context.presence = &presence;
+
+  Status outcome;
+  bool finished = false;
+  spawn_task(io.get_executor(), "sync", run_sync(context, run), [&](Status status) {
+    outcome = std::move(status);
+    finished = true;
+    run.stopping = true;
+    signals.cancel();
+    if (context.progress) context.progress->stop();
+    io.stop();  // the receiver may be waiting on the source: its spill is durable as it stands
+  });
+  io.run();
+
+  report.warnings = context.warnings;
+  report.finished_at = verify::now_iso8601();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  int exit_code = 0;
+  if (interrupted || !finished) {
+    exit_code = 130;
+    report.status = "interrupted";
+    report.error = "interrupted";
+    std::fprintf(stderr,
+                 "\npgshift: interrupted; the spill and the applied position are kept in the target. "
+                 "Run the same command again to resume.\n");
+  } else if (!outcome) {
+    exit_code = exit_code_for(outcome.error().kind);
+    report.status = exit_code == 2 ? "refused" : exit_code == 1 ? "differences" : "failed";
+    report.error = outcome.error().message;
+    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
+    if (exit_code == 3) {
+      std::fprintf(stderr, "pgshift: state is kept in the target; rerun the same command to resume.\n");
+    }
+  } else {
+    report.status = "ok";
+    if (!run.options.copy.quiet) {
+      std::printf("sync: %lld changes applied this run; applied through %s (--endpos %s)\n",
+                  run.changes_applied, run.applied_lsn.text().c_str(),
+                  run.endpos ? run.endpos->text().c_str() : "-");
+    }
+  }
+  report.exit_code = exit_code;
+  report.extra = stream_report(run);
+  if (!run.options.copy.report_path.empty()) {
+    if (auto written = verify::write_report_file(report, run.options.copy.report_path); !written) {
+      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
+    }
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  // Coroutine frames (the receiver, the presence) may still reference the run: the OS closes
+  // their sockets, and the servers roll back whatever was in flight.
+  _exit(exit_code);
+}
+
+}  // namespace pgshift::sync

@@ -1,0 +1,190 @@
+// `pgshift sync` against real servers: the copy at the slot's snapshot, then the change stream
+// applied to the target. Each test ends with an independent comparison of source and target
+// (count + md5 of every row's text, tests/support/pg_test.hpp) and drops its slot.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "tests/support/pg_test.hpp"
+
+namespace pgshift::test {
+namespace {
+
+std::vector<std::string> sync_args(const std::string& source, const std::string& target,
+                                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"sync", "--source", source, "--target", target, "--jobs", "2"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+void expect_equal_tables(const std::string& source, const std::string& target,
+                         const std::vector<std::string>& tables) {
+  for (const auto& table : tables) {
+    EXPECT_EQ(table_digest(source, table), table_digest(target, table)) << table;
+  }
+}
+
+void wait_until(const std::function<bool()>& condition, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!condition() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+struct SlotCleanup {
+  std::string source, target;
+  ~SlotCleanup() { run_pgshift({"cleanup", "--source", source, "--target", target, "--quiet"}); }
+};
+
+TEST(Sync, CopiesThenAppliesChangesMadeBetweenRuns) {
+  std::string source = fresh_database(source_cluster(), "sync_src");
+  std::string target = fresh_database(target_cluster(), "sync_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source,
+       "CREATE TABLE docs (id int PRIMARY KEY, body text, n int);"
+       "INSERT INTO docs SELECT i, repeat(md5(i::text), 3200), i FROM generate_series(1, 20) i;"
+       "CREATE TABLE accounts (id int PRIMARY KEY, owner text, balance numeric);"
+       "INSERT INTO accounts SELECT i, 'o' || i, i * 10 FROM generate_series(1, 5000) i;"
+       "CREATE TABLE log (a int, b text, j json);"
+       "ALTER TABLE log REPLICA IDENTITY FULL;"
+       "INSERT INTO log VALUES (1, 'same', '{\"x\": 1}'), (1, 'same', '{\"x\": 1}'), "
+       "  (2, NULL, NULL), (2, NULL, NULL);"
+       "CREATE TABLE scratch (id serial PRIMARY KEY, v text);"
+       "INSERT INTO scratch (v) SELECT 'v' || i FROM generate_series(1, 100) i;");
+  auto first = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  expect_equal_tables(source, target, {"docs", "accounts", "log", "scratch"});
+
+  // Changes the slot keeps while no sync runs.
+  exec(source,
+       // A 100 kB TOASTed value untouched by the UPDATE: it arrives as 'u' and must stay.
+       "UPDATE docs SET n = n + 1000 WHERE id <= 10;"
+       // A key update, and ordinary updates, inserts and deletes.
+       "UPDATE accounts SET id = 100000 + id WHERE id <= 3;"
+       "UPDATE accounts SET balance = balance + 1 WHERE id % 7 = 0;"
+       "INSERT INTO accounts SELECT i, 'new', 0 FROM generate_series(5001, 6000) i;"
+       "DELETE FROM accounts WHERE id BETWEEN 4000 AND 4099;"
+       // REPLICA IDENTITY FULL with duplicate rows: exactly one of each pair changes.
+       "UPDATE log SET b = 'changed' WHERE ctid = (SELECT ctid FROM log WHERE a = 1 LIMIT 1);"
+       "DELETE FROM log WHERE ctid = (SELECT ctid FROM log WHERE a = 2 LIMIT 1);"
+       "TRUNCATE scratch RESTART IDENTITY;"
+       "INSERT INTO scratch (v) VALUES ('after truncate');");
+  auto second = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  expect_equal_tables(source, target, {"docs", "accounts", "log", "scratch"});
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM log WHERE a = 1 AND b = 'changed'"), "1");
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM log WHERE a = 2"), "1");
+  EXPECT_EQ(scalar(target, "SELECT min(length(body)) FROM docs"), "102400");
+}
+
+TEST(Sync, TransactionLargerThanASpillSegment) {
+  std::string source = fresh_database(source_cluster(), "sync_big_src");
+  std::string target = fresh_database(target_cluster(), "sync_big_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source, "CREATE TABLE items (id bigint PRIMARY KEY, payload text)");
+  auto first = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // About 40 MB of changes in one transaction: ten segments' worth.
+  exec(source,
+       "INSERT INTO items SELECT i, repeat(md5(i::text), 4) FROM generate_series(1, 250000) i");
+  auto second = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  expect_equal_tables(source, target, {"items"});
+}
+
+TEST(Sync, ColumnAddedOnTheSourceStopsUntilTheTargetHasIt) {
+  std::string source = fresh_database(source_cluster(), "sync_ddl_src");
+  std::string target = fresh_database(target_cluster(), "sync_ddl_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source,
+       "CREATE TABLE t (id int PRIMARY KEY, a text);"
+       "INSERT INTO t SELECT i, 'a' FROM generate_series(1, 100) i");
+  ASSERT_EQ(run_pgshift(sync_args(source, target, {"--endpos", "current"})).exit_code, 0);
+  exec(source, "ALTER TABLE t ADD COLUMN extra int; INSERT INTO t VALUES (101, 'b', 7)");
+  auto stopped = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(stopped.exit_code, 3) << stopped.err;
+  EXPECT_NE(stopped.err.find("public.t"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("extra"), std::string::npos) << stopped.err;
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM t"), "100");  // nothing applied to wrong columns
+  exec(target, "ALTER TABLE t ADD COLUMN extra int");
+  auto resumed = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_equal_tables(source, target, {"t"});
+}
+
+TEST(Sync, RefusesATableWithoutReplicaIdentityAndCleansUp) {
+  std::string source = fresh_database(source_cluster(), "sync_ri_src");
+  std::string target = fresh_database(target_cluster(), "sync_ri_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source, "CREATE TABLE nokey (a int, b text); INSERT INTO nokey VALUES (1, 'x')");
+  auto refused = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("public.nokey"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--replica-identity-full"), std::string::npos) << refused.err;
+  EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_replication_slots"), "0");
+  auto accepted =
+      run_pgshift(sync_args(source, target, {"--endpos", "current", "--replica-identity-full"}));
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_EQ(scalar(source, "SELECT relreplident FROM pg_class WHERE relname = 'nokey'"), "f");
+  auto cleaned = run_pgshift({"cleanup", "--source", source, "--target", target});
+  ASSERT_EQ(cleaned.exit_code, 0) << cleaned.err;
+  EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_replication_slots WHERE database = "
+                           "current_database()"),
+            "0");
+  EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_publication"), "0");
+}
+
+// The application keeps writing (pgbench) while sync copies and streams; sync is interrupted,
+// resumed, and stopped at --endpos current once the workload has ended.
+TEST(Sync, PgbenchWorkloadDuringCopyAndStream) {
+  std::string source = fresh_database(source_cluster(), "sync_bench_src");
+  std::string target = fresh_database(target_cluster(), "sync_bench_dst");
+  SlotCleanup cleanup{source, target};
+  std::string pgbench = "/usr/lib/postgresql/15/bin/pgbench";
+  ASSERT_EQ(std::system((pgbench + " -q -i -s 2 '" + source + "' >/dev/null 2>&1").c_str()), 0);
+  pid_t workload = fork();
+  if (workload == 0) {
+    execl(pgbench.c_str(), "pgbench", "-n", "-c", "4", "-T", "8", "-R", "400", source.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  int sync_pid = spawn_pgshift(sync_args(source, target, {"--replica-identity-full", "--quiet"}));
+  // Streaming while pgbench still writes, then interrupted.
+  wait_until(
+      [&] {
+        try {
+          return scalar(target, "SELECT phase FROM pgshift.sync") == "streaming";
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      60);
+  kill(sync_pid, SIGINT);
+  int status = 0;
+  waitpid(sync_pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 130) << status;
+  waitpid(workload, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "pgbench failed";
+  auto finished = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(finished.exit_code, 0) << finished.err;
+  expect_equal_tables(source, target,
+                      {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"});
+  // pgbench's own invariant: every transaction moved the same delta in all four tables.
+  EXPECT_EQ(scalar(target, "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = "
+                           "(SELECT sum(bbalance) FROM pgbench_branches) AND "
+                           "(SELECT sum(tbalance) FROM pgbench_tellers) = "
+                           "(SELECT COALESCE(sum(delta), 0) FROM pgbench_history)"),
+            "t");
+  auto status_out = run_pgshift({"status", "--target", target, "--json"});
+  EXPECT_EQ(status_out.exit_code, 0) << status_out.err;
+  EXPECT_NE(status_out.out.find("\"applied_lsn\""), std::string::npos) << status_out.out;
+}
+
+}  // namespace
+}  // namespace pgshift::test
