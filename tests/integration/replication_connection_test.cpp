@@ -321,7 +321,9 @@ TEST_F(ReplicationConnectionTest, TerminatedWalsenderEndsTheStreamWithAnError) {
     EXPECT_TRUE(ended.has_value()) << "the stream did not end";
     if (!ended) co_return;
     EXPECT_TRUE(ended->connection_lost) << ended->message;
+    // The server's reason comes through: "terminating connection due to administrator command".
     EXPECT_NE(ended->message.find("terminating connection"), std::string::npos) << ended->message;
+    EXPECT_EQ(ended->sqlstate, "57P01") << ended->message;
     EXPECT_LT(std::chrono::steady_clock::now() - began, 5s);
   });
 }

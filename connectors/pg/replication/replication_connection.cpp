@@ -172,7 +172,13 @@ Task<Error> ReplicationConnection::stream_end_error() {
   if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
     error = error_from_result(result.get(), connection_.label());
   }
-  if (PQstatus(conn) == CONNECTION_BAD) error.connection_lost = true;
+  // A FATAL error ends the session: the server closes the connection right after it (libpq may
+  // not have seen the end of the socket yet).
+  const char* severity =
+      result ? PQresultErrorField(result.get(), PG_DIAG_SEVERITY_NONLOCALIZED) : nullptr;
+  bool session_ended =
+      severity && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC");
+  if (session_ended || PQstatus(conn) == CONNECTION_BAD) error.connection_lost = true;
   co_return error;
 }
 
