@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "connectors/pg/stall_check.hpp"
@@ -89,15 +90,23 @@ Connection::~Connection() {
 }
 
 Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string label,
-                                          std::chrono::seconds timeout) {
+                                          std::chrono::seconds timeout,
+                                          const ConninfoOverrides& overrides) {
   auto executor = co_await asio::this_coro::executor;
   // TCP keepalives, so a session idle for long (the one holding the run's exported snapshot) is
   // not dropped by a NAT or load balancer on the way, and a peer that vanished is noticed. They
-  // come before the endpoint's own conninfo, which libpq expands last: the user's values win.
-  const char* keywords[] = {"keepalives",       "keepalives_idle", "keepalives_interval",
-                            "keepalives_count", "dbname",          nullptr};
-  const char* values[] = {"1", "60", "10", "6", endpoint.conninfo().c_str(), nullptr};
-  PgConnHandle conn(PQconnectStartParams(keywords, values, /*expand_dbname=*/1));
+  // come before the endpoint's own conninfo, which libpq expands in its place: the user's values
+  // win over them, and the caller's overrides, which come after, win over the user's.
+  std::vector<const char*> keywords = {"keepalives", "keepalives_idle", "keepalives_interval",
+                                       "keepalives_count", "dbname"};
+  std::vector<const char*> values = {"1", "60", "10", "6", endpoint.conninfo().c_str()};
+  for (const auto& [keyword, value] : overrides) {
+    keywords.push_back(keyword.c_str());
+    values.push_back(value.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  PgConnHandle conn(PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/1));
   if (!conn) co_return fail(ErrorKind::kRuntime, label + ": out of memory connecting");
   auto waiter = std::make_unique<Waiter>(executor);
   Connection connection(std::move(conn), std::move(waiter), label);
@@ -110,7 +119,8 @@ Task<Result<Connection>> Connection::open(const Endpoint& endpoint, std::string 
     if (reason.find("password authentication failed") != std::string::npos ||
         reason.find("does not exist") != std::string::npos ||
         reason.find("no password supplied") != std::string::npos ||
-        reason.find("no pg_hba.conf entry") != std::string::npos) {
+        reason.find("no pg_hba.conf entry") != std::string::npos ||
+        reason.find("replication role") != std::string::npos) {  // no REPLICATION attribute
       error.connection_lost = false;  // not transient: retrying will not help
       error.sqlstate = "28000";
     }
@@ -194,40 +204,55 @@ Task<Status> Connection::wait_writable() {
   co_return co_await wait_socket(asio::posix::stream_descriptor::wait_write);
 }
 
+Task<Result<bool>> Connection::wait_readable_for(std::chrono::milliseconds limit) {
+  // A limit of 0 would mean "no limit" below; the caller asked for a bounded wait.
+  auto ready = co_await wait_socket_once(asio::posix::stream_descriptor::wait_read,
+                                         std::max(limit, std::chrono::milliseconds(1)));
+  if (!ready || !*ready) co_return ready;
+  if (!PQconsumeInput(conn_.get())) co_return fail(connection_error("reading"));
+  co_return true;
+}
+
+Task<Result<bool>> Connection::wait_socket_once(asio::posix::stream_descriptor::wait_type type,
+                                                std::chrono::milliseconds limit) {
+  if (!waiter_->attach(PQsocket(conn_.get()))) co_return fail(connection_error("waiting"));
+  auto executor = co_await asio::this_coro::executor;
+  // The handler may run after this frame is gone; it only touches shared state, and touches
+  // the waiter only while `waiting` (which the frame clears, also when destroyed mid-wait).
+  auto timed_out = std::make_shared<bool>(false);
+  auto waiting = std::make_shared<bool>(true);
+  struct ClearOnExit {
+    std::shared_ptr<bool> flag;
+    ~ClearOnExit() { *flag = false; }
+  } clear_on_exit{waiting};
+  asio::steady_timer timer(executor);
+  if (limit.count() > 0) {
+    timer.expires_after(limit);
+    timer.async_wait([timed_out, waiting, waiter = waiter_.get()](boost::system::error_code ec) {
+      if (!ec && *waiting) {
+        *timed_out = true;
+        waiter->descriptor.cancel();
+      }
+    });
+  }
+  boost::system::error_code ec;
+  co_await waiter_->descriptor.async_wait(type, asio::redirect_error(asio::use_awaitable, ec));
+  *waiting = false;
+  timer.cancel();
+  if (*timed_out) co_return false;
+  if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
+  co_return true;
+}
+
 // Waits until libpq's socket is ready for `type`. A wait longer than stall_timeout() is checked
 // (see stall_check.hpp): if a new connection to the same server gets no answer within that time
 // either, the server or the route has stalled and this connection counts as lost.
 Task<Status> Connection::wait_socket(asio::posix::stream_descriptor::wait_type type) {
-  if (!waiter_->attach(PQsocket(conn_.get()))) co_return fail(connection_error("waiting"));
-  auto executor = co_await asio::this_coro::executor;
   for (;;) {
     auto limit = stall_timeout();
-    // The handler may run after this frame is gone; it only touches shared state, and touches
-    // the waiter only while `waiting` (which the frame clears, also when destroyed mid-wait).
-    auto timed_out = std::make_shared<bool>(false);
-    auto waiting = std::make_shared<bool>(true);
-    struct ClearOnExit {
-      std::shared_ptr<bool> flag;
-      ~ClearOnExit() { *flag = false; }
-    } clear_on_exit{waiting};
-    asio::steady_timer timer(executor);
-    if (limit.count() > 0) {
-      timer.expires_after(limit);
-      timer.async_wait([timed_out, waiting, waiter = waiter_.get()](boost::system::error_code ec) {
-        if (!ec && *waiting) {
-          *timed_out = true;
-          waiter->descriptor.cancel();
-        }
-      });
-    }
-    boost::system::error_code ec;
-    co_await waiter_->descriptor.async_wait(type, asio::redirect_error(asio::use_awaitable, ec));
-    *waiting = false;
-    timer.cancel();
-    if (!*timed_out) {
-      if (ec) co_return fail(ErrorKind::kInterrupted, label_ + ": wait cancelled");
-      co_return Status{};
-    }
+    auto ready = co_await wait_socket_once(type, limit);
+    if (!ready) co_return fail(ready.error());
+    if (*ready) co_return Status{};
     // Silent for `limit`: a long statement (an index build, a lock), or a server that stopped
     // answering. Only the second has no time for a new connection either.
     auto probe = co_await Connection::open(endpoint_, label_, limit);
@@ -264,7 +289,10 @@ Task<Result<PgResult>> Connection::collect_results() {
     PgResult result(PQgetResult(conn_.get()));
     if (!result) break;
     auto status = PQresultStatus(result.get());
-    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT) co_return std::move(result);
+    // A COPY state repeats until the COPY ends: hand it to the caller.
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+      co_return std::move(result);
+    }
     if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
       if (!first_error) first_error = error_from_result(result.get(), label_);
       continue;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/pg/endpoint.hpp"
@@ -20,11 +21,18 @@
 
 namespace pgshift::pg {
 
+// Extra conninfo keywords and values, e.g. {{"replication", "database"}}.
+using ConninfoOverrides = std::vector<std::pair<std::string, std::string>>;
+
 class Connection {
  public:
-  // `label` names the side in messages ("source", "target").
+  // `label` names the side in messages ("source", "target"). `overrides` come after the
+  // endpoint's conninfo, so they win over the user's values for the same keywords; they must hold
+  // no secret (failures name the endpoint by display() only). The stalled-server check's second
+  // connection is a plain one, without them.
   static Task<Result<Connection>> open(const Endpoint& endpoint, std::string label,
-                                       std::chrono::seconds timeout = std::chrono::seconds(15));
+                                       std::chrono::seconds timeout = std::chrono::seconds(15),
+                                       const ConninfoOverrides& overrides = {});
   Connection(Connection&&) noexcept;
   Connection& operator=(Connection&&) noexcept;
   ~Connection();
@@ -41,7 +49,8 @@ class Connection {
   Task<Result<bool>> read_copy(std::vector<std::byte>& out, std::size_t want);
 
   Task<Status> begin_copy_in(std::string_view copy_from_stdin_sql);
-  // Returns once libpq has handed all of `data` to the socket (see connection.cpp for why).
+  // Returns once libpq has handed all of `data` to the socket (see connection.cpp for why). Also
+  // sends one CopyData message in CopyBoth mode (a replication stream's standby status).
   Task<Status> write_copy(std::span<const std::byte> data);
   // Ends the COPY; returns the rows the server stored.
   Task<Result<long long>> end_copy_in();
@@ -55,6 +64,15 @@ class Connection {
   void cancel_running();
   PGconn* raw() const { return conn_.get(); }
 
+  // For callers that drive libpq themselves (a replication stream, waiting on PQgetCopyData):
+  // waits at most `limit` for the socket to become readable and consumes what arrived (true), or
+  // returns false at the limit. No stalled-server check: a silent replication stream is normal, so
+  // the caller judges silence itself. A closed socket is an Error with connection_lost.
+  Task<Result<bool>> wait_readable_for(std::chrono::milliseconds limit);
+  // An Error from libpq's last message for what was being done (`doing`); connection_lost when
+  // the socket is gone.
+  Error connection_error(std::string_view doing) const;
+
  private:
   struct Waiter;
   Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label);
@@ -62,10 +80,12 @@ class Connection {
   Task<Status> wait_writable();
   // Both wait here; a long wait is checked for a stalled server (stall_check.hpp).
   Task<Status> wait_socket(asio::posix::stream_descriptor::wait_type type);
+  // One wait for `type`, at most `limit` (0: no limit); false when the limit passed.
+  Task<Result<bool>> wait_socket_once(asio::posix::stream_descriptor::wait_type type,
+                                      std::chrono::milliseconds limit);
   Task<Status> flush();
   // Reads results until the next COPY state or the end; keeps the first error.
   Task<Result<PgResult>> collect_results();
-  Error connection_error(std::string_view doing) const;
 
   PgConnHandle conn_;
   std::unique_ptr<Waiter> waiter_;
