@@ -56,6 +56,7 @@ class Connection {
   PGconn* raw() const { return conn_.get(); }
 
  private:
+  friend class Pipeline;  // drives libpq's pipeline mode with the same socket waits
   struct Waiter;
   Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label);
   Task<Status> wait_readable();
