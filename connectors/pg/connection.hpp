@@ -74,6 +74,7 @@ class Connection {
   Error connection_error(std::string_view doing) const;
 
  private:
+  friend class Pipeline;  // drives libpq's pipeline mode with the same socket waits
   struct Waiter;
   Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::string label);
   Task<Status> wait_readable();

@@ -9,11 +9,15 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "connectors/pg/connection.hpp"
+#include "connectors/pg/pipeline.hpp"
 #include "connectors/pg/replication/pgoutput.hpp"
 
 namespace pgshift::sync {
@@ -24,7 +28,9 @@ struct ApplyCounts {
   long long deletes = 0;
   long long truncates = 0;
   long long transactions = 0;  // source transactions applied (Commit messages seen)
-  long long missing_rows = 0;  // an update or delete found no row (a rerun's newer copy): logged
+  // An update or delete found no row (a rerun's newer copy). Counted as the statement's result
+  // is read: complete once commit() returned.
+  long long missing_rows = 0;
 };
 
 // Makes `target` an apply session: triggers and foreign-key checks do not fire on applied changes,
@@ -34,11 +40,17 @@ Task<Status> prepare_apply_session(pg::Connection& target);
 class ChangeApplier {
  public:
   explicit ChangeApplier(pg::Connection& target);
+  ~ChangeApplier();
+  ChangeApplier(const ChangeApplier&) = delete;
+  ChangeApplier& operator=(const ChangeApplier&) = delete;
 
   // Applies one message, in stream order. Relation messages (also those stored from an earlier
   // run, fed again before the first change) describe the columns; a Relation whose columns differ
   // from the target table stops with an Error naming the table and the difference and saying how
   // to continue. The first change opens the target transaction.
+  // Changes are pipelined (connectors/pg/pipeline.hpp): a server error in a change may be
+  // returned by a later apply() or by commit(), naming the statement and table; the open target
+  // transaction is then lost and the caller starts again from its last commit.
   Task<Status> apply(const pg::pgoutput::Message& message);
 
   // Whether the last message applied ended a source transaction (Commit), so commit() may run.
@@ -57,9 +69,34 @@ class ChangeApplier {
   const ApplyCounts& counts() const { return counts_; }
 
  private:
+  struct Statement;
   struct TableShape;  // per source relation OID: target columns, key, prepared statements
+  enum ResultCheck : std::uint32_t { kNoCheck, kMissingIfNoRow, kMissingIfInserted };
+
+  Task<Status> apply_relation(const pg::pgoutput::Relation& relation);
+  Task<Status> apply_insert(const pg::pgoutput::Insert& insert);
+  Task<Status> apply_update(const pg::pgoutput::Update& update);
+  Task<Status> apply_delete(const pg::pgoutput::Delete& delete_);
+  Task<Status> apply_truncate(const pg::pgoutput::Truncate& truncate);
+  Result<TableShape*> shape_of(std::uint32_t relation_oid, std::string_view change);
+  Task<Status> open_target_transaction();
+  // Queues the statement of `kind` and column shape, preparing it the first time; the
+  // parameters are those collected in `arena_` by add_values().
+  Task<Status> run(TableShape& shape, char kind, const std::vector<bool>& set,
+                   const std::vector<bool>& match, ResultCheck check);
+  void add_values(const pg::pgoutput::Tuple& tuple, const std::vector<bool>& columns);
+  Task<void> roll_back();
+  void on_result(std::uint32_t check, const PGresult* result);
+
   pg::Connection& target_;
-  std::map<std::uint32_t, TableShape*> relations_;
+  pg::Pipeline pipeline_;
+  std::unordered_map<std::uint32_t, std::unique_ptr<TableShape>> relations_;
+  // Shapes replaced by a later Relation: kept while their statements' labels may be in flight.
+  std::vector<std::unique_ptr<TableShape>> retired_;
+  std::deque<std::string> labels_;  // of statements run without a cache entry (BEGIN, TRUNCATE)
+  std::string arena_;               // the current change's parameter values, NUL-terminated
+  std::vector<long> offsets_;       // into arena_; -1 = NULL
+  std::vector<const char*> values_;
   bool in_source_transaction_ = false;
   bool target_transaction_open_ = false;
   long long pending_changes_ = 0;

@@ -1,0 +1,136 @@
+#include "engine/sync/apply_statements.hpp"
+
+#include "engine/model/pg_quote.hpp"
+
+namespace pgshift::sync {
+namespace {
+
+std::string parameter(int number) {
+  return "$" + std::to_string(number);
+}
+
+// "a = $1, b = $2" style lists over the named columns; `next` numbers the parameters.
+template <class Format>
+std::string join_columns(const ApplyTable& table, const ColumnSet& columns, std::string_view glue,
+                         Format format) {
+  std::string out;
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    if (!columns[i]) continue;
+    if (!out.empty()) out += glue;
+    out += format(table.columns[i]);
+  }
+  return out;
+}
+
+ColumnSet key_columns(const ApplyTable& table) {
+  ColumnSet key(table.columns.size());
+  for (std::size_t i = 0; i < table.columns.size(); ++i) key[i] = table.columns[i].key;
+  return key;
+}
+
+std::string key_condition(const ApplyTable& table, int& next) {
+  return join_columns(table, key_columns(table), " AND ", [&](const ApplyColumn& column) {
+    return pg::quote_identifier(column.name) + " = " + parameter(next++);
+  });
+}
+
+std::string set_list(const ApplyTable& table, const ColumnSet& set, int& next) {
+  return join_columns(table, set, ", ", [&](const ApplyColumn& column) {
+    return pg::quote_identifier(column.name) + " = " + parameter(next++);
+  });
+}
+
+// The ctid of one row equal to the old row: `WHERE ctid = (...)` changes exactly one row even
+// among duplicates, which is what one change on a keyless (REPLICA IDENTITY FULL) table did.
+std::string one_matching_row(const ApplyTable& table, const ColumnSet& match, int& next) {
+  std::string condition = join_columns(table, match, " AND ", [&](const ApplyColumn& column) {
+    auto name = pg::quote_identifier(column.name);
+    auto value = parameter(next++);
+    if (column.has_equality) return name + " IS NOT DISTINCT FROM " + value;
+    return name + "::text IS NOT DISTINCT FROM " + value + "::text";
+  });
+  if (condition.empty()) condition = "true";
+  return "ctid = (SELECT ctid FROM " + table.qualified_name() + " WHERE " + condition + " LIMIT 1)";
+}
+
+}  // namespace
+
+std::string ApplyTable::qualified_name() const {
+  return pg::quote_identifier(schema) + "." + pg::quote_identifier(name);
+}
+
+bool ApplyTable::keyed() const {
+  for (const auto& column : columns) {
+    if (column.key) return true;
+  }
+  return false;
+}
+
+std::string insert_sql(const ApplyTable& table, const ColumnSet& columns) {
+  int next = 1;
+  return "INSERT INTO " + table.qualified_name() + " (" +
+         join_columns(table, columns, ", ",
+                      [](const ApplyColumn& column) { return pg::quote_identifier(column.name); }) +
+         ") VALUES (" +
+         join_columns(table, columns, ", ", [&](const ApplyColumn&) { return parameter(next++); }) +
+         ")";
+}
+
+std::string upsert_sql(const ApplyTable& table, const ColumnSet& columns, bool report_inserted) {
+  ColumnSet non_key(columns.size());
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    non_key[i] = columns[i] && !table.columns[i].key;
+  }
+  std::string key_list = join_columns(table, key_columns(table), ", ", [](const ApplyColumn& c) {
+    return pg::quote_identifier(c.name);
+  });
+  std::string updates = join_columns(table, non_key, ", ", [](const ApplyColumn& column) {
+    auto name = pg::quote_identifier(column.name);
+    return name + " = EXCLUDED." + name;
+  });
+  std::string sql = insert_sql(table, columns) + " ON CONFLICT (" + key_list + ") DO " +
+                    (updates.empty() ? "NOTHING" : "UPDATE SET " + updates);
+  // A row inserted by this statement has no xmax; one updated by ON CONFLICT carries the locking
+  // transaction's. That tells an update that found its row from one that had to recreate it.
+  if (report_inserted) sql += " RETURNING (xmax = 0)";
+  return sql;
+}
+
+std::string update_by_key_sql(const ApplyTable& table, const ColumnSet& set) {
+  int next = 1;
+  std::string sets = set_list(table, set, next);
+  return "UPDATE " + table.qualified_name() + " SET " + sets + " WHERE " +
+         key_condition(table, next);
+}
+
+std::string delete_by_key_sql(const ApplyTable& table) {
+  int next = 1;
+  return "DELETE FROM " + table.qualified_name() + " WHERE " + key_condition(table, next);
+}
+
+std::string update_one_row_sql(const ApplyTable& table, const ColumnSet& set,
+                               const ColumnSet& match) {
+  int next = 1;
+  std::string sets = set_list(table, set, next);
+  return "UPDATE " + table.qualified_name() + " SET " + sets + " WHERE " +
+         one_matching_row(table, match, next);
+}
+
+std::string delete_one_row_sql(const ApplyTable& table, const ColumnSet& match) {
+  int next = 1;
+  return "DELETE FROM " + table.qualified_name() + " WHERE " + one_matching_row(table, match, next);
+}
+
+std::string truncate_sql(const std::vector<std::string>& qualified_names, bool cascade,
+                         bool restart_identity) {
+  std::string sql = "TRUNCATE ONLY ";
+  for (std::size_t i = 0; i < qualified_names.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += qualified_names[i];
+  }
+  if (restart_identity) sql += " RESTART IDENTITY";
+  if (cascade) sql += " CASCADE";
+  return sql;
+}
+
+}  // namespace pgshift::sync

@@ -1,0 +1,62 @@
+// The SQL text of the statements that apply decoded changes to a target table (DESIGN invariant
+// 4): upsert on the replica-identity key, update and delete by key, and for REPLICA IDENTITY FULL
+// tables an update or delete of exactly one row equal to the old row. Pure functions; any thread.
+// Parameters are numbered $1.. in the order each function documents; their types are the target
+// columns' types, given when the statement is prepared (never written into the text), so a value
+// goes through the column type's own input function and the column's typmod applies on assignment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pgshift::sync {
+
+struct ApplyColumn {
+  std::string name;  // the same in the source's Relation and the target table
+  bool key = false;  // in the replica identity (never for REPLICA IDENTITY FULL: no key then)
+  // Whether the type has an equality operator (a default btree operator class): rows are matched
+  // with IS NOT DISTINCT FROM. Types without one (json, point) are matched by their text form.
+  bool has_equality = true;
+
+  bool operator==(const ApplyColumn&) const = default;
+};
+
+// A target table as the applier writes it; `columns` line up with the Relation's columns (and so
+// with the tuple values of every change). Generated columns are never among them.
+struct ApplyTable {
+  std::string schema;
+  std::string name;
+  std::vector<ApplyColumn> columns;
+
+  std::string qualified_name() const;
+  bool keyed() const;
+  bool operator==(const ApplyTable&) const = default;
+};
+
+// Which columns a statement names, one flag per column of the table (a column whose value is
+// unchanged TOAST is left out).
+using ColumnSet = std::vector<bool>;
+
+// INSERT of the `columns`; parameters: those columns in order.
+std::string insert_sql(const ApplyTable& table, const ColumnSet& columns);
+// INSERT ... ON CONFLICT (key) DO UPDATE SET every named non-key column (DO NOTHING when there is
+// none); parameters: the `columns` in order (every key column must be among them). With
+// `report_inserted` it returns one boolean row, true when the row was inserted rather than
+// updated (nothing when DO NOTHING found the row).
+std::string upsert_sql(const ApplyTable& table, const ColumnSet& columns, bool report_inserted);
+// UPDATE ... SET `set` columns WHERE key = old key; parameters: the `set` columns in order, then
+// the key columns in order (the old key).
+std::string update_by_key_sql(const ApplyTable& table, const ColumnSet& set);
+// DELETE by key; parameters: the key columns in order.
+std::string delete_by_key_sql(const ApplyTable& table);
+// UPDATE of exactly one row whose `match` columns all equal the old values (NULL equals NULL),
+// even when several rows are equal; parameters: the `set` columns, then the `match` columns.
+std::string update_one_row_sql(const ApplyTable& table, const ColumnSet& set,
+                               const ColumnSet& match);
+// DELETE of exactly one such row; parameters: the `match` columns in order.
+std::string delete_one_row_sql(const ApplyTable& table, const ColumnSet& match);
+// TRUNCATE ONLY of the named (already quoted, qualified) tables.
+std::string truncate_sql(const std::vector<std::string>& qualified_names, bool cascade,
+                         bool restart_identity);
+
+}  // namespace pgshift::sync

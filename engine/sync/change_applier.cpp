@@ -1,0 +1,449 @@
+#include "engine/sync/change_applier.hpp"
+
+#include <atomic>
+
+#include "connectors/pg/session.hpp"
+#include "engine/sync/apply_statements.hpp"
+#include "engine/sync/target_table.hpp"
+
+namespace pgshift::sync {
+
+using namespace pg::pgoutput;
+
+namespace {
+
+// Statement kinds, also the first character of a statement's cache key.
+constexpr char kInsert = 'I';           // plain INSERT (no key)
+constexpr char kUpsert = 'U';           // INSERT ... ON CONFLICT (key) DO UPDATE
+constexpr char kUpsertReporting = 'R';  // the same, returning whether it had to insert
+constexpr char kUpdateByKey = 'u';
+constexpr char kDeleteByKey = 'd';
+constexpr char kUpdateOneRow = 'f';  // REPLICA IDENTITY FULL: one row equal to the old row
+constexpr char kDeleteOneRow = 'x';
+
+// Prepared statement names are per session; a process-wide counter keeps two appliers that
+// share a session (one after the other) from colliding.
+std::atomic<long> next_statement_number{0};
+
+ColumnSet present_columns(const Tuple& tuple) {
+  ColumnSet present(tuple.size());
+  for (std::size_t i = 0; i < tuple.size(); ++i) {
+    present[i] = tuple[i].kind != ValueKind::kUnchangedToast;
+  }
+  return present;
+}
+
+bool complete(const ColumnSet& present) {
+  for (bool column : present) {
+    if (!column) return false;
+  }
+  return true;
+}
+
+std::string statement_sql(const ApplyTable& table, char kind, const ColumnSet& set,
+                          const ColumnSet& match) {
+  switch (kind) {
+    case kInsert:
+      return insert_sql(table, set);
+    case kUpsert:
+      return upsert_sql(table, set, false);
+    case kUpsertReporting:
+      return upsert_sql(table, set, true);
+    case kUpdateByKey:
+      return update_by_key_sql(table, set);
+    case kDeleteByKey:
+      return delete_by_key_sql(table);
+    case kUpdateOneRow:
+      return update_one_row_sql(table, set, match);
+    default:
+      return delete_one_row_sql(table, match);
+  }
+}
+
+std::string statement_label(const ApplyTable& table, char kind) {
+  switch (kind) {
+    case kInsert:
+    case kUpsert:
+      return "insert into " + table.qualified_name();
+    case kUpsertReporting:
+    case kUpdateByKey:
+    case kUpdateOneRow:
+      return "update of " + table.qualified_name();
+    default:
+      return "delete from " + table.qualified_name();
+  }
+}
+
+}  // namespace
+
+struct ChangeApplier::Statement {
+  std::string name;
+  std::string label;
+};
+
+struct ChangeApplier::TableShape {
+  explicit TableShape(AppliedTable applied_table) : applied(std::move(applied_table)) {
+    const auto& columns = applied.table.columns;
+    key.resize(columns.size());
+    for (std::size_t i = 0; i < columns.size(); ++i) key[i] = columns[i].key;
+  }
+  const ApplyTable& table() const { return applied.table; }
+
+  AppliedTable applied;
+  ColumnSet key;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements;  // by shape key
+  std::string scratch_key;
+};
+
+Task<Status> prepare_apply_session(pg::Connection& target) {
+  // The common session settings first: idempotent, and the applier relies on them (search_path
+  // '' for qualified type names, no statement timeout) whoever opened the session.
+  auto setup = co_await target.query(std::string(pg::kSessionSetup) +
+                                     "; SET session_replication_role = replica"
+                                     "; SET synchronous_commit = on");
+  if (!setup) co_return fail(std::move(setup.error()).within("preparing the apply session"));
+  co_return Status{};
+}
+
+ChangeApplier::ChangeApplier(pg::Connection& target)
+    : target_(target), pipeline_(target, [this](std::uint32_t check, const PGresult* result) {
+        on_result(check, result);
+      }) {}
+
+ChangeApplier::~ChangeApplier() = default;
+
+void ChangeApplier::on_result(std::uint32_t check, const PGresult* result) {
+  if (check == kMissingIfNoRow) {
+    const char* rows = PQcmdTuples(const_cast<PGresult*>(result));
+    if (rows && rows[0] == '0' && rows[1] == '\0') ++counts_.missing_rows;
+  } else if (check == kMissingIfInserted) {
+    if (PQntuples(result) == 1 && PQgetvalue(result, 0, 0)[0] == 't') ++counts_.missing_rows;
+  }
+}
+
+Task<Status> ChangeApplier::apply(const Message& message) {
+  if (const auto* change = std::get_if<Update>(&message)) co_return co_await apply_update(*change);
+  if (const auto* change = std::get_if<Insert>(&message)) co_return co_await apply_insert(*change);
+  if (const auto* change = std::get_if<Delete>(&message)) co_return co_await apply_delete(*change);
+  if (std::holds_alternative<Begin>(message)) {
+    in_source_transaction_ = true;
+    co_return Status{};
+  }
+  if (const auto* commit = std::get_if<Commit>(&message)) {
+    in_source_transaction_ = false;
+    last_commit_end_ = commit->end_lsn;
+    last_commit_time_us_ = commit->commit_time_us;
+    ++counts_.transactions;
+    co_return Status{};
+  }
+  if (const auto* relation = std::get_if<Relation>(&message)) {
+    co_return co_await apply_relation(*relation);
+  }
+  if (const auto* truncate = std::get_if<Truncate>(&message)) {
+    co_return co_await apply_truncate(*truncate);
+  }
+  // Type, Origin, LogicalMessage: nothing to write. Types are compared by column name only.
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::apply_relation(const Relation& relation) {
+  // The catalog query runs outside the pipeline (inside the open target transaction, if any).
+  if (pipeline_.active()) {
+    if (auto drained = co_await pipeline_.drain(); !drained) co_return drained;
+  }
+  auto applied = co_await read_target_table(target_, relation);
+  if (!applied) co_return fail(applied.error());
+  auto& slot = relations_[relation.oid];
+  if (slot && slot->applied.table == applied->table &&
+      slot->applied.type_oids == applied->type_oids) {
+    co_return Status{};  // the same Relation again: keep the prepared statements
+  }
+  if (slot) retired_.push_back(std::move(slot));
+  slot = std::make_unique<TableShape>(std::move(*applied));
+  co_return Status{};
+}
+
+Result<ChangeApplier::TableShape*> ChangeApplier::shape_of(std::uint32_t relation_oid,
+                                                           std::string_view change) {
+  auto found = relations_.find(relation_oid);
+  if (found == relations_.end()) {
+    return fail(ErrorKind::kRuntime, std::string(change) + " of source relation OID " +
+                                         std::to_string(relation_oid) +
+                                         " arrived before its Relation message");
+  }
+  return found->second.get();
+}
+
+// Checks a tuple against the table before any of it is used: one value per column, none binary
+// (pgshift asks for text values), and for `needed` columns a value (not unchanged TOAST).
+static Status check_tuple(const ApplyTable& table, const Tuple& tuple, const ColumnSet* needed,
+                          std::string_view what) {
+  if (tuple.size() != table.columns.size()) {
+    return fail(ErrorKind::kRuntime, std::string(what) + " of " + table.qualified_name() + " has " +
+                                         std::to_string(tuple.size()) + " values for " +
+                                         std::to_string(table.columns.size()) + " columns");
+  }
+  for (std::size_t i = 0; i < tuple.size(); ++i) {
+    if (tuple[i].kind == ValueKind::kBinary) {
+      return fail(ErrorKind::kRuntime, std::string(what) + " of " + table.qualified_name() +
+                                           " has a binary value, which pgshift never asks for");
+    }
+    if (needed && (*needed)[i] && tuple[i].kind != ValueKind::kText) {
+      return fail(ErrorKind::kRuntime, std::string(what) + " of " + table.qualified_name() +
+                                           " has no value for key "
+                                           "column " +
+                                           table.columns[i].name + ": cannot find the row");
+    }
+  }
+  return Status{};
+}
+
+Task<Status> ChangeApplier::open_target_transaction() {
+  if (target_transaction_open_) co_return Status{};
+  static const std::string kBeginLabel = "BEGIN of the target transaction";
+  if (auto begun = co_await pipeline_.execute("BEGIN", kNoCheck, &kBeginLabel); !begun) {
+    co_return begun;
+  }
+  target_transaction_open_ = true;
+  co_return Status{};
+}
+
+void ChangeApplier::add_values(const Tuple& tuple, const ColumnSet& columns) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (!columns[i]) continue;
+    if (tuple[i].kind != ValueKind::kText) {
+      offsets_.push_back(-1);
+      continue;
+    }
+    offsets_.push_back(static_cast<long>(arena_.size()));
+    arena_.append(tuple[i].data);
+    arena_.push_back('\0');  // libpq reads text parameters up to the NUL
+  }
+}
+
+Task<Status> ChangeApplier::run(TableShape& shape, char kind, const ColumnSet& set,
+                                const ColumnSet& match, ResultCheck check) {
+  std::string& key = shape.scratch_key;
+  key.assign(1, kind);
+  for (bool column : set) key.push_back(column ? '1' : '0');
+  key.push_back('|');
+  for (bool column : match) key.push_back(column ? '1' : '0');
+  auto found = shape.statements.find(key);
+  if (found == shape.statements.end()) {
+    auto statement = std::make_unique<Statement>();
+    statement->name = "pgshift_apply_" + std::to_string(next_statement_number++);
+    statement->label = statement_label(shape.table(), kind);
+    // Parameter types: the target columns' own, in parameter order (apply_statements.hpp).
+    std::vector<Oid> types;
+    auto add_types = [&](const ColumnSet& columns) {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (columns[i]) types.push_back(shape.applied.type_oids[i]);
+      }
+    };
+    add_types(set);
+    if (kind == kUpdateByKey || kind == kDeleteByKey) add_types(shape.key);
+    if (kind == kUpdateOneRow || kind == kDeleteOneRow) add_types(match);
+    auto sql = statement_sql(shape.table(), kind, set, match);
+    if (auto prepared = co_await pipeline_.prepare(statement->name, sql, types, &statement->label);
+        !prepared) {
+      co_return prepared;
+    }
+    found = shape.statements.emplace(key, std::move(statement)).first;
+  }
+  values_.clear();
+  for (long offset : offsets_) values_.push_back(offset < 0 ? nullptr : arena_.data() + offset);
+  const Statement& statement = *found->second;
+  auto sent = co_await pipeline_.execute_prepared(statement.name, values_, arena_.size(), check,
+                                                  &statement.label);
+  arena_.clear();
+  offsets_.clear();
+  co_return sent;
+}
+
+Task<Status> ChangeApplier::apply_insert(const Insert& insert) {
+  auto shape = shape_of(insert.relation, "insert");
+  if (!shape) co_return fail(shape.error());
+  const ApplyTable& table = (*shape)->table();
+  if (auto checked = check_tuple(table, insert.new_tuple, nullptr, "insert"); !checked) {
+    co_return checked;
+  }
+  if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  auto present = present_columns(insert.new_tuple);
+  add_values(insert.new_tuple, present);
+  // A keyless table (REPLICA IDENTITY FULL or no key) gets a plain INSERT: nothing identifies a
+  // row to upsert on. Replaying onto it is exact only because apply is exactly-once for such a
+  // table (its changes are applied from the LSN its copy was taken at, each once): a rerun that
+  // replayed an insert twice would leave a duplicate row.
+  auto status = co_await run(**shape, table.keyed() ? kUpsert : kInsert, present, {}, kNoCheck);
+  if (!status) co_return status;
+  ++counts_.inserts;
+  ++pending_changes_;
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::apply_update(const Update& update) {
+  auto found = shape_of(update.relation, "update");
+  if (!found) co_return fail(found.error());
+  TableShape& shape = **found;
+  const ApplyTable& table = shape.table();
+  const bool by_old_row = update.old_kind == 'O' || !table.keyed();
+  if (by_old_row && update.old_kind != 'O') {
+    co_return fail(ErrorKind::kRuntime, "update of " + table.qualified_name() +
+                                            " has neither a key nor the old row: cannot find "
+                                            "the row (set REPLICA IDENTITY on the source)");
+  }
+  const bool old_key = update.old_kind == 'K';
+  const Tuple& key_source = old_key ? update.old_tuple : update.new_tuple;
+  if (auto checked = check_tuple(table, update.new_tuple, nullptr, "update"); !checked) {
+    co_return checked;
+  }
+  if (update.old_kind != 0) {
+    if (auto checked = check_tuple(table, update.old_tuple, nullptr, "update's old row");
+        !checked) {
+      co_return checked;
+    }
+  }
+  if (!by_old_row) {
+    if (auto checked = check_tuple(table, key_source, &shape.key, "update"); !checked) {
+      co_return checked;
+    }
+  }
+  if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  auto present = present_columns(update.new_tuple);
+  Status status;
+  if (by_old_row) {
+    // Exactly one row equal to the old row; 'u' old columns are left out of the match.
+    auto match = present_columns(update.old_tuple);
+    add_values(update.new_tuple, present);
+    add_values(update.old_tuple, match);
+    // A miss is counted, never made up with an insert: without a key that could duplicate a row.
+    status = co_await run(shape, kUpdateOneRow, present, match, kMissingIfNoRow);
+  } else {
+    bool key_changed = false;
+    for (std::size_t i = 0; old_key && i < shape.key.size(); ++i) {
+      if (!shape.key[i]) continue;
+      const auto& before = update.old_tuple[i];
+      const auto& after = update.new_tuple[i];
+      key_changed = key_changed || after.kind != before.kind || after.data != before.data;
+    }
+    if (complete(present) && !key_changed) {
+      // The whole new row with the same key: an upsert converges whether or not the row is there
+      // (a rerun's copy may hold a newer version that was deleted later), in one statement and
+      // without waiting for a matched-row count; it reports a row it had to insert.
+      add_values(update.new_tuple, present);
+      status = co_await run(shape, kUpsertReporting, present, {}, kMissingIfInserted);
+    } else if (complete(present)) {
+      // The row moves to a new key: delete it at the old key and upsert the whole new row.
+      add_values(update.old_tuple, shape.key);
+      status = co_await run(shape, kDeleteByKey, {}, {}, kMissingIfNoRow);
+      if (status) {
+        add_values(update.new_tuple, present);
+        status = co_await run(shape, kUpsert, present, {}, kNoCheck);
+      }
+    } else {
+      // Unchanged-TOAST columns are left alone: only an UPDATE of the row at its (old) key can
+      // do that. A miss is counted; no complete row exists to converge with.
+      add_values(update.new_tuple, present);
+      add_values(key_source, shape.key);
+      status = co_await run(shape, kUpdateByKey, present, {}, kMissingIfNoRow);
+    }
+  }
+  if (!status) co_return status;
+  ++counts_.updates;
+  ++pending_changes_;
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::apply_delete(const Delete& delete_) {
+  auto found = shape_of(delete_.relation, "delete");
+  if (!found) co_return fail(found.error());
+  TableShape& shape = **found;
+  const ApplyTable& table = shape.table();
+  const bool by_old_row = delete_.old_kind == 'O' || !table.keyed();
+  if (auto checked =
+          check_tuple(table, delete_.old_tuple, by_old_row ? nullptr : &shape.key, "delete");
+      !checked) {
+    co_return checked;
+  }
+  if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  Status status;
+  if (by_old_row) {
+    auto match = present_columns(delete_.old_tuple);
+    add_values(delete_.old_tuple, match);
+    status = co_await run(shape, kDeleteOneRow, {}, match, kMissingIfNoRow);
+  } else {
+    add_values(delete_.old_tuple, shape.key);
+    status = co_await run(shape, kDeleteByKey, {}, {}, kMissingIfNoRow);
+  }
+  if (!status) co_return status;
+  ++counts_.deletes;
+  ++pending_changes_;
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::apply_truncate(const Truncate& truncate) {
+  std::vector<std::string> names;
+  for (auto oid : truncate.relations) {
+    auto shape = shape_of(oid, "truncate");
+    if (!shape) co_return fail(shape.error());
+    names.push_back((*shape)->table().qualified_name());
+  }
+  if (names.empty()) co_return Status{};
+  if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  auto sql = truncate_sql(names, truncate.cascade(), truncate.restart_identity());
+  labels_.push_back(sql);
+  if (auto sent = co_await pipeline_.execute(sql, kNoCheck, &labels_.back()); !sent) {
+    co_return sent;
+  }
+  ++counts_.truncates;
+  ++pending_changes_;
+  co_return Status{};
+}
+
+Task<void> ChangeApplier::roll_back() {
+  if (pipeline_.active()) (void)co_await pipeline_.drain();
+  (void)co_await target_.query("ROLLBACK");
+  // After an error the server skipped the rest of its sync group, preparations included: which
+  // statements exist is unknown, so start again from none (new names; the pipeline is drained, so
+  // no label is in use).
+  (void)co_await target_.query("DEALLOCATE ALL");
+  for (auto& [oid, shape] : relations_) shape->statements.clear();
+  retired_.clear();
+  labels_.clear();
+  target_transaction_open_ = false;
+  pending_changes_ = 0;
+}
+
+Task<Status> ChangeApplier::commit(std::string_view record_sql) {
+  if (!target_transaction_open_) {
+    if (record_sql.empty()) co_return Status{};
+    // One simple-protocol query: its statements run in one implicit transaction.
+    auto recorded = co_await target_.query(record_sql);
+    if (!recorded) co_return fail(recorded.error());
+    co_return Status{};
+  }
+  auto drained = co_await pipeline_.drain();
+  if (!drained) {
+    co_await roll_back();
+    co_return drained;
+  }
+  if (!record_sql.empty()) {
+    auto recorded = co_await target_.query(record_sql);
+    if (!recorded) {
+      co_await roll_back();
+      co_return fail(std::move(recorded.error()).within("recording the applied position"));
+    }
+  }
+  auto committed = co_await target_.query("COMMIT");
+  target_transaction_open_ = false;
+  pending_changes_ = 0;
+  if (!committed) co_return fail(committed.error());
+  // COMMIT of an aborted transaction answers ROLLBACK, without an error.
+  if (std::string_view(PQcmdStatus(committed->get())) != "COMMIT") {
+    co_return fail(ErrorKind::kRuntime,
+                   target_.label() + ": the apply transaction was rolled back");
+  }
+  co_return Status{};
+}
+
+}  // namespace pgshift::sync

@@ -1,0 +1,116 @@
+#include "engine/sync/target_table.hpp"
+
+#include <map>
+
+#include "engine/model/pg_quote.hpp"
+
+namespace pgshift::sync {
+namespace {
+
+// OIDs below this are built in and the same on every server; above it (user types, extension
+// types) they are per database, so only the column names can be compared.
+constexpr std::uint32_t kFirstUserOid = 16384;
+
+constexpr const char* kTargetColumnsSql =
+    "SELECT a.attname, a.atttypid::int8, a.attgenerated <> '', "
+    "pg_catalog.format_type(a.atttypid, a.atttypmod), "
+    "EXISTS (SELECT 1 FROM pg_catalog.pg_opclass oc "
+    "JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod "
+    "WHERE am.amname = 'btree' AND oc.opcdefault "
+    "AND oc.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END) "
+    "FROM pg_catalog.pg_attribute a "
+    "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+    "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
+    "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+
+std::string schema_of(const pg::pgoutput::Relation& relation) {
+  return relation.schema.empty() ? "pg_catalog" : std::string(relation.schema);
+}
+
+std::string quoted(std::string_view name) {
+  return pg::quote_identifier(name);
+}
+
+}  // namespace
+
+Result<AppliedTable> match_relation(const pg::pgoutput::Relation& relation,
+                                    const std::vector<TargetColumn>& target) {
+  AppliedTable applied;
+  applied.table.schema = schema_of(relation);
+  applied.table.name = relation.name;
+  const std::string table_name = applied.table.qualified_name();
+  const std::string how_to_continue = "apply the same DDL to the target and rerun";
+  if (target.empty()) {
+    return fail(ErrorKind::kRuntime,
+                "table " + table_name +
+                    " is in the change stream but not on the target: " + how_to_continue);
+  }
+  std::map<std::string, const TargetColumn*, std::less<>> by_name;
+  for (const auto& column : target) by_name.emplace(column.name, &column);
+
+  // REPLICA IDENTITY FULL marks every column as key: such a table has no key to upsert on.
+  const bool full = relation.replica_identity == 'f';
+  std::vector<std::string> differences;
+  std::map<std::string, bool, std::less<>> sent;
+  for (const auto& column : relation.columns) {
+    sent.emplace(std::string(column.name), true);
+    auto found = by_name.find(column.name);
+    if (found == by_name.end()) {
+      differences.push_back("column " + quoted(column.name) + " (type OID " +
+                            std::to_string(column.type_oid) +
+                            ") is on the source but not on the target");
+      continue;
+    }
+    const TargetColumn& mine = *found->second;
+    if (mine.generated) {
+      differences.push_back("column " + quoted(column.name) +
+                            " is generated on the target but sent by the source");
+      continue;
+    }
+    bool built_in = column.type_oid < kFirstUserOid || mine.type_oid < kFirstUserOid;
+    if (built_in && column.type_oid != mine.type_oid) {
+      differences.push_back("column " + quoted(column.name) + " has type OID " +
+                            std::to_string(column.type_oid) + " on the source but " +
+                            mine.type_sql + " (OID " + std::to_string(mine.type_oid) +
+                            ") on the target");
+      continue;
+    }
+    applied.table.columns.push_back(
+        ApplyColumn{std::string(column.name), column.part_of_key && !full, mine.has_equality});
+    applied.type_oids.push_back(mine.type_oid);
+  }
+  for (const auto& column : target) {
+    if (!column.generated && !sent.contains(column.name)) {
+      differences.push_back("column " + quoted(column.name) + " (" + column.type_sql +
+                            ") is on the target but not on the source");
+    }
+  }
+  if (!differences.empty()) {
+    std::string message = "table " + table_name + " differs between source and target: ";
+    for (std::size_t i = 0; i < differences.size(); ++i) {
+      if (i > 0) message += "; ";
+      message += differences[i];
+    }
+    return fail(ErrorKind::kRuntime, message + "; " + how_to_continue);
+  }
+  return applied;
+}
+
+Task<Result<AppliedTable>> read_target_table(pg::Connection& target,
+                                             const pg::pgoutput::Relation& relation) {
+  // Named, not a braced list inside the co_await: GCC 12 cannot keep such a list in the frame.
+  std::vector<std::optional<std::string>> names{schema_of(relation), std::string(relation.name)};
+  auto rows = co_await target.query(kTargetColumnsSql, names);
+  if (!rows) co_return fail(std::move(rows.error()).within("reading the target's columns"));
+  std::vector<TargetColumn> columns;
+  for (int row = 0; row < rows->rows(); ++row) {
+    columns.push_back(
+        TargetColumn{rows->text(row, 0), static_cast<std::uint32_t>(rows->integer(row, 1)),
+                     rows->text(row, 3), rows->boolean(row, 2), rows->boolean(row, 4)});
+  }
+  co_return match_relation(relation, columns);
+}
+
+}  // namespace pgshift::sync

@@ -1,0 +1,131 @@
+// The apply statements' SQL text: upsert on the key, SET lists that leave out unchanged-TOAST
+// columns, one-row matching for REPLICA IDENTITY FULL (NULL-safe, text form for types without
+// equality), parameter numbering, quoting; and the Relation / target column comparison.
+#include <gtest/gtest.h>
+
+#include "engine/sync/apply_statements.hpp"
+#include "engine/sync/target_table.hpp"
+
+namespace pgshift::sync {
+namespace {
+
+ApplyTable accounts() {
+  return ApplyTable{
+      "public", "Accounts", {{"id", true, true}, {"balance", false, true}, {"note", false, true}}};
+}
+
+ApplyTable keyless() {
+  return ApplyTable{"s", "log", {{"at", false, true}, {"doc", false, false}}};
+}
+
+TEST(ApplyStatements, UpsertOnKeyUpdatesNonKeyColumns) {
+  EXPECT_EQ(upsert_sql(accounts(), {true, true, true}, false),
+            "INSERT INTO \"public\".\"Accounts\" (\"id\", \"balance\", \"note\") VALUES ($1, $2, "
+            "$3) ON CONFLICT (\"id\") DO UPDATE SET \"balance\" = EXCLUDED.\"balance\", \"note\" "
+            "= EXCLUDED.\"note\"");
+  EXPECT_EQ(upsert_sql(accounts(), {true, true, false}, true),
+            "INSERT INTO \"public\".\"Accounts\" (\"id\", \"balance\") VALUES ($1, $2) ON "
+            "CONFLICT (\"id\") DO UPDATE SET \"balance\" = EXCLUDED.\"balance\" RETURNING (xmax "
+            "= 0)");
+}
+
+TEST(ApplyStatements, UpsertOfKeyOnlyRowDoesNothingOnConflict) {
+  ApplyTable pairs{"public", "pairs", {{"a", true, true}, {"b", true, true}}};
+  EXPECT_EQ(upsert_sql(pairs, {true, true}, false),
+            "INSERT INTO \"public\".\"pairs\" (\"a\", \"b\") VALUES ($1, $2) ON CONFLICT (\"a\", "
+            "\"b\") DO NOTHING");
+}
+
+TEST(ApplyStatements, PlainInsertForKeylessTable) {
+  EXPECT_FALSE(keyless().keyed());
+  EXPECT_TRUE(accounts().keyed());
+  EXPECT_EQ(insert_sql(keyless(), {true, true}),
+            "INSERT INTO \"s\".\"log\" (\"at\", \"doc\") VALUES ($1, $2)");
+}
+
+TEST(ApplyStatements, UpdateByKeyLeavesOutUnchangedToast) {
+  // note is unchanged TOAST: not in the SET list; the key parameters follow the SET ones.
+  EXPECT_EQ(update_by_key_sql(accounts(), {true, true, false}),
+            "UPDATE \"public\".\"Accounts\" SET \"id\" = $1, \"balance\" = $2 WHERE \"id\" = $3");
+  EXPECT_EQ(delete_by_key_sql(accounts()), "DELETE FROM \"public\".\"Accounts\" WHERE \"id\" = $1");
+}
+
+TEST(ApplyStatements, OneRowMatchIsNullSafeAndUsesTextWithoutEquality) {
+  EXPECT_EQ(update_one_row_sql(keyless(), {false, true}, {true, true}),
+            "UPDATE \"s\".\"log\" SET \"doc\" = $1 WHERE ctid = (SELECT ctid FROM \"s\".\"log\" "
+            "WHERE \"at\" IS NOT DISTINCT FROM $2 AND \"doc\"::text IS NOT DISTINCT FROM "
+            "$3::text LIMIT 1)");
+  // An unchanged-TOAST old column is left out of the match.
+  EXPECT_EQ(delete_one_row_sql(keyless(), {true, false}),
+            "DELETE FROM \"s\".\"log\" WHERE ctid = (SELECT ctid FROM \"s\".\"log\" WHERE \"at\" "
+            "IS NOT DISTINCT FROM $1 LIMIT 1)");
+}
+
+TEST(ApplyStatements, TruncateKeepsOptions) {
+  EXPECT_EQ(truncate_sql({"\"a\".\"b\"", "\"a\".\"c\""}, true, true),
+            "TRUNCATE ONLY \"a\".\"b\", \"a\".\"c\" RESTART IDENTITY CASCADE");
+  EXPECT_EQ(truncate_sql({"\"a\".\"b\""}, false, false), "TRUNCATE ONLY \"a\".\"b\"");
+}
+
+TEST(ApplyStatements, IdentifiersAreQuoted) {
+  ApplyTable odd{"my \"s\"", "t", {{"select", true, true}}};
+  EXPECT_EQ(delete_by_key_sql(odd), "DELETE FROM \"my \"\"s\"\"\".\"t\" WHERE \"select\" = $1");
+}
+
+pg::pgoutput::Relation relation(char identity) {
+  pg::pgoutput::Relation out;
+  out.oid = 5000;
+  out.schema = "public";
+  out.name = "t";
+  out.replica_identity = identity;
+  out.columns = {{true, "id", 23, -1}, {false, "body", 25, -1}, {false, "mood", 70000, -1}};
+  return out;
+}
+
+std::vector<TargetColumn> target_columns() {
+  return {{"id", 23, "integer", false, true},
+          {"body", 25, "text", false, true},
+          {"mood", 16500, "public.mood", false, true},
+          {"total", 23, "integer", true, true}};  // generated: not compared, never written
+}
+
+TEST(TargetTable, MatchingColumnsGiveTheTableInRelationOrder) {
+  auto matched = match_relation(relation('d'), target_columns());
+  ASSERT_TRUE(matched.has_value()) << matched.error().message;
+  ASSERT_EQ(matched->table.columns.size(), 3u);
+  EXPECT_TRUE(matched->table.columns[0].key);
+  EXPECT_EQ(matched->type_oids, (std::vector<std::uint32_t>{23, 25, 16500}));
+  // REPLICA IDENTITY FULL: no key.
+  auto full = match_relation(relation('f'), target_columns());
+  ASSERT_TRUE(full.has_value());
+  EXPECT_FALSE(full->table.keyed());
+}
+
+TEST(TargetTable, DifferencesNameTableAndColumnAndSayHowToContinue) {
+  auto source = relation('d');
+  source.columns.push_back({false, "extra", 20, -1});
+  auto added = match_relation(source, target_columns());
+  ASSERT_FALSE(added.has_value());
+  EXPECT_NE(added.error().message.find("\"public\".\"t\""), std::string::npos);
+  EXPECT_NE(added.error().message.find("\"extra\""), std::string::npos);
+  EXPECT_NE(added.error().message.find("apply the same DDL to the target and rerun"),
+            std::string::npos);
+
+  auto retyped = target_columns();
+  retyped[1].type_oid = 1043;
+  auto changed = match_relation(relation('d'), retyped);
+  ASSERT_FALSE(changed.has_value());
+  EXPECT_NE(changed.error().message.find("\"body\" has type OID 25"), std::string::npos);
+
+  auto dropped = relation('d');
+  dropped.columns.pop_back();
+  auto missing = match_relation(dropped, target_columns());
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("\"mood\" (public.mood) is on the target but not"),
+            std::string::npos);
+
+  EXPECT_FALSE(match_relation(relation('d'), {}).has_value());
+}
+
+}  // namespace
+}  // namespace pgshift::sync
