@@ -1,6 +1,7 @@
 // Builders for PostgreSQL binary wire values used by the unit tests and fuzz seeds: binary COPY
-// streams (header, tuples, trailer) and binary array/record values, all big-endian as on the wire.
-// Test support only; header-only.
+// streams (header, tuples, trailer) and binary array/record values, all big-endian as on the wire,
+// and bytes from the hex the capture scripts in tests/unit/data write. Test support only;
+// header-only.
 #pragma once
 
 #include <bit>
@@ -8,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -138,6 +141,36 @@ inline Bytes record_value(const std::vector<std::pair<std::uint32_t, Field>>& fi
     }
     put_i32(out, static_cast<std::int32_t>(field->size()));
     append(out, *field);
+  }
+  return out;
+}
+
+// Hex digits, where "(XX*N)" stands for the byte XX N times (how tests/unit/data writes long runs).
+// Throws std::invalid_argument on anything else.
+inline Bytes from_hex(std::string_view hex) {
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw std::invalid_argument(std::string("not a hex digit: ") + c);
+  };
+  Bytes out;
+  for (std::size_t at = 0; at < hex.size();) {
+    std::size_t count = 1;
+    std::size_t pair = at;
+    if (hex[at] == '(') {
+      auto close = hex.find(')', at);
+      if (close == std::string_view::npos || close < at + 5 || hex[at + 3] != '*') {
+        throw std::invalid_argument("bad run in hex at " + std::to_string(at));
+      }
+      count = std::stoul(std::string(hex.substr(at + 4, close - at - 4)));
+      pair = at + 1;
+      at = close + 1;
+    } else {
+      if (at + 1 >= hex.size()) throw std::invalid_argument("odd number of hex digits");
+      at += 2;
+    }
+    out.insert(out.end(), count, std::byte(digit(hex[pair]) * 16 + digit(hex[pair + 1])));
   }
   return out;
 }

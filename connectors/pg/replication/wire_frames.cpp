@@ -1,15 +1,12 @@
 #include "connectors/pg/replication/wire_frames.hpp"
 
 #include <chrono>
+#include <string>
+
+#include "connectors/pg/replication/byte_reader.hpp"
 
 namespace pgshift::pg::replication {
 namespace {
-
-std::uint64_t read_u64(std::span<const std::byte> bytes, std::size_t at) {
-  std::uint64_t out = 0;
-  for (std::size_t i = 0; i < 8; ++i) out = (out << 8) | static_cast<std::uint8_t>(bytes[at + i]);
-  return out;
-}
 
 void append_u64(std::vector<std::byte>& out, std::uint64_t value) {
   for (int shift = 56; shift >= 0; shift -= 8) {
@@ -20,38 +17,33 @@ void append_u64(std::vector<std::byte>& out, std::uint64_t value) {
 }  // namespace
 
 Result<Frame> parse_frame(std::span<const std::byte> copy_data) {
-  if (copy_data.empty()) {
+  ByteReader in(copy_data);
+  std::uint8_t type = 0;
+  if (!in.read(type, "message type")) {
     return fail(ErrorKind::kRuntime, "replication stream: empty CopyData message");
   }
-  auto type = static_cast<char>(copy_data[0]);
   if (type == 'w') {
-    constexpr std::size_t kHeader = 1 + 8 + 8 + 8;
-    if (copy_data.size() < kHeader) {
-      return fail(ErrorKind::kRuntime, "replication stream: truncated XLogData header (" +
-                                           std::to_string(copy_data.size()) + " bytes)");
-    }
     XLogData data;
-    data.wal_start = Lsn{read_u64(copy_data, 1)};
-    data.wal_end = Lsn{read_u64(copy_data, 9)};
-    data.send_time_us = static_cast<std::int64_t>(read_u64(copy_data, 17));
-    data.payload = copy_data.subspan(kHeader);
+    if (!in.read(data.wal_start, "WAL start") || !in.read(data.wal_end, "WAL end") ||
+        !in.read(data.send_time_us, "send time")) {
+      return fail(ErrorKind::kRuntime, "replication stream: XLogData header: " + in.error());
+    }
+    data.payload = in.rest();
     return Frame{data};
   }
   if (type == 'k') {
-    constexpr std::size_t kSize = 1 + 8 + 8 + 1;
-    if (copy_data.size() < kSize) {
-      return fail(ErrorKind::kRuntime, "replication stream: truncated keepalive (" +
-                                           std::to_string(copy_data.size()) + " bytes)");
-    }
     Keepalive keepalive;
-    keepalive.wal_end = Lsn{read_u64(copy_data, 1)};
-    keepalive.send_time_us = static_cast<std::int64_t>(read_u64(copy_data, 9));
-    keepalive.reply_requested = copy_data[17] != std::byte{0};
+    std::uint8_t reply = 0;
+    if (!in.read(keepalive.wal_end, "WAL end") || !in.read(keepalive.send_time_us, "send time") ||
+        !in.read(reply, "reply requested")) {
+      return fail(ErrorKind::kRuntime, "replication stream: keepalive: " + in.error());
+    }
+    keepalive.reply_requested = reply != 0;
     return Frame{keepalive};
   }
+  static constexpr char kHex[] = "0123456789abcdef";
   return fail(ErrorKind::kRuntime, std::string("replication stream: unknown message type 0x") +
-                                       "0123456789abcdef"[(static_cast<unsigned>(type) >> 4) & 15] +
-                                       "0123456789abcdef"[static_cast<unsigned>(type) & 15]);
+                                       kHex[type >> 4] + kHex[type & 15]);
 }
 
 std::vector<std::byte> standby_status(Lsn written, Lsn flushed, Lsn applied, std::int64_t now_us,
