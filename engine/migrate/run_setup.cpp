@@ -183,7 +183,15 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
 // Resuming or joining: the stored plan must still fit the source.
 Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Connection& target,
                        const state::StoredRun& stored) {
-  if (state::schema_fingerprint(context.tables) != stored.fingerprint) {
+  // Once a sync's copy is done, the change stream owns schema changes: it stops on the first
+  // change to a changed table, naming it (engine/sync/target_table.hpp).
+  bool stream_follows = false;
+  if (context.target_changes_after_copy) {
+    auto copied = co_await state::finished_with_nothing_to_redo(target, stored);
+    if (!copied) co_return fail(copied.error());
+    stream_follows = *copied;
+  }
+  if (!stream_follows && state::schema_fingerprint(context.tables) != stored.fingerprint) {
     auto changes = co_await state::describe_schema_changes(target, context.tables);
     if (!changes) co_return fail(changes.error());
     std::string listed;

@@ -19,7 +19,9 @@ constexpr int kSegmentsPerRead = 4;
 
 class Applier {
  public:
-  Applier(StreamRun& run, pg::Connection target) : run_(run), target_(std::move(target)), applier_(target_) {}
+  // `reader` reads the spill: the applier's session may be in the middle of a pipeline.
+  Applier(StreamRun& run, pg::Connection target, pg::Connection reader)
+      : run_(run), target_(std::move(target)), reader_(std::move(reader)), applier_(target_) {}
 
   Task<Status> run() {
     if (auto loaded = co_await load_relations(); !loaded) co_return loaded;
@@ -28,7 +30,7 @@ class Applier {
       // Read before the read: a spill commit that lands during it is found by the next one.
       pg::Lsn durable_before = run_.durable;
       long long generation_before = run_.spill_generation;
-      auto segments = co_await read_segments(target_, last_seq_, kSegmentsPerRead);
+      auto segments = co_await read_segments(reader_, last_seq_, kSegmentsPerRead);
       if (!segments) co_return fail(segments.error());
       if (segments->empty()) {
         if (auto committed = co_await commit_batch(); !committed) co_return committed;
@@ -68,10 +70,13 @@ class Applier {
 
   Task<Status> apply_segment(const SpillSegment& segment) {
     auto messages = split_segment(segment.raw);
-    if (!messages) co_return fail(std::move(messages.error()).within("spill segment " + std::to_string(segment.seq)));
+    if (!messages)
+      co_return fail(
+          std::move(messages.error()).within("spill segment " + std::to_string(segment.seq)));
     for (const auto& spilled : *messages) {
       auto message = pg::pgoutput::decode(spilled.bytes);
-      if (!message) co_return fail(std::move(message.error()).within("change at " + spilled.wal_start.text()));
+      if (!message)
+        co_return fail(std::move(message.error()).within("change at " + spilled.wal_start.text()));
       if (auto* begin = std::get_if<pg::pgoutput::Begin>(&*message)) {
         // Committed before the applied position: applied already (exactly once after a crash).
         skipping_ = begin->final_lsn < resume_after_;
@@ -90,7 +95,8 @@ class Applier {
         ++transactions_in_batch_;
         if (applier_.pending_changes() >= kBatchChanges) {
           // Segments before this one are wholly applied; this one is re-read after a crash.
-          if (auto committed = co_await commit_batch(segment.seq - 1); !committed) co_return committed;
+          if (auto committed = co_await commit_batch(segment.seq - 1); !committed)
+            co_return committed;
         }
       }
     }
@@ -111,12 +117,13 @@ class Applier {
     long long changes = applier_.pending_changes();
     std::string record = relations_sql_;
     if (transactions_in_batch_ > 0) {
-      record += "UPDATE pgshift.sync SET applied_lsn = " +
-                pg::quote_literal(applier_.last_commit_end().text()) +
-                "::pg_lsn, applied_commit_time = pg_catalog.to_timestamp(" +
-                std::to_string(static_cast<double>(applier_.last_commit_time_us()) / 1e6 + 946684800.0) +
-                "), changes_applied = changes_applied + " + std::to_string(changes) +
-                ", updated_at = now();\n";
+      record +=
+          "UPDATE pgshift.sync SET applied_lsn = " +
+          pg::quote_literal(applier_.last_commit_end().text()) +
+          "::pg_lsn, applied_commit_time = pg_catalog.to_timestamp(" +
+          std::to_string(static_cast<double>(applier_.last_commit_time_us()) / 1e6 + 946684800.0) +
+          "), changes_applied = changes_applied + " + std::to_string(changes) +
+          ", updated_at = now();\n";
     }
     if (applied_seq > deleted_seq_) {
       record += "DELETE FROM pgshift.spill WHERE seq <= " + std::to_string(applied_seq) + ";\n";
@@ -136,6 +143,7 @@ class Applier {
 
   StreamRun& run_;
   pg::Connection target_;
+  pg::Connection reader_;
   ChangeApplier applier_;
   pg::Lsn resume_after_;
   long long last_seq_ = 0;
@@ -155,7 +163,9 @@ Task<Status> run_apply_loop(StreamRun& run) {
   auto target = co_await pg::open_session(run.options.copy.target, "target");
   if (!target) co_return fail(target.error());
   if (auto prepared = co_await prepare_apply_session(*target); !prepared) co_return prepared;
-  Applier applier(run, std::move(*target));
+  auto reader = co_await pg::open_session(run.options.copy.target, "target");
+  if (!reader) co_return fail(reader.error());
+  Applier applier(run, std::move(*target), std::move(*reader));
   co_return co_await applier.run();
 }
 

@@ -38,7 +38,8 @@ class Receiver {
       auto until = std::min(next_status, flush_due_.value_or(Clock::time_point::max()));
       if (waiting_for_endpos()) until = std::min(until, now + kEndposPoll);
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
-      auto got = co_await stream_.next_message(message, std::max(wait, std::chrono::milliseconds(0)));
+      auto got =
+          co_await stream_.next_message(message, std::max(wait, std::chrono::milliseconds(0)));
       if (!got) co_return fail(std::move(got.error()).within("change stream"));
       if (*got) {
         if (auto handled = co_await handle(message); !handled) co_return handled;
@@ -114,10 +115,12 @@ class Receiver {
     if (!whole.empty()) {
       // Earlier incomplete segments belong to the transaction this segment completes (protocol 1
       // sends one transaction at a time).
-      if (open_transaction_spilled_) sql += "UPDATE pgshift.spill SET complete = true WHERE NOT complete;\n";
+      if (open_transaction_spilled_)
+        sql += "UPDATE pgshift.spill SET complete = true WHERE NOT complete;\n";
       sql += append_segment_sql(whole, true, complete_through_) + ";\n";
-      sql += "UPDATE pgshift.sync SET received_lsn = " + pg::quote_literal(complete_through_.text()) +
-             "::pg_lsn, updated_at = now();\n";
+      sql +=
+          "UPDATE pgshift.sync SET received_lsn = " + pg::quote_literal(complete_through_.text()) +
+          "::pg_lsn, updated_at = now();\n";
       open_transaction_spilled_ = false;
     }
     if (!open.empty()) {
@@ -135,9 +138,9 @@ class Receiver {
   }
 
   Task<Status> send_status(bool reply_requested) {
-    auto status = pg::replication::standby_status(run_.server_wal_end, run_.durable, run_.durable,
-                                                  pg::replication::postgres_now_us(),
-                                                  reply_requested);
+    auto status =
+        pg::replication::standby_status(run_.server_wal_end, run_.durable, run_.durable,
+                                        pg::replication::postgres_now_us(), reply_requested);
     co_return co_await stream_.send(status);
   }
 

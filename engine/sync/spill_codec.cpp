@@ -46,7 +46,8 @@ std::vector<std::byte> compress_segment(std::span<const std::byte> segment) {
 Result<std::vector<std::byte>> decompress_segment(std::span<const std::byte> compressed,
                                                   std::size_t raw_size) {
   std::vector<std::byte> out(raw_size);
-  std::size_t written = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
+  std::size_t written =
+      ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
   if (ZSTD_isError(written) || written != raw_size) {
     return fail(ErrorKind::kRuntime,
                 std::string("spill segment does not decompress to its recorded size: ") +
@@ -60,8 +61,8 @@ Result<std::vector<SpilledMessage>> split_segment(std::span<const std::byte> seg
   std::size_t at = 0;
   while (at < segment.size()) {
     if (segment.size() - at < kFrameHeader) {
-      return fail(ErrorKind::kRuntime, "spill segment: truncated message header at byte " +
-                                           std::to_string(at));
+      return fail(ErrorKind::kRuntime,
+                  "spill segment: truncated message header at byte " + std::to_string(at));
     }
     pg::Lsn wal_start{read_big_endian(segment, at, 8)};
     auto length = static_cast<std::size_t>(read_big_endian(segment, at + 8, 4));

@@ -47,9 +47,10 @@ Task<Status> monitor(RunContext& context, StreamRun& run) {
       double rate = static_cast<double>(run.changes_applied - changes_at_last_line) /
                     (kLineEveryTicks * std::chrono::duration<double>(kTick).count());
       changes_at_last_line = run.changes_applied;
-      spdlog::info("{}: applied {} changes ({:.0f}/s), through {}; lag {} bytes, {:.1f} s; spill {} bytes",
-                   run.phase, run.changes_applied, rate, run.applied_lsn.text(), lag.bytes,
-                   lag.seconds, run.spill_bytes);
+      spdlog::info(
+          "{}: applied {} changes ({:.0f}/s), through {}; lag {} bytes, {:.1f} s; spill {} bytes",
+          run.phase, run.changes_applied, rate, run.applied_lsn.text(), lag.bytes, lag.seconds,
+          run.spill_bytes);
     }
   }
   co_return Status{};
@@ -64,8 +65,9 @@ Lag current_lag(const StreamRun& run) {
     lag.bytes = static_cast<long long>(run.server_wal_end.value - run.applied_lsn.value);
   }
   if (run.applied_commit_time_us > 0) {
-    lag.seconds = std::max(0.0, static_cast<double>(pg::replication::postgres_now_us() -
-                                                    run.applied_commit_time_us) / 1e6);
+    lag.seconds = std::max(
+        0.0,
+        static_cast<double>(pg::replication::postgres_now_us() - run.applied_commit_time_us) / 1e6);
   }
   return lag;
 }

@@ -49,7 +49,8 @@ Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
   if (!run.state.slot_name.empty() && run.state.start_lsn.valid()) {
-    if (auto created = co_await insert_stream_state(*target, run.state); !created) co_return created;
+    if (auto created = co_await insert_stream_state(*target, run.state); !created)
+      co_return created;
   }
   auto recorded = co_await load_stream_state(*target);
   if (!recorded) co_return fail(recorded.error());
@@ -72,10 +73,13 @@ void start_receiver(RunContext& context, StreamRun& run) {
   });
 }
 
-Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos, pg::Connection& source) {
+Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos,
+                                                    pg::Connection& source) {
   if (endpos.empty()) co_return std::optional<pg::Lsn>{};
   if (endpos != "current") co_return pg::Lsn::parse(endpos);
-  auto now = co_await source.query("SELECT pg_catalog.pg_current_wal_lsn()::text");
+  // The insert position, not pg_current_wal_lsn() (the write position), which can lag behind
+  // commits made with synchronous_commit = off: a stop there would miss them.
+  auto now = co_await source.query("SELECT pg_catalog.pg_current_wal_insert_lsn()::text");
   if (!now) co_return fail(now.error());
   co_return pg::Lsn::parse(now->text(0, 0));
 }
@@ -83,7 +87,9 @@ Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos, p
 Task<Status> run_sync(RunContext& context, StreamRun& run) {
   const SyncOptions& options = run.options;
   if (options.copy.source.kind() != EndpointKind::kPostgres) {
-    co_return fail(ErrorKind::kRefused, "sync needs a PostgreSQL source (a SQLite file has no change stream: use migrate)");
+    co_return fail(
+        ErrorKind::kRefused,
+        "sync needs a PostgreSQL source (a SQLite file has no change stream: use migrate)");
   }
   auto source = co_await pg::open_session(options.copy.source, "source");
   if (!source) co_return fail(ErrorKind::kRefused, source.error().message);
@@ -97,34 +103,42 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
   bool follows_slot = false;
   if (*recorded) {
     if (options.copy.restart) {
-      if (auto dropped = co_await drop_stream_objects(*source, (*recorded)->slot_name, (*recorded)->publication); !dropped) {
+      if (auto dropped = co_await drop_stream_objects(*source, (*recorded)->slot_name,
+                                                      (*recorded)->publication);
+          !dropped) {
         co_return dropped;
       }
     } else {
       auto exists = co_await slot_exists(*source, (*recorded)->slot_name);
       if (!exists) co_return fail(exists.error());
       if (!*exists) {
-        co_return fail(ErrorKind::kRefused,
-                       "replication slot " + (*recorded)->slot_name +
-                           " recorded in the target is gone from the source (dropped, or the source was "
-                           "replaced), so the changes since " + (*recorded)->received_lsn.text() +
-                           " cannot be recovered; rerun with --restart to copy again");
+        co_return fail(
+            ErrorKind::kRefused,
+            "replication slot " + (*recorded)->slot_name +
+                " recorded in the target is gone from the source (dropped, or the source was "
+                "replaced), so the changes since " +
+                (*recorded)->received_lsn.text() +
+                " cannot be recovered; rerun with --restart to copy again");
       }
       follows_slot = true;
     }
   }
   auto tables = co_await pg::read_tables(*source, options.copy.filter);
   if (!tables) co_return fail(tables.error());
-  if (auto ready = co_await check_sync_readiness(*source, options, *tables, follows_slot, context.warnings); !ready) {
+  if (auto ready =
+          co_await check_sync_readiness(*source, options, *tables, follows_slot, context.warnings);
+      !ready) {
     co_return ready;
   }
 
   run.state.slot_name = stream_object_name(options.copy.target);
-  context.export_new_run_snapshot = [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
+  context.export_new_run_snapshot =
+      [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
     // Read now, outside any snapshot: the publication must exist before the slot.
     auto now_tables = co_await pg::read_tables(coordinator, context.options.filter);
     if (!now_tables) co_return fail(now_tables.error());
-    co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables, run.state);
+    co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables,
+                                                 run.state);
   };
   context.after_set_up = [&context, &run]() -> Task<Status> {
     if (auto loaded = co_await record_or_load_stream(context, run); !loaded) co_return loaded;
@@ -135,15 +149,17 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
   if (context.progress) context.progress->stop();  // the copy's display; the monitor's from here
   if (context.fatal) co_return fail(*context.fatal);
   if (!context.mismatches.empty()) {
-    co_return fail(ErrorKind::kMismatch, std::to_string(context.mismatches.size()) +
-                                             " chunk(s) differ after the copy; the stream is not applied "
-                                             "over a copy that is not exact (see the report)");
+    co_return fail(ErrorKind::kMismatch,
+                   std::to_string(context.mismatches.size()) +
+                       " chunk(s) differ after the copy; the stream is not applied "
+                       "over a copy that is not exact (see the report)");
   }
 
   run.phase = "catching-up";
   if (auto marked = co_await set_stream_phase(*target, run.phase); !marked) co_return marked;
   start_stream_monitor(context, run);
-  auto applied = co_await with_retries(context, "applying changes", [&run]() { return run_apply_loop(run); });
+  auto applied =
+      co_await with_retries(context, "applying changes", [&run]() { return run_apply_loop(run); });
   if (!applied) co_return applied;
   if (context.fatal) co_return fail(*context.fatal);
   co_return Status{};
@@ -199,22 +215,25 @@ int run_sync_command(SyncOptions options) {
 
   report.warnings = context.warnings;
   report.finished_at = verify::now_iso8601();
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int exit_code = 0;
   if (interrupted || !finished) {
     exit_code = 130;
     report.status = "interrupted";
     report.error = "interrupted";
-    std::fprintf(stderr,
-                 "\npgshift: interrupted; the spill and the applied position are kept in the target. "
-                 "Run the same command again to resume.\n");
+    std::fprintf(
+        stderr,
+        "\npgshift: interrupted; the spill and the applied position are kept in the target. "
+        "Run the same command again to resume.\n");
   } else if (!outcome) {
     exit_code = exit_code_for(outcome.error().kind);
     report.status = exit_code == 2 ? "refused" : exit_code == 1 ? "differences" : "failed";
     report.error = outcome.error().message;
     std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
     if (exit_code == 3) {
-      std::fprintf(stderr, "pgshift: state is kept in the target; rerun the same command to resume.\n");
+      std::fprintf(stderr,
+                   "pgshift: state is kept in the target; rerun the same command to resume.\n");
     }
   } else {
     report.status = "ok";

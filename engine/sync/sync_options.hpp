@@ -14,7 +14,7 @@ struct SyncOptions {
   // Stop once every change up to this LSN is applied and durable: "current" (the source's WAL
   // position when sync starts) or an LSN; empty = run until interrupted.
   std::string endpos;
-  std::string metrics_listen;  // HOST:PORT, empty = none
+  std::string metrics_listen;          // HOST:PORT, empty = none
   bool replica_identity_full = false;  // set REPLICA IDENTITY FULL on tables without one
 };
 

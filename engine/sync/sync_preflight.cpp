@@ -25,7 +25,8 @@ Task<Status> check_sync_readiness(pg::Connection& source, const SyncOptions& opt
     if (item.ok || (slot_exists && item.code == "replication_slots")) continue;
     unmet += (unmet.empty() ? "" : "; ") + item.message + " (fix: " + item.fix + ")";
   }
-  if (!unmet.empty()) co_return fail(ErrorKind::kRefused, "the source is not ready for sync: " + unmet);
+  if (!unmet.empty())
+    co_return fail(ErrorKind::kRefused, "the source is not ready for sync: " + unmet);
   if (readiness.tables_without_identity.empty()) co_return Status{};
   if (!options.replica_identity_full) {
     std::string listed;
@@ -46,7 +47,8 @@ Task<Status> check_sync_readiness(pg::Connection& source, const SyncOptions& opt
                        pg::quote_identifier(gap.table.substr(dot + 1));
     auto altered = co_await source.query("ALTER TABLE " + name + " REPLICA IDENTITY FULL");
     if (!altered) {
-      co_return fail(std::move(altered.error()).within("setting REPLICA IDENTITY FULL on " + gap.table));
+      co_return fail(
+          std::move(altered.error()).within("setting REPLICA IDENTITY FULL on " + gap.table));
     }
     std::string said = "set REPLICA IDENTITY FULL on " + gap.table + " (" + gap.reason +
                        "): each UPDATE and DELETE on it now logs the whole old row";

@@ -45,8 +45,8 @@ Task<Status> insert_stream_state(pg::Connection& target, const StreamState& stat
       "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, applied_lsn, "
       "phase) VALUES (" +
       pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", " +
-      lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) +
-      ", " + pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING");
+      lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) + ", " +
+      pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING");
   if (!done) co_return fail(done.error());
   co_return Status{};
 }
@@ -58,13 +58,13 @@ Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase) {
   co_return Status{};
 }
 
-Task<Status> record_stream_view(pg::Connection& target, std::string_view phase,
-                                long long lag_bytes, double lag_seconds, long long spill) {
-  auto done = co_await target.query(
-      "UPDATE pgshift.sync SET phase = " + pg::quote_literal(phase) +
-      ", lag_bytes = " + std::to_string(lag_bytes) + ", lag_seconds = " +
-      std::to_string(lag_seconds) + ", spill_bytes = " + std::to_string(spill) +
-      ", updated_at = now()");
+Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
+                                double lag_seconds, long long spill) {
+  auto done =
+      co_await target.query("UPDATE pgshift.sync SET phase = " + pg::quote_literal(phase) +
+                            ", lag_bytes = " + std::to_string(lag_bytes) +
+                            ", lag_seconds = " + std::to_string(lag_seconds) +
+                            ", spill_bytes = " + std::to_string(spill) + ", updated_at = now()");
   if (!done) co_return fail(done.error());
   co_return Status{};
 }
@@ -74,8 +74,8 @@ std::string append_segment_sql(std::span<const std::byte> raw, bool complete,
   auto compressed = compress_segment(raw);
   return "INSERT INTO pgshift.spill (complete, end_lsn, raw_bytes, data) VALUES (" +
          std::string(complete ? "true" : "false") + ", " +
-         (end_lsn ? pg::quote_literal(end_lsn->text()) + "::pg_lsn" : std::string("NULL")) +
-         ", " + std::to_string(raw.size()) + ", '\\x" + hex_bytes(compressed) + "'::bytea)";
+         (end_lsn ? pg::quote_literal(end_lsn->text()) + "::pg_lsn" : std::string("NULL")) + ", " +
+         std::to_string(raw.size()) + ", '\\x" + hex_bytes(compressed) + "'::bytea)";
 }
 
 Task<Result<std::vector<SpillSegment>>> read_segments(pg::Connection& target, long long after_seq,

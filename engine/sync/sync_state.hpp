@@ -58,8 +58,8 @@ Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& targe
 Task<Status> insert_stream_state(pg::Connection& target, const StreamState& state);
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase);
 // What `status` shows of a live stream, written by the process following it.
-Task<Status> record_stream_view(pg::Connection& target, std::string_view phase,
-                                long long lag_bytes, double lag_seconds, long long spill);
+Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
+                                double lag_seconds, long long spill);
 
 struct SpillSegment {
   long long seq = 0;

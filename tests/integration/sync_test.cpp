@@ -108,7 +108,7 @@ TEST(Sync, ColumnAddedOnTheSourceStopsUntilTheTargetHasIt) {
   exec(source, "ALTER TABLE t ADD COLUMN extra int; INSERT INTO t VALUES (101, 'b', 7)");
   auto stopped = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   EXPECT_EQ(stopped.exit_code, 3) << stopped.err;
-  EXPECT_NE(stopped.err.find("public.t"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("\"public\".\"t\""), std::string::npos) << stopped.err;
   EXPECT_NE(stopped.err.find("extra"), std::string::npos) << stopped.err;
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM t"), "100");  // nothing applied to wrong columns
   exec(target, "ALTER TABLE t ADD COLUMN extra int");
@@ -126,15 +126,19 @@ TEST(Sync, RefusesATableWithoutReplicaIdentityAndCleansUp) {
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
   EXPECT_NE(refused.err.find("public.nokey"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("--replica-identity-full"), std::string::npos) << refused.err;
-  EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_replication_slots"), "0");
+  EXPECT_EQ(scalar(source,
+                   "SELECT count(*) FROM pg_replication_slots WHERE database = "
+                   "current_database()"),
+            "0");
   auto accepted =
       run_pgshift(sync_args(source, target, {"--endpos", "current", "--replica-identity-full"}));
   ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
   EXPECT_EQ(scalar(source, "SELECT relreplident FROM pg_class WHERE relname = 'nokey'"), "f");
   auto cleaned = run_pgshift({"cleanup", "--source", source, "--target", target});
   ASSERT_EQ(cleaned.exit_code, 0) << cleaned.err;
-  EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_replication_slots WHERE database = "
-                           "current_database()"),
+  EXPECT_EQ(scalar(source,
+                   "SELECT count(*) FROM pg_replication_slots WHERE database = "
+                   "current_database()"),
             "0");
   EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_publication"), "0");
 }
@@ -173,13 +177,15 @@ TEST(Sync, PgbenchWorkloadDuringCopyAndStream) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "pgbench failed";
   auto finished = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   ASSERT_EQ(finished.exit_code, 0) << finished.err;
-  expect_equal_tables(source, target,
-                      {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"});
+  expect_equal_tables(
+      source, target,
+      {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"});
   // pgbench's own invariant: every transaction moved the same delta in all four tables.
-  EXPECT_EQ(scalar(target, "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = "
-                           "(SELECT sum(bbalance) FROM pgbench_branches) AND "
-                           "(SELECT sum(tbalance) FROM pgbench_tellers) = "
-                           "(SELECT COALESCE(sum(delta), 0) FROM pgbench_history)"),
+  EXPECT_EQ(scalar(target,
+                   "SELECT (SELECT sum(abalance) FROM pgbench_accounts) = "
+                   "(SELECT sum(bbalance) FROM pgbench_branches) AND "
+                   "(SELECT sum(tbalance) FROM pgbench_tellers) = "
+                   "(SELECT COALESCE(sum(delta), 0) FROM pgbench_history)"),
             "t");
   auto status_out = run_pgshift({"status", "--target", target, "--json"});
   EXPECT_EQ(status_out.exit_code, 0) << status_out.err;

@@ -18,7 +18,7 @@
 namespace pgshift::pg::pgoutput {
 
 struct Begin {
-  Lsn final_lsn;  // LSN of the transaction's commit record
+  Lsn final_lsn;                    // LSN of the transaction's commit record
   std::int64_t commit_time_us = 0;  // microseconds since 2000-01-01
   std::uint32_t xid = 0;
 };
@@ -43,10 +43,10 @@ struct RelationColumn {
 };
 
 struct Relation {
-  std::uint32_t oid = 0;  // the source's relation OID, as later messages name it
+  std::uint32_t oid = 0;    // the source's relation OID, as later messages name it
   std::string_view schema;  // empty for pg_catalog
   std::string_view name;
-  char replica_identity = 'd';  // d default (primary key), n nothing, f full, i index
+  char replica_identity = 'd';          // d default (primary key), n nothing, f full, i index
   std::vector<RelationColumn> columns;  // generated columns are not sent
 };
 
@@ -104,9 +104,8 @@ struct LogicalMessage {
   std::string_view content;
 };
 
-using Message =
-    std::variant<Begin, Commit, Origin, Relation, Type, Insert, Update, Delete, Truncate,
-                 LogicalMessage>;
+using Message = std::variant<Begin, Commit, Origin, Relation, Type, Insert, Update, Delete,
+                             Truncate, LogicalMessage>;
 
 // One message. Malformed or truncated input, or a message type protocol 1 does not have, is an
 // Error naming the message type and what is wrong; never a read past the span.

@@ -19,9 +19,9 @@ namespace pgshift::pg::replication {
 inline constexpr std::int64_t kPostgresEpochOffsetMicros = 946'684'800'000'000;
 
 struct XLogData {
-  Lsn wal_start;                   // where this message's WAL begins
-  Lsn wal_end;                     // the server's current end of WAL
-  std::int64_t send_time_us = 0;   // server clock, microseconds since 2000-01-01
+  Lsn wal_start;                       // where this message's WAL begins
+  Lsn wal_end;                         // the server's current end of WAL
+  std::int64_t send_time_us = 0;       // server clock, microseconds since 2000-01-01
   std::span<const std::byte> payload;  // one pgoutput message
 };
 
