@@ -301,7 +301,8 @@ TEST_F(ChangeApplyTest, PgbenchLikeThroughput) {
            ") g; INSERT INTO pgbench_tellers SELECT g, 1, 0, '' FROM generate_series(1, " +
            std::to_string(kTellers) +
            ") g; INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, " +
-           std::to_string(kBranches) + ") g; VACUUM ANALYZE");
+           std::to_string(kBranches) + ") g");
+  exec(uri_, "VACUUM ANALYZE");
   double seconds = 0;
   long long changes = 0;
   with_applier([&](ChangeApplier& applier, pg::Connection&) -> Task<void> {
