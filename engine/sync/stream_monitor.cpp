@@ -6,6 +6,8 @@
 #include "connectors/pg/session.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/model/pg_quote.hpp"
+#include "engine/observe/metric_names.hpp"
+#include "engine/observe/metrics_text.hpp"
 
 namespace pgshift::sync {
 namespace {
@@ -95,6 +97,33 @@ verify::Json stream_report(const StreamRun& run) {
   stream["spill_bytes"] = run.spill_bytes;
   out["stream"] = std::move(stream);
   return out;
+}
+
+std::string stream_metrics(const RunContext& context, const StreamRun& run) {
+  long long chunks_done = 0, chunks_total = 0, rows = 0, bytes = 0;
+  if (context.progress) {
+    for (const auto& table : context.progress->tables()) {
+      chunks_done += table.chunks_done;
+      chunks_total += table.chunks_total;
+      rows += table.rows;
+      bytes += table.bytes;
+    }
+  }
+  auto lag = current_lag(run);
+  MetricsText page;
+  page.gauge(metric::kChunksDone.name, metric::kChunksDone.help, chunks_done)
+      .gauge(metric::kChunksTotal.name, metric::kChunksTotal.help, chunks_total)
+      .counter(metric::kRowsCopied.name, metric::kRowsCopied.help, rows)
+      .counter(metric::kBytesCopied.name, metric::kBytesCopied.help, bytes)
+      .gauge(metric::kLagBytes.name, metric::kLagBytes.help, lag.bytes)
+      .gauge(metric::kLagSeconds.name, metric::kLagSeconds.help, lag.seconds)
+      .counter(metric::kChangesApplied.name, metric::kChangesApplied.help, run.changes_applied)
+      .gauge(metric::kReceivedLsn.name, metric::kReceivedLsn.help,
+             static_cast<unsigned long long>(run.durable.value))
+      .gauge(metric::kAppliedLsn.name, metric::kAppliedLsn.help,
+             static_cast<unsigned long long>(run.applied_lsn.value))
+      .gauge(metric::kSpillBytes.name, metric::kSpillBytes.help, run.spill_bytes);
+  return page.str();
 }
 
 }  // namespace pgshift::sync

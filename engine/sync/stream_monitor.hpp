@@ -23,4 +23,8 @@ void start_stream_monitor(RunContext& context, StreamRun& run);
 
 verify::Json stream_report(const StreamRun& run);
 
+// The Prometheus page of --metrics-listen (engine/observe/metric_names.hpp): the copy's chunks,
+// rows and bytes, and the stream's positions, lag, changes and spill.
+std::string stream_metrics(const RunContext& context, const StreamRun& run);
+
 }  // namespace pgshift::sync

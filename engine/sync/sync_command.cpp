@@ -11,6 +11,8 @@
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/migrate/run_context.hpp"
 #include "engine/model/pg_quote.hpp"
+#include "engine/observe/listen_address.hpp"
+#include "engine/observe/metrics_server.hpp"
 #include "engine/state/run_presence.hpp"
 #include "engine/sync/apply_loop.hpp"
 #include "engine/sync/change_receiver.hpp"
@@ -200,6 +202,20 @@ int run_sync_command(SyncOptions options) {
   state::RunPresence presence(io.get_executor(), context.options.target,
                               context.worker_id + ":" + report.started_at);
   context.presence = &presence;
+
+  std::optional<MetricsServer> metrics;
+  if (!run.options.metrics_listen.empty()) {
+    auto address = parse_listen_address(run.options.metrics_listen);
+    Result<MetricsServer> started =
+        address ? MetricsServer::start(io.get_executor(), *address,
+                                       [&context, &run] { return stream_metrics(context, run); })
+                : Result<MetricsServer>(fail(address.error()));
+    if (!started) {
+      std::fprintf(stderr, "pgshift: --metrics-listen: %s\n", started.error().message.c_str());
+      return exit_code_for(started.error().kind);
+    }
+    metrics.emplace(std::move(*started));
+  }
 
   Status outcome;
   bool finished = false;

@@ -14,19 +14,6 @@
 namespace pgshift::test {
 namespace {
 
-// A loopback port nothing listens on (bound, then released).
-int dead_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST(MultiHostConnect, FirstHostRefusingFallsThroughPromptly) {
   std::string source = fresh_database(source_cluster(), "multi_src");
   std::string target = fresh_database(target_cluster(), "multi_dst");
@@ -37,7 +24,7 @@ TEST(MultiHostConnect, FirstHostRefusingFallsThroughPromptly) {
   std::string live_port = source.substr(source.rfind(':') + 1);
   live_port = live_port.substr(0, live_port.find('/'));
   std::string multi =
-      "host=127.0.0.1,127.0.0.1 port=" + std::to_string(dead_port()) + "," + live_port +
+      "host=127.0.0.1,127.0.0.1 port=" + std::to_string(unused_loopback_port()) + "," + live_port +
       " user=postgres password=pgshift dbname=" + source.substr(source.rfind('/') + 1);
 
   auto started = std::chrono::steady_clock::now();

@@ -1,8 +1,11 @@
 // `pgshift sync` against real servers: the copy at the slot's snapshot, then the change stream
 // applied to the target. Each test ends with an independent comparison of source and target
 // (count + md5 of every row's text, tests/support/pg_test.hpp) and drops its slot.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +37,26 @@ void wait_until(const std::function<bool()>& condition, int seconds) {
   while (!condition() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+// The body of GET /metrics on 127.0.0.1:port ("" if it cannot connect).
+std::string fetch_metrics(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return "";
+  }
+  std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  for (ssize_t got; (got = read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, got);
+  close(fd);
+  return response;
 }
 
 struct SlotCleanup {
@@ -158,7 +181,10 @@ TEST(Sync, PgbenchWorkloadDuringCopyAndStream) {
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  int sync_pid = spawn_pgshift(sync_args(source, target, {"--replica-identity-full", "--quiet"}));
+  int port = unused_loopback_port();
+  int sync_pid = spawn_pgshift(sync_args(source, target,
+                                         {"--replica-identity-full", "--quiet", "--metrics-listen",
+                                          "127.0.0.1:" + std::to_string(port)}));
   // Streaming while pgbench still writes, then interrupted.
   wait_until(
       [&] {
@@ -169,6 +195,10 @@ TEST(Sync, PgbenchWorkloadDuringCopyAndStream) {
         }
       },
       60);
+  std::string metrics = fetch_metrics(port);
+  EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("pgshift_lag_bytes "), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("pgshift_changes_applied_total "), std::string::npos) << metrics;
   kill(sync_pid, SIGINT);
   int status = 0;
   waitpid(sync_pid, &status, 0);

@@ -1,4 +1,8 @@
 #include "tests/support/pg_test.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -143,6 +147,18 @@ int spawn_pgshift(const std::vector<std::string>& args, const std::string& stder
 
 std::string source_dir() {
   return PGSHIFT_SOURCE_DIR;
+}
+
+int unused_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
 }
 
 }  // namespace pgshift::test

@@ -42,4 +42,7 @@ int spawn_pgshift(const std::vector<std::string>& args,
 
 std::string source_dir();
 
+// A loopback TCP port nothing listens on now (bound, then released).
+int unused_loopback_port();
+
 }  // namespace pgshift::test
