@@ -166,6 +166,50 @@ TEST(Sync, RefusesATableWithoutReplicaIdentityAndCleansUp) {
   EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_publication"), "0");
 }
 
+// A kill mid-copy loses the slot's snapshot: the rerun copies at a new one. A table without a key
+// is then copied again whole, and the stream must not replay onto it what that copy already holds.
+TEST(Sync, KeylessTableCopiedAgainAtANewSnapshotGetsNoChangeTwice) {
+  std::string source = fresh_database(source_cluster(), "sync_kl_src");
+  std::string target = fresh_database(target_cluster(), "sync_kl_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source,
+       "CREATE TABLE events (a int, b text); ALTER TABLE events REPLICA IDENTITY FULL;"
+       "INSERT INTO events SELECT i % 100, repeat('e', 150) FROM generate_series(1, 150000) i;"
+       "CREATE TABLE keyed (id int PRIMARY KEY, v int);"
+       "INSERT INTO keyed SELECT i, 0 FROM generate_series(1, 1000) i; ANALYZE");
+  int pid =
+      spawn_pgshift(sync_args(source, target, {"--jobs", "1", "--chunk-size", "1", "--quiet"}));
+  auto events_chunks_done = [&] {
+    try {
+      return std::stoi(scalar(target,
+                              "SELECT count(*) FROM pgshift.chunks c JOIN pgshift.tables t USING "
+                              "(table_id) WHERE t.table_name = 'events' AND c.state = 'done'"));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  };
+  wait_until([&] { return events_chunks_done() >= 2; }, 60);
+  // After the slot's start, before the kill: in the stream, and in the new snapshot's copy.
+  exec(source,
+       "INSERT INTO events SELECT -1, 'during' FROM generate_series(1, 50);"
+       "UPDATE events SET b = 'one' WHERE ctid = (SELECT ctid FROM events WHERE a = 7 LIMIT 1);"
+       "UPDATE keyed SET v = v + 1");
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  int done = events_chunks_done();
+  int total = std::stoi(scalar(target,
+                               "SELECT count(*) FROM pgshift.chunks c JOIN pgshift.tables t USING "
+                               "(table_id) WHERE t.table_name = 'events'"));
+  ASSERT_GE(done, 1);
+  ASSERT_LT(done, total) << "the copy of events finished before the kill";
+  exec(source, "INSERT INTO events SELECT -2, 'after' FROM generate_series(1, 50)");
+  auto resumed = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_equal_tables(source, target, {"events", "keyed"});
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM events WHERE a = -1"), "50");
+}
+
 // The application keeps writing (pgbench) while sync copies and streams; sync is interrupted,
 // resumed, and stopped at --endpos current once the workload has ended.
 TEST(Sync, PgbenchWorkloadDuringCopyAndStream) {
