@@ -132,12 +132,13 @@ wait_slot() { # URI SLOT LSN START TIMEOUT_S
   elapsed "$4" "$(now)"
 }
 
-# /usr/bin/time -v output FILE -> "wall_s rss_mb exit_status"
+# /usr/bin/time -v output FILE -> "wall_s rss_mb exit_status cpu_s" (cpu: user + system)
 time_v_fields() {
   awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
     /Maximum resident set size/ { r = $2 }
     /Exit status/ { e = $2 }
-    END { printf "%.2f %.0f %s\n", s, r / 1024, e }' "$1"
+    /User time \(seconds\)|System time \(seconds\)/ { c += $2 }
+    END { printf "%.2f %.0f %s %.2f\n", s, r / 1024, e, c }' "$1"
 }
 
 declare -a RUN_LINES PG_S NAT_S COPY_S PG_RSS COPY_RSS CHANGES
@@ -148,9 +149,9 @@ run_pgshift() { # R
   log "run $r: pgshift sync --endpos current (catch-up)"
   /usr/bin/time -v -o "$f.time" "$pgshift" sync --source "$SRC" --target "$TPG" --endpos current \
     >"$f.log" 2>&1 || true
-  read -r pg_s pg_rss pg_rc < <(time_v_fields "$f.time")
+  read -r pg_s pg_rss pg_rc pg_cpu < <(time_v_fields "$f.time")
   [[ "$pg_rc" == 0 ]] || { log "pgshift catch-up exit $pg_rc:"; tail -n 15 "$f.log" >&2; }
-  log "run $r: pgshift catch-up ${pg_s} s, peak RSS ${pg_rss} MB, exit $pg_rc: $(grep -m1 '^sync:' "$f.log" || true)"
+  log "run $r: pgshift catch-up ${pg_s} s (pgshift CPU ${pg_cpu} s), peak RSS ${pg_rss} MB, exit $pg_rc: $(grep -m1 '^sync:' "$f.log" || true)"
 }
 
 run_native() { # R
@@ -186,7 +187,7 @@ for ((r = 1; r <= runs; ++r)); do
   /usr/bin/time -v -o "$W/logs/pgshift-copy.$r.time" "$pgshift" sync --source "$SRC" --target "$TPG" \
     --endpos current --replica-identity-full --quiet >"$W/logs/pgshift-copy.$r.log" 2>&1 ||
     { tail -n 20 "$W/logs/pgshift-copy.$r.log" >&2; die "pgshift copy failed"; }
-  read -r copy_s copy_rss _ < <(time_v_fields "$W/logs/pgshift-copy.$r.time")
+  read -r copy_s copy_rss _ _ < <(time_v_fields "$W/logs/pgshift-copy.$r.time")
   log "run $r: copy ${copy_s} s, peak RSS ${copy_rss} MB"
 
   log "run $r: native publication and slot at the same point, pg_dump | psql into native_$r"
@@ -233,8 +234,8 @@ for ((r = 1; r <= runs; ++r)); do
   PG_S+=("$pg_s") NAT_S+=("$nat_s") COPY_S+=("$copy_s") PG_RSS+=("$pg_rss") COPY_RSS+=("$copy_rss")
   CHANGES+=("$changes")
   ratio=$(awk -v a="$pg_s" -v b="$nat_s" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
-  RUN_LINES+=("$(printf '%3d %9s %8s %10s %10s %8s %8s %10s %7s  %s' "$r" "$ntx" "$changes" "$backlog_mb" \
-    "$pg_s" "$nat_s" "$ratio" "$pg_rss" "$copy_s" "pgshift $ok_pg, native $ok_nat")")
+  RUN_LINES+=("$(printf '%3d %9s %8s %10s %10s %8s %8s %10s %8s %7s  %s' "$r" "$ntx" "$changes" "$backlog_mb" \
+    "$pg_s" "$nat_s" "$ratio" "$pg_rss" "$pg_cpu" "$copy_s" "pgshift $ok_pg, native $ok_nat")")
 
   # Free the slots and the databases (disk space, WAL).
   "$pgshift" cleanup --source "$SRC" --target "$TPG" >"$W/logs/cleanup.$r" 2>&1 ||
@@ -274,7 +275,7 @@ results="$E2E_DIR/results-sync-catchup-$stamp.txt"
   printf '%-28s %10s\n' "ratio pgshift / native" "$(awk -v a="$m_pg" -v b="$m_nat" 'BEGIN { printf "%.2f", a / b }')"
   printf '%-28s %10s MB (catch-up), %s MB (copy)\n' "pgshift peak RSS (max)" "$max_rss" "$max_copy_rss"
   echo
-  printf '%3s %9s %8s %10s %10s %8s %8s %10s %7s  %s\n' run txns changes "WAL MB" "pgshift s" "native s" ratio "RSS MB" "copy s" "targets equal source"
+  printf '%3s %9s %8s %10s %10s %8s %8s %10s %8s %7s  %s\n' run txns changes "WAL MB" "pgshift s" "native s" ratio "RSS MB" "CPU s" "copy s" "targets equal source"
   printf '%s\n' "${RUN_LINES[@]}"
   echo
   echo "seconds: medians. pgshift: wall of the whole 'pgshift sync --endpos current' command (connect,"
@@ -284,6 +285,7 @@ results="$E2E_DIR/results-sync-catchup-$stamp.txt"
   echo "changes: row changes pgshift reports applying (pgbench's TRUNCATE of pgbench_history included)."
   echo "ratio: pgshift seconds / native seconds (target: <= 0.5)."
   echo "WAL MB: WAL between the slots' point and the end of the backlog."
+  echo "CPU s: user + system time of the pgshift process during the catch-up (not the servers')."
 } | tee "$results"
 log "results written to $results"
 exit "$any_failed"
