@@ -73,15 +73,7 @@ require_time
 # ---------------------------------------------------------------------------------------------
 # Work directory and clusters
 
-if [[ -n "$workdir" ]]; then
-  mkdir -p "$workdir"
-  [[ -z "$(ls -A "$workdir")" ]] || die "--workdir $workdir is not empty"
-  W=$(cd "$workdir" && pwd -P)
-else
-  W=$(mktemp -d /tmp/pgshift-sync.XXXXXX)
-fi
-chmod 755 "$W"
-mkdir -p "$W/logs"
+bench_workdir "$workdir" pgshift-sync
 
 started=()
 cleanup() {
@@ -94,19 +86,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SP=$(cluster_free_port)
-log "starting source cluster on port $SP"
-started+=("$W/source")
-cluster_start "$W/source" "$SP"
-TP=$(cluster_free_port)
-while [[ "$TP" == "$SP" ]]; do TP=$(cluster_free_port); done
-log "starting target cluster on port $TP"
-started+=("$W/target")
-cluster_start "$W/target" "$TP"
-cluster_tune "$W/source" "$SP"
-cluster_tune "$W/target" "$TP"
-SADMIN=$(pg_uri "$SP" postgres)
-TADMIN=$(pg_uri "$TP" postgres)
+start_cluster_pair
 
 TABLES=(pgbench_accounts pgbench_branches pgbench_history pgbench_tellers)
 

@@ -81,22 +81,16 @@ require_time
 # ---------------------------------------------------------------------------------------------
 # Work directory and clusters
 
-if [[ -n "$workdir" ]]; then
-  mkdir -p "$workdir"
-  [[ -z "$(ls -A "$workdir")" ]] || die "--workdir $workdir is not empty"
-  W=$(cd "$workdir" && pwd -P)
-else
-  W=$(mktemp -d /tmp/pgshift-lat.XXXXXX)
-fi
-chmod 755 "$W"
-mkdir -p "$W/logs"
+bench_workdir "$workdir" pgshift-lat
 
 started=()
 bg_pids=()
 cleanup() {
   local rc=$? d
   trap - EXIT INT TERM
-  for d in "${bg_pids[@]}"; do kill "$d" 2>/dev/null || true; done
+  for d in "${bg_pids[@]}"; do # /usr/bin/time and the pgshift it runs
+    kill $(pgrep -P "$d" 2>/dev/null) "$d" 2>/dev/null || true
+  done
   for d in "${started[@]}"; do cluster_stop "$d" || true; done
   if ((keep)); then log "work directory kept: $W"; else rm -rf "$W"; fi
   exit "$rc"
@@ -104,19 +98,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SP=$(cluster_free_port)
-log "starting source cluster on port $SP"
-started+=("$W/source")
-cluster_start "$W/source" "$SP"
-TP=$(cluster_free_port)
-while [[ "$TP" == "$SP" ]]; do TP=$(cluster_free_port); done
-log "starting target cluster on port $TP"
-started+=("$W/target")
-cluster_start "$W/target" "$TP"
-cluster_tune "$W/source" "$SP"
-cluster_tune "$W/target" "$TP"
-SADMIN=$(pg_uri "$SP" postgres)
-TADMIN=$(pg_uri "$TP" postgres)
+start_cluster_pair
 SRC=$(pg_uri "$SP" src)
 
 psqlx "$SADMIN" -c "create database src"
