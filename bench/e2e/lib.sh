@@ -198,3 +198,39 @@ require_time() {
   log "/usr/bin/time missing: installing the Debian package 'time'"
   apt-get install -y -q time >/dev/null || die "could not install /usr/bin/time (apt-get install time)"
 }
+
+# ---------------------------------------------------------------------------------------------
+# Work directory and a source/target pair (sync_catchup.sh, sync_latency.sh)
+
+# Sets W to WORKDIR (created; must be empty) or, if WORKDIR is empty, a fresh /tmp/PREFIX.XXXXXX,
+# readable by the server user; creates W/logs.
+bench_workdir() { # WORKDIR PREFIX
+  if [[ -n "$1" ]]; then
+    mkdir -p "$1"
+    [[ -z "$(ls -A "$1")" ]] || die "--workdir $1 is not empty"
+    W=$(cd "$1" && pwd -P)
+  else
+    W=$(mktemp -d "/tmp/$2.XXXXXX")
+  fi
+  chmod 755 "$W" # the servers run as `postgres` and must reach their directories
+  mkdir -p "$W/logs"
+}
+
+# Starts W/source and W/target on free ports with the durable benchmark settings (cluster_tune);
+# appends both directories to the caller's array `started` (for its cleanup) before starting each;
+# sets SP, TP, SADMIN and TADMIN.
+start_cluster_pair() {
+  SP=$(cluster_free_port)
+  log "starting source cluster on port $SP"
+  started+=("$W/source")
+  cluster_start "$W/source" "$SP"
+  TP=$(cluster_free_port)
+  while [[ "$TP" == "$SP" ]]; do TP=$(cluster_free_port); done
+  log "starting target cluster on port $TP"
+  started+=("$W/target")
+  cluster_start "$W/target" "$TP"
+  cluster_tune "$W/source" "$SP"
+  cluster_tune "$W/target" "$TP"
+  SADMIN=$(pg_uri "$SP" postgres)
+  TADMIN=$(pg_uri "$TP" postgres)
+}

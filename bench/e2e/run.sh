@@ -132,20 +132,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SP=$(cluster_free_port)
-log "starting source cluster on port $SP"
-started+=("$W/source")
-cluster_start "$W/source" "$SP"
-TP=$(cluster_free_port)
-while [[ "$TP" == "$SP" ]]; do TP=$(cluster_free_port); done
-log "starting target cluster on port $TP"
-started+=("$W/target")
-cluster_start "$W/target" "$TP"
-cluster_tune "$W/source" "$SP"
-cluster_tune "$W/target" "$TP"
-
-SADMIN=$(pg_uri "$SP" postgres)
-TADMIN=$(pg_uri "$TP" postgres)
+start_cluster_pair
 SRC=$(pg_uri "$SP" bench)
 
 # Far network: the tools' connections go through one fault proxy per server (the set-up and the
