@@ -21,6 +21,14 @@ constexpr char kDeleteByKey = 'd';
 constexpr char kUpdateOneRow = 'f';  // REPLICA IDENTITY FULL: one row equal to the old row
 constexpr char kDeleteOneRow = 'x';
 
+// Rows held for collapsing (hold()) are sent once they hold this much, whatever comes next.
+constexpr std::size_t kHeldBytesLimit = 16 << 20;
+
+constexpr const char* kUniqueConstraintsSql =
+    "SELECT (SELECT count(*) FROM pg_catalog.pg_index WHERE indrelid = $1::pg_catalog.regclass "
+    "AND indisunique) + (SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = "
+    "$1::pg_catalog.regclass AND contype = 'x')";
+
 // Prepared statement names are per session; a process-wide counter keeps two appliers that
 // share a session (one after the other) from colliding.
 std::atomic<long> next_statement_number{0};
@@ -91,6 +99,16 @@ struct ChangeApplier::TableShape {
 
   AppliedTable applied;
   ColumnSet key;
+  bool collapsible = false;  // keyed, and the key's index is the table's one unique index
+  struct HeldRow {
+    std::string values;         // NUL-terminated text values (the arena's form)
+    std::vector<long> offsets;  // into values; -1 = NULL
+    char kind;
+    ResultCheck check;
+  };
+  std::vector<HeldRow> held;
+  std::unordered_map<std::string, std::size_t> held_index;  // key values -> held
+  std::size_t held_bytes = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements;  // by shape key
   std::string scratch_key;
 };
@@ -158,8 +176,18 @@ Task<Status> ChangeApplier::apply_relation(const Relation& relation) {
       slot->applied.type_oids == applied->type_oids) {
     co_return Status{};  // the same Relation again: keep the prepared statements
   }
-  if (slot) retired_.push_back(std::move(slot));
+  if (slot) {
+    if (auto released = co_await release(*slot); !released) co_return released;
+    if (pipeline_.active()) {
+      if (auto drained = co_await pipeline_.drain(); !drained) co_return drained;
+    }
+    retired_.push_back(std::move(slot));
+  }
+  std::vector<std::optional<std::string>> name{applied->table.qualified_name()};
+  auto unique = co_await target_.query(kUniqueConstraintsSql, name);
+  if (!unique) co_return fail(unique.error());
   slot = std::make_unique<TableShape>(std::move(*applied));
+  slot->collapsible = slot->table().keyed() && unique->integer(0, 0) == 1;
   co_return Status{};
 }
 
@@ -269,6 +297,15 @@ Task<Status> ChangeApplier::apply_insert(const Insert& insert) {
   }
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
   auto present = present_columns(insert.new_tuple);
+  if ((*shape)->collapsible && complete(present)) {
+    if (auto held = co_await hold(**shape, insert.new_tuple, kUpsert, kNoCheck); !held) {
+      co_return held;
+    }
+    ++counts_.inserts;
+    ++pending_changes_;
+    co_return Status{};
+  }
+  if (auto released = co_await release(**shape); !released) co_return released;
   add_values(insert.new_tuple, present);
   // A keyless table (REPLICA IDENTITY FULL or no key) gets a plain INSERT: nothing identifies a
   // row to upsert on. Replaying onto it is exact only because apply is exactly-once for such a
@@ -311,6 +348,9 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
   auto present = present_columns(update.new_tuple);
   Status status;
+  if (by_old_row || !complete(present)) {
+    if (auto released = co_await release(shape); !released) co_return released;
+  }
   if (by_old_row) {
     // Exactly one row equal to the old row; 'u' old columns are left out of the match.
     auto match = present_columns(update.old_tuple);
@@ -326,7 +366,9 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
       const auto& after = update.new_tuple[i];
       key_changed = key_changed || after.kind != before.kind || after.data != before.data;
     }
-    if (complete(present) && !key_changed) {
+    if (complete(present) && !key_changed && shape.collapsible) {
+      status = co_await hold(shape, update.new_tuple, kUpsertReporting, kMissingIfInserted);
+    } else if (complete(present) && !key_changed) {
       // The whole new row with the same key: an upsert converges whether or not the row is there
       // (a rerun's copy may hold a newer version that was deleted later), in one statement and
       // without waiting for a matched-row count; it reports a row it had to insert.
@@ -334,6 +376,7 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
       status = co_await run(shape, kUpsertReporting, present, {}, kMissingIfInserted);
     } else if (complete(present)) {
       // The row moves to a new key: delete it at the old key and upsert the whole new row.
+      if (auto released = co_await release(shape); !released) co_return released;
       add_values(update.old_tuple, shape.key);
       status = co_await run(shape, kDeleteByKey, {}, {}, kMissingIfNoRow);
       if (status) {
@@ -354,6 +397,60 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
   co_return Status{};
 }
 
+Task<Status> ChangeApplier::hold(TableShape& shape, const Tuple& tuple, char kind,
+                                 ResultCheck check) {
+  std::string key;
+  TableShape::HeldRow row{{}, {}, kind, check};
+  for (std::size_t i = 0; i < tuple.size(); ++i) {
+    if (shape.key[i]) {
+      key += std::to_string(tuple[i].data.size()) + ':';
+      key.append(tuple[i].data);
+    }
+    if (tuple[i].kind != ValueKind::kText) {
+      row.offsets.push_back(-1);
+      continue;
+    }
+    row.offsets.push_back(static_cast<long>(row.values.size()));
+    row.values.append(tuple[i].data);
+    row.values.push_back('\0');
+  }
+  shape.held_bytes += row.values.size() + key.size();
+  auto [found, inserted] = shape.held_index.emplace(std::move(key), shape.held.size());
+  if (inserted) {
+    shape.held.push_back(std::move(row));
+  } else {
+    // The first change's statement stays: an insert then updates is still an insert.
+    auto& earlier = shape.held[found->second];
+    shape.held_bytes -= earlier.values.size();
+    earlier.values = std::move(row.values);
+    earlier.offsets = std::move(row.offsets);
+  }
+  if (shape.held_bytes >= kHeldBytesLimit) co_return co_await release(shape);
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::release(TableShape& shape) {
+  if (shape.held.empty()) co_return Status{};
+  ColumnSet every(shape.key.size(), true);
+  auto rows = std::move(shape.held);
+  shape.held.clear();
+  shape.held_index.clear();
+  shape.held_bytes = 0;
+  for (auto& row : rows) {
+    arena_ = std::move(row.values);
+    offsets_ = std::move(row.offsets);
+    if (auto sent = co_await run(shape, row.kind, every, {}, row.check); !sent) co_return sent;
+  }
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::release_all() {
+  for (auto& [oid, shape] : relations_) {
+    if (auto released = co_await release(*shape); !released) co_return released;
+  }
+  co_return Status{};
+}
+
 Task<Status> ChangeApplier::apply_delete(const Delete& delete_) {
   auto found = shape_of(delete_.relation, "delete");
   if (!found) co_return fail(found.error());
@@ -366,6 +463,7 @@ Task<Status> ChangeApplier::apply_delete(const Delete& delete_) {
     co_return checked;
   }
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  if (auto released = co_await release(shape); !released) co_return released;
   Status status;
   if (by_old_row) {
     auto match = present_columns(delete_.old_tuple);
@@ -390,6 +488,8 @@ Task<Status> ChangeApplier::apply_truncate(const Truncate& truncate) {
   }
   if (names.empty()) co_return Status{};
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  // CASCADE may reach tables not named: everything held goes first.
+  if (auto released = co_await release_all(); !released) co_return released;
   auto sql = truncate_sql(names, truncate.cascade(), truncate.restart_identity());
   labels_.push_back(sql);
   if (auto sent = co_await pipeline_.execute(sql, kNoCheck, &labels_.back()); !sent) {
@@ -407,7 +507,12 @@ Task<void> ChangeApplier::roll_back() {
   // statements exist is unknown, so start again from none (new names; the pipeline is drained, so
   // no label is in use).
   (void)co_await target_.query("DEALLOCATE ALL");
-  for (auto& [oid, shape] : relations_) shape->statements.clear();
+  for (auto& [oid, shape] : relations_) {
+    shape->statements.clear();
+    shape->held.clear();
+    shape->held_index.clear();
+    shape->held_bytes = 0;
+  }
   retired_.clear();
   labels_.clear();
   target_transaction_open_ = false;
@@ -421,6 +526,11 @@ Task<Status> ChangeApplier::commit(std::string_view record_sql) {
     auto recorded = co_await target_.query(record_sql);
     if (!recorded) co_return fail(recorded.error());
     co_return Status{};
+  }
+  auto released = co_await release_all();
+  if (!released) {
+    co_await roll_back();
+    co_return released;
   }
   auto drained = co_await pipeline_.drain();
   if (!drained) {

@@ -85,6 +85,15 @@ class ChangeApplier {
   Task<Status> run(TableShape& shape, char kind, const std::vector<bool>& set,
                    const std::vector<bool>& match, ResultCheck check);
   void add_values(const pg::pgoutput::Tuple& tuple, const std::vector<bool>& columns);
+  // Collapsing: the whole new row of a keyed table is held until the table's next change of
+  // another kind or the commit, and a later whole row for the same key replaces it (pgbench's
+  // hot rows: one statement per key per batch instead of one per change). Only for tables whose
+  // one unique index is the key: with another unique constraint, applying the rows in another
+  // order than the source's could collide where the source did not.
+  Task<Status> hold(TableShape& shape, const pg::pgoutput::Tuple& tuple, char kind,
+                    ResultCheck check);
+  Task<Status> release(TableShape& shape);
+  Task<Status> release_all();
   Task<void> roll_back();
   void on_result(std::uint32_t check, const PGresult* result);
 

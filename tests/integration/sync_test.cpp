@@ -78,7 +78,12 @@ TEST(Sync, CopiesThenAppliesChangesMadeBetweenRuns) {
        "INSERT INTO log VALUES (1, 'same', '{\"x\": 1}'), (1, 'same', '{\"x\": 1}'), "
        "  (2, NULL, NULL), (2, NULL, NULL);"
        "CREATE TABLE scratch (id serial PRIMARY KEY, v text);"
-       "INSERT INTO scratch (v) SELECT 'v' || i FROM generate_series(1, 100) i;");
+       "INSERT INTO scratch (v) SELECT 'v' || i FROM generate_series(1, 100) i;"
+       // A second unique constraint: its rows must be applied in the source's order.
+       "CREATE TABLE people (id int PRIMARY KEY, email text UNIQUE);"
+       "INSERT INTO people VALUES (1, 'a'), (2, 'b');"
+       "CREATE TABLE hot (id int PRIMARY KEY, n int);"
+       "INSERT INTO hot SELECT i, 0 FROM generate_series(1, 3) i;");
   auto first = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   ASSERT_EQ(first.exit_code, 0) << first.err;
   expect_equal_tables(source, target, {"docs", "accounts", "log", "scratch"});
@@ -96,10 +101,19 @@ TEST(Sync, CopiesThenAppliesChangesMadeBetweenRuns) {
        "UPDATE log SET b = 'changed' WHERE ctid = (SELECT ctid FROM log WHERE a = 1 LIMIT 1);"
        "DELETE FROM log WHERE ctid = (SELECT ctid FROM log WHERE a = 2 LIMIT 1);"
        "TRUNCATE scratch RESTART IDENTITY;"
-       "INSERT INTO scratch (v) VALUES ('after truncate');");
+       "INSERT INTO scratch (v) VALUES ('after truncate');"
+       "UPDATE people SET email = 'c' WHERE id = 1; UPDATE people SET email = 'a' WHERE id = 2;"
+       "UPDATE people SET email = 'b' WHERE id = 1;");
+  // Many changes to a few keys (collapsed within a batch), then a delete and an insert again.
+  for (int i = 0; i < 50; ++i) {
+    exec(source, "UPDATE hot SET n = n + 1; INSERT INTO hot VALUES (100 + " + std::to_string(i) +
+                     ", 0); DELETE FROM hot WHERE id = 100 + " + std::to_string(i));
+  }
+  exec(source,
+       "DELETE FROM hot WHERE id = 2; INSERT INTO hot VALUES (2, 7); UPDATE hot SET n = n + 1");
   auto second = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  expect_equal_tables(source, target, {"docs", "accounts", "log", "scratch"});
+  expect_equal_tables(source, target, {"docs", "accounts", "log", "scratch", "people", "hot"});
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM log WHERE a = 1 AND b = 'changed'"), "1");
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM log WHERE a = 2"), "1");
   EXPECT_EQ(scalar(target, "SELECT min(length(body)) FROM docs"), "102400");
