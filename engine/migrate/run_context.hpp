@@ -72,12 +72,6 @@ struct RunContext {
   // change receiver starts. Empty for migrate.
   std::function<Task<Result<std::string>>(pg::Connection& coordinator)> export_new_run_snapshot;
   std::function<Task<Status>()> after_set_up;
-  // A resumed sync whose snapshot is gone: the new one (from a temporary slot, whose position the
-  // stream uses to skip what the new copy of a keyless table already holds). `keyless_recopied`
-  // names the tables without a key that will be copied whole at it.
-  std::function<Task<Result<std::string>>(pg::Connection& coordinator,
-                                          const std::vector<std::size_t>& keyless_recopied)>
-      export_renewed_snapshot;
   // The target is written after the copy (by the change stream): a finished copy is not re-checked
   // against the digests recorded when each chunk was copied, and --restart needs no --force.
   bool target_changes_after_copy = false;

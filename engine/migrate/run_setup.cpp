@@ -180,19 +180,6 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
   co_return true;
 }
 
-// Tables without a key that are not wholly copied: at a new snapshot they are copied again whole.
-Task<Result<std::vector<std::size_t>>> keyless_tables_to_copy(pg::Connection& target) {
-  auto rows = co_await target.query(
-      "SELECT t.table_id FROM pgshift.tables t WHERE t.keyless AND EXISTS (SELECT 1 FROM "
-      "pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done') ORDER BY 1");
-  if (!rows) co_return fail(rows.error());
-  std::vector<std::size_t> out;
-  for (int row = 0; row < rows->rows(); ++row) {
-    out.push_back(static_cast<std::size_t>(rows->integer(row, 0)));
-  }
-  co_return out;
-}
-
 // Resuming or joining: the stored plan must still fit the source.
 Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Connection& target,
                        const state::StoredRun& stored) {
@@ -238,14 +225,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     }
   }
   if (!same_snapshot) {
-    Result<std::string> snapshot;
-    if (context.export_renewed_snapshot) {
-      auto keyless = co_await keyless_tables_to_copy(target);
-      if (!keyless) co_return fail(keyless.error());
-      snapshot = co_await context.export_renewed_snapshot(coordinator, *keyless);
-    } else {
-      snapshot = co_await export_snapshot(coordinator);
-    }
+    auto snapshot = co_await export_snapshot(coordinator);
     if (!snapshot) co_return fail(snapshot.error());
     context.snapshot = *snapshot;
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <map>
-
 #include "connectors/pg/replication/pgoutput.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/model/pg_quote.hpp"
@@ -27,9 +25,6 @@ class Applier {
 
   Task<Status> run() {
     if (auto loaded = co_await load_relations(); !loaded) co_return loaded;
-    auto floors = co_await load_table_floors(target_);
-    if (!floors) co_return fail(floors.error());
-    floors_ = std::move(*floors);
     resume_after_ = run_.applied_lsn;
     while (!run_.stopping) {
       // Read before the read: a spill commit that lands during it is found by the next one.
@@ -68,7 +63,6 @@ class Applier {
       if (!bytes) co_return fail(bytes.error());
       auto message = pg::pgoutput::decode(*bytes);
       if (!message) co_return fail(std::move(message.error()).within("a stored Relation message"));
-      in_a_later_copy(*message);  // learns the name
       if (auto applied = co_await applier_.apply(*message); !applied) co_return applied;
     }
     co_return Status{};
@@ -86,9 +80,7 @@ class Applier {
       if (auto* begin = std::get_if<pg::pgoutput::Begin>(&*message)) {
         // Committed before the applied position: applied already (exactly once after a crash).
         skipping_ = begin->final_lsn < resume_after_;
-        transaction_final_ = begin->final_lsn;
       }
-      if (in_a_later_copy(*message)) continue;
       if (auto* relation = std::get_if<pg::pgoutput::Relation>(&*message)) {
         relations_sql_ += "INSERT INTO pgshift.stream_relations VALUES (" +
                           std::to_string(relation->oid) + ", '\\x" + hex_bytes(spilled.bytes) +
@@ -109,26 +101,6 @@ class Applier {
       }
     }
     co_return Status{};
-  }
-
-  // A change to a table without a key that a resumed run copied whole at a later snapshot,
-  // from a transaction that snapshot already shows (sync_state.hpp: table floors).
-  bool in_a_later_copy(const pg::pgoutput::Message& message) {
-    if (auto* relation = std::get_if<pg::pgoutput::Relation>(&message)) {
-      relation_names_[relation->oid] =
-          std::string(relation->schema) + "." + std::string(relation->name);
-      return false;
-    }
-    if (floors_.empty()) return false;
-    std::uint32_t oid = 0;
-    if (auto* insert = std::get_if<pg::pgoutput::Insert>(&message)) oid = insert->relation;
-    if (auto* update = std::get_if<pg::pgoutput::Update>(&message)) oid = update->relation;
-    if (auto* remove = std::get_if<pg::pgoutput::Delete>(&message)) oid = remove->relation;
-    if (oid == 0) return false;
-    auto name = relation_names_.find(oid);
-    if (name == relation_names_.end()) return false;
-    auto floor = floors_.find(name->second);
-    return floor != floors_.end() && transaction_final_ < floor->second;
   }
 
   Task<Status> commit_batch() {
@@ -178,9 +150,6 @@ class Applier {
   long long deleted_seq_ = 0;
   long long transactions_in_batch_ = 0;
   bool skipping_ = false;
-  pg::Lsn transaction_final_;
-  std::map<std::string, pg::Lsn> floors_;
-  std::map<std::uint32_t, std::string> relation_names_;
   std::string relations_sql_;
 };
 

@@ -21,23 +21,6 @@ std::string stream_object_name(const Endpoint& target) {
   return name;
 }
 
-namespace {
-
-// The slot's snapshot, valid only until its connection's next command, imported by the
-// coordinator and exported again from there, to live as long as the coordinator's transaction.
-Task<Result<std::string>> import_and_export_again(pg::Connection& coordinator,
-                                                  const std::string& snapshot) {
-  auto imported = co_await coordinator.query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      pg::quote_literal(snapshot) + "; SELECT pg_catalog.pg_export_snapshot()");
-  if (!imported) {
-    co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
-  }
-  co_return imported->text(0, 0);
-}
-
-}  // namespace
-
 Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot) {
   auto found = co_await source.query(
       "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
@@ -96,28 +79,18 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
     co_return fail(ErrorKind::kRefused,
                    std::move(slot.error()).within("creating replication slot " + name).message);
   }
-  auto exported = co_await import_and_export_again(coordinator, slot->snapshot_name);
-  if (!exported) co_return fail(exported.error());
+  auto imported = co_await coordinator.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+      pg::quote_literal(slot->snapshot_name) + "; SELECT pg_catalog.pg_export_snapshot()");
+  if (!imported) {
+    co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
+  }
   state.start_lsn = slot->consistent_point;
   state.received_lsn = state.applied_lsn = slot->consistent_point;
   state.phase = "copying";
   spdlog::info("change stream: slot {} created at {}; the copy reads at its snapshot", name,
                slot->consistent_point.text());
-  co_return *exported;
-}
-
-Task<Result<RenewedSnapshot>> renewed_snapshot(pg::Connection& coordinator, const Endpoint& source,
-                                               const std::string& slot_name) {
-  auto stream = co_await pg::ReplicationConnection::open(source, "source");
-  if (!stream) co_return fail(stream.error());
-  auto slot = co_await stream->create_slot(slot_name + "_renew", true);
-  if (!slot) {
-    co_return fail(std::move(slot.error()).within("creating a temporary replication slot"));
-  }
-  auto exported = co_await import_and_export_again(coordinator, slot->snapshot_name);
-  if (!exported) co_return fail(exported.error());
-  // The temporary slot goes with `stream`: the snapshot now lives in the coordinator.
-  co_return RenewedSnapshot{*exported, slot->consistent_point};
+  co_return imported->text(0, 0);
 }
 
 }  // namespace pgshift::sync

@@ -30,16 +30,6 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
                                                     const std::vector<Table>& tables,
                                                     StreamState& state);
 
-// A resumed run whose snapshot is gone: a new one, from a temporary slot (dropped once the
-// coordinator holds the snapshot), with the position it stands at: the stream's transactions that
-// committed before it are visible in it.
-struct RenewedSnapshot {
-  std::string snapshot;
-  pg::Lsn position;
-};
-Task<Result<RenewedSnapshot>> renewed_snapshot(pg::Connection& coordinator, const Endpoint& source,
-                                               const std::string& slot_name);
-
 // Drops the slot and the publication if present (cleanup, --restart). A slot in use by another
 // process is an Error naming it.
 Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,

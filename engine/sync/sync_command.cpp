@@ -142,29 +142,6 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
     co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables,
                                                  run.state);
   };
-  context.export_renewed_snapshot =
-      [&context, &run](pg::Connection& coordinator,
-                       const std::vector<std::size_t>& keyless) -> Task<Result<std::string>> {
-    auto renewed =
-        co_await renewed_snapshot(coordinator, context.options.source, run.state.slot_name);
-    if (!renewed) co_return fail(renewed.error());
-    std::vector<std::pair<std::string, std::string>> floored;
-    for (auto table : keyless)
-      floored.emplace_back(context.tables[table].schema, context.tables[table].name);
-    if (!floored.empty()) {
-      auto target = co_await pg::open_session(context.options.target, "target");
-      if (!target) co_return fail(target.error());
-      if (auto recorded = co_await record_table_floors(*target, floored, renewed->position);
-          !recorded) {
-        co_return fail(recorded.error());
-      }
-      spdlog::info(
-          "{} table(s) without a key will be copied whole at the new snapshot ({}); the "
-          "stream skips their changes committed before it",
-          floored.size(), renewed->position.text());
-    }
-    co_return renewed->snapshot;
-  };
   context.after_set_up = [&context, &run]() -> Task<Status> {
     if (auto loaded = co_await record_or_load_stream(context, run); !loaded) co_return loaded;
     start_receiver(context, run);

@@ -69,32 +69,6 @@ Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, 
   co_return Status{};
 }
 
-Task<Status> record_table_floors(pg::Connection& target,
-                                 const std::vector<std::pair<std::string, std::string>>& tables,
-                                 pg::Lsn from_lsn) {
-  std::string sql = std::string(kCreateSyncStateSql);
-  for (const auto& [schema, name] : tables) {
-    sql += "INSERT INTO pgshift.stream_table_floor VALUES (" + pg::quote_literal(schema) + ", " +
-           pg::quote_literal(name) + ", " + pg::quote_literal(from_lsn.text()) +
-           "::pg_lsn) ON CONFLICT (schema_name, table_name) DO UPDATE SET from_lsn = "
-           "EXCLUDED.from_lsn;\n";
-  }
-  auto done = co_await target.query(sql);
-  if (!done) co_return fail(done.error());
-  co_return Status{};
-}
-
-Task<Result<std::map<std::string, pg::Lsn>>> load_table_floors(pg::Connection& target) {
-  auto rows = co_await target.query(
-      "SELECT schema_name || '.' || table_name, from_lsn::text FROM pgshift.stream_table_floor");
-  if (!rows) co_return fail(rows.error());
-  std::map<std::string, pg::Lsn> out;
-  for (int row = 0; row < rows->rows(); ++row) {
-    out[rows->text(row, 0)] = pg::Lsn::parse(rows->text(row, 1)).value_or(pg::Lsn{});
-  }
-  co_return out;
-}
-
 std::string append_segment_sql(std::span<const std::byte> raw, bool complete,
                                std::optional<pg::Lsn> end_lsn) {
   auto compressed = compress_segment(raw);

@@ -6,7 +6,6 @@
 // the caller chooses the transaction (a spill append and its position commit together).
 #pragma once
 
-#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,11 +39,6 @@ CREATE TABLE IF NOT EXISTS pgshift.spill (
   end_lsn pg_lsn,
   raw_bytes integer NOT NULL,
   data bytea NOT NULL);
-CREATE TABLE IF NOT EXISTS pgshift.stream_table_floor (
-  schema_name text NOT NULL,
-  table_name text NOT NULL,
-  from_lsn pg_lsn NOT NULL,
-  PRIMARY KEY (schema_name, table_name));
 CREATE TABLE IF NOT EXISTS pgshift.stream_relations (
   relation_oid bigint PRIMARY KEY,
   message bytea NOT NULL);
@@ -66,15 +60,6 @@ Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase);
 // What `status` shows of a live stream, written by the process following it.
 Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
                                 double lag_seconds, long long spill);
-
-// A table without a key copied whole at a later snapshot than the slot's (a resumed run): the
-// stream's changes to it from transactions that committed before `from_lsn` are in that copy
-// already, and are skipped. Keyed tables need none: their apply converges (DESIGN invariant 4).
-Task<Status> record_table_floors(pg::Connection& target,
-                                 const std::vector<std::pair<std::string, std::string>>& tables,
-                                 pg::Lsn from_lsn);
-// "schema.name" -> from_lsn.
-Task<Result<std::map<std::string, pg::Lsn>>> load_table_floors(pg::Connection& target);
 
 struct SpillSegment {
   long long seq = 0;

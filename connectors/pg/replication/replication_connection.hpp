@@ -42,8 +42,7 @@ class ReplicationConnection {
 
   // CREATE_REPLICATION_SLOT `name` LOGICAL pgoutput exporting its snapshot (the PostgreSQL 15+
   // option syntax, EXPORT_SNAPSHOT before 15).
-  // A temporary slot goes when this connection ends (used only for its snapshot and position).
-  Task<Result<CreatedSlot>> create_slot(std::string_view name, bool temporary = false);
+  Task<Result<CreatedSlot>> create_slot(std::string_view name);
   // START_REPLICATION SLOT `slot` LOGICAL `from` (proto_version '1', publication_names,
   // messages 'true' from PostgreSQL 14, which added them); the stream begins at the later of
   // `from` and the slot's confirmed LSN.
