@@ -22,6 +22,9 @@
 namespace pgshift::sync {
 namespace {
 
+// Longer than the longest pause between retries (16 s).
+constexpr auto kRetryBudgetRenewedAfter = std::chrono::seconds(60);
+
 Task<void> pause(std::chrono::milliseconds duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(duration);
@@ -30,12 +33,15 @@ Task<void> pause(std::chrono::milliseconds duration) {
 }
 
 // Runs `body` again after a transient failure (a lost connection, a server restart), up to the
-// run's retry budget; anything else ends the run.
+// run's retry budget; anything else ends the run. A body that ran for a while before it failed
+// gets the whole budget again: a stream followed for days meets unrelated restarts days apart.
 template <class Body>
 Task<Status> with_retries(RunContext& context, const char* what, Body body) {
   for (int attempt = 0;;) {
+    auto began = std::chrono::steady_clock::now();
     Status result = co_await body();
     if (result || context.stopping) co_return result;
+    if (std::chrono::steady_clock::now() - began >= kRetryBudgetRenewedAfter) attempt = 0;
     if (!result.error().retryable() || ++attempt > context.options.max_retries) co_return result;
     spdlog::warn("{}: {} (retry {}/{})", what, result.error().message, attempt,
                  context.options.max_retries);
@@ -68,8 +74,11 @@ Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
 
 void start_receiver(RunContext& context, StreamRun& run) {
   auto task = with_retries(context, "change stream", [&run]() { return run_change_receiver(run); });
-  spawn_task(context.executor, "change receiver", std::move(task), [&context](Status ended) {
+  spawn_task(context.executor, "change receiver", std::move(task), [&context, &run](Status ended) {
     if (!ended) context.record_fatal(std::move(ended.error()));
+    // Nothing more will be spilled: an applier waiting for the spill would wait forever.
+    run.stopping = true;
+    run.spilled.notify();
   });
 }
 
