@@ -225,7 +225,12 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     }
   }
   if (!same_snapshot) {
-    auto snapshot = co_await export_snapshot(coordinator);
+    Result<std::string> snapshot;
+    if (context.export_resumed_snapshot) {
+      snapshot = co_await context.export_resumed_snapshot(coordinator);
+    } else {
+      snapshot = co_await export_snapshot(coordinator);
+    }
     if (!snapshot) co_return fail(snapshot.error());
     context.snapshot = *snapshot;
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +

@@ -66,6 +66,10 @@ Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
                    "migrate`, or a sync stopped before its slot was recorded); rerun sync with "
                    "--restart to begin again");
   }
+  if (run.copy_resumed_at.valid()) {
+    if (auto noted = co_await record_keyless_copies(*target, run.copy_resumed_at); !noted)
+      co_return noted;
+  }
   run.state = **recorded;
   run.applied_lsn = run.state.applied_lsn;
   run.durable = std::max(run.state.received_lsn, run.state.start_lsn);
@@ -148,6 +152,14 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
     if (!now_tables) co_return fail(now_tables.error());
     co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables,
                                                  run.state);
+  };
+  context.export_resumed_snapshot =
+      [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
+    auto resumed =
+        co_await create_resumed_snapshot(coordinator, context.options.source, run.state.slot_name);
+    if (!resumed) co_return fail(resumed.error());
+    run.copy_resumed_at = resumed->position;
+    co_return std::move(resumed->snapshot);
   };
   context.after_set_up = [&context, &run]() -> Task<Status> {
     if (auto loaded = co_await record_or_load_stream(context, run); !loaded) co_return loaded;

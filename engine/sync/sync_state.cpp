@@ -69,6 +69,30 @@ Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, 
   co_return Status{};
 }
 
+Task<Status> record_keyless_copies(pg::Connection& target, pg::Lsn copied_at) {
+  auto done = co_await target.query(
+      std::string(kCreateSyncStateSql) +
+      "INSERT INTO pgshift.stream_keyless_copies SELECT t.schema_name, t.table_name, " +
+      pg::quote_literal(copied_at.text()) +
+      "::pg_lsn FROM pgshift.tables t WHERE t.keyless AND EXISTS (SELECT 1 FROM pgshift.chunks c "
+      "WHERE c.table_id = t.table_id AND c.state <> 'done') ON CONFLICT (schema_name, table_name) "
+      "DO UPDATE SET copied_at = EXCLUDED.copied_at");
+  if (!done) co_return fail(done.error());
+  co_return Status{};
+}
+
+Task<Result<KeylessCopies>> load_keyless_copies(pg::Connection& target) {
+  auto rows = co_await target.query(
+      "SELECT schema_name, table_name, copied_at::text FROM pgshift.stream_keyless_copies");
+  if (!rows) co_return fail(rows.error());
+  KeylessCopies copies;
+  for (int row = 0; row < rows->rows(); ++row) {
+    copies[{rows->text(row, 0), rows->text(row, 1)}] =
+        pg::Lsn::parse(rows->text(row, 2)).value_or(pg::Lsn{});
+  }
+  co_return copies;
+}
+
 std::string append_segment_sql(std::span<const std::byte> raw, bool complete,
                                std::optional<pg::Lsn> end_lsn) {
   auto compressed = compress_segment(raw);

@@ -53,8 +53,10 @@ Task<Result<ReplicationConnection>> ReplicationConnection::open(const Endpoint& 
   co_return ReplicationConnection(std::move(*connection));
 }
 
-Task<Result<CreatedSlot>> ReplicationConnection::create_slot(std::string_view name) {
-  std::string command = "CREATE_REPLICATION_SLOT " + quote_identifier(name) + " LOGICAL pgoutput ";
+Task<Result<CreatedSlot>> ReplicationConnection::create_slot(std::string_view name,
+                                                             bool temporary) {
+  std::string command = "CREATE_REPLICATION_SLOT " + quote_identifier(name) +
+                        (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput ";
   // PostgreSQL 15 replaced the keyword form with an option list (it still parses the old one).
   if (connection_.server_version() >= 150000) {
     command += "(SNAPSHOT 'export')";
