@@ -49,15 +49,11 @@ Task<Status> with_retries(RunContext& context, const char* what, Body body) {
   }
 }
 
-// The stream's state once the copy's run state exists: recorded now for a new run; for a run
-// recorded before, read back (and its slot checked on the source).
-Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
+// The stream's state once the copy's run state exists (committed with it for a new run: the
+// run_context.hpp new_run_state_sql), read back and its slot checked on the source.
+Task<Status> load_stream(RunContext& context, StreamRun& run) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
-  if (!run.state.slot_name.empty() && run.state.start_lsn.valid()) {
-    if (auto created = co_await insert_stream_state(*target, run.state); !created)
-      co_return created;
-  }
   auto recorded = co_await load_stream_state(*target);
   if (!recorded) co_return fail(recorded.error());
   if (!*recorded) {
@@ -150,8 +146,10 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
     // Read now, outside any snapshot: the publication must exist before the slot.
     auto now_tables = co_await pg::read_tables(coordinator, context.options.filter);
     if (!now_tables) co_return fail(now_tables.error());
-    co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables,
-                                                 run.state);
+    auto snapshot = co_await create_stream_at_snapshot(coordinator, context.options.source,
+                                                       *now_tables, run.state);
+    if (snapshot) context.new_run_state_sql = insert_stream_state_sql(run.state);
+    co_return snapshot;
   };
   context.export_resumed_snapshot =
       [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
@@ -162,7 +160,7 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
     co_return std::move(resumed->snapshot);
   };
   context.after_set_up = [&context, &run]() -> Task<Status> {
-    if (auto loaded = co_await record_or_load_stream(context, run); !loaded) co_return loaded;
+    if (auto loaded = co_await load_stream(context, run); !loaded) co_return loaded;
     start_receiver(context, run);
     co_return Status{};
   };

@@ -38,17 +38,14 @@ Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& targe
   co_return state;
 }
 
-Task<Status> insert_stream_state(pg::Connection& target, const StreamState& state) {
+std::string insert_stream_state_sql(const StreamState& state) {
   auto lsn = [](pg::Lsn value) { return pg::quote_literal(value.text()) + "::pg_lsn"; };
-  auto done = co_await target.query(
-      std::string(kCreateSyncStateSql) +
-      "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, applied_lsn, "
-      "phase) VALUES (" +
-      pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", " +
-      lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) + ", " +
-      pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING");
-  if (!done) co_return fail(done.error());
-  co_return Status{};
+  return std::string(kCreateSyncStateSql) +
+         "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, "
+         "applied_lsn, phase) VALUES (" +
+         pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", " +
+         lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) +
+         ", " + pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING;\n";
 }
 
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase) {

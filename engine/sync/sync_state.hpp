@@ -64,7 +64,8 @@ struct StreamState {
 };
 
 Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& target);
-Task<Status> insert_stream_state(pg::Connection& target, const StreamState& state);
+// The schema and the state's row (nothing if a row is there), for the caller's transaction.
+std::string insert_stream_state_sql(const StreamState& state);
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase);
 // What `status` shows of a live stream, written by the process following it.
 Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
