@@ -71,7 +71,12 @@ struct RunContext {
   // snapshot of a new run is the one its replication slot exports, and once set-up is done the
   // change receiver starts. Empty for migrate.
   std::function<Task<Result<std::string>>(pg::Connection& coordinator)> export_new_run_snapshot;
+  // The same for a run resumed after its snapshot was lost (empty: pg_export_snapshot()).
+  std::function<Task<Result<std::string>>(pg::Connection& coordinator)> export_resumed_snapshot;
   std::function<Task<Status>()> after_set_up;
+  // Committed with a new run's state (sync: the stream's state), so that no crash leaves one
+  // without the other.
+  std::string new_run_state_sql;
   // The target is written after the copy (by the change stream): a finished copy is not re-checked
   // against the digests recorded when each chunk was copied, and --restart needs no --force.
   bool target_changes_after_copy = false;

@@ -171,8 +171,8 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
       discard + schemas + scripts->pre_data + ";\n" +
       state::create_state_sql(context.tables, *chunks, *ddl, scripts->post_data, fingerprint,
                               context.options.source.display(), options_json(context.options)) +
-      state::record_sequences_sql(*sequences) +
-      "UPDATE pgshift.run SET snapshot = " + quote_literal(context.snapshot) + ";\nCOMMIT");
+      state::record_sequences_sql(*sequences) + "UPDATE pgshift.run SET snapshot = " +
+      quote_literal(context.snapshot) + ";\n" + context.new_run_state_sql + "COMMIT");
   if (!created) {
     co_await target.query("ROLLBACK");
     co_return fail(std::move(created.error()).within("creating the schema on the target"));
@@ -225,7 +225,12 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     }
   }
   if (!same_snapshot) {
-    auto snapshot = co_await export_snapshot(coordinator);
+    Result<std::string> snapshot;
+    if (context.export_resumed_snapshot) {
+      snapshot = co_await context.export_resumed_snapshot(coordinator);
+    } else {
+      snapshot = co_await export_snapshot(coordinator);
+    }
     if (!snapshot) co_return fail(snapshot.error());
     context.snapshot = *snapshot;
     auto saved = co_await target.query("UPDATE pgshift.run SET snapshot = " +

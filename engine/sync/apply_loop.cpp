@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unordered_map>
+
 #include "connectors/pg/replication/pgoutput.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/model/pg_quote.hpp"
@@ -24,6 +26,9 @@ class Applier {
       : run_(run), target_(std::move(target)), reader_(std::move(reader)), applier_(target_) {}
 
   Task<Status> run() {
+    auto copies = co_await load_keyless_copies(target_);
+    if (!copies) co_return fail(copies.error());
+    keyless_copies_ = std::move(*copies);
     if (auto loaded = co_await load_relations(); !loaded) co_return loaded;
     resume_after_ = run_.applied_lsn;
     while (!run_.stopping) {
@@ -63,6 +68,7 @@ class Applier {
       if (!bytes) co_return fail(bytes.error());
       auto message = pg::pgoutput::decode(*bytes);
       if (!message) co_return fail(std::move(message.error()).within("a stored Relation message"));
+      note_copy_position(std::get<pg::pgoutput::Relation>(*message));
       if (auto applied = co_await applier_.apply(*message); !applied) co_return applied;
     }
     co_return Status{};
@@ -80,8 +86,11 @@ class Applier {
       if (auto* begin = std::get_if<pg::pgoutput::Begin>(&*message)) {
         // Committed before the applied position: applied already (exactly once after a crash).
         skipping_ = begin->final_lsn < resume_after_;
+        transaction_final_lsn_ = begin->final_lsn;
       }
+      if (in_copy(*message)) continue;
       if (auto* relation = std::get_if<pg::pgoutput::Relation>(&*message)) {
+        note_copy_position(*relation);
         relations_sql_ += "INSERT INTO pgshift.stream_relations VALUES (" +
                           std::to_string(relation->oid) + ", '\\x" + hex_bytes(spilled.bytes) +
                           "'::bytea) ON CONFLICT (relation_oid) DO UPDATE SET message = "
@@ -101,6 +110,35 @@ class Applier {
       }
     }
     co_return Status{};
+  }
+
+  void note_copy_position(const pg::pgoutput::Relation& relation) {
+    auto found = keyless_copies_.find({std::string(relation.schema), std::string(relation.name)});
+    if (found == keyless_copies_.end()) {
+      copied_at_.erase(relation.oid);
+    } else {
+      copied_at_[relation.oid] = found->second;
+    }
+  }
+
+  // A change to a keyless table whose copy already holds it (committed before the snapshot the
+  // table was copied at). A TRUNCATE of several tables keeps the others.
+  bool in_copy(pg::pgoutput::Message& message) const {
+    auto before_copy = [this](std::uint32_t relation) {
+      auto found = copied_at_.find(relation);
+      return found != copied_at_.end() && transaction_final_lsn_ < found->second;
+    };
+    if (auto* insert = std::get_if<pg::pgoutput::Insert>(&message))
+      return before_copy(insert->relation);
+    if (auto* update = std::get_if<pg::pgoutput::Update>(&message))
+      return before_copy(update->relation);
+    if (auto* delete_ = std::get_if<pg::pgoutput::Delete>(&message))
+      return before_copy(delete_->relation);
+    if (auto* truncate = std::get_if<pg::pgoutput::Truncate>(&message)) {
+      std::erase_if(truncate->relations, before_copy);
+      return truncate->relations.empty();
+    }
+    return false;
   }
 
   Task<Status> commit_batch() {
@@ -150,6 +188,9 @@ class Applier {
   long long deleted_seq_ = 0;
   long long transactions_in_batch_ = 0;
   bool skipping_ = false;
+  KeylessCopies keyless_copies_;
+  std::unordered_map<std::uint32_t, pg::Lsn> copied_at_;  // by relation OID
+  pg::Lsn transaction_final_lsn_;
   std::string relations_sql_;
 };
 

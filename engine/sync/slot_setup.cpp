@@ -48,6 +48,35 @@ Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot
   co_return Status{};
 }
 
+namespace {
+
+// Leaves `coordinator` in a REPEATABLE READ transaction at the slot's exported snapshot (alive
+// while the slot's replication connection is) and returns that snapshot exported again.
+Task<Result<std::string>> import_slot_snapshot(pg::Connection& coordinator,
+                                               const std::string& snapshot) {
+  auto imported = co_await coordinator.query(
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
+      pg::quote_literal(snapshot) + "; SELECT pg_catalog.pg_export_snapshot()");
+  if (!imported) {
+    co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
+  }
+  co_return imported->text(0, 0);
+}
+
+}  // namespace
+
+Task<Result<ResumedSnapshot>> create_resumed_snapshot(pg::Connection& coordinator,
+                                                      const Endpoint& source,
+                                                      const std::string& slot_name) {
+  auto stream = co_await pg::ReplicationConnection::open(source, "source");
+  if (!stream) co_return fail(stream.error());
+  auto slot = co_await stream->create_slot(slot_name + "_resume", /*temporary=*/true);
+  if (!slot) co_return fail(std::move(slot.error()).within("creating a temporary slot"));
+  auto exported = co_await import_slot_snapshot(coordinator, slot->snapshot_name);
+  if (!exported) co_return fail(exported.error());
+  co_return ResumedSnapshot{std::move(*exported), slot->consistent_point};
+}
+
 Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
                                                     const Endpoint& source,
                                                     const std::vector<Table>& tables,
@@ -79,18 +108,14 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
     co_return fail(ErrorKind::kRefused,
                    std::move(slot.error()).within("creating replication slot " + name).message);
   }
-  auto imported = co_await coordinator.query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      pg::quote_literal(slot->snapshot_name) + "; SELECT pg_catalog.pg_export_snapshot()");
-  if (!imported) {
-    co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
-  }
+  auto exported = co_await import_slot_snapshot(coordinator, slot->snapshot_name);
+  if (!exported) co_return fail(exported.error());
   state.start_lsn = slot->consistent_point;
   state.received_lsn = state.applied_lsn = slot->consistent_point;
   state.phase = "copying";
   spdlog::info("change stream: slot {} created at {}; the copy reads at its snapshot", name,
                slot->consistent_point.text());
-  co_return imported->text(0, 0);
+  co_return *exported;
 }
 
 }  // namespace pgshift::sync

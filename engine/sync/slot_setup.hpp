@@ -30,6 +30,18 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
                                                     const std::vector<Table>& tables,
                                                     StreamState& state);
 
+// For a copy resumed after its snapshot was lost: a temporary slot (dropped again at once) gives a
+// snapshot whose position in the stream is known, imported into `coordinator` as above. Returns
+// the snapshot and that position: the snapshot sees exactly the transactions whose commit record
+// begins before it (Begin.final_lsn < position), the stream sends the others.
+struct ResumedSnapshot {
+  std::string snapshot;
+  pg::Lsn position;
+};
+Task<Result<ResumedSnapshot>> create_resumed_snapshot(pg::Connection& coordinator,
+                                                      const Endpoint& source,
+                                                      const std::string& slot_name);
+
 // Drops the slot and the publication if present (cleanup, --restart). A slot in use by another
 // process is an Error naming it.
 Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,

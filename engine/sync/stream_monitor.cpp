@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "connectors/pg/replication/wire_frames.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/core/task_guard.hpp"
@@ -21,8 +23,10 @@ bool caught_up(const StreamRun& run) {
 }
 
 Task<Status> monitor(RunContext& context, StreamRun& run) {
-  auto target = co_await pg::open_session(run.options.copy.target, "target");
-  if (!target) co_return fail(target.error());
+  // Reopened after a failure (a target restart): a view that stopped for good would show a lag
+  // and a phase frozen at that moment for the rest of the run.
+  std::optional<pg::Connection> target;
+  bool failing = false;
   asio::steady_timer timer(context.executor);
   std::string recorded_phase = run.phase;
   long long changes_at_last_line = run.changes_applied;
@@ -31,6 +35,11 @@ Task<Status> monitor(RunContext& context, StreamRun& run) {
     boost::system::error_code ignored;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     if (run.phase == "catching-up" && caught_up(run)) run.phase = "streaming";
+    if (!target) {
+      auto opened = co_await pg::open_session(run.options.copy.target, "target");
+      if (!opened) continue;
+      target = std::move(*opened);
+    }
     if (tick % kSpillSizeEveryTicks == 1) {
       auto size = co_await spill_bytes(*target);
       if (size) run.spill_bytes = *size;
@@ -39,8 +48,12 @@ Task<Status> monitor(RunContext& context, StreamRun& run) {
     if (auto set = co_await record_stream_view(*target, run.phase, lag.bytes, lag.seconds,
                                                run.spill_bytes);
         !set) {
-      co_return set;
+      if (!failing) spdlog::warn("stream monitor: {} (reconnecting)", set.error().message);
+      failing = true;
+      target.reset();
+      continue;
     }
+    failing = false;
     if (run.phase != recorded_phase) {
       spdlog::info("change stream: {} (applied through {})", run.phase, run.applied_lsn.text());
       recorded_phase = run.phase;

@@ -23,6 +23,9 @@ struct StreamRun {
   asio::any_io_executor executor;
   StreamState state;  // as recorded in the target (slot, publication, positions at start)
   std::optional<pg::Lsn> endpos;
+  // Where the snapshot of this process's copy stands in the stream, if it resumed a copy whose
+  // snapshot was lost (slot_setup.hpp create_resumed_snapshot).
+  pg::Lsn copy_resumed_at;
 
   // Receiver: the stream is complete and durable up to here (the last whole transaction spilled,
   // or a later position the server reported while nothing of ours was in flight); the source was

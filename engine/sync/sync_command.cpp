@@ -24,6 +24,9 @@
 namespace pgshift::sync {
 namespace {
 
+// Longer than the longest pause between retries (16 s).
+constexpr auto kRetryBudgetRenewedAfter = std::chrono::seconds(60);
+
 Task<void> pause(std::chrono::milliseconds duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(duration);
@@ -32,12 +35,15 @@ Task<void> pause(std::chrono::milliseconds duration) {
 }
 
 // Runs `body` again after a transient failure (a lost connection, a server restart), up to the
-// run's retry budget; anything else ends the run.
+// run's retry budget; anything else ends the run. A body that ran for a while before it failed
+// gets the whole budget again: a stream followed for days meets unrelated restarts days apart.
 template <class Body>
 Task<Status> with_retries(RunContext& context, const char* what, Body body) {
   for (int attempt = 0;;) {
+    auto began = std::chrono::steady_clock::now();
     Status result = co_await body();
     if (result || context.stopping) co_return result;
+    if (std::chrono::steady_clock::now() - began >= kRetryBudgetRenewedAfter) attempt = 0;
     if (!result.error().retryable() || ++attempt > context.options.max_retries) co_return result;
     spdlog::warn("{}: {} (retry {}/{})", what, result.error().message, attempt,
                  context.options.max_retries);
@@ -45,15 +51,11 @@ Task<Status> with_retries(RunContext& context, const char* what, Body body) {
   }
 }
 
-// The stream's state once the copy's run state exists: recorded now for a new run; for a run
-// recorded before, read back (and its slot checked on the source).
-Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
+// The stream's state once the copy's run state exists (committed with it for a new run: the
+// run_context.hpp new_run_state_sql), read back and its slot checked on the source.
+Task<Status> load_stream(RunContext& context, StreamRun& run) {
   auto target = co_await pg::open_session(context.options.target, "target");
   if (!target) co_return fail(target.error());
-  if (!run.state.slot_name.empty() && run.state.start_lsn.valid()) {
-    if (auto created = co_await insert_stream_state(*target, run.state); !created)
-      co_return created;
-  }
   auto recorded = co_await load_stream_state(*target);
   if (!recorded) co_return fail(recorded.error());
   if (!*recorded) {
@@ -61,6 +63,10 @@ Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
                    "the target holds a migration without a change stream (made by `pgshift "
                    "migrate`, or a sync stopped before its slot was recorded); rerun sync with "
                    "--restart to begin again");
+  }
+  if (run.copy_resumed_at.valid()) {
+    if (auto noted = co_await record_keyless_copies(*target, run.copy_resumed_at); !noted)
+      co_return noted;
   }
   run.state = **recorded;
   run.applied_lsn = run.state.applied_lsn;
@@ -70,8 +76,11 @@ Task<Status> record_or_load_stream(RunContext& context, StreamRun& run) {
 
 void start_receiver(RunContext& context, StreamRun& run) {
   auto task = with_retries(context, "change stream", [&run]() { return run_change_receiver(run); });
-  spawn_task(context.executor, "change receiver", std::move(task), [&context](Status ended) {
+  spawn_task(context.executor, "change receiver", std::move(task), [&context, &run](Status ended) {
     if (!ended) context.record_fatal(std::move(ended.error()));
+    // Nothing more will be spilled: an applier waiting for the spill would wait forever.
+    run.stopping = true;
+    run.spilled.notify();
   });
 }
 
@@ -139,11 +148,21 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
     // Read now, outside any snapshot: the publication must exist before the slot.
     auto now_tables = co_await pg::read_tables(coordinator, context.options.filter);
     if (!now_tables) co_return fail(now_tables.error());
-    co_return co_await create_stream_at_snapshot(coordinator, context.options.source, *now_tables,
-                                                 run.state);
+    auto snapshot = co_await create_stream_at_snapshot(coordinator, context.options.source,
+                                                       *now_tables, run.state);
+    if (snapshot) context.new_run_state_sql = insert_stream_state_sql(run.state);
+    co_return snapshot;
+  };
+  context.export_resumed_snapshot =
+      [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
+    auto resumed =
+        co_await create_resumed_snapshot(coordinator, context.options.source, run.state.slot_name);
+    if (!resumed) co_return fail(resumed.error());
+    run.copy_resumed_at = resumed->position;
+    co_return std::move(resumed->snapshot);
   };
   context.after_set_up = [&context, &run]() -> Task<Status> {
-    if (auto loaded = co_await record_or_load_stream(context, run); !loaded) co_return loaded;
+    if (auto loaded = co_await load_stream(context, run); !loaded) co_return loaded;
     start_receiver(context, run);
     co_return Status{};
   };

@@ -38,17 +38,14 @@ Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& targe
   co_return state;
 }
 
-Task<Status> insert_stream_state(pg::Connection& target, const StreamState& state) {
+std::string insert_stream_state_sql(const StreamState& state) {
   auto lsn = [](pg::Lsn value) { return pg::quote_literal(value.text()) + "::pg_lsn"; };
-  auto done = co_await target.query(
-      std::string(kCreateSyncStateSql) +
-      "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, applied_lsn, "
-      "phase) VALUES (" +
-      pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", " +
-      lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) + ", " +
-      pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING");
-  if (!done) co_return fail(done.error());
-  co_return Status{};
+  return std::string(kCreateSyncStateSql) +
+         "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, "
+         "applied_lsn, phase) VALUES (" +
+         pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", " +
+         lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) +
+         ", " + pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING;\n";
 }
 
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase) {
@@ -67,6 +64,30 @@ Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, 
                             ", spill_bytes = " + std::to_string(spill) + ", updated_at = now()");
   if (!done) co_return fail(done.error());
   co_return Status{};
+}
+
+Task<Status> record_keyless_copies(pg::Connection& target, pg::Lsn copied_at) {
+  auto done = co_await target.query(
+      std::string(kCreateSyncStateSql) +
+      "INSERT INTO pgshift.stream_keyless_copies SELECT t.schema_name, t.table_name, " +
+      pg::quote_literal(copied_at.text()) +
+      "::pg_lsn FROM pgshift.tables t WHERE t.keyless AND EXISTS (SELECT 1 FROM pgshift.chunks c "
+      "WHERE c.table_id = t.table_id AND c.state <> 'done') ON CONFLICT (schema_name, table_name) "
+      "DO UPDATE SET copied_at = EXCLUDED.copied_at");
+  if (!done) co_return fail(done.error());
+  co_return Status{};
+}
+
+Task<Result<KeylessCopies>> load_keyless_copies(pg::Connection& target) {
+  auto rows = co_await target.query(
+      "SELECT schema_name, table_name, copied_at::text FROM pgshift.stream_keyless_copies");
+  if (!rows) co_return fail(rows.error());
+  KeylessCopies copies;
+  for (int row = 0; row < rows->rows(); ++row) {
+    copies[{rows->text(row, 0), rows->text(row, 1)}] =
+        pg::Lsn::parse(rows->text(row, 2)).value_or(pg::Lsn{});
+  }
+  co_return copies;
 }
 
 std::string append_segment_sql(std::span<const std::byte> raw, bool complete,

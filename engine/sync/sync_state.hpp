@@ -6,6 +6,7 @@
 // the caller chooses the transaction (a spill append and its position commit together).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +43,14 @@ CREATE TABLE IF NOT EXISTS pgshift.spill (
 CREATE TABLE IF NOT EXISTS pgshift.stream_relations (
   relation_oid bigint PRIMARY KEY,
   message bytea NOT NULL);
+-- Keyless tables copied at a snapshot later than the slot's start (a copy resumed after its
+-- snapshot was lost): changes committed before copied_at are in the copy already, and applying
+-- them again would duplicate rows (nothing identifies a row to upsert on).
+CREATE TABLE IF NOT EXISTS pgshift.stream_keyless_copies (
+  schema_name text,
+  table_name text,
+  copied_at pg_lsn NOT NULL,
+  PRIMARY KEY (schema_name, table_name));
 )SQL";
 
 struct StreamState {
@@ -55,11 +64,19 @@ struct StreamState {
 };
 
 Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& target);
-Task<Status> insert_stream_state(pg::Connection& target, const StreamState& state);
+// The schema and the state's row (nothing if a row is there), for the caller's transaction.
+std::string insert_stream_state_sql(const StreamState& state);
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase);
 // What `status` shows of a live stream, written by the process following it.
 Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
                                 double lag_seconds, long long spill);
+
+// Records `copied_at` for the keyless tables whose copy is not done: the copy about to run reads
+// them (again, whole) at the snapshot taken there.
+Task<Status> record_keyless_copies(pg::Connection& target, pg::Lsn copied_at);
+// (schema, table) -> copied_at, as recorded.
+using KeylessCopies = std::map<std::pair<std::string, std::string>, pg::Lsn>;
+Task<Result<KeylessCopies>> load_keyless_copies(pg::Connection& target);
 
 struct SpillSegment {
   long long seq = 0;

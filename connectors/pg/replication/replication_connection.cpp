@@ -53,8 +53,10 @@ Task<Result<ReplicationConnection>> ReplicationConnection::open(const Endpoint& 
   co_return ReplicationConnection(std::move(*connection));
 }
 
-Task<Result<CreatedSlot>> ReplicationConnection::create_slot(std::string_view name) {
-  std::string command = "CREATE_REPLICATION_SLOT " + quote_identifier(name) + " LOGICAL pgoutput ";
+Task<Result<CreatedSlot>> ReplicationConnection::create_slot(std::string_view name,
+                                                             bool temporary) {
+  std::string command = "CREATE_REPLICATION_SLOT " + quote_identifier(name) +
+                        (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput ";
   // PostgreSQL 15 replaced the keyword form with an option list (it still parses the old one).
   if (connection_.server_version() >= 150000) {
     command += "(SNAPSHOT 'export')";
@@ -165,10 +167,12 @@ Task<Error> ReplicationConnection::stream_end_error() {
   // Only the first result: after a CopyDone from the server, libpq repeats a COPY IN result.
   PgResult result(PQgetResult(conn));
   auto status = result ? PQresultStatus(result.get()) : PGRES_EMPTY_QUERY;
+  // Without an error, a walsender ends a stream we did not end only when its server shuts down
+  // (a restart, a switchover: it sends CopyDone and exits): worth a retry like a lost connection.
   Error error{ErrorKind::kRuntime,
               connection_.label() + ": the server ended the replication stream",
               {},
-              false};
+              true};
   if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE) {
     error = error_from_result(result.get(), connection_.label());
   }

@@ -42,7 +42,8 @@ class ReplicationConnection {
 
   // CREATE_REPLICATION_SLOT `name` LOGICAL pgoutput exporting its snapshot (the PostgreSQL 15+
   // option syntax, EXPORT_SNAPSHOT before 15).
-  Task<Result<CreatedSlot>> create_slot(std::string_view name);
+  // A temporary slot is dropped when this connection ends (its snapshot is what is wanted).
+  Task<Result<CreatedSlot>> create_slot(std::string_view name, bool temporary = false);
   // START_REPLICATION SLOT `slot` LOGICAL `from` (proto_version '1', publication_names,
   // messages 'true' from PostgreSQL 14, which added them); the stream begins at the later of
   // `from` and the slot's confirmed LSN.
