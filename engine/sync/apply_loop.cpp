@@ -204,6 +204,11 @@ Task<Status> run_apply_loop(StreamRun& run) {
   auto target = co_await pg::open_session(run.options.copy.target, "target");
   if (!target) co_return fail(target.error());
   if (auto prepared = co_await prepare_apply_session(*target); !prepared) co_return prepared;
+  // From what the target recorded, not from memory: a retry after a connection lost during a
+  // commit does not know whether that commit landed.
+  auto recorded = co_await load_stream_state(*target);
+  if (!recorded) co_return fail(recorded.error());
+  if (*recorded) run.applied_lsn = (*recorded)->applied_lsn;
   auto reader = co_await pg::open_session(run.options.copy.target, "target");
   if (!reader) co_return fail(reader.error());
   Applier applier(run, std::move(*target), std::move(*reader));

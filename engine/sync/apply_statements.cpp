@@ -6,7 +6,10 @@ namespace pgshift::sync {
 namespace {
 
 std::string parameter(int number) {
-  return "$" + std::to_string(number);
+  // Appended, not "$" + to_string(): GCC 12 warns (-Wrestrict, a false positive) on that form.
+  std::string out = "$";
+  out += std::to_string(number);
+  return out;
 }
 
 // "a = $1, b = $2" style lists over the named columns; `next` numbers the parameters.
