@@ -56,6 +56,7 @@ void judge(Assessment& assessment, const SourceFacts& source, const TargetFacts&
   add(findings, check_target_privileges(target, uses_public));
   add(findings, check_binary_io(source.tables));
   add(findings, check_pooler(source.server));
+  add(findings, check_retained_wal(source.server));
   add(findings, check_pooler(target.server));
   add(findings, judge_references(source.references));
   add(findings, judge_role_uses(source.policies, source.grants, target.roles, options.keep_owners));

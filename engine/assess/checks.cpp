@@ -285,4 +285,18 @@ std::optional<Finding> check_pooler(const ServerFacts& server) {
   return std::nullopt;
 }
 
+std::vector<Finding> check_retained_wal(const ServerFacts& source) {
+  std::vector<Finding> out;
+  for (const auto& [slot, bytes] : source.pgshift_slots_retained) {
+    if (bytes <= kRetainedWalWarnBytes) continue;
+    out.push_back(warning(
+        "slot_retains_wal",
+        "replication slot " + slot + " keeps " + std::to_string(bytes >> 20) +
+            " MB of WAL on the source (the source cannot recycle it until the slot is followed)",
+        "run the `pgshift sync` it belongs to so it catches up, or drop it with `pgshift cleanup "
+        "--source S --target T`"));
+  }
+  return out;
+}
+
 }  // namespace pgshift::assess

@@ -56,5 +56,9 @@ std::vector<Finding> check_binary_io(const std::vector<TableFacts>& tables);
 
 // A transaction pooler (PgBouncer, Supavisor) between pgshift and `server`.
 std::optional<Finding> check_pooler(const ServerFacts& server);
+// A pgshift slot keeping more than kRetainedWalWarnBytes of WAL on the source (a sync that is not
+// running, or cannot keep up): the source's disk fills until it is followed or dropped.
+inline constexpr long long kRetainedWalWarnBytes = 2LL << 30;
+std::vector<Finding> check_retained_wal(const ServerFacts& source);
 
 }  // namespace pgshift::assess

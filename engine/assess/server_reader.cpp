@@ -59,6 +59,17 @@ Task<Result<ServerFacts>> read_server_facts(pg::Connection& connection, const En
   facts.used_wal_senders = static_cast<int>(main->integer(0, 14));
   facts.azure_extensions = main->text(0, 15);
 
+  auto slots = co_await connection.query(R"SQL(
+    SELECT slot_name, pg_catalog.pg_wal_lsn_diff(CASE WHEN pg_catalog.pg_is_in_recovery()
+             THEN pg_catalog.pg_last_wal_receive_lsn() ELSE pg_catalog.pg_current_wal_lsn() END,
+           restart_lsn)::bigint
+    FROM pg_catalog.pg_replication_slots
+    WHERE slot_name LIKE 'pgshift\_%' AND restart_lsn IS NOT NULL ORDER BY 1)SQL");
+  if (!slots) co_return fail(slots.error());
+  for (int row = 0; row < slots->rows(); ++row) {
+    facts.pgshift_slots_retained.emplace_back(slots->text(row, 0), slots->integer(row, 1));
+  }
+
   auto settings = co_await connection.query(
       "SELECT name FROM pg_catalog.pg_settings WHERE name LIKE 'rds.%' OR name LIKE 'azure.%' "
       "OR name LIKE 'supautils.%' ORDER BY 1");

@@ -161,5 +161,16 @@ TEST(AssessChecks, PoolerFromBehaviourPortOrHost) {
   EXPECT_EQ(check_pooler(server)->code, "session_pooler");
 }
 
+TEST(AssessChecks, PgshiftSlotKeepingGigabytesOfWalIsAWarning) {
+  ServerFacts source;
+  source.pgshift_slots_retained = {{"pgshift_small", 64LL << 20},
+                                   {"pgshift_big", kRetainedWalWarnBytes + 1}};
+  auto findings = check_retained_wal(source);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].code, "slot_retains_wal");
+  EXPECT_NE(findings[0].message.find("pgshift_big"), std::string::npos);
+  EXPECT_NE(findings[0].fix.find("pgshift cleanup"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pgshift::assess
