@@ -44,8 +44,8 @@ struct ServerFacts {
   std::string azure_extensions;                // the azure.extensions allow-list, when set
   // pgshift's replication slots (pgshift_*) and the WAL each keeps on this server, in bytes.
   std::vector<std::pair<std::string, long long>> pgshift_slots_retained;
-  std::vector<std::string> known_roles;        // provider roles that exist (supabase_admin, ...)
-  std::vector<std::string> schemas;            // schemas of this database, system ones left out
+  std::vector<std::string> known_roles;  // provider roles that exist (supabase_admin, ...)
+  std::vector<std::string> schemas;      // schemas of this database, system ones left out
   PoolerProbe pooler;
 };
 

@@ -172,13 +172,13 @@ int run_status_command(const Endpoint& endpoint, bool json) {
                 done, total, verified, mismatched, format_bytes(static_cast<double>(bytes)).c_str(),
                 format_duration(*elapsed).c_str(), eta ? ("; ETA " + *eta).c_str() : "");
     if (*stream) {
-      std::printf("change stream (slot %s): received %s, applied %s, lag %lld bytes / %.1f s, "
-                  "%lld changes applied, spill %s\n",
-                  (*stream)->slot_name.c_str(), (*view)["received_lsn"].get<std::string>().c_str(),
-                  (*view)["applied_lsn"].get<std::string>().c_str(),
-                  (*view)["lag_bytes"].get<long long>(), (*view)["lag_seconds"].get<double>(),
-                  (*view)["changes_applied"].get<long long>(),
-                  format_bytes(static_cast<double>((*view)["spill_bytes"].get<long long>())).c_str());
+      std::printf(
+          "change stream (slot %s): received %s, applied %s, lag %lld bytes / %.1f s, "
+          "%lld changes applied, spill %s\n",
+          (*stream)->slot_name.c_str(), (*view)["received_lsn"].get<std::string>().c_str(),
+          (*view)["applied_lsn"].get<std::string>().c_str(), (*view)["lag_bytes"].get<long long>(),
+          (*view)["lag_seconds"].get<double>(), (*view)["changes_applied"].get<long long>(),
+          format_bytes(static_cast<double>((*view)["spill_bytes"].get<long long>())).c_str());
     }
     if (interrupted) {
       std::printf("no pgshift process is running it; resume with the same command: %s\n",
@@ -209,7 +209,8 @@ int run_cleanup_command(const Endpoint& source, const Endpoint& target_endpoint,
       if (auto dropped = co_await sync::drop_stream_objects(*opened, name, publication); !dropped) {
         co_return dropped;
       }
-      if (!quiet) std::printf("dropped replication slot and publication %s from the source\n", name.c_str());
+      if (!quiet)
+        std::printf("dropped replication slot and publication %s from the source\n", name.c_str());
     } else if (*stream) {
       co_return fail(ErrorKind::kUsage,
                      "the target records a sync whose slot " + (*stream)->slot_name +

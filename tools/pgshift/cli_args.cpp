@@ -14,8 +14,7 @@ Status usage_error(std::string message) {
   return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
 }
 
-const std::set<std::string> kCommands = {"plan",   "migrate", "verify",
-                                         "status", "cleanup", "sync"};
+const std::set<std::string> kCommands = {"plan", "migrate", "verify", "status", "cleanup", "sync"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate", {"--source",         "--target",        "--jobs",
@@ -36,18 +35,41 @@ const std::map<std::string, std::set<std::string>> kOptions = {
       "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
       "--timestamptz", "--stall-timeout"}},
     {"sync",
-     {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
-      "--exclude-schema", "--log-format", "--quiet", "--restart", "--verify", "--chunk-size",
-      "--keep-owners", "--retries", "--maintenance-work-mem", "--include-internal-schemas",
-      "--stall-timeout", "--endpos", "--metrics-listen", "--replica-identity-full"}},
+     {"--source",
+      "--target",
+      "--jobs",
+      "--report",
+      "--include-table",
+      "--exclude-table",
+      "--exclude-schema",
+      "--log-format",
+      "--quiet",
+      "--restart",
+      "--verify",
+      "--chunk-size",
+      "--keep-owners",
+      "--retries",
+      "--maintenance-work-mem",
+      "--include-internal-schemas",
+      "--stall-timeout",
+      "--endpos",
+      "--metrics-listen",
+      "--replica-identity-full"}},
     {"status", {"--target", "--json", "--log-format"}},
     {"cleanup", {"--target", "--source", "--log-format", "--quiet"}},
 };
 
-const std::set<std::string> kFlags = {
-    "--quiet",       "--restart", "--keep-owners", "--json",
-    "--help",        "--dry-run", "--exact",       "--include-internal-schemas",
-    "--timestamptz", "--force",   "--replica-identity-full"};
+const std::set<std::string> kFlags = {"--quiet",
+                                      "--restart",
+                                      "--keep-owners",
+                                      "--json",
+                                      "--help",
+                                      "--dry-run",
+                                      "--exact",
+                                      "--include-internal-schemas",
+                                      "--timestamptz",
+                                      "--force",
+                                      "--replica-identity-full"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {

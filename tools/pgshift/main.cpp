@@ -10,8 +10,8 @@
 #include "engine/assess/plan_command.hpp"
 #include "engine/compare/verify_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
-#include "engine/sync/sync_command.hpp"
 #include "engine/state/state_commands.hpp"
+#include "engine/sync/sync_command.hpp"
 #include "tools/pgshift/cli_args.hpp"
 #include "verify/report.hpp"
 
