@@ -5,8 +5,8 @@
 # replication; the window is the longest gap between two successful pgbench transactions.
 #
 # usage: bench/e2e/cutover_window.sh [--runs N] [--tps R] [--only native|pgshift] [--clients C]
-#                                    [--scale S] [--before S] [--after S] [--pgshift PATH]
-#                                    [--keep] [--workdir DIR]
+#                                    [--scale S] [--before S] [--after S] [--native-sync-commit]
+#                                    [--pgshift PATH] [--keep] [--workdir DIR]
 #
 #   --runs N          cutovers per tool, each on fresh databases; the table shows medians (default 5)
 #   --tps R           pgbench -R R transactions per second (default 500)
@@ -15,6 +15,9 @@
 #   --scale S         pgbench -i -s S (default 10)
 #   --before S        seconds of steady load before the cutover starts (default 5)
 #   --after S         seconds of load after the cutover starts (default 10; pgbench -T is before+after)
+#   --native-sync-commit  the native subscription WITH (synchronous_commit = on) instead of its
+#                     default (off: the subscriber confirms a commit only once its WAL writer flushed
+#                     it, which is most of the runbook's wait); a tuned runbook, not the issue's bar
 #   --pgshift PATH    the pgshift executable (default build/pgshift)
 #   --keep            keep the work directory (clusters, PgBouncer, per-transaction logs) after the run
 #   --workdir DIR     use DIR (created; must be empty) instead of a fresh /tmp/pgshift-cut.XXXXXX
@@ -87,6 +90,7 @@ after=10
 pgshift=$REPO_ROOT/build/pgshift
 keep=0
 workdir=
+native_sync_commit=0
 while (($#)); do
   case $1 in
     --runs) runs=${2:?--runs needs a number}; shift ;;
@@ -96,6 +100,7 @@ while (($#)); do
     --scale) scale=${2:?--scale needs a number}; shift ;;
     --before) before=${2:?--before needs a number}; shift ;;
     --after) after=${2:?--after needs a number}; shift ;;
+    --native-sync-commit) native_sync_commit=1 ;;
     --pgshift) pgshift=${2:?--pgshift needs a path}; shift ;;
     --keep) keep=1 ;;
     --workdir) workdir=${2:?--workdir needs a directory}; shift ;;
@@ -310,9 +315,9 @@ any_failed=0
 # Starts the load in the background (pgbench_pid); its per-transaction logs go to W/logs/tx.TOOL.R.*
 start_load() { # TOOL R
   local secs=$((before + after))
-  log "run $2 $1: pgbench -R $tps -c $clients -j 2 -T $secs through PgBouncer as app"
-  (cd "$W/logs" && exec "$PGBENCH" -n -h 127.0.0.1 -p "$BP" -U app -d app -R "$tps" -c "$clients" -j 2 \
-    -T "$secs" -s "$scale" -f "$W/cutover.sql" --log --log-prefix="$W/logs/tx.$1.$2") \
+  log "run $2 $1: pgbench -R $tps -c $clients -j 2 -T $secs through PgBouncer as app (database app)"
+  (cd "$W/logs" && exec "$PGBENCH" -n -h 127.0.0.1 -p "$BP" -U app -R "$tps" -c "$clients" -j 2 \
+    -T "$secs" -s "$scale" -f "$W/cutover.sql" --log --log-prefix="$W/logs/tx.$1.$2" app) \
     >"$W/logs/pgbench.$1.$2" 2>&1 &
   pgbench_pid=$!
 }
@@ -338,7 +343,8 @@ finish_run() { # TOOL R STEPS T_FREEZE
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
 
 run_native() { # R
-  local r=$1 left t0 t1 t2 t3 t4 slot="native_$1"
+  local r=$1 left t0 t1 t2 t3 t4 slot="native_$1" sub_with=""
+  ((native_sync_commit == 0)) || sub_with=" with (synchronous_commit = on)"
   log "run $r native: schema, publication, subscription (copy_data = true)"
   "$PGBIN/pg_dump" --schema-only --no-publications --no-subscriptions -d "$SRC" |
     "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$TGT" >"$W/logs/schema.$r" 2>&1 ||
@@ -346,7 +352,7 @@ run_native() { # R
   grant_app "$TGT"
   psqlx "$SRC" -c "create publication native_pub for all tables"
   psqlx "$TGT" -c "create subscription $slot connection
-    'host=127.0.0.1 port=$SP dbname=$DB_SRC user=postgres password=$BENCH_PASSWORD' publication native_pub"
+    'host=127.0.0.1 port=$SP dbname=$DB_SRC user=postgres password=$BENCH_PASSWORD' publication native_pub$sub_with"
   for _ in {1..600}; do
     left=$(psqlx "$TGT" -c "select count(*) from pg_subscription_rel where srsubstate <> 'r'")
     ((left == 0)) && break
@@ -428,7 +434,7 @@ EOF
 }
 
 run_pgshift() { # R
-  local r=$1 phase_now f=$W/logs/pgshift-sync.$1 t0 t1 steps hooks
+  local r=$1 phase_now f=$W/logs/pgshift-sync.$1 t0 t1 steps hooks load_end
   log "run $r pgshift: pgshift sync --replica-identity-full (background) until streaming"
   "$pgshift" sync --source "$SRC" --target "$TGT" --replica-identity-full --quiet >"$f" 2>&1 &
   sync_pid=$!
@@ -447,6 +453,7 @@ run_pgshift() { # R
   write_hooks "$r"
 
   start_load pgshift "$r"
+  load_end=$(awk -v n="$(now)" -v s="$((before + after))" 'BEGIN { printf "%.3f", n + s }')
   sleep "$before"
   log "run $r pgshift: pgshift cutover"
   CUT_RC=0
@@ -456,6 +463,9 @@ run_pgshift() { # R
     --report "$W/logs/cutover-report.$r.json" >"$W/logs/pgshift-cutover.$r" 2>&1 || CUT_RC=$?
   t1=$(now)
   ((CUT_RC == 0)) || { log "run $r pgshift: cutover exit $CUT_RC:"; tail -n 15 "$W/logs/pgshift-cutover.$r" >&2; }
+  if awk -v a="$t1" -v b="$load_end" 'BEGIN { exit !(a > b - 1) }'; then
+    log "run $r pgshift: the cutover ended less than 1 s before the load did: raise --after"
+  fi
   # From the hooks' timestamps: freeze start -> switch end, and the steps in between.
   hooks=$(awk '{ s[$1] = $2; e[$1] = $3 } END {
       if (("freeze" in s) && ("switch" in e))
@@ -531,6 +541,10 @@ done
   [[ " ${tools[*]} " != *" pgshift "* ]] || echo "pgshift: $pgshift $("$pgshift" --version 2>/dev/null | head -n 1 || true)"
   echo "load: pgbench -i -s $scale; pgbench -n -R $tps -c $clients -j 2 -T $((before + after)) through PgBouncer as role app (not a superuser),"
   echo "      tpcb-like + nextval('app_seq'); cutover after $before s; $runs run(s) per tool on fresh databases"
+  if [[ " ${tools[*]} " == *" native "* ]]; then
+    if ((native_sync_commit)); then echo "native subscription: WITH (synchronous_commit = on) (--native-sync-commit)"
+    else echo "native subscription: default settings (synchronous_commit = off on the subscriber)"; fi
+  fi
   echo
   printf '%-8s %16s %6s\n' tool "median window ms" runs
   for t in "${tools[@]}"; do
