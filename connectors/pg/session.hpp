@@ -5,6 +5,9 @@
 // transaction for the whole run, and a chunk, an index build or a foreign key may take long.
 // Code that wants a timeout sets it for its own transaction (SET LOCAL), which ends with it; a
 // plain RESET would bring back the server's value, so none is used.
+// default_transaction_read_only = off: a cutover freezes the source by making its application
+// roles and database read-only for new sessions (engine/cutover/source_freeze.hpp); pgshift's own
+// sessions (cutover's drain marker, cleanup, a reverse stream) must still write there.
 // row_security = off (as pg_dump does): a table whose policies would filter the rows makes the
 // server refuse the read instead of returning fewer rows that would then verify "equal".
 #pragma once
@@ -17,6 +20,7 @@ inline constexpr const char* kSessionSetup =
     "SET search_path = ''; SET DateStyle = ISO; SET TimeZone = 'UTC'; "
     "SET IntervalStyle = postgres; SET extra_float_digits = 3; "
     "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'; SET row_security = off; "
+    "SET default_transaction_read_only = off; "
     // Through pg_settings, so a server that lacks one of them (older versions) is not an error.
     "SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings WHERE name IN "
     "('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', "

@@ -9,6 +9,7 @@
 #include "connectors/pg/session.hpp"
 #include "engine/migrate/foreign_keys.hpp"
 #include "engine/migrate/matviews.hpp"
+#include "engine/migrate/sequence_values.hpp"
 #include "engine/migrate/target_lanes.hpp"
 #include "engine/model/pg_quote.hpp"
 #include "engine/state/run_state.hpp"
@@ -59,32 +60,10 @@ Task<Status> apply_post_data(pg::Connection& target) {
 Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
   auto source = co_await pg::open_session(context.options.source, "source");
   if (!source) co_return fail(source.error());
-  // The sequences the run's pre-data created; a run recorded before pgshift.sequences existed
-  // takes the sequences its target holds (the target was empty when the run began).
-  auto recorded = co_await target.query("SELECT to_regclass('pgshift.sequences') IS NOT NULL");
-  if (!recorded) co_return fail(recorded.error());
-  // (No co_await inside ?: — GCC 12 destroys such a temporary twice.)
-  std::string names_sql =
-      recorded->boolean(0, 0)
-          ? "SELECT qualified_name FROM pgshift.sequences ORDER BY 1"
-          : "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
-            "AND n.nspname NOT IN ('pgshift', 'information_schema') AND n.nspname !~ '^pg_' "
-            "ORDER BY 1";
-  auto names = co_await target.query(names_sql);
-  if (!names) co_return fail(names.error());
-  std::vector<std::string> qualified;
-  for (int row = 0; row < names->rows(); ++row) qualified.push_back(names->text(row, 0));
-  auto sequences = co_await pg::read_sequence_values(*source, qualified);
-  if (!sequences) co_return fail(sequences.error());
-  std::string sql = "BEGIN; ";
-  for (const auto& sequence : *sequences) {
-    sql += "SELECT pg_catalog.setval(" + quote_literal(sequence.qualified) + ", " +
-           std::to_string(sequence.last_value) + ", " + (sequence.is_called ? "true" : "false") +
-           "); ";
-  }
-  sql += mark_step_sql("sequences") + "; COMMIT";
-  auto done = co_await target.query(sql);
+  auto update = co_await sequence_update(*source, target);
+  if (!update) co_return fail(update.error());
+  auto done = co_await target.query("BEGIN; " + update->sql + mark_step_sql("sequences") +
+                                    "; COMMIT");
   if (!done) co_return fail(std::move(done.error()).within("setting sequences"));
   co_return Status{};
 }

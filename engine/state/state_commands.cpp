@@ -6,6 +6,9 @@
 #include "connectors/pg/session.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
+#include "engine/assess/checks.hpp"
+#include "engine/model/pg_quote.hpp"
+#include "engine/state/cutover_record.hpp"
 #include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "engine/sync/slot_setup.hpp"
@@ -82,10 +85,31 @@ Task<Result<verify::Json>> stream_view(pg::Connection& target,
   co_return out;
 }
 
+// WAL the stream's slot keeps on the source now (what it cannot recycle), and the cutover's state.
+Task<Result<verify::Json>> source_view(const Endpoint& source, pg::Connection& target,
+                                       const std::optional<sync::StreamState>& stream) {
+  verify::Json out = verify::Json::object();
+  auto cutover = co_await state::load_cutover_record(target);
+  if (!cutover) co_return fail(cutover.error());
+  if (*cutover) out["cutover"] = (*cutover)->state;
+  if (!stream || source.conninfo().empty()) co_return out;
+  auto opened = co_await pg::open_session(source, "source");
+  if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
+  auto row = co_await opened->query(
+      "SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn)::bigint "
+      "FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
+      pg::quote_literal(stream->slot_name));
+  if (!row) co_return fail(row.error());
+  out["retained_wal_bytes"] =
+      row->rows() == 1 && !row->is_null(0, 0) ? verify::Json(row->integer(0, 0)) : verify::Json();
+  co_return out;
+}
+
 }  // namespace
 
-int run_status_command(const Endpoint& endpoint, bool json) {
-  return run_on_target(endpoint, [json, &endpoint](pg::Connection& target) -> Task<Status> {
+int run_status_command(const Endpoint& source, const Endpoint& endpoint, bool json) {
+  return run_on_target(endpoint, [json, &endpoint, &source](pg::Connection& target)
+                                     -> Task<Status> {
     auto run = co_await state::load_run(target);
     if (!run) co_return fail(run.error());
     if (!*run) {
@@ -126,9 +150,22 @@ int run_status_command(const Endpoint& endpoint, bool json) {
     if (!stream) co_return fail(stream.error());
     auto view = co_await stream_view(target, *stream);
     if (!view) co_return fail(view.error());
+    auto at_source = co_await source_view(source, target, *stream);
+    if (!at_source) co_return fail(at_source.error());
+    for (const auto& [key, value] : at_source->items()) (*view)[key] = value;
+    std::optional<std::string> wal_warning;
+    if (at_source->contains("retained_wal_bytes") &&
+        (*at_source)["retained_wal_bytes"].is_number() &&
+        (*at_source)["retained_wal_bytes"].get<long long>() > assess::kRetainedWalWarnBytes) {
+      wal_warning = "replication slot " + (*stream)->slot_name + " keeps " +
+                    format_bytes((*at_source)["retained_wal_bytes"].get<double>()) +
+                    " of WAL on the source (it cannot recycle it until sync catches up): run "
+                    "the sync, or drop the slot with `pgshift cleanup --source S --target T`";
+    }
     std::string recorded_phase = *stream ? (*stream)->phase : (*run)->phase;
-    // A sync is never "done" by itself: without a live process it is interrupted.
-    interrupted = !live->boolean(0, 0) && (*stream || (*run)->phase != "done");
+    // A sync is only "done" once a cutover switched: before, without a live process it is
+    // interrupted.
+    interrupted = !live->boolean(0, 0) && recorded_phase != "done";
     std::string phase = interrupted ? "interrupted" : recorded_phase;
     std::string resume = std::string(*stream ? "pgshift sync" : "pgshift migrate") + " --source " +
                          endpoint_argument((*run)->source) + " --target " +
@@ -150,6 +187,7 @@ int run_status_command(const Endpoint& endpoint, bool json) {
       out["chunks_mismatched"] = mismatched;
       out["errors"] = errors->integer(0, 0);
       for (const auto& [key, value] : view->items()) out[key] = value;
+      if (wal_warning) out["warnings"] = verify::json_strings({*wal_warning});
       verify::Json tables = verify::Json::array();
       for (const auto& row : *progress) {
         tables.push_back(
@@ -180,6 +218,14 @@ int run_status_command(const Endpoint& endpoint, bool json) {
           (*view)["lag_seconds"].get<double>(), (*view)["changes_applied"].get<long long>(),
           format_bytes(static_cast<double>((*view)["spill_bytes"].get<long long>())).c_str());
     }
+    if (view->contains("retained_wal_bytes") && (*view)["retained_wal_bytes"].is_number()) {
+      std::printf("the slot keeps %s of WAL on the source\n",
+                  format_bytes((*view)["retained_wal_bytes"].get<double>()).c_str());
+    }
+    if (view->contains("cutover")) {
+      std::printf("cutover: %s\n", (*view)["cutover"].get<std::string>().c_str());
+    }
+    if (wal_warning) std::printf("warning: %s\n", wal_warning->c_str());
     if (interrupted) {
       std::printf("no pgshift process is running it; resume with the same command: %s\n",
                   resume.c_str());

@@ -6,7 +6,8 @@
 
 namespace pgshift {
 
-int run_status_command(const Endpoint& target, bool json);
+// `source` may be empty; given, the WAL a sync's slot keeps there is shown (and warned about).
+int run_status_command(const Endpoint& source, const Endpoint& target, bool json);
 // `source` may be empty (no --source): then only the target's state is dropped.
 int run_cleanup_command(const Endpoint& source, const Endpoint& target, bool quiet);
 

@@ -45,15 +45,22 @@ Task<Status> monitor(RunContext& context, StreamRun& run) {
       if (size) run.spill_bytes = *size;
     }
     auto lag = current_lag(run);
-    if (auto set = co_await record_stream_view(*target, run.phase, lag.bytes, lag.seconds,
-                                               run.spill_bytes);
-        !set) {
-      if (!failing) spdlog::warn("stream monitor: {} (reconnecting)", set.error().message);
+    auto recorded =
+        co_await record_stream_view(*target, run.phase, lag.bytes, lag.seconds, run.spill_bytes);
+    if (!recorded) {
+      if (!failing) spdlog::warn("stream monitor: {} (reconnecting)", recorded.error().message);
       failing = true;
       target.reset();
       continue;
     }
     failing = false;
+    if (*recorded == "done") {
+      // A cutover switched to the target: this stream's work is over (sync exits 0).
+      run.phase = "done";
+      run.stopping = true;
+      run.spilled.notify();
+      break;
+    }
     if (run.phase != recorded_phase) {
       spdlog::info("change stream: {} (applied through {})", run.phase, run.applied_lsn.text());
       recorded_phase = run.phase;

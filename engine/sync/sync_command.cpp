@@ -13,6 +13,7 @@
 #include "engine/model/pg_quote.hpp"
 #include "engine/observe/listen_address.hpp"
 #include "engine/observe/metrics_server.hpp"
+#include "engine/state/cutover_record.hpp"
 #include "engine/state/run_presence.hpp"
 #include "engine/sync/apply_loop.hpp"
 #include "engine/sync/change_receiver.hpp"
@@ -84,6 +85,32 @@ void start_receiver(RunContext& context, StreamRun& run) {
   });
 }
 
+// After the copy (or with no copy): the spill, then the live stream, applied to the target.
+Task<Status> apply_stream(RunContext& context, StreamRun& run, pg::Connection& target) {
+  run.phase = "catching-up";
+  if (auto marked = co_await set_stream_phase(target, run.phase); !marked) co_return marked;
+  start_stream_monitor(context, run);
+  auto applied =
+      co_await with_retries(context, "applying changes", [&run]() { return run_apply_loop(run); });
+  if (!applied) co_return applied;
+  if (context.fatal) co_return fail(*context.fatal);
+  co_return Status{};
+}
+
+// A stream recorded with nothing to copy (cutover --reverse): receive and apply.
+Task<Status> follow_stream_only(RunContext& context, StreamRun& run) {
+  if (context.presence) {
+    spawn_task(context.executor, "run presence", context.presence->run(), [](Status ended) {
+      if (!ended) spdlog::debug("{}", ended.error().message);  // for status only
+    });
+  }
+  if (auto loaded = co_await load_stream(context, run); !loaded) co_return loaded;
+  start_receiver(context, run);
+  auto target = co_await pg::open_session(context.options.target, "target");
+  if (!target) co_return fail(target.error());
+  co_return co_await apply_stream(context, run, *target);
+}
+
 Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos,
                                                     pg::Connection& source) {
   if (endpos.empty()) co_return std::optional<pg::Lsn>{};
@@ -112,6 +139,24 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
   auto recorded = co_await load_stream_state(*target);
   if (!recorded) co_return fail(recorded.error());
   bool follows_slot = false;
+  if (*recorded && (*recorded)->phase == "done" && !options.copy.restart) {
+    co_return fail(ErrorKind::kRefused,
+                   "a cutover completed for this target: the stream is over (`pgshift cleanup` "
+                   "removes the state, --restart begins again)");
+  }
+  if (auto cutover = co_await state::load_cutover_record(*target); !cutover) {
+    co_return fail(cutover.error());
+  } else if (*cutover && (*cutover)->state == "switching") {
+    co_return fail(ErrorKind::kRefused,
+                   "a cutover was stopped during its switch: run `pgshift cutover` again to "
+                   "complete it");
+  }
+  // A cutover killed while the source was frozen: the source takes writes again first.
+  if (auto undone = co_await state::undo_abandoned_freeze(*target, options.copy.source,
+                                                          options.copy.target);
+      !undone) {
+    co_return fail(undone.error());
+  }
   if (*recorded) {
     if (options.copy.restart) {
       if (auto dropped = co_await drop_stream_objects(*source, (*recorded)->slot_name,
@@ -134,6 +179,7 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
       follows_slot = true;
     }
   }
+  if (follows_slot && (*recorded)->stream_only) co_return co_await follow_stream_only(context, run);
   auto tables = co_await pg::read_tables(*source, options.copy.filter);
   if (!tables) co_return fail(tables.error());
   if (auto ready =
@@ -176,14 +222,7 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
                        "over a copy that is not exact (see the report)");
   }
 
-  run.phase = "catching-up";
-  if (auto marked = co_await set_stream_phase(*target, run.phase); !marked) co_return marked;
-  start_stream_monitor(context, run);
-  auto applied =
-      co_await with_retries(context, "applying changes", [&run]() { return run_apply_loop(run); });
-  if (!applied) co_return applied;
-  if (context.fatal) co_return fail(*context.fatal);
-  co_return Status{};
+  co_return co_await apply_stream(context, run, *target);
 }
 
 }  // namespace
@@ -272,7 +311,12 @@ int run_sync_command(SyncOptions options) {
     }
   } else {
     report.status = "ok";
-    if (!run.options.copy.quiet) {
+    if (run.phase == "done") {
+      if (!run.options.copy.quiet) {
+        std::printf("sync: a cutover switched to the target; %lld changes applied this run\n",
+                    run.changes_applied);
+      }
+    } else if (!run.options.copy.quiet) {
       std::printf("sync: %lld changes applied this run; applied through %s (--endpos %s)\n",
                   run.changes_applied, run.applied_lsn.text().c_str(),
                   run.endpos ? run.endpos->text().c_str() : "-");

@@ -24,7 +24,8 @@ Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& targe
   if (!exists->boolean(0, 0)) co_return std::optional<StreamState>{};
   auto row = co_await target.query(
       "SELECT slot_name, publication, start_lsn::text, received_lsn::text, applied_lsn::text, "
-      "phase, changes_applied FROM pgshift.sync");
+      "phase, changes_applied, coalesce((pg_catalog.to_jsonb(s) ->> 'stream_only')::boolean, "
+      "false) FROM pgshift.sync s");
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<StreamState>{};
   StreamState state;
@@ -35,17 +36,23 @@ Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& targe
   state.applied_lsn = pg::Lsn::parse(row->text(0, 4)).value_or(pg::Lsn{});
   state.phase = row->text(0, 5);
   state.changes_applied = row->integer(0, 6);
+  state.stream_only = row->boolean(0, 7);
   co_return state;
 }
 
 std::string insert_stream_state_sql(const StreamState& state) {
   auto lsn = [](pg::Lsn value) { return pg::quote_literal(value.text()) + "::pg_lsn"; };
-  return std::string(kCreateSyncStateSql) +
-         "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, "
-         "applied_lsn, phase) VALUES (" +
-         pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", " +
-         lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn) +
-         ", " + pg::quote_literal(state.phase) + ") ON CONFLICT (singleton) DO NOTHING;\n";
+  std::string sql = kCreateSyncStateSql;
+  sql += "ALTER TABLE pgshift.sync ADD COLUMN IF NOT EXISTS stream_only boolean NOT NULL DEFAULT "
+         "false;\n";
+  sql += "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, applied_lsn, "
+         "phase, stream_only) VALUES (";
+  sql += pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", ";
+  sql += lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn);
+  sql += ", " + pg::quote_literal(state.phase);
+  sql += state.stream_only ? ", true" : ", false";
+  sql += ") ON CONFLICT (singleton) DO NOTHING;\n";
+  return sql;
 }
 
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase) {
@@ -55,15 +62,21 @@ Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase) {
   co_return Status{};
 }
 
-Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
-                                double lag_seconds, long long spill) {
-  auto done =
-      co_await target.query("UPDATE pgshift.sync SET phase = " + pg::quote_literal(phase) +
-                            ", lag_bytes = " + std::to_string(lag_bytes) +
-                            ", lag_seconds = " + std::to_string(lag_seconds) +
-                            ", spill_bytes = " + std::to_string(spill) + ", updated_at = now()");
+Task<Result<std::string>> record_stream_view(pg::Connection& target, std::string_view phase,
+                                             long long lag_bytes, double lag_seconds,
+                                             long long spill) {
+  // A cutover's phases are the cutover's to set.
+  std::string sql = "UPDATE pgshift.sync SET phase = CASE WHEN phase IN ('cutover', 'done') THEN "
+                    "phase ELSE ";
+  sql += pg::quote_literal(phase);
+  sql += " END, lag_bytes = " + std::to_string(lag_bytes);
+  sql += ", lag_seconds = " + std::to_string(lag_seconds);
+  sql += ", spill_bytes = " + std::to_string(spill);
+  sql += ", updated_at = now() RETURNING phase";
+  auto done = co_await target.query(sql);
   if (!done) co_return fail(done.error());
-  co_return Status{};
+  if (done->rows() == 0) co_return std::string(phase);
+  co_return done->text(0, 0);
 }
 
 Task<Status> record_keyless_copies(pg::Connection& target, pg::Lsn copied_at) {

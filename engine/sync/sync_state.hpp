@@ -59,17 +59,22 @@ struct StreamState {
   pg::Lsn start_lsn;     // the slot's consistent point: the copy's snapshot
   pg::Lsn received_lsn;  // end of the last whole source transaction durable in the spill
   pg::Lsn applied_lsn;   // end of the last source transaction applied to the target
-  std::string phase;     // copying | catching-up | streaming | done
+  std::string phase;     // copying | catching-up | streaming | cutover | done
   long long changes_applied = 0;
+  // A stream with no copy before it: the reverse stream a cutover --reverse sets up from the new
+  // primary back to the old source, which were equal at that point.
+  bool stream_only = false;
 };
 
 Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& target);
 // The schema and the state's row (nothing if a row is there), for the caller's transaction.
 std::string insert_stream_state_sql(const StreamState& state);
 Task<Status> set_stream_phase(pg::Connection& target, std::string_view phase);
-// What `status` shows of a live stream, written by the process following it.
-Task<Status> record_stream_view(pg::Connection& target, std::string_view phase, long long lag_bytes,
-                                double lag_seconds, long long spill);
+// What `status` shows of a live stream, written by the process following it. Returns the phase
+// recorded: a cutover's (`cutover`, `done`) is kept over the one given.
+Task<Result<std::string>> record_stream_view(pg::Connection& target, std::string_view phase,
+                                             long long lag_bytes, double lag_seconds,
+                                             long long spill);
 
 // Records `copied_at` for the keyless tables whose copy is not done: the copy about to run reads
 // them (again, whole) at the snapshot taken there.

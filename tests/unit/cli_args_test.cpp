@@ -185,6 +185,38 @@ TEST(CliParse, StatusAndCleanupNeedOnlyATarget) {
   EXPECT_TRUE(from_env.options.quiet);
 }
 
+TEST(CliParse, CutoverOptionsAndDurations) {
+  auto cutover = must_parse({"cutover", "--source", kSource, "--target", kTarget, "--max-lag",
+                             "250ms", "--timeout", "2m", "--freeze", "none", "--freeze-hook",
+                             "psql -c PAUSE", "--unfreeze-hook", "psql -c RESUME",
+                             "--switch-hook", "./repoint.sh"});
+  EXPECT_EQ(cutover.name, "cutover");
+  EXPECT_EQ(cutover.max_lag, std::chrono::milliseconds(250));
+  EXPECT_EQ(cutover.timeout, std::chrono::minutes(2));
+  EXPECT_FALSE(cutover.freeze_read_only);
+  EXPECT_EQ(cutover.freeze_hook, "psql -c PAUSE");
+  EXPECT_EQ(cutover.unfreeze_hook, "psql -c RESUME");
+  EXPECT_EQ(cutover.switch_hook, "./repoint.sh");
+  auto defaults = must_parse({"cutover", "--source", kSource, "--target", kTarget});
+  EXPECT_EQ(defaults.max_lag, std::chrono::seconds(1));
+  EXPECT_EQ(defaults.timeout, std::chrono::seconds(60));
+  EXPECT_TRUE(defaults.freeze_read_only);
+  EXPECT_EQ(must_parse({"cutover", "--source", kSource, "--target", kTarget, "--max-lag", "1.5"})
+                .max_lag,
+            std::chrono::milliseconds(1500));
+  for (const char* bad : {"fast", "1h", "-1s", "1 s"}) {
+    auto error = must_fail({"cutover", "--source", kSource, "--target", kTarget, "--max-lag", bad});
+    EXPECT_EQ(error.kind, ErrorKind::kUsage) << bad;
+    EXPECT_NE(error.message.find("--max-lag takes a duration"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(must_fail({"cutover", "--source", kSource, "--target", kTarget, "--freeze", "all"})
+                .message.find("--freeze is read-only or none"),
+            0u);
+  // The source of status is optional and only shows the slot's retained WAL.
+  auto status = must_parse({"status", "--target", kTarget, "--source", kSource});
+  EXPECT_EQ(status.options.source.option("host"), "source.example");
+}
+
 TEST(CliParse, VerifyCommandTakesBothEndpointsButNotMigrateOnlyOptions) {
   auto command = must_parse({"verify", "--source", kSource, "--target", kTarget, "--jobs", "3",
                              "--report=diff.json", "--exclude-schema", "audit", "--quiet"});
@@ -310,7 +342,11 @@ TEST(CliHelp, MigrateHelpDocumentsEveryOptionTheParserAccepts) {
 
 TEST(CliHelp, CommandHelpListsAcceptedOptions) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> accepted = {
-      {"status", {"--target", "--json", "--log-format"}},
+      {"status", {"--target", "--source", "--json", "--log-format"}},
+      {"cutover",
+       {"--source", "--target", "--max-lag", "--freeze", "--freeze-hook", "--unfreeze-hook",
+        "--switch-hook", "--timeout", "--report", "--quiet", "--log-format", "--include-table",
+        "--exclude-table", "--exclude-schema"}},
       {"cleanup", {"--target", "--log-format", "--quiet"}},
       {"verify",
        {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",

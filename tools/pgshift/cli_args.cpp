@@ -14,7 +14,8 @@ Status usage_error(std::string message) {
   return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
 }
 
-const std::set<std::string> kCommands = {"plan", "migrate", "verify", "status", "cleanup", "sync"};
+const std::set<std::string> kCommands = {"plan",    "migrate", "verify", "status",
+                                          "cleanup", "sync",    "cutover", "rollback"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate", {"--source",         "--target",        "--jobs",
@@ -55,7 +56,14 @@ const std::map<std::string, std::set<std::string>> kOptions = {
       "--endpos",
       "--metrics-listen",
       "--replica-identity-full"}},
-    {"status", {"--target", "--json", "--log-format"}},
+    {"cutover",
+     {"--source", "--target", "--max-lag", "--freeze", "--freeze-hook", "--unfreeze-hook",
+      "--switch-hook", "--timeout", "--report", "--quiet", "--log-format", "--include-table",
+      "--exclude-table", "--exclude-schema", "--reverse"}},
+    {"rollback",
+     {"--source", "--target", "--max-lag", "--freeze", "--freeze-hook", "--unfreeze-hook",
+      "--switch-hook", "--timeout", "--report", "--quiet", "--log-format"}},
+    {"status", {"--target", "--source", "--json", "--log-format"}},
     {"cleanup", {"--target", "--source", "--log-format", "--quiet"}},
 };
 
@@ -69,7 +77,8 @@ const std::set<std::string> kFlags = {"--quiet",
                                       "--include-internal-schemas",
                                       "--timestamptz",
                                       "--force",
-                                      "--replica-identity-full"};
+                                      "--replica-identity-full",
+                                      "--reverse"};
 
 // Command-line words as shown in errors: anything that may be a connection string is not echoed.
 std::string shown_argument(const std::string& text) {
@@ -87,6 +96,20 @@ Result<int> parse_positive(const std::string& option, const std::string& text) {
                 option + " takes a positive whole number, not " + shown_argument(text));
   }
   return value;
+}
+
+// "1s", "250ms", "2m", or plain seconds ("1.5").
+Result<std::chrono::milliseconds> parse_duration(const std::string& option,
+                                                 const std::string& text) {
+  double number = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  std::string_view unit(end, text.data() + text.size());
+  double scale = unit.empty() || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60000 : -1;
+  if (error != std::errc() || scale < 0 || number < 0) {
+    return fail(ErrorKind::kUsage, option + " takes a duration such as 1s, 500ms or 2m, not " +
+                                       shown_argument(text));
+  }
+  return std::chrono::milliseconds(static_cast<long long>(number * scale));
 }
 
 }  // namespace
@@ -207,6 +230,23 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
       command.metrics_listen = value;
     } else if (option == "--replica-identity-full") {
       command.replica_identity_full = true;
+    } else if (option == "--max-lag" || option == "--timeout") {
+      auto duration = parse_duration(option, value);
+      if (!duration) return fail(duration.error());
+      (option == "--max-lag" ? command.max_lag : command.timeout) = *duration;
+    } else if (option == "--freeze") {
+      if (value != "read-only" && value != "none") {
+        return fail(usage_error("--freeze is read-only or none").error());
+      }
+      command.freeze_read_only = value == "read-only";
+    } else if (option == "--reverse") {
+      command.reverse = true;
+    } else if (option == "--freeze-hook") {
+      command.freeze_hook = value;
+    } else if (option == "--unfreeze-hook") {
+      command.unfreeze_hook = value;
+    } else if (option == "--switch-hook") {
+      command.switch_hook = value;
     }
   }
   if (!have_source && allowed.count("--source")) {
@@ -216,7 +256,7 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
     if (auto from_env = environment("PGSHIFT_TARGET")) target_text = *from_env;
   }
   // cleanup's source is optional: without it, only the target's state is dropped.
-  bool source_optional = command.name == "cleanup";
+  bool source_optional = command.name == "cleanup" || command.name == "status";
   if (allowed.count("--source") && !(source_optional && source_text.empty())) {
     auto source = Endpoint::parse(source_text, "source");
     if (!source) return fail(source.error());
@@ -250,7 +290,13 @@ Commands:
             keys that are missing, extra or changed (and which columns)
   sync      zero-downtime path, part 1: copy at a replication slot's snapshot, then
             apply the source's changes to the target as they happen; runs until
-            interrupted, or with --endpos until a position is applied (exit 0)
+            interrupted, until a cutover completes, or with --endpos until a position
+            is applied (exit 0)
+  cutover   zero-downtime path, part 2: wait for the stream, freeze the source's
+            writes, drain, set sequences, re-verify the changed keys, switch (hook);
+            anything failing before the switch undoes the freeze; --reverse keeps a
+            way back
+  rollback  after a cutover --reverse: the same switch back to the old source
   status    progress of the migration (and change stream) recorded in the target
   cleanup   drop pgshift's run state (schema pgshift) from the target, and with
             --source the replication slot and publication of a sync
@@ -474,14 +520,89 @@ Options:
   --quiet                  no progress lines
 )";
   }
+  if (command == "cutover") {
+    return R"(Usage: pgshift cutover --source URL --target URL [OPTIONS]
+
+The zero-downtime path, part 2: the switch, with the source's writes frozen for as short a time
+as possible. Run it beside `pgshift sync` (if no sync process follows the stream, cutover starts
+one). The steps, each timed in the report:
+  1. wait until the stream is within --max-lag of the source;
+  2. re-verify every key the stream changed so far, source against target, while the
+     application still writes (so the freeze only checks what changed since);
+  3. freeze (the write-unavailable window starts): --freeze-hook, if given; then with
+     --freeze read-only, the roles of the application's sessions (not superusers, not
+     pgshift's) get default_transaction_read_only = on in this database (the database too,
+     when pgshift owns it), their sessions are ended (busy ones after 1 s), and pgshift waits
+     until no session holds a write transaction;
+  4. drain: a marker written into the source's WAL (pg_logical_emit_message) is applied on
+     the target;
+  5. set every sequence on the target to the source's value;
+  6. re-verify the keys changed since step 2, and every table's row count: any difference
+     calls the switch off (exit 1, naming the keys);
+  7. switch: --switch-hook (the window ends when it returns). The sync process stops (exit 0),
+     and the replication slot and publication are dropped from the source.
+Anything failing before the switch, or Ctrl-C, undoes the freeze exactly (settings restored,
+--unfreeze-hook run), exits non-zero and leaves sync running. A cutover killed while the source
+is frozen is undone by the next `cutover` or `sync`. After the switch the source stays
+read-only for the frozen roles.
+
+Options:
+  --source URL          source database (or PGSHIFT_SOURCE)
+  --target URL          target database that `pgshift sync` keeps current (or PGSHIFT_TARGET)
+  --max-lag D           start the freeze once the lag is at most D (default 1s)
+  --freeze MODE         read-only (default) or none (the application is already stopped,
+                        or --freeze-hook stops it)
+  --freeze-hook CMD     shell command run at the start of the freeze (e.g. PgBouncer PAUSE)
+  --unfreeze-hook CMD   shell command that undoes --freeze-hook (e.g. PgBouncer RESUME), run
+                        when the cutover is called off
+  --switch-hook CMD     shell command that points the application at the target (DNS, the
+                        pooler's config + RELOAD + RESUME); gets the target's connection string
+                        in the environment as PGSHIFT_TARGET, never on its command line
+  --timeout D           longest wait for the lag, for writers to finish, for the drain
+                        (default 60s)
+  --reverse             before the switch, create a publication and a replication slot on the
+                        target and record a stream back to the source in the source (needs
+                        wal_level = logical on the target): run `pgshift sync` with --source
+                        and --target swapped to keep the old source current, and
+                        `pgshift rollback` to switch back
+  --include-table PAT, --exclude-table PAT, --exclude-schema PAT
+                        as given to sync (for the sync process cutover starts, if any)
+  --report FILE         JSON report: write_unavailable_seconds, the seconds of each step,
+                        changes drained, keys re-verified, sequences set
+  --log-format text|json, --quiet
+Durations: 1s, 250ms, 2m, or plain seconds.
+Exit status: 0 switched; 1 the target differs (switch called off, freeze undone); 2 refused
+(no stream, still copying, another cutover running); 3 failed (freeze undone); 130 interrupted
+(freeze undone).
+)";
+  }
+  if (command == "rollback") {
+    return R"(Usage: pgshift rollback --source URL --target URL [OPTIONS]
+
+After `pgshift cutover --reverse --source S --target T`: switches the application back from T
+to S, with the same steps and guarantees as cutover, in the other direction. Give the same
+--source S and --target T as the cutover. The reverse stream (`pgshift sync --source T
+--target S`, started by rollback if none runs) has kept S current; rollback waits for it,
+freezes T's application roles, drains, sets S's sequences to T's values, re-verifies the keys
+changed on T, lifts the cutover's freeze from S and runs --switch-hook (which should point the
+application at S; PGSHIFT_TARGET holds S's connection string). The reverse slot and
+publication are dropped from T afterwards.
+
+Options: --max-lag, --freeze, --freeze-hook, --unfreeze-hook, --switch-hook, --timeout,
+--report, --quiet, --log-format: as for cutover (see `pgshift cutover --help`).
+)";
+  }
   if (command == "status") {
-    return R"(Usage: pgshift status --target URL [--json] [--log-format text|json]
+    return R"(Usage: pgshift status --target URL [--source URL] [--json] [--log-format text|json]
 
 Shows the migration recorded in the target: phase, chunks done/total, verified chunks and
 rows per table, errors, elapsed time. Works while a run is in progress and after it ended.
 When no pgshift process is running an unfinished migration, the phase is `interrupted`
 (with the phase it stopped in), there is no ETA, and the command that resumes it is shown.
 Elapsed time counts only the periods in which some process ran the migration.
+With --source (or PGSHIFT_SOURCE), a sync's status also shows how much WAL its replication slot
+keeps on the source, with a warning above 2 GB (a sync that is not running pins the source's WAL).
+A cutover's state (freezing, switching, switched, undone) is shown when one ran.
 )";
   }
   if (command == "cleanup") {

@@ -2,6 +2,7 @@
 // PGSHIFT_TARGET environment) to a validated command. Help texts live here too.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,12 @@ struct Command {
   std::string endpos;
   std::string metrics_listen;
   bool replica_identity_full = false;
+  // cutover
+  std::chrono::milliseconds max_lag{1000};
+  std::chrono::milliseconds timeout{60'000};
+  bool freeze_read_only = true;
+  std::string freeze_hook, unfreeze_hook, switch_hook;
+  bool reverse = false;
 };
 
 using Environment = std::optional<std::string> (*)(const char* name);

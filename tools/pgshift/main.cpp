@@ -11,6 +11,7 @@
 #include "engine/compare/verify_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/state/state_commands.hpp"
+#include "engine/cutover/cutover_command.hpp"
 #include "engine/sync/sync_command.hpp"
 #include "tools/pgshift/cli_args.hpp"
 #include "verify/report.hpp"
@@ -89,9 +90,28 @@ int main(int argc, char** argv) {
     sync.replica_identity_full = command->replica_identity_full;
     return pgshift::sync::run_sync_command(std::move(sync));
   }
+  if (command->name == "cutover" || command->name == "rollback") {
+    pgshift::cutover::CutoverOptions cutover;
+    // A rollback is a cutover from the forward target back to the forward source.
+    cutover.rollback = command->name == "rollback";
+    cutover.source = std::move(cutover.rollback ? command->options.target : command->options.source);
+    cutover.target = std::move(cutover.rollback ? command->options.source : command->options.target);
+    cutover.reverse = command->reverse;
+    cutover.filter = std::move(command->options.filter);
+    cutover.max_lag = command->max_lag;
+    cutover.timeout = command->timeout;
+    cutover.freeze_read_only = command->freeze_read_only;
+    cutover.freeze_hook = command->freeze_hook;
+    cutover.unfreeze_hook = command->unfreeze_hook;
+    cutover.switch_hook = command->switch_hook;
+    cutover.report_path = command->options.report_path;
+    cutover.quiet = command->options.quiet;
+    return pgshift::cutover::run_cutover_command(std::move(cutover));
+  }
   if (command->name == "verify") return pgshift::run_verify_command(std::move(command->options));
   if (command->name == "status") {
-    return pgshift::run_status_command(command->options.target, command->json);
+    return pgshift::run_status_command(command->options.source, command->options.target,
+                                       command->json);
   }
   if (command->name == "cleanup") {
     return pgshift::run_cleanup_command(command->options.source, command->options.target,

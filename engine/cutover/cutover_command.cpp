@@ -1,0 +1,563 @@
+#include "engine/cutover/cutover_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "connectors/pg/replication/lsn.hpp"
+#include "connectors/pg/session.hpp"
+#include "engine/core/subprocess.hpp"
+#include "engine/core/task_guard.hpp"
+#include "engine/cutover/source_freeze.hpp"
+#include "engine/cutover/sync_process.hpp"
+#include "engine/migrate/sequence_values.hpp"
+#include "engine/model/pg_quote.hpp"
+#include "engine/state/cutover_record.hpp"
+#include "engine/state/run_presence.hpp"
+#include "engine/sync/slot_setup.hpp"
+#include "engine/sync/sync_state.hpp"
+#include "verify/changed_keys.hpp"
+#include "verify/report.hpp"
+
+namespace pgshift::cutover {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kLagPoll = std::chrono::milliseconds(50);
+constexpr auto kDrainPoll = std::chrono::milliseconds(2);
+// After the switch, the sync process stops at its next stream-monitor tick (1 s).
+constexpr auto kSyncExitWait = std::chrono::seconds(15);
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+class Cutover {
+ public:
+  Cutover(CutoverOptions options, verify::Report& report)
+      : options_(std::move(options)), report_(report) {}
+
+  bool interrupted = false;
+
+  Task<Status> run() {
+    auto target = co_await pg::open_session(options_.target, "target");
+    if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
+    target_.emplace(std::move(*target));
+    auto source = co_await pg::open_session(options_.source, "source");
+    if (!source) co_return fail(ErrorKind::kRefused, source.error().message);
+    source_.emplace(std::move(*source));
+    if (auto ready = co_await check_ready(); !ready) co_return ready;
+    if (complete_switch_) co_return co_await complete_switch();
+    if (auto followed = co_await ensure_stream_followed(); !followed) co_return followed;
+
+    if (auto caught_up = co_await timed("wait_lag", [this] { return wait_for_lag(); }); !caught_up)
+      co_return caught_up;
+    if (auto checked = co_await timed("pre_verify", [this] { return pre_verify(); }); !checked)
+      co_return checked;
+    if (auto caught_up = co_await wait_for_lag(); !caught_up) co_return caught_up;
+
+    Status switched = co_await freeze_and_switch();
+    if (!switched) {
+      if (frozen_) {
+        Status undone = co_await undo();
+        if (!undone) {
+          co_return fail(ErrorKind::kRuntime,
+                         switched.error().message + "; and undoing the freeze failed: " +
+                             undone.error().message +
+                             " (the record in the target is kept: the next cutover or sync "
+                             "undoes it)");
+        }
+      }
+      co_return switched;
+    }
+    co_await timed("drop_slot", [this] { return finish_stream(); });
+    co_return Status{};
+  }
+
+  verify::Json summary() const { return summary_; }
+
+ private:
+  template <class Step>
+  Task<Status> timed(const char* name, Step step) {
+    auto began = Clock::now();
+    Status result = co_await step();
+    steps_[name] = verify::json_number(seconds_since(began));
+    co_return result;
+  }
+
+  Status check_interrupted() const {
+    if (interrupted) return fail(ErrorKind::kInterrupted, "interrupted");
+    return Status{};
+  }
+
+  Task<Status> check_ready() {
+    auto free = co_await state::take_cutover_lock(*target_);
+    if (!free) co_return fail(free.error());
+    if (!*free) co_return fail(ErrorKind::kRefused, "another pgshift cutover is running on this target");
+    auto undone = co_await state::undo_abandoned_freeze(*target_, options_.source, options_.target);
+    if (!undone) co_return fail(undone.error());
+    auto record = co_await state::load_cutover_record(*target_);
+    if (!record) co_return fail(record.error());
+    complete_switch_ = *record && (*record)->state == "switching";
+    auto recorded = co_await sync::load_stream_state(*target_);
+    if (!recorded) co_return fail(recorded.error());
+    if (!*recorded) {
+      co_return fail(ErrorKind::kRefused,
+                     "the target holds no change stream: run `pgshift sync` first");
+    }
+    stream_ = **recorded;
+    if (stream_.phase == "done") {
+      co_return fail(ErrorKind::kRefused, "a cutover already completed for this target");
+    }
+    if (stream_.phase == "copying") {
+      co_return fail(ErrorKind::kRefused,
+                     "sync is still copying: cut over once `pgshift status` shows catching-up "
+                     "or streaming");
+    }
+    if (options_.reverse) {
+      auto level = co_await target_->query("SHOW wal_level");
+      if (!level) co_return fail(level.error());
+      if (level->text(0, 0) != "logical") {
+        co_return fail(ErrorKind::kRefused,
+                       "--reverse needs wal_level = logical on the target (it is " +
+                           level->text(0, 0) +
+                           "): set it and restart the target first (`pgshift plan` with the "
+                           "target as source reports what else a stream needs)");
+      }
+    }
+    if (options_.rollback) {
+      auto forward = co_await state::load_cutover_record(*source_);
+      if (!forward) co_return fail(forward.error());
+      if (!*forward || (*forward)->state != "switched") {
+        co_return fail(ErrorKind::kRefused,
+                       "no completed cutover is recorded in the current primary (--target of "
+                       "rollback): nothing to roll back");
+      }
+      forward_record_ = **forward;
+    }
+    auto slot = co_await sync::slot_exists(*source_, stream_.slot_name);
+    if (!slot) co_return fail(slot.error());
+    if (!*slot) {
+      co_return fail(ErrorKind::kRefused, "replication slot " + stream_.slot_name +
+                                              " recorded in the target is gone from the source");
+    }
+    co_return Status{};
+  }
+
+  // A sync process follows the stream (its presence lock is held), or one is started here.
+  Task<Status> ensure_stream_followed() {
+    auto live = co_await target_->query(state::kRunIsLiveSql);
+    if (!live) co_return fail(live.error());
+    if (live->boolean(0, 0)) co_return Status{};
+    auto started = SyncProcess::start(options_);
+    if (!started) co_return fail(started.error());
+    sync_process_.emplace(std::move(*started));
+    spdlog::info("no pgshift sync process follows the stream: started one");
+    auto deadline = Clock::now() + options_.timeout;
+    for (;;) {
+      if (auto stop = check_interrupted(); !stop) co_return stop;
+      auto phase = co_await target_->query(
+          std::string("SELECT (") + state::kRunIsLiveSql + ") AND phase = 'streaming' FROM pgshift.sync");
+      if (!phase) co_return fail(phase.error());
+      if (phase->rows() == 1 && phase->boolean(0, 0)) co_return Status{};
+      int status = 0;
+      if (sync_process_->ended(status)) {
+        co_return fail(ErrorKind::kRuntime,
+                       "the sync process cutover started ended with exit status " +
+                           std::to_string(status) + " (run `pgshift sync` to see why)");
+      }
+      if (Clock::now() > deadline) {
+        co_return fail(ErrorKind::kRuntime, "the sync process did not catch up within --timeout");
+      }
+      co_await pause(std::chrono::milliseconds(100));
+    }
+  }
+
+  static Task<void> pause(std::chrono::milliseconds duration) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    timer.expires_after(duration);
+    boost::system::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+
+  // Lag as the sync process records it each second (0 once caught up); a view older than a few
+  // seconds means nobody follows the stream.
+  Task<Status> wait_for_lag() {
+    auto deadline = Clock::now() + options_.timeout;
+    double max_lag = std::chrono::duration<double>(options_.max_lag).count();
+    for (;;) {
+      if (auto stop = check_interrupted(); !stop) co_return stop;
+      auto row = co_await target_->query(
+          "SELECT lag_seconds, now() - updated_at < interval '5 seconds', phase FROM pgshift.sync");
+      if (!row) co_return fail(row.error());
+      if (row->rows() == 1 && row->boolean(0, 1) && row->text(0, 2) == "streaming" &&
+          std::stod(row->text(0, 0)) <= max_lag) {
+        co_return Status{};
+      }
+      if (Clock::now() > deadline) {
+        co_return fail(ErrorKind::kRuntime,
+                       "the stream did not come within --max-lag of the source in --timeout (is "
+                       "`pgshift sync` running? `pgshift status` shows the lag)");
+      }
+      co_await pause(kLagPoll);
+    }
+  }
+
+  // Ghostferry's lesson: re-verify while writes still flow, so that the freeze only checks what
+  // changed since. Keys that differ now may be in flight; they stay in the set.
+  Task<Status> pre_verify() {
+    auto checked = co_await verify::check_changed_keys(*source_, *target_, true);
+    if (!checked) co_return fail(std::move(checked.error()).within("re-verifying changed keys"));
+    summary_["keys_pre_verified"] = checked->keys_checked;
+    summary_["keys_in_flight_before_freeze"] = static_cast<long long>(checked->differences.size());
+    co_return Status{};
+  }
+
+  Task<Status> freeze_and_switch() {
+    if (auto marked = co_await sync::set_stream_phase(*target_, "cutover"); !marked) co_return marked;
+    auto frozen_at = Clock::now();
+    auto step_began = frozen_at;
+    auto close_step = [this, &step_began](const char* name) {
+      steps_[name] = verify::json_number(seconds_since(step_began));
+      step_began = Clock::now();
+    };
+    if (auto freeze = co_await freeze_source(); !freeze) co_return freeze;
+    close_step("freeze");
+
+    auto marker = co_await source_->query(
+        "SELECT pg_catalog.pg_logical_emit_message(true, 'pgshift', 'cutover')::text");
+    if (!marker) co_return fail(std::move(marker.error()).within("writing the cutover marker"));
+    auto marker_lsn = pg::Lsn::parse(marker->text(0, 0));
+    if (!marker_lsn) co_return fail(ErrorKind::kRuntime, "unreadable marker position " + marker->text(0, 0));
+    summary_["marker_lsn"] = marker_lsn->text();
+    if (auto drained = co_await drain_to(*marker_lsn); !drained) co_return drained;
+    close_step("drain");
+
+    auto sequences = co_await sequence_update(*source_, *target_);
+    if (!sequences) co_return fail(std::move(sequences.error()).within("reading sequences"));
+    auto set = co_await target_->query("BEGIN; " + sequences->sql + "COMMIT");
+    if (!set) co_return fail(std::move(set.error()).within("setting sequences on the target"));
+    summary_["sequences_set"] = sequences->count;
+    close_step("sequences");
+
+    if (auto verified = co_await reverify(); !verified) co_return verified;
+    close_step("reverify");
+
+    // Nothing wrote since the freeze (a write now would be lost to the target).
+    if (auto still = co_await wait_for_writers_to_finish(*source_, std::chrono::milliseconds(0));
+        !still) {
+      co_return still;
+    }
+    if (options_.reverse) {
+      if (auto reversed = co_await create_reverse_stream(); !reversed) co_return reversed;
+      close_step("reverse_stream");
+    }
+    if (options_.rollback) {
+      // The old primary takes writes again: the forward cutover's freeze is lifted.
+      auto undone = co_await target_->query(forward_record_.undo_sql);
+      if (!undone) co_return fail(std::move(undone.error()).within("lifting the forward freeze"));
+      if (auto marked = co_await state::set_cutover_state(*source_, "rolled-back"); !marked)
+        co_return marked;
+    }
+    if (auto stop = check_interrupted(); !stop) co_return stop;
+    if (auto marked = co_await state::set_cutover_state(*target_, "switching"); !marked)
+      co_return marked;
+    switching_ = true;
+    if (!options_.switch_hook.empty()) {
+      if (auto ran = run_hook("--switch-hook", options_.switch_hook); !ran) co_return ran;
+    }
+    close_step("switch");
+    summary_["write_unavailable_seconds"] = verify::json_number(seconds_since(frozen_at));
+    frozen_ = false;  // the target takes the writes now; the source stays read-only
+    if (auto marked = co_await state::set_cutover_state(*target_, "switched"); !marked)
+      co_return marked;
+    co_return co_await sync::set_stream_phase(*target_, "done");
+  }
+
+  // A cutover was killed after it had verified the frozen source and begun the switch: the
+  // application may point at either side, so the switch is completed (the hook again: hooks must
+  // be safe to repeat), never undone.
+  Task<Status> complete_switch() {
+    spdlog::warn("a cutover was stopped during its switch: completing the switch");
+    if (!options_.switch_hook.empty()) {
+      if (auto ran = run_hook("--switch-hook", options_.switch_hook); !ran) co_return ran;
+    }
+    if (auto marked = co_await state::set_cutover_state(*target_, "switched"); !marked)
+      co_return marked;
+    if (auto marked = co_await sync::set_stream_phase(*target_, "done"); !marked) co_return marked;
+    summary_["completed_an_interrupted_switch"] = true;
+    co_return co_await timed("drop_slot", [this] { return finish_stream(); });
+  }
+
+  // A publication and slot on the target for the same tables, and the stream's state in the
+  // source, made while both are frozen and verified equal: the reverse stream starts exactly
+  // where the forward one ended, with nothing to copy. Run inside the freeze because a slot made
+  // earlier would carry the forward stream's last changes back (keyless rows twice).
+  Task<Status> create_reverse_stream() {
+    std::string name = sync::stream_object_name(options_.source);
+    auto tables = co_await published_tables();
+    if (!tables) co_return fail(tables.error());
+    std::string sql = "DROP PUBLICATION IF EXISTS " + pg::quote_identifier(name) +
+                      "; CREATE PUBLICATION " + pg::quote_identifier(name) + " FOR TABLE ";
+    for (std::size_t i = 0; i < tables->size(); ++i) {
+      if (i) sql += ", ";
+      sql += (*tables)[i];
+    }
+    auto published = co_await target_->query(sql);
+    if (!published) co_return fail(std::move(published.error()).within("--reverse publication"));
+    auto slot = co_await target_->query(
+        "SELECT lsn::text FROM pg_catalog.pg_create_logical_replication_slot(" +
+        pg::quote_literal(name) + ", 'pgoutput')");
+    if (!slot) co_return fail(std::move(slot.error()).within("--reverse replication slot"));
+    auto start = pg::Lsn::parse(slot->text(0, 0));
+    if (!start) co_return fail(ErrorKind::kRuntime, "unreadable slot position");
+    sync::StreamState reverse;
+    reverse.slot_name = name;
+    reverse.publication = name;
+    reverse.start_lsn = reverse.received_lsn = reverse.applied_lsn = *start;
+    reverse.phase = "streaming";
+    reverse.stream_only = true;
+    auto recorded = co_await source_->query("CREATE SCHEMA IF NOT EXISTS pgshift; " +
+                                            sync::insert_stream_state_sql(reverse));
+    if (!recorded) co_return fail(std::move(recorded.error()).within("--reverse stream state"));
+    summary_["reverse_slot"] = name;
+    co_return Status{};
+  }
+
+  Task<Result<std::vector<std::string>>> published_tables() {
+    auto tables = co_await source_->query(
+        "SELECT pg_catalog.format('%I.%I', schemaname, tablename) FROM "
+        "pg_catalog.pg_publication_tables WHERE pubname = " +
+        pg::quote_literal(stream_.publication) + " ORDER BY 1");
+    if (!tables) co_return fail(tables.error());
+    std::vector<std::string> qualified;
+    for (int row = 0; row < tables->rows(); ++row) qualified.push_back(tables->text(row, 0));
+    co_return qualified;
+  }
+
+  Task<Status> freeze_source() {
+    FreezePlan plan;
+    if (options_.freeze_read_only) {
+      auto planned = co_await plan_freeze(*source_);
+      if (!planned) co_return fail(planned.error());
+      plan = std::move(*planned);
+    } else {
+      plan.undo_sql = "SELECT 1";
+    }
+    record_ = state::CutoverRecord{"freezing", plan.undo_sql, options_.unfreeze_hook};
+    if (auto recorded = co_await state::record_freezing(*target_, plan.undo_sql,
+                                                         options_.unfreeze_hook);
+        !recorded) {
+      co_return recorded;
+    }
+    frozen_ = true;
+    if (!options_.freeze_hook.empty()) {
+      if (auto ran = run_hook("--freeze-hook", options_.freeze_hook); !ran) co_return ran;
+    }
+    verify::Json roles = verify::Json::array();
+    for (const auto& role : plan.roles) roles.push_back(role);
+    summary_["roles_frozen"] = std::move(roles);
+    if (options_.freeze_read_only) {
+      auto frozen = co_await source_->query(plan.freeze_sql);
+      if (!frozen) co_return fail(std::move(frozen.error()).within("freezing the source"));
+      auto ended = co_await end_application_sessions(*source_, plan, options_.session_grace);
+      if (!ended) co_return fail(ended.error());
+      summary_["sessions_ended"] = *ended;
+      if (plan.roles.empty() && !plan.database_level) {
+        report_.warnings.push_back(
+            "--freeze read-only found no application sessions and may not alter the database: "
+            "writes were not stopped by pgshift (only by --freeze-hook, if any)");
+      }
+    }
+    co_return co_await wait_for_writers_to_finish(*source_, options_.timeout);
+  }
+
+  Task<Status> drain_to(pg::Lsn marker) {
+    auto deadline = Clock::now() + options_.timeout;
+    long long changes_before = -1;
+    for (;;) {
+      if (auto stop = check_interrupted(); !stop) co_return stop;
+      auto row = co_await target_->query(
+          "SELECT applied_lsn >= " + pg::quote_literal(marker.text()) +
+          "::pg_lsn, changes_applied FROM pgshift.sync");
+      if (!row) co_return fail(row.error());
+      long long changes = row->integer(0, 1);
+      if (changes_before < 0) changes_before = changes;
+      if (row->boolean(0, 0)) {
+        summary_["changes_drained"] = changes - changes_before;
+        co_return Status{};
+      }
+      if (Clock::now() > deadline) {
+        co_return fail(ErrorKind::kRuntime,
+                       "the stream did not apply the cutover marker " + marker.text() +
+                           " within --timeout");
+      }
+      co_await pause(kDrainPoll);
+    }
+  }
+
+  Task<Status> reverify() {
+    auto checked = co_await verify::check_changed_keys(*source_, *target_, true);
+    if (!checked) co_return fail(std::move(checked.error()).within("re-verifying changed keys"));
+    summary_["keys_reverified"] = checked->keys_checked;
+    auto qualified = co_await published_tables();
+    if (!qualified) co_return fail(qualified.error());
+    auto counts = co_await verify::compare_row_counts(*source_, *target_, *qualified);
+    if (!counts) co_return fail(std::move(counts.error()).within("comparing row counts"));
+    summary_["tables_counted"] = static_cast<long long>(qualified->size());
+    if (checked->differences.empty() && counts->empty()) co_return Status{};
+    std::string named;
+    int shown = 0;
+    for (const auto& difference : checked->differences) {
+      if (shown++ == 10) break;
+      if (!named.empty()) named += "; ";
+      named += difference.table + " key " + difference.key + " " + difference.kind;
+    }
+    for (const auto& line : *counts) {
+      if (shown++ == 10) break;
+      if (!named.empty()) named += "; ";
+      named += line;
+    }
+    co_return fail(ErrorKind::kMismatch,
+                   "the target differs from the frozen source, so the switch is called off: " +
+                       named);
+  }
+
+  Status run_hook(const char* what, const std::string& command) {
+    auto ran = run_process({"/bin/sh", "-c", command}, {{"PGSHIFT_TARGET", options_.target.conninfo()}});
+    if (!ran) return fail(std::move(ran.error()).within(what));
+    if (!ran->out.empty() && !options_.quiet) std::fputs(ran->out.c_str(), stdout);
+    if (ran->exit_status != 0) {
+      std::string message = std::string(what) + " exited with status " +
+                            std::to_string(ran->exit_status);
+      if (!ran->err.empty()) message += ": " + ran->err.substr(0, ran->err.find('\n'));
+      return fail(ErrorKind::kRuntime, std::move(message));
+    }
+    return Status{};
+  }
+
+  Task<Status> undo() {
+    spdlog::warn("cutover called off: undoing the freeze on the source");
+    auto undone = co_await state::undo_freeze(record_, options_.source, options_.target);
+    if (!undone) co_return undone;
+    if (auto marked = co_await state::set_cutover_state(*target_, "undone"); !marked) co_return marked;
+    frozen_ = false;
+    co_return co_await sync::set_stream_phase(*target_, "streaming");
+  }
+
+  // The forward stream is over: once the sync process has stopped (it sees the phase `done`), the
+  // slot and publication go, or they would keep the source's WAL forever.
+  Task<Status> finish_stream() {
+    auto deadline = Clock::now() + kSyncExitWait;
+    for (;;) {
+      int status = 0;
+      if (sync_process_ && sync_process_->ended(status)) sync_process_.reset();
+      auto active = co_await source_->query(
+          "SELECT active_pid FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
+          pg::quote_literal(stream_.slot_name) + " AND active");
+      if (!active) co_return fail(active.error());
+      if (active->rows() == 0) break;
+      if (Clock::now() > deadline) {
+        auto ended = co_await source_->query("SELECT pg_catalog.pg_terminate_backend(" +
+                                             active->text(0, 0) + ")");
+        if (!ended) co_return fail(ended.error());
+      }
+      co_await pause(std::chrono::milliseconds(100));
+    }
+    if (sync_process_) sync_process_->terminate();
+    auto dropped =
+        co_await sync::drop_stream_objects(*source_, stream_.slot_name, stream_.publication);
+    if (!dropped) co_return dropped;
+    summary_["slot_dropped"] = stream_.slot_name;
+    co_return Status{};
+  }
+
+ public:
+  verify::Json steps_json() const { return steps_; }
+
+ private:
+  CutoverOptions options_;
+  verify::Report& report_;
+  std::optional<pg::Connection> source_, target_;
+  std::optional<SyncProcess> sync_process_;
+  sync::StreamState stream_;
+  state::CutoverRecord record_;
+  state::CutoverRecord forward_record_;  // rollback: the forward cutover's, in the new primary
+  bool frozen_ = false;
+  bool switching_ = false;
+  bool complete_switch_ = false;
+  verify::Json steps_ = verify::Json::object();
+  verify::Json summary_ = verify::Json::object();
+};
+
+}  // namespace
+
+int run_cutover_command(CutoverOptions options) {
+  asio::io_context io;
+  verify::Report report;
+  report.command = options.rollback ? "rollback" : "cutover";
+  bool reverse = options.reverse;
+  report.started_at = verify::now_iso8601();
+  report.source = options.source.display();
+  report.target = options.target.display();
+  std::string report_path = options.report_path;
+  bool quiet = options.quiet;
+  auto started = Clock::now();
+  Cutover cutover(std::move(options), report);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) cutover.interrupted = true;  // the steps see it and undo what they did
+  });
+  Status outcome;
+  spawn_task(io.get_executor(), "cutover", cutover.run(), [&](Status status) {
+    outcome = std::move(status);
+    signals.cancel();
+  });
+  io.run();
+
+  report.finished_at = verify::now_iso8601();
+  report.seconds = seconds_since(started);
+  int exit_code = 0;
+  if (!outcome) {
+    exit_code = exit_code_for(outcome.error().kind);
+    report.status = exit_code == 2     ? "refused"
+                    : exit_code == 1   ? "differences"
+                    : exit_code == 130 ? "interrupted"
+                                       : "failed";
+    report.error = outcome.error().message;
+    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
+  } else {
+    report.status = "ok";
+  }
+  report.exit_code = exit_code;
+  verify::Json summary = cutover.summary();
+  report.extra["cutover"] = summary;
+  if (summary.contains("write_unavailable_seconds")) {
+    report.extra["write_unavailable_seconds"] = summary["write_unavailable_seconds"];
+  }
+  report.extra["steps"] = cutover.steps_json();
+  if (outcome && !quiet) {
+    std::printf("%s: switched; writes were unavailable for %.3f s. The %s stays read-only for the "
+                "application's roles; its slot and publication are dropped.\n",
+                report.command.c_str(), summary.value("write_unavailable_seconds", 0.0),
+                report.command == "rollback" ? "target" : "source");
+    if (reverse) {
+      std::printf(
+          "reverse stream ready (slot %s on the target): keep the old source current with "
+          "`pgshift sync` given --source and --target swapped; `pgshift rollback --source S "
+          "--target T` switches back.\n",
+          summary.value("reverse_slot", std::string()).c_str());
+    }
+  }
+  if (!report_path.empty()) {
+    if (auto written = verify::write_report_file(report, report_path); !written) {
+      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace pgshift::cutover

@@ -1,0 +1,31 @@
+// The `pgshift sync` process a cutover starts when none follows the stream ("cutover applies the
+// stream itself"): this same executable, with the endpoints in its environment (PGSHIFT_SOURCE /
+// PGSHIFT_TARGET, never on argv, where `ps` would show a password). It resumes the recorded stream
+// and exits 0 when the cutover marks the stream done. Owned by the cutover's thread; the
+// destructor stops a process still running (SIGTERM: its state stays in the target).
+#pragma once
+
+#include <sys/types.h>
+
+#include "engine/cutover/cutover_options.hpp"
+#include "engine/core/result.hpp"
+
+namespace pgshift::cutover {
+
+class SyncProcess {
+ public:
+  static Result<SyncProcess> start(const CutoverOptions& options);
+  SyncProcess(SyncProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+  SyncProcess& operator=(SyncProcess&&) = delete;
+  ~SyncProcess();
+
+  // Whether it ended (reaped); its exit status in `status` then.
+  bool ended(int& status);
+  void terminate();
+
+ private:
+  explicit SyncProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_ = -1;
+};
+
+}  // namespace pgshift::cutover

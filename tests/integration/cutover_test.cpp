@@ -1,0 +1,374 @@
+// `pgshift cutover` against real servers, with an application writing through a role that is not
+// a superuser: the switch completes with every committed write on the target and the sequences
+// ahead; a planted difference, a failing switch hook and a kill at each dangerous moment leave the
+// source either unfrozen with the stream consistent, or switched — never frozen, never with a
+// lost write.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/support/pg_test.hpp"
+
+namespace pgshift::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct SlotCleanup {
+  std::string source, target;
+  ~SlotCleanup() { run_pgshift({"cleanup", "--source", source, "--target", target, "--quiet"}); }
+};
+
+// A background pgshift that is killed if the test leaves early.
+struct Background {
+  pid_t pid = -1;
+  ~Background() {
+    if (pid > 0) {
+      kill(pid, SIGCONT);
+      if (kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  }
+  int poll() {
+    int status = 0;
+    if (pid <= 0 || waitpid(pid, &status, WNOHANG) != pid) return -1;
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+bool wait_until(const std::function<bool()>& condition, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return condition();
+}
+
+// "postgres://postgres:pgshift@host:port/db" as the role `role` (password `app`).
+std::string as_role(const std::string& uri, const std::string& role) {
+  auto at = uri.find('@');
+  return "postgres://" + role + ":app" + uri.substr(at);
+}
+
+// The application: inserts rows through its own role as fast as it can, reconnecting after any
+// failure (a read-only error, its session ended by the freeze). Remembers what committed.
+class Writer {
+ public:
+  explicit Writer(std::string uri) : uri_(std::move(uri)), thread_([this] { loop(); }) {}
+  ~Writer() { stop(); }
+  void stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::set<long long> committed() {
+    std::lock_guard lock(mutex_);
+    return committed_;
+  }
+  long long failures() const { return failures_; }
+
+ private:
+  void loop() {
+    PGconn* conn = nullptr;
+    while (!stopping_) {
+      if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        if (conn) PQfinish(conn);
+        conn = PQconnectdb(uri_.c_str());
+        if (PQstatus(conn) != CONNECTION_OK) {
+          std::this_thread::sleep_for(milliseconds(5));
+          continue;
+        }
+      }
+      PGresult* result =
+          PQexec(conn, "INSERT INTO orders (note) VALUES (md5(random()::text)) RETURNING id");
+      if (PQresultStatus(result) == PGRES_TUPLES_OK) {
+        std::lock_guard lock(mutex_);
+        committed_.insert(std::stoll(PQgetvalue(result, 0, 0)));
+      } else {
+        ++failures_;
+        PQfinish(conn);
+        conn = nullptr;
+        std::this_thread::sleep_for(milliseconds(2));
+      }
+      PQclear(result);
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    if (conn) PQfinish(conn);
+  }
+
+  std::string uri_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<long long> failures_{0};
+  std::mutex mutex_;
+  std::set<long long> committed_;
+  std::thread thread_;
+};
+
+struct Setup {
+  std::string source, target, role, app_uri;
+};
+
+// A source with an application role, a keyed table the application writes, a second keyed table
+// and a free-standing sequence; the role is unique per test (roles are cluster-wide).
+Setup make_source(const std::string& name) {
+  Setup setup;
+  setup.source = fresh_database(source_cluster(), name + "_src");
+  setup.target = fresh_database(target_cluster(), name + "_dst");
+  setup.role = "app_" + name;
+  exec(setup.source, "DROP ROLE IF EXISTS " + setup.role + "; CREATE ROLE " + setup.role +
+                         " LOGIN PASSWORD 'app'");
+  exec(setup.source,
+       "CREATE TABLE orders (id bigserial PRIMARY KEY, note text, at timestamptz DEFAULT now());"
+       "CREATE TABLE items (sku text, shop int, qty int, PRIMARY KEY (sku, shop));"
+       "INSERT INTO items SELECT 'sku' || i, i % 3, i FROM generate_series(1, 500) i;"
+       "INSERT INTO orders (note) SELECT 'seed' || i FROM generate_series(1, 2000) i;"
+       "CREATE SEQUENCE invoice_numbers START 1000;"
+       "SELECT nextval('invoice_numbers') FROM generate_series(1, 5);"
+       "GRANT ALL ON ALL TABLES IN SCHEMA public TO " +
+           setup.role + "; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + setup.role);
+  setup.app_uri = as_role(setup.source, setup.role);
+  return setup;
+}
+
+std::vector<std::string> sync_args(const Setup& setup) {
+  return {"sync", "--source", setup.source, "--target", setup.target, "--jobs", "2", "--quiet"};
+}
+
+std::vector<std::string> cutover_args(const Setup& setup, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"cutover", "--source", setup.source, "--target", setup.target,
+                                   "--timeout", "30s"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+std::string phase(const std::string& target) {
+  try {
+    return scalar(target, "SELECT phase FROM pgshift.sync");
+  } catch (const std::exception&) {
+    return "none";
+  }
+}
+
+bool app_role_frozen(const Setup& setup) {
+  return scalar(setup.source,
+                "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+                "WHERE r.rolname = '" +
+                    setup.role + "' AND s.setdatabase = (SELECT oid FROM pg_database WHERE "
+                                 "datname = current_database())") != "0";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void expect_target_equals_source(const Setup& setup) {
+  for (const char* table : {"orders", "items"}) {
+    EXPECT_EQ(table_digest(setup.source, table), table_digest(setup.target, table)) << table;
+  }
+}
+
+// Until the change stream is applied in the target (sync caught up).
+void wait_streaming(Background& sync, const Setup& setup) {
+  ASSERT_TRUE(wait_until([&] { return phase(setup.target) == "streaming" || sync.poll() >= 0; },
+                         90))
+      << "phase " << phase(setup.target);
+  ASSERT_EQ(phase(setup.target), "streaming");
+}
+
+TEST(Cutover, SwitchesWhileTheApplicationWritesAndLosesNothing) {
+  Setup setup = make_source("cut_switch");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-switch-sync.err")};
+  wait_streaming(sync, setup);
+  Writer writer(setup.app_uri);
+  exec(setup.source, "UPDATE items SET qty = qty + 1 WHERE shop = 1; DELETE FROM items WHERE "
+                     "shop = 2 AND qty < 50; UPDATE items SET sku = sku || '-x' WHERE qty = 7");
+  std::this_thread::sleep_for(milliseconds(1500));
+  std::string hook_out = "/tmp/cutover-switch-" + std::to_string(getpid()) + ".env";
+  auto result = run_pgshift(cutover_args(setup, {"--switch-hook", "printenv PGSHIFT_TARGET > " +
+                                                                      hook_out,
+                                                 "--report", hook_out + ".json"}));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::this_thread::sleep_for(milliseconds(300));
+  writer.stop();
+
+  // Every write the application saw committed is on the target, and nothing else differs.
+  auto committed = writer.committed();
+  ASSERT_GT(committed.size(), 50u);
+  EXPECT_GT(writer.failures(), 0) << "the freeze stopped no write";
+  std::string sql = "SELECT count(*) FROM unnest('{";
+  for (long long id : committed) {
+    if (sql.back() != '{') sql += ',';
+    sql += std::to_string(id);
+  }
+  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
+  std::string missing = scalar(setup.target, sql);
+  EXPECT_EQ(missing, "0");
+  expect_target_equals_source(setup);
+
+  // Sequences hand out values above the source's; the source stays read-only for the app.
+  EXPECT_GT(std::stoll(scalar(setup.target, "SELECT nextval('orders_id_seq')")),
+            std::stoll(scalar(setup.source, "SELECT max(id) FROM orders")));
+  EXPECT_EQ(scalar(setup.target, "SELECT nextval('invoice_numbers')"), "1005");
+  EXPECT_EQ(scalar(setup.app_uri, "SHOW default_transaction_read_only"), "on");
+
+  // The hook got the target in its environment; sync ended (0); the slot is gone.
+  EXPECT_NE(read_file(hook_out).find("127.0.0.1"), std::string::npos);
+  std::string report = read_file(hook_out + ".json");
+  EXPECT_NE(report.find("\"write_unavailable_seconds\""), std::string::npos) << report;
+  EXPECT_NE(report.find("\"drain\""), std::string::npos) << report;
+  int sync_exit = -1;
+  EXPECT_TRUE(wait_until([&] { return (sync_exit = sync.poll()) >= 0; }, 20));
+  EXPECT_EQ(sync_exit, 0);
+  EXPECT_EQ(scalar(setup.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
+                                 "'pgshift_%' AND database = current_database()"),
+            "0");
+  EXPECT_EQ(phase(setup.target), "done");
+  // A second cutover, or sync, is refused: the stream is over.
+  EXPECT_EQ(run_pgshift(cutover_args(setup)).exit_code, 2);
+  std::remove(hook_out.c_str());
+  std::remove((hook_out + ".json").c_str());
+}
+
+TEST(Cutover, APlantedDifferenceCallsTheSwitchOffAndUnfreezes) {
+  Setup setup = make_source("cut_diff");
+  SlotCleanup cleanup{setup.source, setup.target};
+  // No sync process beside it: cutover starts one (and stops it when it calls the switch off).
+  {
+    Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-diff-sync.err")};
+    wait_streaming(sync, setup);
+    exec(setup.source, "UPDATE items SET qty = 0 WHERE sku = 'sku42' AND shop = 0");
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return scalar(setup.target,
+                        "SELECT qty FROM items WHERE sku = 'sku42' AND shop = 0") == "0";
+        },
+        30));
+  }
+  exec(setup.target, "UPDATE items SET qty = 99 WHERE sku = 'sku42' AND shop = 0");
+  Writer writer(setup.app_uri);
+  std::string unfrozen = "/tmp/cutover-diff-" + std::to_string(getpid()) + ".unfrozen";
+  std::remove(unfrozen.c_str());
+  auto result =
+      run_pgshift(cutover_args(setup, {"--unfreeze-hook", "touch " + unfrozen, "--switch-hook",
+                                       "exit 0"}));
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("public.items"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("sku42"), std::string::npos) << result.err;
+  // Undone: the app writes again, the hook ran, the stream goes on.
+  EXPECT_FALSE(app_role_frozen(setup));
+  EXPECT_EQ(scalar(setup.app_uri, "SHOW default_transaction_read_only"), "off");
+  EXPECT_TRUE(std::ifstream(unfrozen).good());
+  EXPECT_EQ(phase(setup.target), "streaming");
+  auto before = writer.committed().size();
+  EXPECT_TRUE(wait_until([&] { return writer.committed().size() > before + 20; }, 10));
+
+  // Repaired, the next cutover switches.
+  exec(setup.target, "UPDATE items SET qty = 0 WHERE sku = 'sku42' AND shop = 0");
+  auto second = run_pgshift(cutover_args(setup));
+  writer.stop();
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  expect_target_equals_source(setup);
+  std::remove(unfrozen.c_str());
+}
+
+TEST(Cutover, AFailingSwitchHookUnfreezes) {
+  Setup setup = make_source("cut_hook");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-hook-sync.err")};
+  wait_streaming(sync, setup);
+  Writer writer(setup.app_uri);
+  auto result = run_pgshift(cutover_args(setup, {"--switch-hook", "echo no route >&2; exit 3"}));
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find("--switch-hook exited with status 3: no route"), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(app_role_frozen(setup));
+  EXPECT_EQ(sync.poll(), -1) << "sync must keep running";
+  auto before = writer.committed().size();
+  EXPECT_TRUE(wait_until([&] { return writer.committed().size() > before + 20; }, 10));
+  writer.stop();
+  exec(setup.source, "SELECT pg_logical_emit_message(true, 'test', 'flush')");
+  ASSERT_TRUE(wait_until(
+      [&] { return table_digest(setup.source, "orders") == table_digest(setup.target, "orders"); },
+      30));
+}
+
+// Killed while the source is frozen (the drain cannot finish: sync is stopped): the source stays
+// frozen only until the next sync or cutover, which undoes the freeze first.
+TEST(Cutover, KilledWhileFrozenIsUndoneByTheNextSync) {
+  Setup setup = make_source("cut_kill");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-kill-sync.err")};
+  wait_streaming(sync, setup);
+  Writer writer(setup.app_uri);
+  std::this_thread::sleep_for(milliseconds(500));
+  kill(sync.pid, SIGSTOP);
+  Background cutover{spawn_pgshift(cutover_args(setup), "/tmp/cutover-kill.err")};
+  ASSERT_TRUE(wait_until([&] { return app_role_frozen(setup); }, 30));
+  kill(cutover.pid, SIGKILL);
+  cutover.poll();
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_TRUE(app_role_frozen(setup));
+  EXPECT_EQ(scalar(setup.target, "SELECT state FROM pgshift.cutover"), "freezing");
+  kill(sync.pid, SIGKILL);
+  sync.poll();
+  sync.pid = -1;
+
+  Background resumed{spawn_pgshift(sync_args(setup), "/tmp/cutover-kill-sync2.err")};
+  ASSERT_TRUE(wait_until([&] { return !app_role_frozen(setup); }, 30));
+  EXPECT_EQ(scalar(setup.target, "SELECT state FROM pgshift.cutover"), "undone");
+  auto before = writer.committed().size();
+  EXPECT_TRUE(wait_until([&] { return writer.committed().size() > before + 20; }, 10));
+  wait_streaming(resumed, setup);
+  auto result = run_pgshift(cutover_args(setup));
+  writer.stop();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  expect_target_equals_source(setup);
+}
+
+// Killed during the switch hook: the switch is completed by the next cutover (never undone: the
+// application may already point at the target); sync refuses to carry on meanwhile.
+TEST(Cutover, KilledDuringTheSwitchIsCompletedByTheNextCutover) {
+  Setup setup = make_source("cut_kill_switch");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-ks-sync.err")};
+  wait_streaming(sync, setup);
+  exec(setup.source, "INSERT INTO orders (note) SELECT 'late' FROM generate_series(1, 100)");
+  Background cutover{spawn_pgshift(cutover_args(setup, {"--switch-hook", "sleep 60"}),
+                                   "/tmp/cutover-ks.err")};
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          return scalar(setup.target, "SELECT state FROM pgshift.cutover") == "switching";
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      30));
+  kill(cutover.pid, SIGKILL);
+  cutover.poll();
+  auto refused = run_pgshift(sync_args(setup));
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("complete"), std::string::npos) << refused.err;
+  std::string switched = "/tmp/cutover-ks-" + std::to_string(getpid()) + ".switched";
+  auto completed = run_pgshift(cutover_args(setup, {"--switch-hook", "touch " + switched}));
+  ASSERT_EQ(completed.exit_code, 0) << completed.err;
+  EXPECT_TRUE(std::ifstream(switched).good());
+  EXPECT_EQ(phase(setup.target), "done");
+  expect_target_equals_source(setup);
+  std::remove(switched.c_str());
+}
+
+}  // namespace
+}  // namespace pgshift::test
