@@ -53,11 +53,6 @@ std::string copied_as_text(const Table& table) {
   return out;
 }
 
-std::string shown(std::string_view value) {
-  bool plain = !value.empty() && value.find_first_of(",()' \"") == std::string_view::npos;
-  return plain ? std::string(value) : pg::quote_literal(value);
-}
-
 std::string decode_key_text(std::span<const std::byte> value, std::uint32_t type_oid) {
   auto integer = [&](int bytes) {
     std::int64_t number = 0;
@@ -159,7 +154,7 @@ Task<Result<KeyedRead>> read_keyed_rows(pg::Connection& connection, const Table&
     auto hash = hasher.hash(split->columns);
     if (!hash) return fail(hash.error());
     std::vector<std::string> display;
-    for (const auto& value : split->leading) display.push_back(shown(value));
+    for (const auto& value : split->leading) display.push_back(display_value(value));
     std::string key = display_key(display);
     out.rows[key] = *hash;
     out.key_values[key] = std::move(split->leading);
@@ -202,7 +197,7 @@ Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, Row
       std::vector<std::string> display;
       for (auto position : key_positions) {
         key.push_back(fields[position]);
-        display.push_back(shown(fields[position]));
+        display.push_back(display_value(fields[position]));
       }
       std::string name = display_key(display);
       out.rows[name] = *hash;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/model/pg_quote.hpp"
+
 namespace pgshift::verify {
 
 RowDiff diff_keyed_rows(const KeyedRows& source, const KeyedRows& target) {
@@ -39,6 +41,11 @@ std::string display_key(const std::vector<std::string>& values) {
   std::string out = "(";
   for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + values[i];
   return out + ")";
+}
+
+std::string display_value(std::string_view value) {
+  bool plain = !value.empty() && value.find_first_of(",()' \"") == std::string_view::npos;
+  return plain ? std::string(value) : pg::quote_literal(value);
 }
 
 }  // namespace pgshift::verify

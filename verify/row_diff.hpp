@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -38,5 +39,7 @@ MultisetDiff diff_multisets(const RowCounts& net);
 
 // "(v1, v2)": how a key is shown; values as PostgreSQL prints them.
 std::string display_key(const std::vector<std::string>& values);
+// One key value for display_key: as printed when plain, else as a quoted literal.
+std::string display_value(std::string_view value);
 
 }  // namespace pgshift::verify

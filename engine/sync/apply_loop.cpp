@@ -9,6 +9,7 @@
 #include "engine/model/pg_quote.hpp"
 #include "engine/sync/change_applier.hpp"
 #include "engine/sync/spill_codec.hpp"
+#include "engine/sync/sync_state.hpp"
 #include "verify/large_objects.hpp"
 
 namespace pgshift::sync {
@@ -23,7 +24,9 @@ class Applier {
  public:
   // `reader` reads the spill: the applier's session may be in the middle of a pipeline.
   Applier(StreamRun& run, pg::Connection target, pg::Connection reader)
-      : run_(run), target_(std::move(target)), reader_(std::move(reader)), applier_(target_) {}
+      : run_(run), target_(std::move(target)), reader_(std::move(reader)), applier_(target_) {
+    applier_.record_touched_keys();
+  }
 
   Task<Status> run() {
     auto copies = co_await load_keyless_copies(target_);
@@ -204,6 +207,10 @@ Task<Status> run_apply_loop(StreamRun& run) {
   auto target = co_await pg::open_session(run.options.copy.target, "target");
   if (!target) co_return fail(target.error());
   if (auto prepared = co_await prepare_apply_session(*target); !prepared) co_return prepared;
+  // A sync state made by an older build lacks the tables added since (pgshift.touched_keys).
+  if (auto created = co_await target->query(kCreateSyncStateSql); !created) {
+    co_return fail(std::move(created.error()).within("creating the sync state's tables"));
+  }
   // From what the target recorded, not from memory: a retry after a connection lost during a
   // commit does not know whether that commit landed.
   auto recorded = co_await load_stream_state(*target);

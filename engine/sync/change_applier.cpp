@@ -24,6 +24,11 @@ constexpr char kDeleteOneRow = 'x';
 // Rows held for collapsing (hold()) are sent once they hold this much, whatever comes next.
 constexpr std::size_t kHeldBytesLimit = 16 << 20;
 
+// Touched keys held beyond this are sent into the open target transaction before its commit, so
+// one huge source transaction does not hold all its keys in memory.
+constexpr std::size_t kTouchedKeysLimit = 100'000;
+const std::string kTouchedKeysLabel = "recording the touched keys";
+
 constexpr const char* kUniqueConstraintsSql =
     "SELECT (SELECT count(*) FROM pg_catalog.pg_index WHERE indrelid = $1::pg_catalog.regclass "
     "AND indisunique) + (SELECT count(*) FROM pg_catalog.pg_constraint WHERE conrelid = "
@@ -90,7 +95,8 @@ struct ChangeApplier::Statement {
 };
 
 struct ChangeApplier::TableShape {
-  explicit TableShape(AppliedTable applied_table) : applied(std::move(applied_table)) {
+  TableShape(AppliedTable applied_table, TouchedKeys::Table& touched_table)
+      : applied(std::move(applied_table)), touched(touched_table) {
     const auto& columns = applied.table.columns;
     key.resize(columns.size());
     for (std::size_t i = 0; i < columns.size(); ++i) key[i] = columns[i].key;
@@ -98,6 +104,7 @@ struct ChangeApplier::TableShape {
   const ApplyTable& table() const { return applied.table; }
 
   AppliedTable applied;
+  TouchedKeys::Table& touched;
   ColumnSet key;
   bool collapsible = false;  // keyed, and the key's index is the table's one unique index
   struct HeldRow {
@@ -143,8 +150,9 @@ Task<Status> ChangeApplier::apply(const Message& message) {
   if (const auto* change = std::get_if<Update>(&message)) co_return co_await apply_update(*change);
   if (const auto* change = std::get_if<Insert>(&message)) co_return co_await apply_insert(*change);
   if (const auto* change = std::get_if<Delete>(&message)) co_return co_await apply_delete(*change);
-  if (std::holds_alternative<Begin>(message)) {
+  if (const auto* begin = std::get_if<Begin>(&message)) {
     in_source_transaction_ = true;
+    transaction_final_lsn_ = begin->final_lsn;
     co_return Status{};
   }
   if (const auto* commit = std::get_if<Commit>(&message)) {
@@ -186,7 +194,8 @@ Task<Status> ChangeApplier::apply_relation(const Relation& relation) {
   std::vector<std::optional<std::string>> name{applied->table.qualified_name()};
   auto unique = co_await target_.query(kUniqueConstraintsSql, name);
   if (!unique) co_return fail(unique.error());
-  slot = std::make_unique<TableShape>(std::move(*applied));
+  auto& touched = touched_.table(applied->table.schema, applied->table.name);
+  slot = std::make_unique<TableShape>(std::move(*applied), touched);
   slot->collapsible = slot->table().keyed() && unique->integer(0, 0) == 1;
   co_return Status{};
 }
@@ -296,6 +305,10 @@ Task<Status> ChangeApplier::apply_insert(const Insert& insert) {
     co_return checked;
   }
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  if (auto noted = co_await note_touched(**shape, table.keyed() ? &insert.new_tuple : nullptr);
+      !noted) {
+    co_return noted;
+  }
   auto present = present_columns(insert.new_tuple);
   if ((*shape)->collapsible && complete(present)) {
     if (auto held = co_await hold(**shape, insert.new_tuple, kUpsert, kNoCheck); !held) {
@@ -346,6 +359,15 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
     }
   }
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  // A key change touches both keys: the row leaves one and arrives at the other.
+  Status noted;
+  if (by_old_row) {
+    noted = co_await note_touched(shape, nullptr);
+  } else {
+    noted = co_await note_touched(shape, &update.new_tuple, &key_source);
+    if (noted && old_key) noted = co_await note_touched(shape, &update.old_tuple);
+  }
+  if (!noted) co_return noted;
   auto present = present_columns(update.new_tuple);
   Status status;
   if (by_old_row || !complete(present)) {
@@ -394,6 +416,37 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
   if (!status) co_return status;
   ++counts_.updates;
   ++pending_changes_;
+  co_return Status{};
+}
+
+Task<Status> ChangeApplier::note_touched(TableShape& shape, const Tuple* key_tuple,
+                                         const Tuple* fallback) {
+  if (!record_touched_) co_return Status{};
+  if (key_tuple == nullptr) {
+    touched_.touch_whole(shape.touched);
+  } else {
+    std::string literal = "{";
+    for (std::size_t i = 0; i < shape.key.size(); ++i) {
+      if (!shape.key[i]) continue;
+      const TupleValue* value = &(*key_tuple)[i];
+      if (value->kind == ValueKind::kUnchangedToast && fallback) value = &(*fallback)[i];
+      append_array_element(literal, value->kind == ValueKind::kText
+                                        ? std::optional<std::string_view>(value->data)
+                                        : std::nullopt);
+    }
+    literal += '}';
+    touched_.touch(shape.touched, std::move(literal));
+  }
+  if (touched_.size() < kTouchedKeysLimit) co_return Status{};
+  // Stamped just past this transaction's commit record: later than the stamp of any batch
+  // committed before (a check that read an older stamp sees the key as touched again), and no
+  // later than what this batch's commit stamps.
+  pg::Lsn stamp{transaction_final_lsn_.value + 1};
+  for (const auto& statement : touched_.take_statements(stamp)) {
+    if (auto sent = co_await pipeline_.execute(statement, kNoCheck, &kTouchedKeysLabel); !sent) {
+      co_return sent;
+    }
+  }
   co_return Status{};
 }
 
@@ -463,6 +516,10 @@ Task<Status> ChangeApplier::apply_delete(const Delete& delete_) {
     co_return checked;
   }
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  if (auto noted = co_await note_touched(shape, by_old_row ? nullptr : &delete_.old_tuple);
+      !noted) {
+    co_return noted;
+  }
   if (auto released = co_await release(shape); !released) co_return released;
   Status status;
   if (by_old_row) {
@@ -480,14 +537,21 @@ Task<Status> ChangeApplier::apply_delete(const Delete& delete_) {
 }
 
 Task<Status> ChangeApplier::apply_truncate(const Truncate& truncate) {
+  std::vector<TableShape*> shapes;
   std::vector<std::string> names;
   for (auto oid : truncate.relations) {
     auto shape = shape_of(oid, "truncate");
     if (!shape) co_return fail(shape.error());
+    shapes.push_back(*shape);
     names.push_back((*shape)->table().qualified_name());
   }
   if (names.empty()) co_return Status{};
   if (auto opened = co_await open_target_transaction(); !opened) co_return opened;
+  // Tables reached only by CASCADE are left unmarked here: the source's Truncate message names
+  // every table it truncated, cascaded ones included.
+  if (record_touched_) {
+    for (TableShape* shape : shapes) touched_.truncate(shape->touched);
+  }
   // CASCADE may reach tables not named: everything held goes first.
   if (auto released = co_await release_all(); !released) co_return released;
   auto sql = truncate_sql(names, truncate.cascade(), truncate.restart_identity());
@@ -515,6 +579,7 @@ Task<void> ChangeApplier::roll_back() {
   }
   retired_.clear();
   labels_.clear();
+  touched_.clear();
   target_transaction_open_ = false;
   pending_changes_ = 0;
 }
@@ -537,8 +602,14 @@ Task<Status> ChangeApplier::commit(std::string_view record_sql) {
     co_await roll_back();
     co_return drained;
   }
-  if (!record_sql.empty()) {
-    auto recorded = co_await target_.query(record_sql);
+  std::string record;
+  for (auto& statement : touched_.take_statements(last_commit_end_)) {
+    record += statement;
+    record += ";\n";
+  }
+  record += record_sql;
+  if (!record.empty()) {
+    auto recorded = co_await target_.query(record);
     if (!recorded) {
       co_await roll_back();
       co_return fail(std::move(recorded.error()).within("recording the applied position"));

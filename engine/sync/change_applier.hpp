@@ -3,7 +3,9 @@
 // columns are left out of the SET list, REPLICA IDENTITY FULL tables change exactly one row that
 // equals the old row, TRUNCATE keeps its CASCADE / RESTART IDENTITY. Source transactions are
 // batched into one target transaction; the caller commits at a source transaction boundary and
-// records the applied LSN inside that same transaction (commit()).
+// records the applied LSN inside that same transaction (commit()). With record_touched_keys(), the
+// keys each batch touched are recorded in pgshift.touched_keys in that transaction too
+// (touched_keys.hpp): what cutover re-verifies.
 // Owns nothing but its caches; `target` must outlive it, be used by nobody else meanwhile, and
 // run with session_replication_role = replica (prepare_apply_session). One coroutine at a time.
 #pragma once
@@ -19,6 +21,7 @@
 #include "connectors/pg/connection.hpp"
 #include "connectors/pg/pipeline.hpp"
 #include "connectors/pg/replication/pgoutput.hpp"
+#include "engine/sync/touched_keys.hpp"
 
 namespace pgshift::sync {
 
@@ -62,6 +65,10 @@ class ChangeApplier {
   // Commit timestamp of that Commit, microseconds since 2000-01-01 (for the lag in seconds).
   std::int64_t last_commit_time_us() const { return last_commit_time_us_; }
 
+  // Records the touched keys of every later batch in pgshift.touched_keys (which must exist on the
+  // target), stamped with the batch's last commit end LSN.
+  void record_touched_keys() { record_touched_ = true; }
+
   // Runs `record_sql` (the applied-LSN record, spill clean-up) in the open target transaction,
   // then commits it. Does nothing but run record_sql in its own transaction if none is open.
   Task<Status> commit(std::string_view record_sql);
@@ -96,6 +103,10 @@ class ChangeApplier {
   Task<Status> release_all();
   Task<void> roll_back();
   void on_result(std::uint32_t check, const PGresult* result);
+  // Notes the key of `key_tuple` (values missing there taken from `fallback`), or the whole table
+  // when `key_tuple` is null; past a bound, sends what is held into the open transaction.
+  Task<Status> note_touched(TableShape& shape, const pg::pgoutput::Tuple* key_tuple,
+                            const pg::pgoutput::Tuple* fallback = nullptr);
 
   pg::Connection& target_;
   pg::Pipeline pipeline_;
@@ -110,6 +121,9 @@ class ChangeApplier {
   bool target_transaction_open_ = false;
   long long pending_changes_ = 0;
   pg::Lsn last_commit_end_;
+  pg::Lsn transaction_final_lsn_;  // of the source transaction being applied (its Begin)
+  bool record_touched_ = false;
+  TouchedKeys touched_;
   std::int64_t last_commit_time_us_ = 0;
   ApplyCounts counts_;
 };

@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS pgshift.stream_keyless_copies (
   table_name text,
   copied_at pg_lsn NOT NULL,
   PRIMARY KEY (schema_name, table_name));
+-- The keys the change stream touched since the copy (touched_keys.hpp), which cutover re-verifies;
+-- key '{}' = the whole table changed (no usable key, or TRUNCATE).
+CREATE TABLE IF NOT EXISTS pgshift.touched_keys (
+  schema_name text,
+  table_name text,
+  key text[] NOT NULL,
+  touched_lsn pg_lsn NOT NULL,
+  PRIMARY KEY (schema_name, table_name, key));
 )SQL";
 
 struct StreamState {

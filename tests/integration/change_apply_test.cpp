@@ -11,6 +11,7 @@
 
 #include "connectors/pg/session.hpp"
 #include "engine/sync/change_applier.hpp"
+#include "engine/sync/sync_state.hpp"
 #include "tests/support/pg_test.hpp"
 
 namespace pgshift::test {
@@ -87,6 +88,8 @@ class ChangeApplyTest : public ::testing::Test {
     auto committed = co_await applier.commit(record_sql);
     EXPECT_TRUE(committed.has_value()) << committed.error().message;
   }
+
+  void pgbench_like_run(bool record_touched_keys);
 
   asio::io_context io_;
   std::string uri_;
@@ -285,7 +288,12 @@ TEST_F(ChangeApplyTest, TargetTriggersAndForeignKeysDoNotFire) {
 
 // pgbench's transaction as the stream carries it: three updates by key (accounts, tellers,
 // branches: whole new rows) and an insert into the keyless history table. Timed, not asserted.
-TEST_F(ChangeApplyTest, PgbenchLikeThroughput) {
+// A pgbench-like stream applied in batches, timed; with `record_touched_keys` the applier also
+// records the batches' keys in pgshift.touched_keys, as sync does (the cost of the reverify set).
+void ChangeApplyTest::pgbench_like_run(bool record_touched_keys) {
+  if (record_touched_keys) {
+    exec(uri_, std::string("CREATE SCHEMA pgshift;") + sync::kCreateSyncStateSql);
+  }
   constexpr int kAccounts = 100000, kTellers = 10, kBranches = 1, kTransactions = 25000;
   exec(uri_,
        "CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler "
@@ -306,6 +314,7 @@ TEST_F(ChangeApplyTest, PgbenchLikeThroughput) {
   double seconds = 0;
   long long changes = 0;
   with_applier([&](ChangeApplier& applier, pg::Connection&) -> Task<void> {
+    if (record_touched_keys) applier.record_touched_keys();
     const std::string filler84(84, ' '), filler88(88, ' ');
     std::vector<Message> relations{
         relation(901, "pgbench_accounts", 'd',
@@ -360,8 +369,27 @@ TEST_F(ChangeApplyTest, PgbenchLikeThroughput) {
     EXPECT_EQ(applier.counts().missing_rows, 0);
   });
   EXPECT_EQ(scalar(uri_, "SELECT count(*) FROM pgbench_history"), std::to_string(kTransactions));
-  std::printf("[ apply    ] %lld changes in %.3f s: %.0f changes/s\n", changes, seconds,
-              changes / seconds);
+  std::printf("[ apply    ] %lld changes in %.3f s: %.0f changes/s%s\n", changes, seconds,
+              changes / seconds, record_touched_keys ? " (recording touched keys)" : "");
+  if (record_touched_keys) {
+    // Each batch's distinct keys, and the keyless history table as a whole.
+    EXPECT_EQ(scalar(uri_,
+                     "SELECT count(*) FROM pgshift.touched_keys WHERE table_name = "
+                     "'pgbench_history' AND key = '{}'"),
+              "1");
+    EXPECT_EQ(scalar(uri_,
+                     "SELECT count(*) FROM pgshift.touched_keys WHERE table_name = "
+                     "'pgbench_tellers'"),
+              std::to_string(kTellers));
+  }
+}
+
+TEST_F(ChangeApplyTest, PgbenchLikeThroughput) {
+  pgbench_like_run(false);
+}
+
+TEST_F(ChangeApplyTest, PgbenchLikeThroughputRecordingTouchedKeys) {
+  pgbench_like_run(true);
 }
 
 }  // namespace
