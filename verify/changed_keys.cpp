@@ -97,8 +97,8 @@ Task<Status> check_table(pg::Connection& source, pg::Connection& target, const T
     select += ']';
   }
   select +=
-      ", cardinality(key) FROM pgshift.touched_keys WHERE schema_name = $1 AND table_name = $2 "
-      "AND key > $3::text[] ORDER BY key LIMIT ";
+      ", cardinality(key) FROM pgshift.touched_keys AS t WHERE schema_name = $1 AND table_name = "
+      "$2 AND t.key > $3::text[] ORDER BY t.key LIMIT ";
   select += std::to_string(kKeysPerQuery);
   std::string after = "{}";
   while (true) {
