@@ -94,9 +94,12 @@ Task<Result<int>> end_application_sessions(pg::Connection& source, const FreezeP
   int ended = 0;
   for (;;) {
     bool all = Clock::now() >= deadline;
-    auto rows = co_await source.query(
-        "SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid)), count(*) " +
-        of_roles + (all ? std::string() : std::string(" AND a.state = 'idle'")));
+    // Built before the co_await: GCC 12 destroys a ?: temporary inside one twice.
+    std::string sql =
+        "SELECT count(*) FILTER (WHERE pg_catalog.pg_terminate_backend(a.pid)), count(*) ";
+    sql += of_roles;
+    if (!all) sql += " AND a.state = 'idle'";
+    auto rows = co_await source.query(sql);
     if (!rows) co_return fail(std::move(rows.error()).within("ending the application's sessions"));
     int signalled = std::stoi(rows->text(0, 0));
     if (signalled < std::stoi(rows->text(0, 1))) {
