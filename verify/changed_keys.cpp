@@ -250,12 +250,11 @@ Task<Result<ChangedKeyCheck>> check_changed_keys(pg::Connection& source, pg::Con
   co_return out;
 }
 
-Task<Result<std::vector<std::string>>> compare_row_counts(
-    pg::Connection& source, pg::Connection& target,
-    const std::vector<std::string>& qualified_tables) {
-  std::vector<std::string> out;
-  if (qualified_tables.empty()) co_return out;
-  // One query per side; a row per table, so no limit on the number of columns applies.
+Task<Result<std::vector<std::string>>> count_rows(pg::Connection& connection,
+                                                  const std::vector<std::string>& qualified_tables) {
+  std::vector<std::string> counts(qualified_tables.size());
+  if (qualified_tables.empty()) co_return counts;
+  // One query; a row per table, so no limit on the number of columns applies.
   std::string sql;
   for (std::size_t i = 0; i < qualified_tables.size(); ++i) {
     if (i > 0) sql += " UNION ALL ";
@@ -264,23 +263,20 @@ Task<Result<std::vector<std::string>>> compare_row_counts(
     sql += ", count(*) FROM ";
     sql += qualified_tables[i];
   }
-  std::vector<std::string> source_counts, target_counts;
-  for (auto* side : {&source, &target}) {
-    const bool is_source = side == &source;
-    auto rows = co_await side->query(sql);
-    if (!rows) {
-      co_return fail(
-          std::move(rows.error())
-              .within(is_source ? "counting rows on the source" : "counting rows on the target"));
-    }
-    auto& counts = is_source ? source_counts : target_counts;
-    counts.resize(qualified_tables.size());
-    for (int row = 0; row < rows->rows(); ++row) {
-      counts[static_cast<std::size_t>(rows->integer(row, 0))] = rows->text(row, 1);
-    }
+  auto rows = co_await connection.query(sql);
+  if (!rows) co_return fail(std::move(rows.error()).within("counting rows"));
+  for (int row = 0; row < rows->rows(); ++row) {
+    counts[static_cast<std::size_t>(rows->integer(row, 0))] = rows->text(row, 1);
   }
+  co_return counts;
+}
+
+std::vector<std::string> count_differences(const std::vector<std::string>& qualified_tables,
+                                           const std::vector<std::string>& source_counts,
+                                           const std::vector<std::string>& target_counts) {
+  std::vector<std::string> out;
   for (std::size_t i = 0; i < qualified_tables.size(); ++i) {
-    if (source_counts[i] == target_counts[i]) continue;
+    if (source_counts.at(i) == target_counts.at(i)) continue;
     std::string line = qualified_tables[i];
     line += ": source ";
     line += source_counts[i];
@@ -289,7 +285,17 @@ Task<Result<std::vector<std::string>>> compare_row_counts(
     line += " rows";
     out.push_back(std::move(line));
   }
-  co_return out;
+  return out;
+}
+
+Task<Result<std::vector<std::string>>> compare_row_counts(
+    pg::Connection& source, pg::Connection& target,
+    const std::vector<std::string>& qualified_tables) {
+  auto source_counts = co_await count_rows(source, qualified_tables);
+  if (!source_counts) co_return fail(std::move(source_counts.error()).within("source"));
+  auto target_counts = co_await count_rows(target, qualified_tables);
+  if (!target_counts) co_return fail(std::move(target_counts.error()).within("target"));
+  co_return count_differences(qualified_tables, *source_counts, *target_counts);
 }
 
 }  // namespace pgshift::verify

@@ -45,6 +45,14 @@ Task<Result<std::vector<std::string>>> compare_row_counts(
     pg::Connection& source, pg::Connection& target,
     const std::vector<std::string>& qualified_tables);
 
+// count(*) of each table ("schema"."name" quoted), in order, as text; one query.
+Task<Result<std::vector<std::string>>> count_rows(pg::Connection& connection,
+                                                  const std::vector<std::string>& qualified_tables);
+// The lines compare_row_counts returns, from counts taken separately (even concurrently).
+std::vector<std::string> count_differences(const std::vector<std::string>& qualified_tables,
+                                           const std::vector<std::string>& source_counts,
+                                           const std::vector<std::string>& target_counts);
+
 // One recorded key: the key columns' values in text form (NULL possible in a text[]).
 using RecordedKey = std::vector<std::optional<std::string>>;
 

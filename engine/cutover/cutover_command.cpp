@@ -10,6 +10,7 @@
 #include "connectors/pg/session.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/task_guard.hpp"
+#include "engine/cutover/pending_result.hpp"
 #include "engine/cutover/source_freeze.hpp"
 #include "engine/cutover/sync_process.hpp"
 #include "engine/migrate/sequence_values.hpp"
@@ -36,8 +37,11 @@ double seconds_since(Clock::time_point start) {
 
 class Cutover {
  public:
-  Cutover(CutoverOptions options, verify::Report& report)
-      : options_(std::move(options)), report_(report) {}
+  Cutover(asio::any_io_executor executor, CutoverOptions options, verify::Report& report)
+      : options_(std::move(options)),
+        report_(report),
+        source_counts_(executor),
+        target_counts_(executor) {}
 
   bool interrupted = false;
 
@@ -137,6 +141,15 @@ class Cutover {
       }
       forward_record_ = **forward;
     }
+    auto tables = co_await published_tables();
+    if (!tables) co_return fail(tables.error());
+    tables_ = std::move(*tables);
+    auto source_counter = co_await pg::open_session(options_.source, "source");
+    if (!source_counter) co_return fail(source_counter.error());
+    source_counter_.emplace(std::move(*source_counter));
+    auto target_counter = co_await pg::open_session(options_.target, "target");
+    if (!target_counter) co_return fail(target_counter.error());
+    target_counter_.emplace(std::move(*target_counter));
     auto slot = co_await sync::slot_exists(*source_, stream_.slot_name);
     if (!slot) co_return fail(slot.error());
     if (!*slot) {
@@ -217,6 +230,8 @@ class Cutover {
 
   Task<Status> freeze_and_switch() {
     if (auto marked = co_await sync::set_stream_phase(*target_, "cutover"); !marked) co_return marked;
+    // Read and recorded before the window opens: writes still flow while they run.
+    if (auto prepared = co_await prepare_freeze(); !prepared) co_return prepared;
     auto frozen_at = Clock::now();
     auto step_began = frozen_at;
     auto close_step = [this, &step_began](const char* name) {
@@ -225,6 +240,8 @@ class Cutover {
     };
     if (auto freeze = co_await freeze_source(); !freeze) co_return freeze;
     close_step("freeze");
+    // The frozen source's counts are final now: taken while the target drains.
+    source_counts_.start(verify::count_rows(*source_counter_, tables_));
 
     auto marker = co_await source_->query(
         "SELECT pg_catalog.pg_logical_emit_message(true, 'pgshift', 'cutover')::text");
@@ -337,22 +354,28 @@ class Cutover {
     co_return qualified;
   }
 
-  Task<Status> freeze_source() {
-    FreezePlan plan;
+  // The roles to freeze and the SQL that undoes it, recorded in the target before anything on
+  // the source changes (from here a failure runs the undo, which is harmless if nothing froze).
+  Task<Status> prepare_freeze() {
     if (options_.freeze_read_only) {
       auto planned = co_await plan_freeze(*source_);
       if (!planned) co_return fail(planned.error());
-      plan = std::move(*planned);
+      plan_ = std::move(*planned);
     } else {
-      plan.undo_sql = "SELECT 1";
+      plan_.undo_sql = "SELECT 1";
     }
-    record_ = state::CutoverRecord{"freezing", plan.undo_sql, options_.unfreeze_hook};
-    if (auto recorded = co_await state::record_freezing(*target_, plan.undo_sql,
+    record_ = state::CutoverRecord{"freezing", plan_.undo_sql, options_.unfreeze_hook};
+    if (auto recorded = co_await state::record_freezing(*target_, plan_.undo_sql,
                                                          options_.unfreeze_hook);
         !recorded) {
       co_return recorded;
     }
     frozen_ = true;
+    co_return Status{};
+  }
+
+  Task<Status> freeze_source() {
+    const FreezePlan& plan = plan_;
     if (!options_.freeze_hook.empty()) {
       if (auto ran = run_hook("--freeze-hook", options_.freeze_hook); !ran) co_return ran;
     }
@@ -398,16 +421,20 @@ class Cutover {
     }
   }
 
+  // The keys changed since pre_verify, and every table's row count (the target's counted while
+  // the keys are compared, on a connection of its own).
   Task<Status> reverify() {
+    target_counts_.start(verify::count_rows(*target_counter_, tables_));
     auto checked = co_await verify::check_changed_keys(*source_, *target_, true);
+    auto target_counts = co_await target_counts_.get();
+    auto source_counts = co_await source_counts_.get();
     if (!checked) co_return fail(std::move(checked.error()).within("re-verifying changed keys"));
+    if (!source_counts) co_return fail(std::move(source_counts.error()).within("source"));
+    if (!target_counts) co_return fail(std::move(target_counts.error()).within("target"));
     summary_["keys_reverified"] = checked->keys_checked;
-    auto qualified = co_await published_tables();
-    if (!qualified) co_return fail(qualified.error());
-    auto counts = co_await verify::compare_row_counts(*source_, *target_, *qualified);
-    if (!counts) co_return fail(std::move(counts.error()).within("comparing row counts"));
-    summary_["tables_counted"] = static_cast<long long>(qualified->size());
-    if (checked->differences.empty() && counts->empty()) co_return Status{};
+    auto counts = verify::count_differences(tables_, *source_counts, *target_counts);
+    summary_["tables_counted"] = static_cast<long long>(tables_.size());
+    if (checked->differences.empty() && counts.empty()) co_return Status{};
     std::string named;
     int shown = 0;
     for (const auto& difference : checked->differences) {
@@ -415,7 +442,7 @@ class Cutover {
       if (!named.empty()) named += "; ";
       named += difference.table + " key " + difference.key + " " + difference.kind;
     }
-    for (const auto& line : *counts) {
+    for (const auto& line : counts) {
       if (shown++ == 10) break;
       if (!named.empty()) named += "; ";
       named += line;
@@ -481,9 +508,14 @@ class Cutover {
   CutoverOptions options_;
   verify::Report& report_;
   std::optional<pg::Connection> source_, target_;
+  // Second sessions: row counts run beside the drain and the key comparison.
+  std::optional<pg::Connection> source_counter_, target_counter_;
+  std::vector<std::string> tables_;  // the stream's tables, "schema"."name" quoted
+  PendingResult<std::vector<std::string>> source_counts_, target_counts_;
   std::optional<SyncProcess> sync_process_;
   sync::StreamState stream_;
   state::CutoverRecord record_;
+  FreezePlan plan_;
   state::CutoverRecord forward_record_;  // rollback: the forward cutover's, in the new primary
   bool frozen_ = false;
   bool switching_ = false;
@@ -505,7 +537,7 @@ int run_cutover_command(CutoverOptions options) {
   std::string report_path = options.report_path;
   bool quiet = options.quiet;
   auto started = Clock::now();
-  Cutover cutover(std::move(options), report);
+  Cutover cutover(io.get_executor(), std::move(options), report);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
