@@ -76,14 +76,29 @@ class Writer {
     return committed_;
   }
   long long failures() const { return failures_; }
+  // Writes to another server from the next transaction on (what a switch hook does to an app).
+  void repoint(std::string uri) {
+    std::lock_guard lock(mutex_);
+    uri_ = std::move(uri);
+    ++generation_;
+  }
 
  private:
   void loop() {
     PGconn* conn = nullptr;
+    int connected_generation = 0;
     while (!stopping_) {
-      if (!conn || PQstatus(conn) != CONNECTION_OK) {
+      std::string uri;
+      int generation = 0;
+      {
+        std::lock_guard lock(mutex_);
+        uri = uri_;
+        generation = generation_;
+      }
+      if (!conn || PQstatus(conn) != CONNECTION_OK || generation != connected_generation) {
         if (conn) PQfinish(conn);
-        conn = PQconnectdb(uri_.c_str());
+        conn = PQconnectdb(uri.c_str());
+        connected_generation = generation;
         if (PQstatus(conn) != CONNECTION_OK) {
           std::this_thread::sleep_for(milliseconds(5));
           continue;
@@ -107,6 +122,7 @@ class Writer {
   }
 
   std::string uri_;
+  int generation_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<long long> failures_{0};
   std::mutex mutex_;
@@ -369,6 +385,61 @@ TEST(Cutover, KilledDuringTheSwitchIsCompletedByTheNextCutover) {
   EXPECT_EQ(phase(setup.target), "done");
   expect_target_equals_source(setup);
   std::remove(switched.c_str());
+}
+
+// A cutover with --reverse, writes on the new primary, then `pgshift rollback`: the old source
+// ends equal to the target, takes the application's writes again, and its sequences are ahead.
+TEST(Cutover, RollbackAfterReverseBringsTheTargetsWritesBack) {
+  Databases setup = make_source("cut_back");
+  SlotCleanup cleanup{setup.source, setup.target};
+  SlotCleanup reverse_cleanup{setup.target, setup.source};
+  // The application's role on the target too (roles are per cluster; pgshift copies no grants).
+  exec(setup.target, "DROP ROLE IF EXISTS " + setup.role + "; CREATE ROLE " + setup.role +
+                         " LOGIN PASSWORD 'app'");
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-back-sync.err")};
+  wait_streaming(sync, setup);
+  exec(setup.target, "GRANT ALL ON ALL TABLES IN SCHEMA public TO " + setup.role +
+                         "; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + setup.role);
+  Writer writer(setup.app_uri);
+  std::this_thread::sleep_for(milliseconds(500));
+  auto forward = run_pgshift(cutover_args(setup, {"--reverse"}));
+  ASSERT_EQ(forward.exit_code, 0) << forward.err;
+  EXPECT_NE(forward.out.find("reverse stream ready"), std::string::npos) << forward.out;
+  writer.repoint(as_role(setup.target, setup.role));
+  long long at_switch = std::stoll(scalar(setup.target, "SELECT count(*) FROM orders"));
+  exec(setup.target, "UPDATE items SET qty = -1 WHERE shop = 2; DELETE FROM items WHERE qty = 5");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return std::stoll(scalar(setup.target, "SELECT count(*) FROM orders")) > at_switch + 50;
+      },
+      20))
+      << "the application does not write to the new primary";
+
+  // No reverse sync runs: rollback starts one, then switches back.
+  auto back = run_pgshift({"rollback", "--source", setup.source, "--target", setup.target,
+                           "--timeout", "30s"});
+  ASSERT_EQ(back.exit_code, 0) << back.err;
+  auto committed = writer.committed();
+  writer.stop();
+  expect_target_equals_source(setup);
+  std::string sql = "SELECT count(*) FROM unnest('{";
+  for (long long id : committed) {
+    if (sql.back() != '{') sql += ',';
+    sql += std::to_string(id);
+  }
+  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
+  EXPECT_EQ(scalar(setup.source, sql), "0");
+  EXPECT_EQ(scalar(setup.source, "SELECT count(*) FROM items WHERE qty = -1"),
+            scalar(setup.target, "SELECT count(*) FROM items WHERE qty = -1"));
+  // The old source takes the application's writes again, ahead of the target's sequence.
+  EXPECT_EQ(scalar(setup.app_uri, "SHOW default_transaction_read_only"), "off");
+  EXPECT_EQ(scalar(as_role(setup.target, setup.role), "SHOW default_transaction_read_only"), "on");
+  EXPECT_GT(std::stoll(scalar(setup.app_uri, "INSERT INTO orders (note) VALUES ('back') "
+                                             "RETURNING id")),
+            std::stoll(scalar(setup.target, "SELECT max(id) FROM orders")));
+  EXPECT_EQ(scalar(setup.target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
+                                 "'pgshift_%' AND database = current_database()"),
+            "0");
 }
 
 }  // namespace
