@@ -13,6 +13,9 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -385,6 +388,74 @@ TEST(Cutover, KilledDuringTheSwitchIsCompletedByTheNextCutover) {
   EXPECT_EQ(phase(setup.target), "done");
   expect_target_equals_source(setup);
   std::remove(switched.c_str());
+}
+
+std::string cutover_state(const std::string& target) {
+  try {
+    return scalar(target, "SELECT state FROM pgshift.cutover");
+  } catch (const std::exception&) {
+    return "none";
+  }
+}
+
+// SIGKILL at moments spread over every step (wait, pre-verify, freeze, drain, sequences,
+// re-verify, switch hook), each followed by what an operator would run next: the source ends
+// unfrozen with the stream consistent, or switched; never frozen, never with a lost write.
+TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
+  Databases setup = make_source("cut_kills");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Writer writer(setup.app_uri);
+  std::optional<Background> sync;
+  sync.emplace(Background{spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err")});
+  wait_streaming(*sync, setup);
+  std::map<std::string, int> landed;
+  bool switched = false;
+  for (int round = 0; round < 8 && !switched; ++round) {
+    Background cutover{spawn_pgshift(cutover_args(setup, {"--switch-hook", "sleep 0.3"}),
+                                     "/tmp/cutover-kills.err")};
+    std::this_thread::sleep_for(milliseconds(100 + 220 * round));
+    kill(cutover.pid, SIGKILL);
+    cutover.poll();
+    std::string state = cutover_state(setup.target);
+    ++landed[state];
+    if (state == "switched") {
+      switched = true;
+    } else if (state == "switching") {
+      auto completed = run_pgshift(cutover_args(setup));
+      ASSERT_EQ(completed.exit_code, 0) << completed.err;
+      switched = true;
+    } else {
+      // The operator restarts sync (as after any crash): it undoes a freeze left behind.
+      kill(sync->pid, SIGKILL);
+      sync->poll();
+      sync.emplace(Background{spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err")});
+      ASSERT_TRUE(wait_until([&] { return !app_role_frozen(setup); }, 30)) << "round " << round;
+      wait_streaming(*sync, setup);
+      auto before = writer.committed().size();
+      ASSERT_TRUE(wait_until([&] { return writer.committed().size() > before + 5; }, 10))
+          << "round " << round << ": the application cannot write after the recovery";
+    }
+  }
+  if (!switched) {
+    auto last = run_pgshift(cutover_args(setup));
+    ASSERT_EQ(last.exit_code, 0) << last.err;
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  writer.stop();
+  std::string where;
+  for (const auto& [state, count] : landed) where += state + "=" + std::to_string(count) + " ";
+  std::cerr << "kills landed (cutover state after each): " << where << "\n";
+  EXPECT_GE(landed.size(), 2u) << "every kill landed in the same state: " << where;
+  auto committed = writer.committed();
+  std::string sql = "SELECT count(*) FROM unnest('{";
+  for (long long id : committed) {
+    if (sql.back() != '{') sql += ',';
+    sql += std::to_string(id);
+  }
+  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
+  EXPECT_EQ(scalar(setup.target, sql), "0");
+  expect_target_equals_source(setup);
+  EXPECT_EQ(phase(setup.target), "done");
 }
 
 // A cutover with --reverse, writes on the new primary, then `pgshift rollback`: the old source
