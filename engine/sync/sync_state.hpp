@@ -52,11 +52,12 @@ CREATE TABLE IF NOT EXISTS pgshift.stream_keyless_copies (
   copied_at pg_lsn NOT NULL,
   PRIMARY KEY (schema_name, table_name));
 -- The keys the change stream touched since the copy (touched_keys.hpp), which cutover re-verifies;
--- key '{}' = the whole table changed (no usable key, or TRUNCATE).
+-- key '{}' = the whole table changed (no usable key, or TRUNCATE). Collation "C": the primary key
+-- index takes a row per key per batch, and bytewise comparison is the cheapest.
 CREATE TABLE IF NOT EXISTS pgshift.touched_keys (
-  schema_name text,
-  table_name text,
-  key text[] NOT NULL,
+  schema_name text COLLATE "C",
+  table_name text COLLATE "C",
+  key text[] COLLATE "C" NOT NULL,
   touched_lsn pg_lsn NOT NULL,
   PRIMARY KEY (schema_name, table_name, key));
 )SQL";

@@ -132,6 +132,9 @@ TEST(Sync, TransactionLargerThanASpillSegment) {
   auto second = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   expect_equal_tables(source, target, {"items"});
+  // Every key recorded once, though the transaction's keys were sent in parts before its commit.
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.touched_keys WHERE cardinality(key) = 1"),
+            "250000");
 }
 
 TEST(Sync, ColumnAddedOnTheSourceStopsUntilTheTargetHasIt) {
