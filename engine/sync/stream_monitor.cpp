@@ -30,11 +30,19 @@ Task<Status> monitor(RunContext& context, StreamRun& run) {
   asio::steady_timer timer(context.executor);
   std::string recorded_phase = run.phase;
   long long changes_at_last_line = run.changes_applied;
+  // Under a steady load the applier's spill reads rarely come back empty, so caught_up() alone
+  // can stay false for as long as the load runs: everything that was durable a tick ago being
+  // applied now also means the backlog is gone.
+  pg::Lsn durable_a_tick_ago;
   for (int tick = 1; !run.stopping; ++tick) {
     timer.expires_after(kTick);
     boost::system::error_code ignored;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    if (run.phase == "catching-up" && caught_up(run)) run.phase = "streaming";
+    if (run.phase == "catching-up" &&
+        (caught_up(run) || (durable_a_tick_ago.valid() && run.applied_lsn >= durable_a_tick_ago))) {
+      run.phase = "streaming";
+    }
+    durable_a_tick_ago = run.durable;
     if (!target) {
       auto opened = co_await pg::open_session(run.options.copy.target, "target");
       if (!opened) continue;
