@@ -34,12 +34,20 @@ struct SlotCleanup {
 
 // A background pgshift that is killed if the test leaves early.
 struct Background {
+  Background() = default;
+  explicit Background(pid_t started) : pid(started) {}
+  Background(const Background&) = delete;  // a copy's destructor would kill the process
+  Background& operator=(const Background&) = delete;
   pid_t pid = -1;
   ~Background() {
     if (pid > 0) {
       kill(pid, SIGCONT);
       if (kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
     }
+  }
+  // Never kill(-1): that signals every process of the user.
+  void signal(int number) const {
+    if (pid > 0) kill(pid, number);
   }
   int poll() {
     int status = 0;
@@ -333,15 +341,15 @@ TEST(Cutover, KilledWhileFrozenIsUndoneByTheNextSync) {
   wait_streaming(sync, setup);
   Writer writer(setup.app_uri);
   std::this_thread::sleep_for(milliseconds(500));
-  kill(sync.pid, SIGSTOP);
+  sync.signal(SIGSTOP);
   Background cutover{spawn_pgshift(cutover_args(setup), "/tmp/cutover-kill.err")};
   ASSERT_TRUE(wait_until([&] { return app_role_frozen(setup); }, 30));
-  kill(cutover.pid, SIGKILL);
+  cutover.signal(SIGKILL);
   cutover.poll();
   std::this_thread::sleep_for(milliseconds(200));
   EXPECT_TRUE(app_role_frozen(setup));
   EXPECT_EQ(scalar(setup.target, "SELECT state FROM pgshift.cutover"), "freezing");
-  kill(sync.pid, SIGKILL);
+  sync.signal(SIGKILL);
   sync.poll();
   sync.pid = -1;
 
@@ -376,7 +384,7 @@ TEST(Cutover, KilledDuringTheSwitchIsCompletedByTheNextCutover) {
         }
       },
       30));
-  kill(cutover.pid, SIGKILL);
+  cutover.signal(SIGKILL);
   cutover.poll();
   auto refused = run_pgshift(sync_args(setup));
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
@@ -406,7 +414,7 @@ TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
   SlotCleanup cleanup{setup.source, setup.target};
   Writer writer(setup.app_uri);
   std::optional<Background> sync;
-  sync.emplace(Background{spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err")});
+  sync.emplace().pid = spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err");
   wait_streaming(*sync, setup);
   std::map<std::string, int> landed;
   bool switched = false;
@@ -414,7 +422,7 @@ TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
     Background cutover{spawn_pgshift(cutover_args(setup, {"--switch-hook", "sleep 0.3"}),
                                      "/tmp/cutover-kills.err")};
     std::this_thread::sleep_for(milliseconds(100 + 220 * round));
-    kill(cutover.pid, SIGKILL);
+    cutover.signal(SIGKILL);
     cutover.poll();
     std::string state = cutover_state(setup.target);
     ++landed[state];
@@ -426,9 +434,11 @@ TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
       switched = true;
     } else {
       // The operator restarts sync (as after any crash): it undoes a freeze left behind.
-      kill(sync->pid, SIGKILL);
+      EXPECT_EQ(sync->poll(), -1) << "round " << round << ": sync ended by itself (state "
+                                  << state << ")";
+      sync->signal(SIGKILL);
       sync->poll();
-      sync.emplace(Background{spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err")});
+      sync.emplace().pid = spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err");
       ASSERT_TRUE(wait_until([&] { return !app_role_frozen(setup); }, 30)) << "round " << round;
       wait_streaming(*sync, setup);
       auto before = writer.committed().size();
