@@ -230,6 +230,10 @@ std::string delete_equal_keys_sql(const std::string& schema, const std::string& 
 
 Task<Result<ChangedKeyCheck>> check_changed_keys(pg::Connection& source, pg::Connection& target,
                                                  bool remove_equal) {
+  // What the apply batches logged since the last check, folded into the set in one statement (a
+  // batch committed meanwhile stays in the log for the next check; stamps only move forward).
+  auto folded = co_await target.query(kFoldTouchedLogSql);
+  if (!folded) co_return fail(std::move(folded.error()).within("folding the changed keys"));
   auto tables = co_await target.query(kTablesSql);
   if (!tables) co_return fail(std::move(tables.error()).within("reading the changed tables"));
   ChangedKeyCheck out;

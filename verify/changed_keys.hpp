@@ -18,6 +18,15 @@
 
 namespace pgshift::verify {
 
+// Moves what apply batches logged in pgshift.touched_log into pgshift.touched_keys (a key per
+// row, the latest stamp). check_changed_keys runs it first.
+inline constexpr const char* kFoldTouchedLogSql =
+    "WITH moved AS (DELETE FROM pgshift.touched_log RETURNING *) "
+    "INSERT INTO pgshift.touched_keys (schema_name, table_name, key, touched_lsn) "
+    "SELECT schema_name, table_name, k::text[], max(touched_lsn) FROM moved, unnest(keys) AS k "
+    "GROUP BY 1, 2, 3 ON CONFLICT (schema_name, table_name, key) DO UPDATE SET touched_lsn = "
+    "greatest(pgshift.touched_keys.touched_lsn, EXCLUDED.touched_lsn)";
+
 struct KeyDifference {
   std::string table;  // "schema"."name", quoted
   std::string key;    // display_key: "(1, a)", values quoted when needed

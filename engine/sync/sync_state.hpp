@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS pgshift.stream_keyless_copies (
   table_name text,
   copied_at pg_lsn NOT NULL,
   PRIMARY KEY (schema_name, table_name));
--- The keys the change stream touched since the copy (touched_keys.hpp), which cutover re-verifies;
+-- The keys the change stream touched since the copy (touched_keys.hpp), as folded from touched_log
+-- by the last check, which cutover re-verifies;
 -- key '{}' = the whole table changed (no usable key, or TRUNCATE). Collation "C": the primary key
 -- index takes a row per key per batch, and bytewise comparison is the cheapest.
 CREATE TABLE IF NOT EXISTS pgshift.touched_keys (
@@ -60,6 +61,14 @@ CREATE TABLE IF NOT EXISTS pgshift.touched_keys (
   key text[] COLLATE "C" NOT NULL,
   touched_lsn pg_lsn NOT NULL,
   PRIMARY KEY (schema_name, table_name, key));
+-- What apply batches append: one row per table per batch, the keys as one array, no index, so
+-- recording costs the apply path one small insert. Folded into touched_keys by the check
+-- (verify/changed_keys.hpp), off the apply path.
+CREATE TABLE IF NOT EXISTS pgshift.touched_log (
+  schema_name text NOT NULL,
+  table_name text NOT NULL,
+  keys text[] NOT NULL,
+  touched_lsn pg_lsn NOT NULL);
 )SQL";
 
 struct StreamState {

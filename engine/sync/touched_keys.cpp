@@ -52,6 +52,9 @@ std::vector<std::string> TouchedKeys::take_statements(pg::Lsn lsn) {
       sql += where;
       sql += " AND key <> '{}'";
       out.push_back(std::move(sql));
+      sql = "DELETE FROM pgshift.touched_log WHERE ";
+      sql += where;
+      out.push_back(std::move(sql));
     }
     if (table->keys.empty() && !table->whole) continue;
     // One statement per table: the keys travel as one text[] of text[] literals, each decoded by
@@ -60,18 +63,17 @@ std::vector<std::string> TouchedKeys::take_statements(pg::Lsn lsn) {
     for (const auto& key : table->keys) append_array_element(keys, key);
     if (table->whole) append_array_element(keys, kWholeTableKey);
     keys += '}';
-    std::string sql =
-        "INSERT INTO pgshift.touched_keys (schema_name, table_name, key, touched_lsn) SELECT ";
+    // One row, no index: a unique index took a row per key per batch (25-35% of apply
+    // throughput); the check folds the log into touched_keys when it runs.
+    std::string sql = "INSERT INTO pgshift.touched_log VALUES (";
     sql += pg::quote_literal(table->schema);
     sql += ", ";
     sql += pg::quote_literal(table->name);
-    sql += ", k::text[], ";
-    sql += pg::quote_literal(lsn.text());
-    sql += "::pg_lsn FROM unnest(";
+    sql += ", ";
     sql += pg::quote_literal(keys);
-    sql +=
-        "::text[]) AS k ON CONFLICT (schema_name, table_name, key) DO UPDATE SET touched_lsn = "
-        "EXCLUDED.touched_lsn";
+    sql += "::text[], ";
+    sql += pg::quote_literal(lsn.text());
+    sql += "::pg_lsn)";
     out.push_back(std::move(sql));
   }
   clear();

@@ -13,6 +13,7 @@
 #include "engine/sync/change_applier.hpp"
 #include "engine/sync/sync_state.hpp"
 #include "tests/support/pg_test.hpp"
+#include "verify/changed_keys.hpp"
 
 namespace pgshift::test {
 namespace {
@@ -373,6 +374,7 @@ void ChangeApplyTest::pgbench_like_run(bool record_touched_keys) {
               changes / seconds, record_touched_keys ? " (recording touched keys)" : "");
   if (record_touched_keys) {
     // Each batch's distinct keys, and the keyless history table as a whole.
+    exec(uri_, verify::kFoldTouchedLogSql);
     EXPECT_EQ(scalar(uri_,
                      "SELECT count(*) FROM pgshift.touched_keys WHERE table_name = "
                      "'pgbench_history' AND key = '{}'"),

@@ -82,6 +82,7 @@ std::vector<std::string> described(const std::vector<verify::KeyDifference>& dif
 
 // (table, key[1], key[2], number of key values) of every recorded key, in a fixed order.
 Rows recorded_keys(const std::string& target) {
+  exec(target, verify::kFoldTouchedLogSql);
   return query(target,
                "SELECT table_name, coalesce(key[1], '-'), coalesce(key[2], '-'), "
                "cardinality(key)::text FROM pgshift.touched_keys "
@@ -109,6 +110,7 @@ TEST(ChangedKeys, SyncRecordsTouchedKeysAndTheCheckFindsPlantedDifferences) {
            "CREATE TABLE quiet (id int PRIMARY KEY);"
            "INSERT INTO quiet SELECT generate_series(1, 5);");
   sync_to_current(source, target);
+  exec(target, verify::kFoldTouchedLogSql);
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.touched_keys"), "0");
   const std::string copied_at = scalar(target, "SELECT applied_lsn FROM pgshift.sync");
 

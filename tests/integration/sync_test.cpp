@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/pg_test.hpp"
+#include "verify/changed_keys.hpp"
 
 namespace pgshift::test {
 namespace {
@@ -133,6 +134,7 @@ TEST(Sync, TransactionLargerThanASpillSegment) {
   ASSERT_EQ(second.exit_code, 0) << second.err;
   expect_equal_tables(source, target, {"items"});
   // Every key recorded once, though the transaction's keys were sent in parts before its commit.
+  exec(target, verify::kFoldTouchedLogSql);
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.touched_keys WHERE cardinality(key) = 1"),
             "250000");
 }
