@@ -254,8 +254,8 @@ Task<Result<ChangedKeyCheck>> check_changed_keys(pg::Connection& source, pg::Con
   co_return out;
 }
 
-Task<Result<std::vector<std::string>>> count_rows(pg::Connection& connection,
-                                                  const std::vector<std::string>& qualified_tables) {
+Task<Result<std::vector<std::string>>> count_rows(
+    pg::Connection& connection, const std::vector<std::string>& qualified_tables) {
   std::vector<std::string> counts(qualified_tables.size());
   if (qualified_tables.empty()) co_return counts;
   // One query; a row per table, so no limit on the number of columns applies.

@@ -68,8 +68,8 @@ class Cutover {
         Status undone = co_await undo();
         if (!undone) {
           co_return fail(ErrorKind::kRuntime,
-                         switched.error().message + "; and undoing the freeze failed: " +
-                             undone.error().message +
+                         switched.error().message +
+                             "; and undoing the freeze failed: " + undone.error().message +
                              " (the record in the target is kept: the next cutover or sync "
                              "undoes it)");
         }
@@ -99,7 +99,8 @@ class Cutover {
   Task<Status> check_ready() {
     auto free = co_await state::take_cutover_lock(*target_);
     if (!free) co_return fail(free.error());
-    if (!*free) co_return fail(ErrorKind::kRefused, "another pgshift cutover is running on this target");
+    if (!*free)
+      co_return fail(ErrorKind::kRefused, "another pgshift cutover is running on this target");
     auto undone = co_await state::undo_abandoned_freeze(*target_, options_.source, options_.target);
     if (!undone) co_return fail(undone.error());
     auto record = co_await state::load_cutover_record(*target_);
@@ -171,8 +172,8 @@ class Cutover {
     auto deadline = Clock::now() + options_.timeout;
     for (;;) {
       if (auto stop = check_interrupted(); !stop) co_return stop;
-      auto phase = co_await target_->query(
-          std::string("SELECT (") + state::kRunIsLiveSql + ") AND phase = 'streaming' FROM pgshift.sync");
+      auto phase = co_await target_->query(std::string("SELECT (") + state::kRunIsLiveSql +
+                                           ") AND phase = 'streaming' FROM pgshift.sync");
       if (!phase) co_return fail(phase.error());
       if (phase->rows() == 1 && phase->boolean(0, 0)) co_return Status{};
       int status = 0;
@@ -229,7 +230,8 @@ class Cutover {
   }
 
   Task<Status> freeze_and_switch() {
-    if (auto marked = co_await sync::set_stream_phase(*target_, "cutover"); !marked) co_return marked;
+    if (auto marked = co_await sync::set_stream_phase(*target_, "cutover"); !marked)
+      co_return marked;
     // Read and recorded before the window opens: writes still flow while they run.
     if (auto prepared = co_await prepare_freeze(); !prepared) co_return prepared;
     auto frozen_at = Clock::now();
@@ -247,7 +249,8 @@ class Cutover {
         "SELECT pg_catalog.pg_logical_emit_message(true, 'pgshift', 'cutover')::text");
     if (!marker) co_return fail(std::move(marker.error()).within("writing the cutover marker"));
     auto marker_lsn = pg::Lsn::parse(marker->text(0, 0));
-    if (!marker_lsn) co_return fail(ErrorKind::kRuntime, "unreadable marker position " + marker->text(0, 0));
+    if (!marker_lsn)
+      co_return fail(ErrorKind::kRuntime, "unreadable marker position " + marker->text(0, 0));
     summary_["marker_lsn"] = marker_lsn->text();
     if (auto drained = co_await drain_to(*marker_lsn); !drained) co_return drained;
     close_step("drain");
@@ -365,8 +368,8 @@ class Cutover {
       plan_.undo_sql = "SELECT 1";
     }
     record_ = state::CutoverRecord{"freezing", plan_.undo_sql, options_.unfreeze_hook};
-    if (auto recorded = co_await state::record_freezing(*target_, plan_.undo_sql,
-                                                         options_.unfreeze_hook);
+    if (auto recorded =
+            co_await state::record_freezing(*target_, plan_.undo_sql, options_.unfreeze_hook);
         !recorded) {
       co_return recorded;
     }
@@ -402,9 +405,9 @@ class Cutover {
     long long changes_before = -1;
     for (;;) {
       if (auto stop = check_interrupted(); !stop) co_return stop;
-      auto row = co_await target_->query(
-          "SELECT applied_lsn >= " + pg::quote_literal(marker.text()) +
-          "::pg_lsn, changes_applied FROM pgshift.sync");
+      auto row =
+          co_await target_->query("SELECT applied_lsn >= " + pg::quote_literal(marker.text()) +
+                                  "::pg_lsn, changes_applied FROM pgshift.sync");
       if (!row) co_return fail(row.error());
       long long changes = row->integer(0, 1);
       if (changes_before < 0) changes_before = changes;
@@ -413,9 +416,8 @@ class Cutover {
         co_return Status{};
       }
       if (Clock::now() > deadline) {
-        co_return fail(ErrorKind::kRuntime,
-                       "the stream did not apply the cutover marker " + marker.text() +
-                           " within --timeout");
+        co_return fail(ErrorKind::kRuntime, "the stream did not apply the cutover marker " +
+                                                marker.text() + " within --timeout");
       }
       co_await pause(kDrainPoll);
     }
@@ -447,18 +449,19 @@ class Cutover {
       if (!named.empty()) named += "; ";
       named += line;
     }
-    co_return fail(ErrorKind::kMismatch,
-                   "the target differs from the frozen source, so the switch is called off: " +
-                       named);
+    co_return fail(
+        ErrorKind::kMismatch,
+        "the target differs from the frozen source, so the switch is called off: " + named);
   }
 
   Status run_hook(const char* what, const std::string& command) {
-    auto ran = run_process({"/bin/sh", "-c", command}, {{"PGSHIFT_TARGET", options_.target.conninfo()}});
+    auto ran =
+        run_process({"/bin/sh", "-c", command}, {{"PGSHIFT_TARGET", options_.target.conninfo()}});
     if (!ran) return fail(std::move(ran.error()).within(what));
     if (!ran->out.empty() && !options_.quiet) std::fputs(ran->out.c_str(), stdout);
     if (ran->exit_status != 0) {
-      std::string message = std::string(what) + " exited with status " +
-                            std::to_string(ran->exit_status);
+      std::string message =
+          std::string(what) + " exited with status " + std::to_string(ran->exit_status);
       if (!ran->err.empty()) message += ": " + ran->err.substr(0, ran->err.find('\n'));
       return fail(ErrorKind::kRuntime, std::move(message));
     }
@@ -469,7 +472,8 @@ class Cutover {
     spdlog::warn("cutover called off: undoing the freeze on the source");
     auto undone = co_await state::undo_freeze(record_, options_.source, options_.target);
     if (!undone) co_return undone;
-    if (auto marked = co_await state::set_cutover_state(*target_, "undone"); !marked) co_return marked;
+    if (auto marked = co_await state::set_cutover_state(*target_, "undone"); !marked)
+      co_return marked;
     frozen_ = false;
     co_return co_await sync::set_stream_phase(*target_, "streaming");
   }
@@ -572,10 +576,11 @@ int run_cutover_command(CutoverOptions options) {
   }
   report.extra["steps"] = cutover.steps_json();
   if (outcome && !quiet) {
-    std::printf("%s: switched; writes were unavailable for %.3f s. The %s stays read-only for the "
-                "application's roles; its slot and publication are dropped.\n",
-                report.command.c_str(), summary.value("write_unavailable_seconds", 0.0),
-                report.command == "rollback" ? "target" : "source");
+    std::printf(
+        "%s: switched; writes were unavailable for %.3f s. The %s stays read-only for the "
+        "application's roles; its slot and publication are dropped.\n",
+        report.command.c_str(), summary.value("write_unavailable_seconds", 0.0),
+        report.command == "rollback" ? "target" : "source");
     if (reverse) {
       std::printf(
           "reverse stream ready (slot %s on the target): keep the old source current with "

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <string>
 
-#include "connectors/pg/endpoint.hpp"
 #include "connectors/pg/catalog.hpp"
+#include "connectors/pg/endpoint.hpp"
 
 namespace pgshift::cutover {
 

@@ -14,8 +14,7 @@ namespace pgshift::cutover {
 template <class T>
 class PendingResult {
  public:
-  explicit PendingResult(asio::any_io_executor executor)
-      : executor_(executor), done_(executor) {
+  explicit PendingResult(asio::any_io_executor executor) : executor_(executor), done_(executor) {
     done_.expires_at(asio::steady_timer::time_point::max());
   }
 

@@ -88,8 +88,8 @@ Task<Result<FreezePlan>> plan_freeze(pg::Connection& source) {
 Task<Result<int>> end_application_sessions(pg::Connection& source, const FreezePlan& plan,
                                            std::chrono::milliseconds grace) {
   if (plan.roles.empty()) co_return 0;
-  std::string of_roles = std::string(kOtherSessions) +
-                         " AND a.usename = ANY (" + role_array(plan.roles) + ")";
+  std::string of_roles =
+      std::string(kOtherSessions) + " AND a.usename = ANY (" + role_array(plan.roles) + ")";
   auto deadline = Clock::now() + grace;
   int ended = 0;
   for (;;) {
@@ -126,8 +126,8 @@ Task<Status> wait_for_writers_to_finish(pg::Connection& source, std::chrono::mil
   auto deadline = Clock::now() + limit;
   for (;;) {
     auto rows = co_await source.query(
-        std::string("SELECT a.pid, a.usename, coalesce(a.application_name, '') ") +
-        kOtherSessions + " AND a.backend_xid IS NOT NULL ORDER BY 1 LIMIT 5");
+        std::string("SELECT a.pid, a.usename, coalesce(a.application_name, '') ") + kOtherSessions +
+        " AND a.backend_xid IS NOT NULL ORDER BY 1 LIMIT 5");
     if (!rows) co_return fail(std::move(rows.error()).within("checking for writers"));
     if (rows->rows() == 0) co_return Status{};
     if (Clock::now() >= deadline) {
@@ -140,7 +140,8 @@ Task<Status> wait_for_writers_to_finish(pg::Connection& source, std::chrono::mil
       }
       co_return fail(ErrorKind::kRuntime,
                      "sessions the freeze does not stop (a superuser's?) are still writing on "
-                     "the source: " + names);
+                     "the source: " +
+                         names);
     }
     co_await pause(kPoll);
   }

@@ -64,6 +64,8 @@ void SyncProcess::terminate() {
   pid_ = -1;
 }
 
-SyncProcess::~SyncProcess() { terminate(); }
+SyncProcess::~SyncProcess() {
+  terminate();
+}
 
 }  // namespace pgshift::cutover

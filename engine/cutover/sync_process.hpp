@@ -7,8 +7,8 @@
 
 #include <sys/types.h>
 
-#include "engine/cutover/cutover_options.hpp"
 #include "engine/core/result.hpp"
+#include "engine/cutover/cutover_options.hpp"
 
 namespace pgshift::cutover {
 

@@ -62,8 +62,8 @@ Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
   if (!source) co_return fail(source.error());
   auto update = co_await sequence_update(*source, target);
   if (!update) co_return fail(update.error());
-  auto done = co_await target.query("BEGIN; " + update->sql + mark_step_sql("sequences") +
-                                    "; COMMIT");
+  auto done =
+      co_await target.query("BEGIN; " + update->sql + mark_step_sql("sequences") + "; COMMIT");
   if (!done) co_return fail(std::move(done.error()).within("setting sequences"));
   co_return Status{};
 }

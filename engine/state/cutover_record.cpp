@@ -42,17 +42,18 @@ Task<Status> record_freezing(pg::Connection& target, const std::string& undo_sql
   sql += pg::quote_literal(undo_sql);
   sql += ", ";
   sql += unfreeze_hook.empty() ? std::string("NULL") : pg::quote_literal(unfreeze_hook);
-  sql += ") ON CONFLICT (singleton) DO UPDATE SET state = EXCLUDED.state, undo_sql = "
-         "EXCLUDED.undo_sql, unfreeze_hook = EXCLUDED.unfreeze_hook, started_at = now(), "
-         "updated_at = now()";
+  sql +=
+      ") ON CONFLICT (singleton) DO UPDATE SET state = EXCLUDED.state, undo_sql = "
+      "EXCLUDED.undo_sql, unfreeze_hook = EXCLUDED.unfreeze_hook, started_at = now(), "
+      "updated_at = now()";
   auto done = co_await target.query(sql);
   if (!done) co_return fail(std::move(done.error()).within("recording the cutover"));
   co_return Status{};
 }
 
 Task<Status> set_cutover_state(pg::Connection& target, std::string_view state) {
-  auto done = co_await target.query("UPDATE pgshift.cutover SET state = " +
-                                    pg::quote_literal(state) + ", updated_at = now()");
+  auto done = co_await target.query(
+      "UPDATE pgshift.cutover SET state = " + pg::quote_literal(state) + ", updated_at = now()");
   if (!done) co_return fail(std::move(done.error()).within("recording the cutover"));
   co_return Status{};
 }
@@ -93,7 +94,8 @@ Task<Result<bool>> undo_abandoned_freeze(pg::Connection& target, const Endpoint&
   spdlog::warn(
       "a cutover stopped while the source was frozen (killed?): its freeze is undone, the "
       "source takes writes again");
-  if (auto marked = co_await set_cutover_state(target, "undone"); !marked) co_return fail(marked.error());
+  if (auto marked = co_await set_cutover_state(target, "undone"); !marked)
+    co_return fail(marked.error());
   co_return true;
 }
 

@@ -53,6 +53,7 @@ Task<Result<bool>> undo_abandoned_freeze(pg::Connection& target, const Endpoint&
                                          const Endpoint& target_endpoint);
 
 // Runs the undo SQL and the hook of `record` on the source (a cutover undoing its own freeze).
-Task<Status> undo_freeze(const CutoverRecord& record, const Endpoint& source, const Endpoint& target);
+Task<Status> undo_freeze(const CutoverRecord& record, const Endpoint& source,
+                         const Endpoint& target);
 
 }  // namespace pgshift::state

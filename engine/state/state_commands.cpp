@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "connectors/pg/session.hpp"
+#include "engine/assess/checks.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
-#include "engine/assess/checks.hpp"
 #include "engine/model/pg_quote.hpp"
 #include "engine/state/cutover_record.hpp"
 #include "engine/state/run_presence.hpp"
@@ -108,138 +108,141 @@ Task<Result<verify::Json>> source_view(const Endpoint& source, pg::Connection& t
 }  // namespace
 
 int run_status_command(const Endpoint& source, const Endpoint& endpoint, bool json) {
-  return run_on_target(endpoint, [json, &endpoint, &source](pg::Connection& target)
-                                     -> Task<Status> {
-    auto run = co_await state::load_run(target);
-    if (!run) co_return fail(run.error());
-    if (!*run) {
-      co_return fail(ErrorKind::kRefused, "no pgshift migration is recorded in this target");
-    }
-    auto progress = co_await state::load_progress(target);
-    if (!progress) co_return fail(progress.error());
-    auto names = co_await target.query(
-        "SELECT table_id, schema_name || '.' || table_name FROM pgshift.tables ORDER BY 1");
-    if (!names) co_return fail(names.error());
-    auto live = co_await target.query(state::kRunIsLiveSql);
-    if (!live) co_return fail(live.error());
-    bool interrupted = (*run)->phase != "done" && !live->boolean(0, 0);
-    auto elapsed = co_await active_seconds(target, live->boolean(0, 0));
-    if (!elapsed) co_return fail(elapsed.error());
-    auto errors = co_await target.query(
-        "SELECT (SELECT count(*) FROM pgshift.chunks WHERE last_error IS NOT NULL AND state <> "
-        "'done'), (SELECT string_agg(DISTINCT last_error, '; ') FROM pgshift.chunks "
-        " WHERE last_error IS NOT NULL AND state <> 'done')");
-    if (!errors) co_return fail(errors.error());
-    int total = 0, done = 0, verified = 0, mismatched = 0;
-    std::int64_t bytes = 0, estimated = 0;
-    for (const auto& row : *progress) {
-      total += row.total, done += row.done, verified += row.verified, mismatched += row.mismatched,
-          bytes += row.bytes;
-    }
-    auto estimate = co_await target.query("SELECT COALESCE(sum(est_bytes), 0) FROM pgshift.chunks");
-    if (estimate) estimated = estimate->integer(0, 0);
-    double rate = *elapsed > 0 ? bytes / *elapsed : 0;
-    // An interrupted run has no ETA: nothing is moving until someone reruns it.
-    std::optional<std::string> eta;
-    if ((*run)->phase == "done") {
-      eta = "0s";
-    } else if (!interrupted) {
-      eta = rate > 0 && estimated > bytes ? format_duration((estimated - bytes) / rate) : "-";
-    }
-    auto stream = co_await sync::load_stream_state(target);
-    if (!stream) co_return fail(stream.error());
-    auto view = co_await stream_view(target, *stream);
-    if (!view) co_return fail(view.error());
-    auto at_source = co_await source_view(source, target, *stream);
-    if (!at_source) co_return fail(at_source.error());
-    for (const auto& [key, value] : at_source->items()) (*view)[key] = value;
-    std::optional<std::string> wal_warning;
-    if (at_source->contains("retained_wal_bytes") &&
-        (*at_source)["retained_wal_bytes"].is_number() &&
-        (*at_source)["retained_wal_bytes"].get<long long>() > assess::kRetainedWalWarnBytes) {
-      wal_warning = "replication slot " + (*stream)->slot_name + " keeps " +
-                    format_bytes((*at_source)["retained_wal_bytes"].get<double>()) +
-                    " of WAL on the source (it cannot recycle it until sync catches up): run "
-                    "the sync, or drop the slot with `pgshift cleanup --source S --target T`";
-    }
-    std::string recorded_phase = *stream ? (*stream)->phase : (*run)->phase;
-    // A sync is only "done" once a cutover switched: before, without a live process it is
-    // interrupted.
-    interrupted = !live->boolean(0, 0) && recorded_phase != "done";
-    std::string phase = interrupted ? "interrupted" : recorded_phase;
-    std::string resume = std::string(*stream ? "pgshift sync" : "pgshift migrate") + " --source " +
-                         endpoint_argument((*run)->source) + " --target " +
-                         endpoint_argument(endpoint.display());
-    if (json) {
-      verify::Json out;
-      out["phase"] = phase;
-      if (interrupted) {
-        out["stopped_in_phase"] = (*run)->phase;
-        out["resume"] = resume;
-      }
-      out["source"] = (*run)->source;
-      out["started_at"] = (*run)->started_at;
-      out["elapsed_seconds"] = verify::json_number(*elapsed);
-      out["eta"] = eta ? verify::Json(*eta) : verify::Json(nullptr);
-      out["chunks_total"] = total;
-      out["chunks_done"] = done;
-      out["chunks_verified"] = verified;
-      out["chunks_mismatched"] = mismatched;
-      out["errors"] = errors->integer(0, 0);
-      for (const auto& [key, value] : view->items()) out[key] = value;
-      if (wal_warning) out["warnings"] = verify::json_strings({*wal_warning});
-      verify::Json tables = verify::Json::array();
-      for (const auto& row : *progress) {
-        tables.push_back(
-            verify::Json::object({{"name", names->text(static_cast<int>(row.table), 1)},
-                                  {"phase", row.phase},
-                                  {"chunks_total", row.total},
-                                  {"chunks_done", row.done},
-                                  {"chunks_verified", row.verified},
-                                  {"rows", row.rows}}));
-      }
-      out["tables"] = std::move(tables);
-      std::printf("%s\n", verify::json_line(out).c_str());
-      co_return Status{};
-    }
-    std::printf(
-        "migration from %s, started %s: phase %s\n", (*run)->source.c_str(),
-        (*run)->started_at.c_str(),
-        interrupted ? ("interrupted (stopped in " + (*run)->phase + ")").c_str() : phase.c_str());
-    std::printf("chunks %d/%d done, %d verified, %d mismatched; %s copied; elapsed %s (active)%s\n",
-                done, total, verified, mismatched, format_bytes(static_cast<double>(bytes)).c_str(),
-                format_duration(*elapsed).c_str(), eta ? ("; ETA " + *eta).c_str() : "");
-    if (*stream) {
-      std::printf(
-          "change stream (slot %s): received %s, applied %s, lag %lld bytes / %.1f s, "
-          "%lld changes applied, spill %s\n",
-          (*stream)->slot_name.c_str(), (*view)["received_lsn"].get<std::string>().c_str(),
-          (*view)["applied_lsn"].get<std::string>().c_str(), (*view)["lag_bytes"].get<long long>(),
-          (*view)["lag_seconds"].get<double>(), (*view)["changes_applied"].get<long long>(),
-          format_bytes(static_cast<double>((*view)["spill_bytes"].get<long long>())).c_str());
-    }
-    if (view->contains("retained_wal_bytes") && (*view)["retained_wal_bytes"].is_number()) {
-      std::printf("the slot keeps %s of WAL on the source\n",
-                  format_bytes((*view)["retained_wal_bytes"].get<double>()).c_str());
-    }
-    if (view->contains("cutover")) {
-      std::printf("cutover: %s\n", (*view)["cutover"].get<std::string>().c_str());
-    }
-    if (wal_warning) std::printf("warning: %s\n", wal_warning->c_str());
-    if (interrupted) {
-      std::printf("no pgshift process is running it; resume with the same command: %s\n",
-                  resume.c_str());
-    }
-    if (!errors->is_null(0, 1)) std::printf("errors: %s\n", errors->text(0, 1).c_str());
-    std::printf("%-40s %-9s %9s %9s %12s\n", "table", "phase", "chunks", "verified", "rows");
-    for (const auto& row : *progress) {
-      std::string chunks = std::to_string(row.done) + "/" + std::to_string(row.total);
-      std::printf("%-40s %-9s %9s %9d %12lld\n",
-                  names->text(static_cast<int>(row.table), 1).c_str(), row.phase.c_str(),
-                  chunks.c_str(), row.verified, row.rows);
-    }
-    co_return Status{};
-  });
+  return run_on_target(
+      endpoint, [json, &endpoint, &source](pg::Connection& target) -> Task<Status> {
+        auto run = co_await state::load_run(target);
+        if (!run) co_return fail(run.error());
+        if (!*run) {
+          co_return fail(ErrorKind::kRefused, "no pgshift migration is recorded in this target");
+        }
+        auto progress = co_await state::load_progress(target);
+        if (!progress) co_return fail(progress.error());
+        auto names = co_await target.query(
+            "SELECT table_id, schema_name || '.' || table_name FROM pgshift.tables ORDER BY 1");
+        if (!names) co_return fail(names.error());
+        auto live = co_await target.query(state::kRunIsLiveSql);
+        if (!live) co_return fail(live.error());
+        bool interrupted = (*run)->phase != "done" && !live->boolean(0, 0);
+        auto elapsed = co_await active_seconds(target, live->boolean(0, 0));
+        if (!elapsed) co_return fail(elapsed.error());
+        auto errors = co_await target.query(
+            "SELECT (SELECT count(*) FROM pgshift.chunks WHERE last_error IS NOT NULL AND state <> "
+            "'done'), (SELECT string_agg(DISTINCT last_error, '; ') FROM pgshift.chunks "
+            " WHERE last_error IS NOT NULL AND state <> 'done')");
+        if (!errors) co_return fail(errors.error());
+        int total = 0, done = 0, verified = 0, mismatched = 0;
+        std::int64_t bytes = 0, estimated = 0;
+        for (const auto& row : *progress) {
+          total += row.total, done += row.done, verified += row.verified,
+              mismatched += row.mismatched, bytes += row.bytes;
+        }
+        auto estimate =
+            co_await target.query("SELECT COALESCE(sum(est_bytes), 0) FROM pgshift.chunks");
+        if (estimate) estimated = estimate->integer(0, 0);
+        double rate = *elapsed > 0 ? bytes / *elapsed : 0;
+        // An interrupted run has no ETA: nothing is moving until someone reruns it.
+        std::optional<std::string> eta;
+        if ((*run)->phase == "done") {
+          eta = "0s";
+        } else if (!interrupted) {
+          eta = rate > 0 && estimated > bytes ? format_duration((estimated - bytes) / rate) : "-";
+        }
+        auto stream = co_await sync::load_stream_state(target);
+        if (!stream) co_return fail(stream.error());
+        auto view = co_await stream_view(target, *stream);
+        if (!view) co_return fail(view.error());
+        auto at_source = co_await source_view(source, target, *stream);
+        if (!at_source) co_return fail(at_source.error());
+        for (const auto& [key, value] : at_source->items()) (*view)[key] = value;
+        std::optional<std::string> wal_warning;
+        if (at_source->contains("retained_wal_bytes") &&
+            (*at_source)["retained_wal_bytes"].is_number() &&
+            (*at_source)["retained_wal_bytes"].get<long long>() > assess::kRetainedWalWarnBytes) {
+          wal_warning = "replication slot " + (*stream)->slot_name + " keeps " +
+                        format_bytes((*at_source)["retained_wal_bytes"].get<double>()) +
+                        " of WAL on the source (it cannot recycle it until sync catches up): run "
+                        "the sync, or drop the slot with `pgshift cleanup --source S --target T`";
+        }
+        std::string recorded_phase = *stream ? (*stream)->phase : (*run)->phase;
+        // A sync is only "done" once a cutover switched: before, without a live process it is
+        // interrupted.
+        interrupted = !live->boolean(0, 0) && recorded_phase != "done";
+        std::string phase = interrupted ? "interrupted" : recorded_phase;
+        std::string resume = std::string(*stream ? "pgshift sync" : "pgshift migrate") +
+                             " --source " + endpoint_argument((*run)->source) + " --target " +
+                             endpoint_argument(endpoint.display());
+        if (json) {
+          verify::Json out;
+          out["phase"] = phase;
+          if (interrupted) {
+            out["stopped_in_phase"] = (*run)->phase;
+            out["resume"] = resume;
+          }
+          out["source"] = (*run)->source;
+          out["started_at"] = (*run)->started_at;
+          out["elapsed_seconds"] = verify::json_number(*elapsed);
+          out["eta"] = eta ? verify::Json(*eta) : verify::Json(nullptr);
+          out["chunks_total"] = total;
+          out["chunks_done"] = done;
+          out["chunks_verified"] = verified;
+          out["chunks_mismatched"] = mismatched;
+          out["errors"] = errors->integer(0, 0);
+          for (const auto& [key, value] : view->items()) out[key] = value;
+          if (wal_warning) out["warnings"] = verify::json_strings({*wal_warning});
+          verify::Json tables = verify::Json::array();
+          for (const auto& row : *progress) {
+            tables.push_back(
+                verify::Json::object({{"name", names->text(static_cast<int>(row.table), 1)},
+                                      {"phase", row.phase},
+                                      {"chunks_total", row.total},
+                                      {"chunks_done", row.done},
+                                      {"chunks_verified", row.verified},
+                                      {"rows", row.rows}}));
+          }
+          out["tables"] = std::move(tables);
+          std::printf("%s\n", verify::json_line(out).c_str());
+          co_return Status{};
+        }
+        std::printf("migration from %s, started %s: phase %s\n", (*run)->source.c_str(),
+                    (*run)->started_at.c_str(),
+                    interrupted ? ("interrupted (stopped in " + (*run)->phase + ")").c_str()
+                                : phase.c_str());
+        std::printf(
+            "chunks %d/%d done, %d verified, %d mismatched; %s copied; elapsed %s (active)%s\n",
+            done, total, verified, mismatched, format_bytes(static_cast<double>(bytes)).c_str(),
+            format_duration(*elapsed).c_str(), eta ? ("; ETA " + *eta).c_str() : "");
+        if (*stream) {
+          std::printf(
+              "change stream (slot %s): received %s, applied %s, lag %lld bytes / %.1f s, "
+              "%lld changes applied, spill %s\n",
+              (*stream)->slot_name.c_str(), (*view)["received_lsn"].get<std::string>().c_str(),
+              (*view)["applied_lsn"].get<std::string>().c_str(),
+              (*view)["lag_bytes"].get<long long>(), (*view)["lag_seconds"].get<double>(),
+              (*view)["changes_applied"].get<long long>(),
+              format_bytes(static_cast<double>((*view)["spill_bytes"].get<long long>())).c_str());
+        }
+        if (view->contains("retained_wal_bytes") && (*view)["retained_wal_bytes"].is_number()) {
+          std::printf("the slot keeps %s of WAL on the source\n",
+                      format_bytes((*view)["retained_wal_bytes"].get<double>()).c_str());
+        }
+        if (view->contains("cutover")) {
+          std::printf("cutover: %s\n", (*view)["cutover"].get<std::string>().c_str());
+        }
+        if (wal_warning) std::printf("warning: %s\n", wal_warning->c_str());
+        if (interrupted) {
+          std::printf("no pgshift process is running it; resume with the same command: %s\n",
+                      resume.c_str());
+        }
+        if (!errors->is_null(0, 1)) std::printf("errors: %s\n", errors->text(0, 1).c_str());
+        std::printf("%-40s %-9s %9s %9s %12s\n", "table", "phase", "chunks", "verified", "rows");
+        for (const auto& row : *progress) {
+          std::string chunks = std::to_string(row.done) + "/" + std::to_string(row.total);
+          std::printf("%-40s %-9s %9s %9d %12lld\n",
+                      names->text(static_cast<int>(row.table), 1).c_str(), row.phase.c_str(),
+                      chunks.c_str(), row.verified, row.rows);
+        }
+        co_return Status{};
+      });
 }
 
 int run_cleanup_command(const Endpoint& source, const Endpoint& target_endpoint, bool quiet) {

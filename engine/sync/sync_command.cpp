@@ -152,8 +152,8 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
                    "complete it");
   }
   // A cutover killed while the source was frozen: the source takes writes again first.
-  if (auto undone = co_await state::undo_abandoned_freeze(*target, options.copy.source,
-                                                          options.copy.target);
+  if (auto undone =
+          co_await state::undo_abandoned_freeze(*target, options.copy.source, options.copy.target);
       !undone) {
     co_return fail(undone.error());
   }

@@ -43,10 +43,12 @@ Task<Result<std::optional<StreamState>>> load_stream_state(pg::Connection& targe
 std::string insert_stream_state_sql(const StreamState& state) {
   auto lsn = [](pg::Lsn value) { return pg::quote_literal(value.text()) + "::pg_lsn"; };
   std::string sql = kCreateSyncStateSql;
-  sql += "ALTER TABLE pgshift.sync ADD COLUMN IF NOT EXISTS stream_only boolean NOT NULL DEFAULT "
-         "false;\n";
-  sql += "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, applied_lsn, "
-         "phase, stream_only) VALUES (";
+  sql +=
+      "ALTER TABLE pgshift.sync ADD COLUMN IF NOT EXISTS stream_only boolean NOT NULL DEFAULT "
+      "false;\n";
+  sql +=
+      "INSERT INTO pgshift.sync (slot_name, publication, start_lsn, received_lsn, applied_lsn, "
+      "phase, stream_only) VALUES (";
   sql += pg::quote_literal(state.slot_name) + ", " + pg::quote_literal(state.publication) + ", ";
   sql += lsn(state.start_lsn) + ", " + lsn(state.received_lsn) + ", " + lsn(state.applied_lsn);
   sql += ", " + pg::quote_literal(state.phase);
@@ -66,8 +68,9 @@ Task<Result<std::string>> record_stream_view(pg::Connection& target, std::string
                                              long long lag_bytes, double lag_seconds,
                                              long long spill) {
   // A cutover's phases are the cutover's to set.
-  std::string sql = "UPDATE pgshift.sync SET phase = CASE WHEN phase IN ('cutover', 'done') THEN "
-                    "phase ELSE ";
+  std::string sql =
+      "UPDATE pgshift.sync SET phase = CASE WHEN phase IN ('cutover', 'done') THEN "
+      "phase ELSE ";
   sql += pg::quote_literal(phase);
   sql += " END, lag_bytes = " + std::to_string(lag_bytes);
   sql += ", lag_seconds = " + std::to_string(lag_seconds);

@@ -15,8 +15,8 @@
 #include <functional>
 #include <iostream>
 #include <map>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -172,8 +172,8 @@ std::vector<std::string> sync_args(const Databases& setup) {
 }
 
 std::vector<std::string> cutover_args(const Databases& setup, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"cutover", "--source", setup.source, "--target", setup.target,
-                                   "--timeout", "30s"};
+  std::vector<std::string> args = {"cutover",    "--source",  setup.source, "--target",
+                                   setup.target, "--timeout", "30s"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -190,8 +190,9 @@ bool app_role_frozen(const Databases& setup) {
   return scalar(setup.source,
                 "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
                 "WHERE r.rolname = '" +
-                    setup.role + "' AND s.setdatabase = (SELECT oid FROM pg_database WHERE "
-                                 "datname = current_database())") != "0";
+                    setup.role +
+                    "' AND s.setdatabase = (SELECT oid FROM pg_database WHERE "
+                    "datname = current_database())") != "0";
 }
 
 std::string read_file(const std::string& path) {
@@ -207,8 +208,8 @@ void expect_target_equals_source(const Databases& setup) {
 
 // Until the change stream is applied in the target (sync caught up).
 void wait_streaming(Background& sync, const Databases& setup) {
-  ASSERT_TRUE(wait_until([&] { return phase(setup.target) == "streaming" || sync.poll() >= 0; },
-                         90))
+  ASSERT_TRUE(
+      wait_until([&] { return phase(setup.target) == "streaming" || sync.poll() >= 0; }, 90))
       << "phase " << phase(setup.target);
   ASSERT_EQ(phase(setup.target), "streaming");
 }
@@ -219,13 +220,14 @@ TEST(Cutover, SwitchesWhileTheApplicationWritesAndLosesNothing) {
   Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-switch-sync.err")};
   wait_streaming(sync, setup);
   Writer writer(setup.app_uri);
-  exec(setup.source, "UPDATE items SET qty = qty + 1 WHERE shop = 1; DELETE FROM items WHERE "
-                     "shop = 2 AND qty < 50; UPDATE items SET sku = sku || '-x' WHERE qty = 7");
+  exec(setup.source,
+       "UPDATE items SET qty = qty + 1 WHERE shop = 1; DELETE FROM items WHERE "
+       "shop = 2 AND qty < 50; UPDATE items SET sku = sku || '-x' WHERE qty = 7");
   std::this_thread::sleep_for(milliseconds(1500));
   std::string hook_out = "/tmp/cutover-switch-" + std::to_string(getpid()) + ".env";
-  auto result = run_pgshift(cutover_args(setup, {"--switch-hook", "printenv PGSHIFT_TARGET > " +
-                                                                      hook_out,
-                                                 "--report", hook_out + ".json"}));
+  auto result =
+      run_pgshift(cutover_args(setup, {"--switch-hook", "printenv PGSHIFT_TARGET > " + hook_out,
+                                       "--report", hook_out + ".json"}));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::this_thread::sleep_for(milliseconds(300));
   writer.stop();
@@ -258,8 +260,9 @@ TEST(Cutover, SwitchesWhileTheApplicationWritesAndLosesNothing) {
   int sync_exit = -1;
   EXPECT_TRUE(wait_until([&] { return (sync_exit = sync.poll()) >= 0; }, 20));
   EXPECT_EQ(sync_exit, 0);
-  EXPECT_EQ(scalar(setup.source, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
-                                 "'pgshift_%' AND database = current_database()"),
+  EXPECT_EQ(scalar(setup.source,
+                   "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
+                   "'pgshift_%' AND database = current_database()"),
             "0");
   EXPECT_EQ(phase(setup.target), "done");
   // A second cutover, or sync, is refused: the stream is over.
@@ -278,8 +281,8 @@ TEST(Cutover, APlantedDifferenceCallsTheSwitchOffAndUnfreezes) {
     exec(setup.source, "UPDATE items SET qty = 0 WHERE sku = 'sku42' AND shop = 0");
     ASSERT_TRUE(wait_until(
         [&] {
-          return scalar(setup.target,
-                        "SELECT qty FROM items WHERE sku = 'sku42' AND shop = 0") == "0";
+          return scalar(setup.target, "SELECT qty FROM items WHERE sku = 'sku42' AND shop = 0") ==
+                 "0";
         },
         30));
   }
@@ -287,9 +290,8 @@ TEST(Cutover, APlantedDifferenceCallsTheSwitchOffAndUnfreezes) {
   Writer writer(setup.app_uri);
   std::string unfrozen = "/tmp/cutover-diff-" + std::to_string(getpid()) + ".unfrozen";
   std::remove(unfrozen.c_str());
-  auto result =
-      run_pgshift(cutover_args(setup, {"--unfreeze-hook", "touch " + unfrozen, "--switch-hook",
-                                       "exit 0"}));
+  auto result = run_pgshift(
+      cutover_args(setup, {"--unfreeze-hook", "touch " + unfrozen, "--switch-hook", "exit 0"}));
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find("\"public\".\"items\" key (sku42, 0) changed"), std::string::npos)
       << result.err;
@@ -373,8 +375,8 @@ TEST(Cutover, KilledDuringTheSwitchIsCompletedByTheNextCutover) {
   Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-ks-sync.err")};
   wait_streaming(sync, setup);
   exec(setup.source, "INSERT INTO orders (note) SELECT 'late' FROM generate_series(1, 100)");
-  Background cutover{spawn_pgshift(cutover_args(setup, {"--switch-hook", "sleep 60"}),
-                                   "/tmp/cutover-ks.err")};
+  Background cutover{
+      spawn_pgshift(cutover_args(setup, {"--switch-hook", "sleep 60"}), "/tmp/cutover-ks.err")};
   ASSERT_TRUE(wait_until(
       [&] {
         try {
@@ -434,8 +436,8 @@ TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
       switched = true;
     } else {
       // The operator restarts sync (as after any crash): it undoes a freeze left behind.
-      EXPECT_EQ(sync->poll(), -1) << "round " << round << ": sync ended by itself (state "
-                                  << state << ")";
+      EXPECT_EQ(sync->poll(), -1) << "round " << round << ": sync ended by itself (state " << state
+                                  << ")";
       sync->signal(SIGKILL);
       sync->poll();
       sync.emplace().pid = spawn_pgshift(sync_args(setup), "/tmp/cutover-kills-sync.err");
@@ -497,8 +499,8 @@ TEST(Cutover, RollbackAfterReverseBringsTheTargetsWritesBack) {
       << "the application does not write to the new primary";
 
   // No reverse sync runs: rollback starts one, then switches back.
-  auto back = run_pgshift({"rollback", "--source", setup.source, "--target", setup.target,
-                           "--timeout", "30s"});
+  auto back = run_pgshift(
+      {"rollback", "--source", setup.source, "--target", setup.target, "--timeout", "30s"});
   ASSERT_EQ(back.exit_code, 0) << back.err;
   auto committed = writer.committed();
   writer.stop();
@@ -515,11 +517,13 @@ TEST(Cutover, RollbackAfterReverseBringsTheTargetsWritesBack) {
   // The old source takes the application's writes again, ahead of the target's sequence.
   EXPECT_EQ(scalar(setup.app_uri, "SHOW default_transaction_read_only"), "off");
   EXPECT_EQ(scalar(as_role(setup.target, setup.role), "SHOW default_transaction_read_only"), "on");
-  EXPECT_GT(std::stoll(scalar(setup.app_uri, "INSERT INTO orders (note) VALUES ('back') "
-                                             "RETURNING id")),
+  EXPECT_GT(std::stoll(scalar(setup.app_uri,
+                              "INSERT INTO orders (note) VALUES ('back') "
+                              "RETURNING id")),
             std::stoll(scalar(setup.target, "SELECT max(id) FROM orders")));
-  EXPECT_EQ(scalar(setup.target, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
-                                 "'pgshift_%' AND database = current_database()"),
+  EXPECT_EQ(scalar(setup.target,
+                   "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
+                   "'pgshift_%' AND database = current_database()"),
             "0");
 }
 

@@ -186,10 +186,10 @@ TEST(CliParse, StatusAndCleanupNeedOnlyATarget) {
 }
 
 TEST(CliParse, CutoverOptionsAndDurations) {
-  auto cutover = must_parse({"cutover", "--source", kSource, "--target", kTarget, "--max-lag",
-                             "250ms", "--timeout", "2m", "--freeze", "none", "--freeze-hook",
-                             "psql -c PAUSE", "--unfreeze-hook", "psql -c RESUME",
-                             "--switch-hook", "./repoint.sh"});
+  auto cutover =
+      must_parse({"cutover", "--source", kSource, "--target", kTarget, "--max-lag", "250ms",
+                  "--timeout", "2m", "--freeze", "none", "--freeze-hook", "psql -c PAUSE",
+                  "--unfreeze-hook", "psql -c RESUME", "--switch-hook", "./repoint.sh"});
   EXPECT_EQ(cutover.name, "cutover");
   EXPECT_EQ(cutover.max_lag, std::chrono::milliseconds(250));
   EXPECT_EQ(cutover.timeout, std::chrono::minutes(2));
@@ -201,9 +201,9 @@ TEST(CliParse, CutoverOptionsAndDurations) {
   EXPECT_EQ(defaults.max_lag, std::chrono::seconds(1));
   EXPECT_EQ(defaults.timeout, std::chrono::seconds(60));
   EXPECT_TRUE(defaults.freeze_read_only);
-  EXPECT_EQ(must_parse({"cutover", "--source", kSource, "--target", kTarget, "--max-lag", "1.5"})
-                .max_lag,
-            std::chrono::milliseconds(1500));
+  EXPECT_EQ(
+      must_parse({"cutover", "--source", kSource, "--target", kTarget, "--max-lag", "1.5"}).max_lag,
+      std::chrono::milliseconds(1500));
   for (const char* bad : {"fast", "1h", "-1s", "1 s"}) {
     auto error = must_fail({"cutover", "--source", kSource, "--target", kTarget, "--max-lag", bad});
     EXPECT_EQ(error.kind, ErrorKind::kUsage) << bad;

@@ -14,8 +14,8 @@ Status usage_error(std::string message) {
   return fail(ErrorKind::kUsage, std::move(message) + " (see pgshift --help)");
 }
 
-const std::set<std::string> kCommands = {"plan",    "migrate", "verify", "status",
-                                          "cleanup", "sync",    "cutover", "rollback"};
+const std::set<std::string> kCommands = {"plan",    "migrate", "verify",  "status",
+                                         "cleanup", "sync",    "cutover", "rollback"};
 
 const std::map<std::string, std::set<std::string>> kOptions = {
     {"migrate", {"--source",         "--target",        "--jobs",
@@ -106,8 +106,8 @@ Result<std::chrono::milliseconds> parse_duration(const std::string& option,
   std::string_view unit(end, text.data() + text.size());
   double scale = unit.empty() || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60000 : -1;
   if (error != std::errc() || scale < 0 || number < 0) {
-    return fail(ErrorKind::kUsage, option + " takes a duration such as 1s, 500ms or 2m, not " +
-                                       shown_argument(text));
+    return fail(ErrorKind::kUsage,
+                option + " takes a duration such as 1s, 500ms or 2m, not " + shown_argument(text));
   }
   return std::chrono::milliseconds(static_cast<long long>(number * scale));
 }

@@ -9,9 +9,9 @@
 #include "connectors/pg/stall_check.hpp"
 #include "engine/assess/plan_command.hpp"
 #include "engine/compare/verify_command.hpp"
+#include "engine/cutover/cutover_command.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/state/state_commands.hpp"
-#include "engine/cutover/cutover_command.hpp"
 #include "engine/sync/sync_command.hpp"
 #include "tools/pgshift/cli_args.hpp"
 #include "verify/report.hpp"
@@ -94,8 +94,10 @@ int main(int argc, char** argv) {
     pgshift::cutover::CutoverOptions cutover;
     // A rollback is a cutover from the forward target back to the forward source.
     cutover.rollback = command->name == "rollback";
-    cutover.source = std::move(cutover.rollback ? command->options.target : command->options.source);
-    cutover.target = std::move(cutover.rollback ? command->options.source : command->options.target);
+    cutover.source =
+        std::move(cutover.rollback ? command->options.target : command->options.source);
+    cutover.target =
+        std::move(cutover.rollback ? command->options.source : command->options.target);
     cutover.reverse = command->reverse;
     cutover.filter = std::move(command->options.filter);
     cutover.max_lag = command->max_lag;
