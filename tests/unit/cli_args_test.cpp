@@ -244,7 +244,8 @@ TEST(CliParse, UnknownCommandsAndOptions) {
   auto option = must_fail({"migrate", "--source", kSource, "--target", kTarget, "--bogus"});
   EXPECT_NE(option.message.find("--bogus"), std::string::npos);
   must_fail({"migrate", "--source", kSource, "--target", kTarget, "--bogus=1"});
-  must_fail({"status", "--target", kTarget, "--source", kSource});  // not an option of status
+  must_fail({"status", "--target", kTarget, "--endpos", "current"});  // not an option of status
+  must_fail({"rollback", "--source", kSource, "--target", kTarget, "--reverse"});
   must_fail({"status", "--target", kTarget, "--jobs", "2"});
   must_fail({"cleanup", "--target", kTarget, "--json"});
   must_fail({"migrate", "--source", kSource, "--target", kTarget, "-j", "2"});
