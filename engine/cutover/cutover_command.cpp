@@ -77,6 +77,7 @@ class Cutover {
       co_return switched;
     }
     co_await timed("drop_slot", [this] { return finish_stream(); });
+    if (options_.reverse) start_reverse_sync();
     co_return Status{};
   }
 
@@ -346,6 +347,23 @@ class Cutover {
     co_return Status{};
   }
 
+  // The reverse stream's follower, left running after this process: the reverse slot on the
+  // target would otherwise keep its WAL until someone starts one.
+  void start_reverse_sync() {
+    CutoverOptions reverse;
+    reverse.source = options_.target;
+    reverse.target = options_.source;
+    std::string log_path = "pgshift-reverse-sync.log";
+    auto started = SyncProcess::start_detached(reverse, log_path);
+    if (!started) {
+      report_.warnings.push_back("the reverse sync did not start (" + started.error().message +
+                                 "): run `pgshift sync` with --source and --target swapped");
+      return;
+    }
+    summary_["reverse_sync_pid"] = started->release();
+    summary_["reverse_sync_log"] = log_path;
+  }
+
   Task<Result<std::vector<std::string>>> published_tables() {
     auto tables = co_await source_->query(
         "SELECT pg_catalog.format('%I.%I', schemaname, tablename) FROM "
@@ -583,10 +601,12 @@ int run_cutover_command(CutoverOptions options) {
         report.command == "rollback" ? "target" : "source");
     if (reverse) {
       std::printf(
-          "reverse stream ready (slot %s on the target): keep the old source current with "
-          "`pgshift sync` given --source and --target swapped; `pgshift rollback --source S "
-          "--target T` switches back.\n",
-          summary.value("reverse_slot", std::string()).c_str());
+          "reverse stream ready (slot %s on the target): a `pgshift sync` from the target to the "
+          "old source runs in the background (pid %lld, log %s), keeping the old source current; "
+          "`pgshift rollback --source S --target T` switches back.\n",
+          summary.value("reverse_slot", std::string()).c_str(),
+          summary.value("reverse_sync_pid", 0LL),
+          summary.value("reverse_sync_log", std::string("-")).c_str());
     }
   }
   if (!report_path.empty()) {

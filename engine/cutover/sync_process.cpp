@@ -1,5 +1,6 @@
 #include "engine/cutover/sync_process.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,6 +16,15 @@ extern char** environ;
 namespace pgshift::cutover {
 
 Result<SyncProcess> SyncProcess::start(const CutoverOptions& options) {
+  return spawn(options, {});
+}
+
+Result<SyncProcess> SyncProcess::start_detached(const CutoverOptions& options,
+                                                const std::string& log_path) {
+  return spawn(options, log_path);
+}
+
+Result<SyncProcess> SyncProcess::spawn(const CutoverOptions& options, const std::string& log_path) {
   std::vector<std::string> args = {"pgshift", "sync", "--quiet"};
   auto add = [&args](const char* option, const std::vector<std::string>& values) {
     for (const auto& value : values) args.insert(args.end(), {option, value});
@@ -36,8 +46,22 @@ Result<SyncProcess> SyncProcess::start(const CutoverOptions& options) {
   argv.push_back(nullptr);
   for (auto& entry : env) envp.push_back(entry.data());
   envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (!log_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0600);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    // Its own session: a Ctrl-C meant for the terminal's foreground does not stop it.
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  }
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
     return fail(ErrorKind::kRuntime,
                 std::string("cannot start a pgshift sync process: ") + std::strerror(rc));

@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <string>
+
 #include "engine/core/result.hpp"
 #include "engine/cutover/cutover_options.hpp"
 
@@ -15,6 +17,16 @@ namespace pgshift::cutover {
 class SyncProcess {
  public:
   static Result<SyncProcess> start(const CutoverOptions& options);
+  // Started in a session of its own with stdout and stderr appended to `log_path`, to outlive
+  // this process (the reverse stream after `cutover --reverse`); release() it then.
+  static Result<SyncProcess> start_detached(const CutoverOptions& options,
+                                            const std::string& log_path);
+  // Forgets the process: it is not stopped by the destructor.
+  int release() {
+    int pid = pid_;
+    pid_ = -1;
+    return pid;
+  }
   SyncProcess(SyncProcess&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
   SyncProcess& operator=(SyncProcess&&) = delete;
   ~SyncProcess();
@@ -25,6 +37,7 @@ class SyncProcess {
 
  private:
   explicit SyncProcess(pid_t pid) : pid_(pid) {}
+  static Result<SyncProcess> spawn(const CutoverOptions& options, const std::string& log_path);
   pid_t pid_ = -1;
 };
 

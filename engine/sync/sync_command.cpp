@@ -76,7 +76,13 @@ Task<Status> load_stream(RunContext& context, StreamRun& run) {
 }
 
 void start_receiver(RunContext& context, StreamRun& run) {
-  auto task = with_retries(context, "change stream", [&run]() { return run_change_receiver(run); });
+  auto task = with_retries(context, "change stream", [&run]() -> Task<Status> {
+    Status received = co_await run_change_receiver(run);
+    // 55006: the slot is still held by the WAL sender of a process that just died (restarted
+    // at once after a crash); the server frees it as soon as it notices.
+    if (!received && received.error().sqlstate == "55006") received.error().connection_lost = true;
+    co_return received;
+  });
   spawn_task(context.executor, "change receiver", std::move(task), [&context, &run](Status ended) {
     if (!ended) context.record_fatal(std::move(ended.error()));
     // Nothing more will be spilled: an applier waiting for the spill would wait forever.

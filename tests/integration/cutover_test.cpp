@@ -498,7 +498,8 @@ TEST(Cutover, RollbackAfterReverseBringsTheTargetsWritesBack) {
       20))
       << "the application does not write to the new primary";
 
-  // No reverse sync runs: rollback starts one, then switches back.
+  // The reverse sync the cutover left running keeps the old source current; rollback uses it.
+  EXPECT_NE(forward.out.find("runs in the background"), std::string::npos) << forward.out;
   auto back = run_pgshift(
       {"rollback", "--source", setup.source, "--target", setup.target, "--timeout", "30s"});
   ASSERT_EQ(back.exit_code, 0) << back.err;

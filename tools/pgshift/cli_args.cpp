@@ -562,9 +562,10 @@ Options:
                         (default 60s)
   --reverse             before the switch, create a publication and a replication slot on the
                         target and record a stream back to the source in the source (needs
-                        wal_level = logical on the target): run `pgshift sync` with --source
-                        and --target swapped to keep the old source current, and
-                        `pgshift rollback` to switch back
+                        wal_level = logical on the target). After the switch a `pgshift sync`
+                        with --source and --target swapped keeps the old source current, in
+                        the background (its log: pgshift-reverse-sync.log in the current
+                        directory); `pgshift rollback` switches back
   --include-table PAT, --exclude-table PAT, --exclude-schema PAT
                         as given to sync (for the sync process cutover starts, if any)
   --report FILE         JSON report: write_unavailable_seconds, the seconds of each step,
