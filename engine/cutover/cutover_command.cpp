@@ -8,6 +8,7 @@
 
 #include "connectors/pg/replication/lsn.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/cutover/pending_result.hpp"
@@ -186,15 +187,8 @@ class Cutover {
       if (Clock::now() > deadline) {
         co_return fail(ErrorKind::kRuntime, "the sync process did not catch up within --timeout");
       }
-      co_await pause(std::chrono::milliseconds(100));
+      co_await sleep_for(std::chrono::milliseconds(100));
     }
-  }
-
-  static Task<void> pause(std::chrono::milliseconds duration) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_after(duration);
-    boost::system::error_code ignored;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
 
   // Lag as the sync process records it each second (0 once caught up); a view older than a few
@@ -216,7 +210,7 @@ class Cutover {
                        "the stream did not come within --max-lag of the source in --timeout (is "
                        "`pgshift sync` running? `pgshift status` shows the lag)");
       }
-      co_await pause(kLagPoll);
+      co_await sleep_for(kLagPoll);
     }
   }
 
@@ -437,7 +431,7 @@ class Cutover {
         co_return fail(ErrorKind::kRuntime, "the stream did not apply the cutover marker " +
                                                 marker.text() + " within --timeout");
       }
-      co_await pause(kDrainPoll);
+      co_await sleep_for(kDrainPoll);
     }
   }
 
@@ -513,7 +507,7 @@ class Cutover {
                                              active->text(0, 0) + ")");
         if (!ended) co_return fail(ended.error());
       }
-      co_await pause(std::chrono::milliseconds(100));
+      co_await sleep_for(std::chrono::milliseconds(100));
     }
     if (sync_process_) sync_process_->terminate();
     auto dropped =

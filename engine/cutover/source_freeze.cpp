@@ -1,6 +1,7 @@
 #include "engine/cutover/source_freeze.hpp"
 
 #include "engine/core/asio.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::cutover {
@@ -14,13 +15,6 @@ constexpr const char* kOtherSessions =
     "FROM pg_catalog.pg_stat_activity a WHERE a.datname = pg_catalog.current_database() "
     "AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid() "
     "AND coalesce(a.application_name, '') <> 'pgshift'";
-
-Task<void> pause(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(duration);
-  boost::system::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
 
 std::string role_array(const std::vector<std::string>& roles) {
   std::string array = "ARRAY[";
@@ -112,12 +106,12 @@ Task<Result<int>> end_application_sessions(pg::Connection& source, const FreezeP
     if (!left) co_return fail(left.error());
     if (left->text(0, 0) == "0") co_return ended;
     if (all) {
-      co_await pause(kPoll);  // ended sessions leave pg_stat_activity a moment later
+      co_await sleep_for(kPoll);  // ended sessions leave pg_stat_activity a moment later
       if (Clock::now() >= deadline + grace) {
         co_return fail(ErrorKind::kRuntime, "application sessions on the source did not end");
       }
     } else {
-      co_await pause(kPoll);
+      co_await sleep_for(kPoll);
     }
   }
 }
@@ -143,7 +137,7 @@ Task<Status> wait_for_writers_to_finish(pg::Connection& source, std::chrono::mil
                      "the source: " +
                          names);
     }
-    co_await pause(kPoll);
+    co_await sleep_for(kPoll);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "engine/assess/finding.hpp"
 #include "engine/assess/server_reader.hpp"
 #include "engine/assess/supabase.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/copy_worker.hpp"
 #include "engine/migrate/finalize.hpp"
@@ -28,13 +29,6 @@ namespace pgshift {
 namespace {
 
 constexpr int kFinalizeLockClass = 8001;
-
-Task<void> sleep_for(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(duration);
-  boost::system::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
 
 Task<Status> seed_progress(RunContext& context, pg::Connection& target) {
   std::vector<TableProgress> tables;

@@ -7,6 +7,7 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/migrate/run_context.hpp"
@@ -28,13 +29,6 @@ namespace {
 // Longer than the longest pause between retries (16 s).
 constexpr auto kRetryBudgetRenewedAfter = std::chrono::seconds(60);
 
-Task<void> pause(std::chrono::milliseconds duration) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  timer.expires_after(duration);
-  boost::system::error_code ignored;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-}
-
 // Runs `body` again after a transient failure (a lost connection, a server restart), up to the
 // run's retry budget; anything else ends the run. A body that ran for a while before it failed
 // gets the whole budget again: a stream followed for days meets unrelated restarts days apart.
@@ -48,7 +42,7 @@ Task<Status> with_retries(RunContext& context, const char* what, Body body) {
     if (!result.error().retryable() || ++attempt > context.options.max_retries) co_return result;
     spdlog::warn("{}: {} (retry {}/{})", what, result.error().message, attempt,
                  context.options.max_retries);
-    co_await pause(std::chrono::milliseconds(500 << std::min(attempt, 5)));
+    co_await sleep_for(std::chrono::milliseconds(500 << std::min(attempt, 5)));
   }
 }
 

@@ -200,6 +200,17 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// How many of the order ids the application saw committed are not in `uri`'s orders.
+std::string orders_missing(const std::string& uri, const std::set<long long>& committed) {
+  std::string sql = "SELECT count(*) FROM unnest('{";
+  for (long long id : committed) {
+    if (sql.back() != '{') sql += ',';
+    sql += std::to_string(id);
+  }
+  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
+  return scalar(uri, sql);
+}
+
 void expect_target_equals_source(const Databases& setup) {
   for (const char* table : {"orders", "items"}) {
     EXPECT_EQ(table_digest(setup.source, table), table_digest(setup.target, table)) << table;
@@ -236,14 +247,7 @@ TEST(Cutover, SwitchesWhileTheApplicationWritesAndLosesNothing) {
   auto committed = writer.committed();
   ASSERT_GT(committed.size(), 50u);
   EXPECT_GT(writer.failures(), 0) << "the freeze stopped no write";
-  std::string sql = "SELECT count(*) FROM unnest('{";
-  for (long long id : committed) {
-    if (sql.back() != '{') sql += ',';
-    sql += std::to_string(id);
-  }
-  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
-  std::string missing = scalar(setup.target, sql);
-  EXPECT_EQ(missing, "0");
+  EXPECT_EQ(orders_missing(setup.target, committed), "0");
   expect_target_equals_source(setup);
 
   // Sequences hand out values above the source's; the source stays read-only for the app.
@@ -459,13 +463,7 @@ TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
   std::cerr << "kills landed (cutover state after each): " << where << "\n";
   EXPECT_GE(landed.size(), 2u) << "every kill landed in the same state: " << where;
   auto committed = writer.committed();
-  std::string sql = "SELECT count(*) FROM unnest('{";
-  for (long long id : committed) {
-    if (sql.back() != '{') sql += ',';
-    sql += std::to_string(id);
-  }
-  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
-  EXPECT_EQ(scalar(setup.target, sql), "0");
+  EXPECT_EQ(orders_missing(setup.target, committed), "0");
   expect_target_equals_source(setup);
   EXPECT_EQ(phase(setup.target), "done");
 }
@@ -506,13 +504,7 @@ TEST(Cutover, RollbackAfterReverseBringsTheTargetsWritesBack) {
   auto committed = writer.committed();
   writer.stop();
   expect_target_equals_source(setup);
-  std::string sql = "SELECT count(*) FROM unnest('{";
-  for (long long id : committed) {
-    if (sql.back() != '{') sql += ',';
-    sql += std::to_string(id);
-  }
-  sql += "}'::bigint[]) AS c(id) WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.id)";
-  EXPECT_EQ(scalar(setup.source, sql), "0");
+  EXPECT_EQ(orders_missing(setup.source, committed), "0");
   EXPECT_EQ(scalar(setup.source, "SELECT count(*) FROM items WHERE qty = -1"),
             scalar(setup.target, "SELECT count(*) FROM items WHERE qty = -1"));
   // The old source takes the application's writes again, ahead of the target's sequence.
