@@ -1,25 +1,20 @@
 #include "engine/assess/checks.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <sstream>
 
+#include "engine/core/ascii_text.hpp"
+
 namespace pgshift::assess {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 bool in_comma_list(const std::string& list, const std::string& name) {
   std::istringstream in(list);
   for (std::string item; std::getline(in, item, ',');) {
     auto start = item.find_first_not_of(' ');
     auto end = item.find_last_not_of(' ');
-    if (start != std::string::npos && lower(item.substr(start, end - start + 1)) == lower(name)) {
+    if (start != std::string::npos && ascii_lower(item.substr(start, end - start + 1)) == ascii_lower(name)) {
       return true;
     }
   }
@@ -259,7 +254,7 @@ std::optional<Finding> check_pooler(const ServerFacts& server) {
       "use the direct connection (Supabase: db.<project>.supabase.co:5432; otherwise the "
       "server's own host and port): pgshift holds one snapshot across many transactions, keeps "
       "session settings and streams COPY, which a transaction pooler breaks";
-  std::string host = lower(server.host);
+  std::string host = ascii_lower(server.host);
   const PoolerProbe& probe = server.pooler;
   std::string why;
   if (probe.probed && probe.first_pid != probe.second_pid) {

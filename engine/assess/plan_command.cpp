@@ -19,6 +19,7 @@
 #include "engine/assess/sqlite_plan_report.hpp"
 #include "engine/assess/supabase.hpp"
 #include "engine/assess/target_reader.hpp"
+#include "engine/command/command_frame.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/source_options.hpp"
 #include "engine/plan/source_planner.hpp"
@@ -194,24 +195,12 @@ struct PlanSteps {
 };
 
 int run_steps(const MigrateOptions& options, const PlanSteps& steps) {
-  asio::io_context io;
+  // The plan's report is its own JSON (steps.json); the frame gives the loop and the signals.
+  CommandFrame frame("plan", options.source, options.target, "");
   ReportRun report;
-  report.started_at = verify::now_iso8601();
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool interrupted = false;
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    interrupted = true;
-    io.stop();
-  });
-  Status outcome;
-  spawn_task(io.get_executor(), "plan", steps.assess(), [&](Status status) {
-    outcome = std::move(status);
-    signals.cancel();
-  });
-  io.run();
-  if (interrupted) {
+  report.started_at = frame.report.started_at;
+  Status outcome = frame.run(steps.assess(), [&] { frame.io.stop(); });
+  if (frame.signalled()) {
     std::fprintf(stderr, "\npgshift: interrupted; nothing was written.\n");
     std::fflush(stderr);
     _exit(130);  // coroutine frames still reference the run; the OS closes the sockets

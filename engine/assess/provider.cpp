@@ -1,16 +1,11 @@
 #include "engine/assess/provider.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "engine/core/ascii_text.hpp"
 
 namespace pgshift::assess {
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
 
 bool ends_with_domain(const std::string& host, std::string_view domain) {
   return host == domain.substr(1) || host.ends_with(domain);
@@ -47,7 +42,7 @@ const char* provider_name(Provider provider) {
 
 Detection detect_provider(const ServerFacts& server) {
   // Host names first: they are the most specific (a comma-separated host list: the first one).
-  std::string host = lower(server.host.substr(0, server.host.find(',')));
+  std::string host = ascii_lower(server.host.substr(0, server.host.find(',')));
   if (ends_with_domain(host, ".supabase.co") || ends_with_domain(host, ".supabase.com")) {
     return {Provider::kSupabase, "host " + host};
   }

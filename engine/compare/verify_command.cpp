@@ -11,8 +11,10 @@
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
+#include "connectors/pg/snapshot.hpp"
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/assess/source_reader.hpp"
+#include "engine/command/command_frame.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
@@ -57,9 +59,7 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
                                               const std::string& snapshot) {
   auto connection = co_await pg::open_session(endpoint, label);
   if (!connection) co_return fail(connection.error());
-  auto begun = co_await connection->query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      pg::quote_literal(snapshot));
+  auto begun = co_await connection->query(pg::begin_at_snapshot_sql(snapshot));
   if (!begun) co_return fail(begun.error());
   co_return std::move(*connection);
 }
@@ -373,10 +373,9 @@ Task<Status> verify_main(VerifyContext& context) {
   for (auto [connection, side] : {std::pair{source ? &*source : nullptr, &context.source},
                                   std::pair{&*target, &context.target}}) {
     if (!connection) continue;
-    auto snapshot = co_await connection->query(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
+    auto snapshot = co_await pg::begin_and_export_snapshot(*connection);
     if (!snapshot) co_return fail(snapshot.error());
-    side->snapshot = snapshot->text(0, 0);
+    side->snapshot = std::move(*snapshot);
     auto shapes = co_await pg::read_type_shapes(*connection);
     if (!shapes) co_return fail(shapes.error());
     side->shapes = std::move(*shapes);
@@ -561,65 +560,35 @@ Task<Status> verify_main(VerifyContext& context) {
 }  // namespace
 
 int run_verify_command(MigrateOptions options) {
-  asio::io_context io;
-  VerifyContext context{std::move(options), io.get_executor()};
-  verify::Report report;
-  report.command = "verify";
-  report.started_at = verify::now_iso8601();
-  report.source = context.options.source.display();
-  report.target = context.options.target.display();
+  CommandFrame frame("verify", options.source, options.target, options.report_path);
+  VerifyContext context{std::move(options), frame.io.get_executor()};
+  verify::Report& report = frame.report;
   report.verify_mode = "full";
-  auto started = std::chrono::steady_clock::now();
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool interrupted = false;
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    interrupted = true;
-    io.stop();
-  });
-  Status outcome;
-  spawn_task(io.get_executor(), "verify", verify_main(context), [&](Status status) {
-    outcome = std::move(status);
-    signals.cancel();
-    if (context.progress) context.progress->stop();
-  });
-  io.run();
-  if (interrupted) {
+  Status outcome = frame.run(
+      verify_main(context), [&] { frame.io.stop(); },
+      [&] {
+        if (context.progress) context.progress->stop();
+      });
+  if (frame.signalled()) {
     // The report still says what was compared so far (the tables' figures up to the interrupt).
-    if (!context.options.report_path.empty()) {
-      report.status = "interrupted";
-      report.exit_code = 130;
-      report.error = "interrupted";
-      report.finished_at = verify::now_iso8601();
-      report.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      report.tables = context.report;
-      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
-        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
-      }
-    }
+    frame.close_interrupted();
+    report.tables = context.report;
+    frame.write_report();
     std::fprintf(stderr, "\npgshift: interrupted; nothing was written to either database.\n");
     std::fflush(stderr);
     _exit(130);
   }
-  report.finished_at = verify::now_iso8601();
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  int exit_code = 0;
-  if (!outcome) {
-    exit_code = exit_code_for(outcome.error().kind);
-    report.status = exit_code == 2 ? "refused" : "failed";
-    report.error = outcome.error().message;
-    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
-  } else {
+  int exit_code = frame.close(outcome, "equal");
+  if (outcome) {
     report.tables = std::move(context.report);
     bool different = false;
     for (const auto& table : report.tables) {
       if (!table.mismatches.empty() || !table.notes.empty()) different = true;
     }
-    exit_code = different ? 1 : 0;
-    report.status = different ? "differences" : "equal";
+    if (different) {
+      exit_code = report.exit_code = 1;
+      report.status = "differences";
+    }
     if (!context.options.quiet) {
       std::fputs(verify::to_human(report).c_str(), stdout);
       for (const auto& table : report.tables) {
@@ -629,12 +598,7 @@ int run_verify_command(MigrateOptions options) {
       }
     }
   }
-  report.exit_code = exit_code;
-  if (!context.options.report_path.empty()) {
-    if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
-      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
-    }
-  }
+  frame.write_report();
   return exit_code;
 }
 

@@ -8,6 +8,7 @@
 
 #include "connectors/pg/replication/lsn.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/command/command_frame.hpp"
 #include "engine/core/sleep_for.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/task_guard.hpp"
@@ -543,44 +544,15 @@ class Cutover {
 }  // namespace
 
 int run_cutover_command(CutoverOptions options) {
-  asio::io_context io;
-  verify::Report report;
-  report.command = options.rollback ? "rollback" : "cutover";
+  CommandFrame frame(options.rollback ? "rollback" : "cutover", options.source, options.target,
+                     options.report_path);
+  verify::Report& report = frame.report;
   bool reverse = options.reverse;
-  report.started_at = verify::now_iso8601();
-  report.source = options.source.display();
-  report.target = options.target.display();
-  std::string report_path = options.report_path;
   bool quiet = options.quiet;
-  auto started = Clock::now();
-  Cutover cutover(io.get_executor(), std::move(options), report);
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (!ec) cutover.interrupted = true;  // the steps see it and undo what they did
-  });
-  Status outcome;
-  spawn_task(io.get_executor(), "cutover", cutover.run(), [&](Status status) {
-    outcome = std::move(status);
-    signals.cancel();
-  });
-  io.run();
-
-  report.finished_at = verify::now_iso8601();
-  report.seconds = seconds_since(started);
-  int exit_code = 0;
-  if (!outcome) {
-    exit_code = exit_code_for(outcome.error().kind);
-    report.status = exit_code == 2     ? "refused"
-                    : exit_code == 1   ? "differences"
-                    : exit_code == 130 ? "interrupted"
-                                       : "failed";
-    report.error = outcome.error().message;
-    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
-  } else {
-    report.status = "ok";
-  }
-  report.exit_code = exit_code;
+  Cutover cutover(frame.io.get_executor(), std::move(options), report);
+  // The steps see the interruption and undo what they did.
+  Status outcome = frame.run(cutover.run(), [&] { cutover.interrupted = true; });
+  frame.close(outcome);
   verify::Json summary = cutover.summary();
   report.extra["cutover"] = summary;
   if (summary.contains("write_unavailable_seconds")) {
@@ -603,12 +575,8 @@ int run_cutover_command(CutoverOptions options) {
           summary.value("reverse_sync_log", std::string("-")).c_str());
     }
   }
-  if (!report_path.empty()) {
-    if (auto written = verify::write_report_file(report, report_path); !written) {
-      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
-    }
-  }
-  return exit_code;
+  frame.write_report();
+  return report.exit_code;
 }
 
 }  // namespace pgshift::cutover

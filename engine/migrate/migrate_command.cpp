@@ -10,6 +10,7 @@
 #include "engine/assess/finding.hpp"
 #include "engine/assess/server_reader.hpp"
 #include "engine/assess/supabase.hpp"
+#include "engine/command/command_frame.hpp"
 #include "engine/core/sleep_for.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/copy_worker.hpp"
@@ -379,66 +380,38 @@ std::vector<verify::ReportTable> progress_report_tables(const RunContext& contex
 }  // namespace
 
 int run_migrate_command(MigrateOptions options) {
-  asio::io_context io;
-  RunContext context(io.get_executor(), std::move(options));
-  context.worker_id = [] {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    return std::string(host) + ":" + std::to_string(getpid());
-  }();
+  CommandFrame frame("migrate", options.source, options.target, options.report_path);
+  RunContext context(frame.io.get_executor(), std::move(options));
+  context.worker_id = this_worker_id();
   context.task_slots_free = std::max(1, context.options.jobs);
-
-  verify::Report report;
-  report.command = "migrate";
-  report.started_at = verify::now_iso8601();
-  report.source = context.options.source.display();
-  report.target = context.options.target.display();
+  verify::Report& report = frame.report;
   report.verify_mode = verify_mode_name(context.options.verify);
-  auto started = std::chrono::steady_clock::now();
-
-  // SIGINT/SIGTERM: stop at once. Closing the connections makes both servers roll back the
-  // in-flight chunk transactions, so the state stays exact and a rerun resumes.
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool interrupted = false;
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    interrupted = true;
-    context.record_fatal(Error{ErrorKind::kInterrupted, "interrupted"});
-    io.stop();
-  });
 
   // Tells `status` that this run is live and how long it was active (run_presence.hpp); started
   // by run_migration once the target answered.
-  state::RunPresence presence(io.get_executor(), context.options.target,
+  state::RunPresence presence(frame.io.get_executor(), context.options.target,
                               context.worker_id + ":" + report.started_at);
   context.presence = &presence;
 
-  Status outcome;
-  bool finished = false;
-  spawn_task(io.get_executor(), "migration", run_migration(context), [&](Status status) {
-    outcome = std::move(status);
-    finished = true;
-    signals.cancel();
-    if (context.progress) context.progress->stop();
-  });
-  io.run();
+  // SIGINT/SIGTERM: stop at once. Closing the connections makes both servers roll back the
+  // in-flight chunk transactions, so the state stays exact and a rerun resumes.
+  Status outcome = frame.run(
+      run_migration(context),
+      [&] {
+        context.record_fatal(Error{ErrorKind::kInterrupted, "interrupted"});
+        frame.io.stop();
+      },
+      [&] {
+        if (context.progress) context.progress->stop();
+      });
 
-  if (interrupted || !finished) {
+  if (frame.signalled() || !frame.task_ended()) {
     // The report is written before the exit; its figures are the in-memory progress, since a
     // query now could wait on a server that is the reason for the interruption.
-    if (!context.options.report_path.empty()) {
-      report.status = "interrupted";
-      report.exit_code = 130;
-      report.error = "interrupted";
-      report.warnings = context.warnings;
-      report.finished_at = verify::now_iso8601();
-      report.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      report.tables = progress_report_tables(context);
-      if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
-        std::fprintf(stderr, "\npgshift: %s", written.error().message.c_str());
-      }
-    }
+    frame.close_interrupted();
+    report.warnings = context.warnings;
+    report.tables = progress_report_tables(context);
+    frame.write_report();
     std::fprintf(stderr,
                  "\npgshift: interrupted; in-flight chunks were rolled back. Run the same command "
                  "again to resume.\n");
@@ -446,27 +419,16 @@ int run_migrate_command(MigrateOptions options) {
     std::fflush(stderr);
     _exit(130);  // coroutine frames still reference the run; the OS closes the sockets
   }
-  int exit_code = 0;
-  if (!outcome) {
-    exit_code = exit_code_for(outcome.error().kind);
-    report.status =
-        outcome.error().kind == ErrorKind::kRefused || outcome.error().kind == ErrorKind::kUsage
-            ? "refused"
-            : "failed";
-    report.error = outcome.error().message;
-  } else if (!context.mismatches.empty() ||
-             std::any_of(context.finishing_reports.begin(), context.finishing_reports.end(),
-                         [](const auto& entry) { return !entry.mismatches.empty(); })) {
-    exit_code = 1;
+  bool differences =
+      !context.mismatches.empty() ||
+      std::any_of(context.finishing_reports.begin(), context.finishing_reports.end(),
+                  [](const auto& entry) { return !entry.mismatches.empty(); });
+  int exit_code = frame.close(outcome);
+  if (outcome && differences) {
+    exit_code = report.exit_code = 1;
     report.status = "differences";
-  } else {
-    report.status = "ok";
   }
-  report.exit_code = exit_code;
   report.warnings = context.warnings;
-  report.finished_at = verify::now_iso8601();
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (outcome || exit_code == 3) {
     asio::io_context report_io;
     asio::co_spawn(report_io, report_tables(context),
@@ -475,14 +437,9 @@ int run_migrate_command(MigrateOptions options) {
                    });
     report_io.run();
   }
-  if (!outcome) {
-    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
-    if (exit_code == 3) {
-      std::fprintf(stderr,
-                   "pgshift: state is kept in the target; rerun the same command to "
-                   "resume.\n");
-    }
-  } else if (!context.options.quiet) {
+  if (exit_code == 3) {
+    std::fprintf(stderr, "pgshift: state is kept in the target; rerun the same command to resume.\n");
+  } else if (outcome && !context.options.quiet) {
     // The warnings were logged when found (RunContext::warn): the summary only counts them.
     verify::Report summary = report;
     summary.warnings.clear();
@@ -492,11 +449,7 @@ int run_migrate_command(MigrateOptions options) {
                   report.warnings.size() == 1 ? "" : "s");
     }
   }
-  if (!context.options.report_path.empty()) {
-    if (auto written = verify::write_report_file(report, context.options.report_path); !written) {
-      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
-    }
-  }
+  frame.write_report();
   return exit_code;
 }
 

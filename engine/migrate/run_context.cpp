@@ -25,6 +25,26 @@ Task<Status> prepare_target_session(pg::Connection& target) {
   co_return Status{};
 }
 
+void RunContext::build_stream_specs(const pg::TypeShapes& value_shapes) {
+  specs.clear();
+  for (auto& table : tables) {
+    TableStreamSpec spec;
+    spec.table = &table;
+    spec.source_shapes = &source_shapes;
+    spec.remap = &remap;
+    for (auto& column : table.columns) {
+      column.kind = value_shapes.kind(column.type_oid);
+      if (column.generated) continue;
+      spec.copied_kinds.push_back(column.kind);
+      if ((column.kind == pg::ValueKind::kArray || column.kind == pg::ValueKind::kRecord) &&
+          !remap.empty()) {
+        spec.needs_remap = true;
+      }
+    }
+    specs.push_back(std::move(spec));
+  }
+}
+
 void RunContext::warn(std::string warning) {
   if (std::find(warnings.begin(), warnings.end(), warning) != warnings.end()) return;
   spdlog::warn("{}", warning);

@@ -109,6 +109,9 @@ struct RunContext {
   // Logs a warning when it is first found (so a run that fails later still showed it) and keeps
   // it for the report; the same warning twice is one warning.
   void warn(std::string warning);
+  // Fills `specs` from `tables`: each column's kind in `value_shapes` (the type system the source
+  // stream is encoded in), and whether user type OIDs embedded in arrays and records need `remap`.
+  void build_stream_specs(const pg::TypeShapes& value_shapes);
 
   void record_fatal(Error error) {
     if (!fatal) fatal = std::move(error);

@@ -10,6 +10,7 @@
 #include "connectors/pg/excluded_objects.hpp"
 #include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/schema_dump.hpp"
+#include "connectors/pg/snapshot.hpp"
 #include "engine/assess/checks.hpp"
 #include "engine/assess/source_reader.hpp"
 #include "engine/assess/target_reader.hpp"
@@ -38,13 +39,6 @@ Task<Status> check_versions(const pg::Connection& source, const pg::Connection& 
     co_return refuse(older->refusal());
   }
   co_return Status{};
-}
-
-Task<Result<std::string>> export_snapshot(pg::Connection& coordinator) {
-  auto snapshot = co_await coordinator.query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
-  if (!snapshot) co_return fail(std::move(snapshot.error()).within("exporting a snapshot"));
-  co_return snapshot->text(0, 0);
 }
 
 std::string options_json(const MigrateOptions& options) {
@@ -214,9 +208,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
   std::string previous = stored_snapshot->text(0, 0);
   bool same_snapshot = false;
   if (!previous.empty()) {
-    auto imported = co_await coordinator.query(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-        quote_literal(previous));
+    auto imported = co_await coordinator.query(pg::begin_at_snapshot_sql(previous));
     if (imported) {
       context.snapshot = previous;
       same_snapshot = true;
@@ -229,7 +221,7 @@ Task<Status> adopt_run(RunContext& context, pg::Connection& coordinator, pg::Con
     if (context.export_resumed_snapshot) {
       snapshot = co_await context.export_resumed_snapshot(coordinator);
     } else {
-      snapshot = co_await export_snapshot(coordinator);
+      snapshot = co_await pg::begin_and_export_snapshot(coordinator);
     }
     if (!snapshot) co_return fail(snapshot.error());
     context.snapshot = *snapshot;
@@ -307,23 +299,7 @@ Task<Status> prepare_streams(RunContext& context, pg::Connection& coordinator,
       context.remap.add(oid, it->second);
     }
   }
-  context.specs.clear();
-  for (auto& table : context.tables) {
-    TableStreamSpec spec;
-    spec.table = &table;
-    spec.source_shapes = &context.source_shapes;
-    spec.remap = &context.remap;
-    for (auto& column : table.columns) {
-      column.kind = context.source_shapes.kind(column.type_oid);
-      if (column.generated) continue;
-      spec.copied_kinds.push_back(column.kind);
-      if ((column.kind == pg::ValueKind::kArray || column.kind == pg::ValueKind::kRecord) &&
-          !context.remap.empty()) {
-        spec.needs_remap = true;
-      }
-    }
-    context.specs.push_back(std::move(spec));
-  }
+  context.build_stream_specs(context.source_shapes);
   co_return Status{};
 }
 
@@ -343,7 +319,7 @@ Task<Status> set_up_run(RunContext& context, pg::Connection& coordinator, pg::Co
     if (context.export_new_run_snapshot) {
       snapshot = co_await context.export_new_run_snapshot(coordinator);
     } else {
-      snapshot = co_await export_snapshot(coordinator);
+      snapshot = co_await pg::begin_and_export_snapshot(coordinator);
     }
     if (!snapshot) co_return fail(snapshot.error());
     context.snapshot = *snapshot;

@@ -5,6 +5,7 @@
 #include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_source_session.hpp"
 #include "connectors/pg/session.hpp"
+#include "connectors/pg/snapshot.hpp"
 
 namespace pgshift {
 namespace {
@@ -42,10 +43,9 @@ Task<Status> move_to_new_snapshot(RunContext& context, const Error& why) {
   }
   auto exporter = co_await pg::open_session(context.options.source, "source");
   if (!exporter) co_return fail(exporter.error());
-  auto exported = co_await exporter->query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_catalog.pg_export_snapshot()");
-  if (!exported) co_return fail(std::move(exported.error()).within("exporting a new snapshot"));
-  std::string snapshot = exported->text(0, 0);
+  auto exported = co_await pg::begin_and_export_snapshot(*exporter);
+  if (!exported) co_return fail(std::move(exported.error()).within("a new snapshot"));
+  std::string snapshot = std::move(*exported);
   auto saved =
       co_await (*target)->query("UPDATE pgshift.run SET snapshot = " + pg::quote_literal(snapshot));
   if (!saved) co_return fail(saved.error());

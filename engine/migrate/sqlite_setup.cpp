@@ -102,18 +102,7 @@ Task<Status> set_up_sqlite_run(RunContext& context, pg::Connection& target) {
   if (!shapes) co_return fail(shapes.error());
   context.source_shapes = *shapes;
   context.target_shapes = std::move(*shapes);
-  context.specs.clear();
-  for (auto& table : context.tables) {
-    TableStreamSpec spec;
-    spec.table = &table;
-    spec.source_shapes = &context.source_shapes;
-    spec.remap = &context.remap;
-    for (auto& column : table.columns) {
-      column.kind = context.target_shapes.kind(column.type_oid);
-      if (!column.generated) spec.copied_kinds.push_back(column.kind);
-    }
-    context.specs.push_back(std::move(spec));
-  }
+  context.build_stream_specs(context.target_shapes);  // the remap stays empty
   context.sqlite_source = source;
   context.open_source = sqlite::session_factory(source);
   co_return Status{};

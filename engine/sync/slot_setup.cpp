@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "connectors/pg/replication/replication_connection.hpp"
+#include "connectors/pg/snapshot.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sync {
@@ -55,8 +56,7 @@ namespace {
 Task<Result<std::string>> import_slot_snapshot(pg::Connection& coordinator,
                                                const std::string& snapshot) {
   auto imported = co_await coordinator.query(
-      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " +
-      pg::quote_literal(snapshot) + "; SELECT pg_catalog.pg_export_snapshot()");
+      pg::begin_at_snapshot_sql(snapshot) + "; SELECT pg_catalog.pg_export_snapshot()");
   if (!imported) {
     co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
   }

@@ -8,6 +8,7 @@
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/core/sleep_for.hpp"
+#include "engine/command/command_frame.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/migrate/run_context.hpp"
@@ -228,35 +229,17 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
 }  // namespace
 
 int run_sync_command(SyncOptions options) {
-  asio::io_context io;
+  CommandFrame frame("sync", options.copy.source, options.copy.target, options.copy.report_path);
+  asio::io_context& io = frame.io;
   RunContext context(io.get_executor(), options.copy);
   StreamRun run(io.get_executor(), std::move(options));
-  context.worker_id = [] {
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
-    return std::string(host) + ":" + std::to_string(getpid());
-  }();
+  context.worker_id = this_worker_id();
   context.task_slots_free = std::max(1, context.options.jobs);
   context.target_changes_after_copy = true;
   context.presence_outlives_run = true;
-
-  verify::Report report;
-  report.command = "sync";
-  report.started_at = verify::now_iso8601();
-  report.source = context.options.source.display();
-  report.target = context.options.target.display();
+  verify::Report& report = frame.report;
   report.verify_mode = verify_mode_name(context.options.verify);
-  auto started = std::chrono::steady_clock::now();
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  bool interrupted = false;
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    interrupted = true;
-    run.stopping = true;
-    context.record_fatal(Error{ErrorKind::kInterrupted, "interrupted"});
-    io.stop();
-  });
   state::RunPresence presence(io.get_executor(), context.options.target,
                               context.worker_id + ":" + report.started_at);
   context.presence = &presence;
@@ -275,42 +258,34 @@ int run_sync_command(SyncOptions options) {
     metrics.emplace(std::move(*started));
   }
 
-  Status outcome;
-  bool finished = false;
-  spawn_task(io.get_executor(), "sync", run_sync(context, run), [&](Status status) {
-    outcome = std::move(status);
-    finished = true;
-    run.stopping = true;
-    signals.cancel();
-    if (context.progress) context.progress->stop();
-    io.stop();  // the receiver may be waiting on the source: its spill is durable as it stands
-  });
-  io.run();
+  Status outcome = frame.run(
+      run_sync(context, run),
+      [&] {
+        run.stopping = true;
+        context.record_fatal(Error{ErrorKind::kInterrupted, "interrupted"});
+        io.stop();
+      },
+      [&] {
+        run.stopping = true;
+        if (context.progress) context.progress->stop();
+        io.stop();  // the receiver may be waiting on the source: its spill is durable as it stands
+      });
 
   report.warnings = context.warnings;
-  report.finished_at = verify::now_iso8601();
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int exit_code = 0;
-  if (interrupted || !finished) {
+  if (frame.signalled() || !frame.task_ended()) {
+    frame.close_interrupted();
     exit_code = 130;
-    report.status = "interrupted";
-    report.error = "interrupted";
     std::fprintf(
         stderr,
         "\npgshift: interrupted; the spill and the applied position are kept in the target. "
         "Run the same command again to resume.\n");
-  } else if (!outcome) {
-    exit_code = exit_code_for(outcome.error().kind);
-    report.status = exit_code == 2 ? "refused" : exit_code == 1 ? "differences" : "failed";
-    report.error = outcome.error().message;
-    std::fprintf(stderr, "pgshift: %s\n", outcome.error().message.c_str());
+  } else if (exit_code = frame.close(outcome); !outcome) {
     if (exit_code == 3) {
       std::fprintf(stderr,
                    "pgshift: state is kept in the target; rerun the same command to resume.\n");
     }
   } else {
-    report.status = "ok";
     if (run.phase == "done") {
       if (!run.options.copy.quiet) {
         std::printf("sync: a cutover switched to the target; %lld changes applied this run\n",
@@ -322,13 +297,8 @@ int run_sync_command(SyncOptions options) {
                   run.endpos ? run.endpos->text().c_str() : "-");
     }
   }
-  report.exit_code = exit_code;
   report.extra = stream_report(run);
-  if (!run.options.copy.report_path.empty()) {
-    if (auto written = verify::write_report_file(report, run.options.copy.report_path); !written) {
-      std::fprintf(stderr, "pgshift: %s\n", written.error().message.c_str());
-    }
-  }
+  frame.write_report();
   std::fflush(stdout);
   std::fflush(stderr);
   // Coroutine frames (the receiver, the presence) may still reference the run: the OS closes
