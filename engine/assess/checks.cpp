@@ -14,7 +14,8 @@ bool in_comma_list(const std::string& list, const std::string& name) {
   for (std::string item; std::getline(in, item, ',');) {
     auto start = item.find_first_not_of(' ');
     auto end = item.find_last_not_of(' ');
-    if (start != std::string::npos && ascii_lower(item.substr(start, end - start + 1)) == ascii_lower(name)) {
+    if (start != std::string::npos &&
+        ascii_lower(item.substr(start, end - start + 1)) == ascii_lower(name)) {
       return true;
     }
   }

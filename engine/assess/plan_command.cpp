@@ -20,8 +20,8 @@
 #include "engine/assess/supabase.hpp"
 #include "engine/assess/target_reader.hpp"
 #include "engine/command/command_frame.hpp"
+#include "engine/command/source_options.hpp"
 #include "engine/core/task_guard.hpp"
-#include "engine/migrate/source_options.hpp"
 #include "engine/plan/source_planner.hpp"
 #include "verify/report.hpp"
 
@@ -31,7 +31,7 @@ namespace {
 using namespace assess;
 
 struct PlanRun {
-  MigrateOptions options;
+  PlanOptions options;
   Assessment assessment;
   SourceFacts source;
   TargetFacts target;
@@ -142,7 +142,7 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
 }
 
 Task<Status> assess_pair(PlanRun& run) {
-  const MigrateOptions& options = run.options;
+  const PlanOptions& options = run.options;
   Assessment& a = run.assessment;
   auto source = co_await pg::open_session(options.source, "source");
   if (!source) co_return fail(ErrorKind::kRefused, source.error().message);
@@ -194,7 +194,7 @@ struct PlanSteps {
   std::function<std::string(const ReportRun&)> json;
 };
 
-int run_steps(const MigrateOptions& options, const PlanSteps& steps) {
+int run_steps(const PlanOptions& options, const PlanSteps& steps) {
   // The plan's report is its own JSON (steps.json); the frame gives the loop and the signals.
   CommandFrame frame("plan", options.source, options.target, "");
   ReportRun report;
@@ -237,7 +237,7 @@ int run_steps(const MigrateOptions& options, const PlanSteps& steps) {
 
 }  // namespace
 
-int run_plan_command(MigrateOptions options) {
+int run_plan_command(PlanOptions options) {
   if (options.source.kind() == EndpointKind::kSqlite) {
     SqliteAssessment assessment;
     assessment.source_display = options.source.display();

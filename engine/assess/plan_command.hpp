@@ -7,10 +7,10 @@
 // stdout, JSON with --report.
 #pragma once
 
-#include "engine/migrate/migrate_options.hpp"
+#include "engine/assess/plan_options.hpp"
 
 namespace pgshift {
 
-int run_plan_command(MigrateOptions options);
+int run_plan_command(PlanOptions options);
 
 }  // namespace pgshift

@@ -6,11 +6,11 @@
 #include "connectors/pg/session.hpp"
 #include "engine/assess/sqlite_reader.hpp"
 #include "engine/assess/target_reader.hpp"
-#include "engine/migrate/source_options.hpp"
+#include "engine/command/source_options.hpp"
 
 namespace pgshift::assess {
 
-Task<Status> assess_sqlite_source(SqliteAssessment& a, const MigrateOptions& options) {
+Task<Status> assess_sqlite_source(SqliteAssessment& a, const PlanOptions& options) {
   sqlite::SourceOptions source_options = sqlite_migrate_source_options(options);
   plan::PlannerOptions planner;
   planner.chunk_bytes = options.chunk_bytes;

@@ -6,10 +6,10 @@
 #pragma once
 
 #include "engine/assess/sqlite_assessment.hpp"
-#include "engine/migrate/migrate_options.hpp"
+#include "engine/assess/plan_options.hpp"
 
 namespace pgshift::assess {
 
-Task<Status> assess_sqlite_source(SqliteAssessment& assessment, const MigrateOptions& options);
+Task<Status> assess_sqlite_source(SqliteAssessment& assessment, const PlanOptions& options);
 
 }  // namespace pgshift::assess

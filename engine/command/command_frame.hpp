@@ -29,8 +29,7 @@ class CommandFrame {
   // Runs `task` until it ends or something calls io.stop(). `on_signal` runs once, on the first
   // SIGINT/SIGTERM; it decides whether to stop `io` at once or let the task wind down. `on_end`
   // runs when the task ends (before io.run() returns), e.g. to stop progress output.
-  Status run(Task<Status> task, std::function<void()> on_signal,
-             std::function<void()> on_end = {});
+  Status run(Task<Status> task, std::function<void()> on_signal, std::function<void()> on_end = {});
   bool signalled() const { return signalled_; }
   // False when io stopped before the task ended (a signal that stopped io).
   bool task_ended() const { return task_ended_; }

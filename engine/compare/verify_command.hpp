@@ -5,10 +5,10 @@
 // real differences. Returns the exit status of CLI.md (0 equal, 1 differences).
 #pragma once
 
-#include "engine/migrate/migrate_options.hpp"
+#include "engine/compare/verify_options.hpp"
 
 namespace pgshift {
 
-int run_verify_command(MigrateOptions options);
+int run_verify_command(VerifyOptions options);
 
 }  // namespace pgshift

@@ -419,10 +419,9 @@ int run_migrate_command(MigrateOptions options) {
     std::fflush(stderr);
     _exit(130);  // coroutine frames still reference the run; the OS closes the sockets
   }
-  bool differences =
-      !context.mismatches.empty() ||
-      std::any_of(context.finishing_reports.begin(), context.finishing_reports.end(),
-                  [](const auto& entry) { return !entry.mismatches.empty(); });
+  bool differences = !context.mismatches.empty() ||
+                     std::any_of(context.finishing_reports.begin(), context.finishing_reports.end(),
+                                 [](const auto& entry) { return !entry.mismatches.empty(); });
   int exit_code = frame.close(outcome);
   if (outcome && differences) {
     exit_code = report.exit_code = 1;
@@ -438,7 +437,8 @@ int run_migrate_command(MigrateOptions options) {
     report_io.run();
   }
   if (exit_code == 3) {
-    std::fprintf(stderr, "pgshift: state is kept in the target; rerun the same command to resume.\n");
+    std::fprintf(stderr,
+                 "pgshift: state is kept in the target; rerun the same command to resume.\n");
   } else if (outcome && !context.options.quiet) {
     // The warnings were logged when found (RunContext::warn): the summary only counts them.
     verify::Report summary = report;

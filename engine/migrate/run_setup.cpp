@@ -1,5 +1,5 @@
 #include "engine/migrate/run_setup.hpp"
-#include "engine/migrate/source_options.hpp"
+#include "engine/command/source_options.hpp"
 
 #include <spdlog/spdlog.h>
 

@@ -136,4 +136,41 @@ std::string truncate_sql(const std::vector<std::string>& qualified_names, bool c
   return sql;
 }
 
+std::string statement_sql(const ApplyTable& table, StatementKind kind, const ColumnSet& set,
+                          const ColumnSet& match) {
+  switch (kind) {
+    case StatementKind::kInsert:
+      return insert_sql(table, set);
+    case StatementKind::kUpsert:
+      return upsert_sql(table, set, false);
+    case StatementKind::kUpsertReporting:
+      return upsert_sql(table, set, true);
+    case StatementKind::kUpdateByKey:
+      return update_by_key_sql(table, set);
+    case StatementKind::kDeleteByKey:
+      return delete_by_key_sql(table);
+    case StatementKind::kUpdateOneRow:
+      return update_one_row_sql(table, set, match);
+    case StatementKind::kDeleteOneRow:
+      break;
+  }
+  return delete_one_row_sql(table, match);
+}
+
+std::string statement_label(const ApplyTable& table, StatementKind kind) {
+  switch (kind) {
+    case StatementKind::kInsert:
+    case StatementKind::kUpsert:
+      return "insert into " + table.qualified_name();
+    case StatementKind::kUpsertReporting:
+    case StatementKind::kUpdateByKey:
+    case StatementKind::kUpdateOneRow:
+      return "update of " + table.qualified_name();
+    case StatementKind::kDeleteByKey:
+    case StatementKind::kDeleteOneRow:
+      break;
+  }
+  return "delete from " + table.qualified_name();
+}
+
 }  // namespace pgshift::sync

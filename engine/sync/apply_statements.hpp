@@ -59,4 +59,22 @@ std::string delete_one_row_sql(const ApplyTable& table, const ColumnSet& match);
 std::string truncate_sql(const std::vector<std::string>& qualified_names, bool cascade,
                          bool restart_identity);
 
+// What an apply statement does; the value is also the first character of its cache key.
+enum class StatementKind : char {
+  kInsert = 'I',           // plain INSERT (no key)
+  kUpsert = 'U',           // INSERT ... ON CONFLICT (key) DO UPDATE
+  kUpsertReporting = 'R',  // the same, returning whether it had to insert
+  kUpdateByKey = 'u',
+  kDeleteByKey = 'd',
+  kUpdateOneRow = 'f',  // REPLICA IDENTITY FULL: one row equal to the old row
+  kDeleteOneRow = 'x',
+};
+
+// The statement of `kind` naming the `set` columns (and matching the `match` columns of the old
+// row for the one-row kinds), built by the functions above.
+std::string statement_sql(const ApplyTable& table, StatementKind kind, const ColumnSet& set,
+                          const ColumnSet& match);
+// How an error of that statement names what failed: "insert into s.t", "update of s.t", ...
+std::string statement_label(const ApplyTable& table, StatementKind kind);
+
 }  // namespace pgshift::sync

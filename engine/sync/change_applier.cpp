@@ -12,15 +12,6 @@ using namespace pg::pgoutput;
 
 namespace {
 
-// Statement kinds, also the first character of a statement's cache key.
-constexpr char kInsert = 'I';           // plain INSERT (no key)
-constexpr char kUpsert = 'U';           // INSERT ... ON CONFLICT (key) DO UPDATE
-constexpr char kUpsertReporting = 'R';  // the same, returning whether it had to insert
-constexpr char kUpdateByKey = 'u';
-constexpr char kDeleteByKey = 'd';
-constexpr char kUpdateOneRow = 'f';  // REPLICA IDENTITY FULL: one row equal to the old row
-constexpr char kDeleteOneRow = 'x';
-
 // Rows held for collapsing (hold()) are sent once they hold this much, whatever comes next.
 constexpr std::size_t kHeldBytesLimit = 16 << 20;
 
@@ -53,40 +44,6 @@ bool complete(const ColumnSet& present) {
   return true;
 }
 
-std::string statement_sql(const ApplyTable& table, char kind, const ColumnSet& set,
-                          const ColumnSet& match) {
-  switch (kind) {
-    case kInsert:
-      return insert_sql(table, set);
-    case kUpsert:
-      return upsert_sql(table, set, false);
-    case kUpsertReporting:
-      return upsert_sql(table, set, true);
-    case kUpdateByKey:
-      return update_by_key_sql(table, set);
-    case kDeleteByKey:
-      return delete_by_key_sql(table);
-    case kUpdateOneRow:
-      return update_one_row_sql(table, set, match);
-    default:
-      return delete_one_row_sql(table, match);
-  }
-}
-
-std::string statement_label(const ApplyTable& table, char kind) {
-  switch (kind) {
-    case kInsert:
-    case kUpsert:
-      return "insert into " + table.qualified_name();
-    case kUpsertReporting:
-    case kUpdateByKey:
-    case kUpdateOneRow:
-      return "update of " + table.qualified_name();
-    default:
-      return "delete from " + table.qualified_name();
-  }
-}
-
 }  // namespace
 
 struct ChangeApplier::Statement {
@@ -110,7 +67,7 @@ struct ChangeApplier::TableShape {
   struct HeldRow {
     std::string values;         // NUL-terminated text values (the arena's form)
     std::vector<long> offsets;  // into values; -1 = NULL
-    char kind;
+    StatementKind kind;
     ResultCheck check;
   };
   std::vector<HeldRow> held;
@@ -258,10 +215,10 @@ void ChangeApplier::add_values(const Tuple& tuple, const ColumnSet& columns) {
   }
 }
 
-Task<Status> ChangeApplier::run(TableShape& shape, char kind, const ColumnSet& set,
+Task<Status> ChangeApplier::run(TableShape& shape, StatementKind kind, const ColumnSet& set,
                                 const ColumnSet& match, ResultCheck check) {
   std::string& key = shape.scratch_key;
-  key.assign(1, kind);
+  key.assign(1, static_cast<char>(kind));
   for (bool column : set) key.push_back(column ? '1' : '0');
   key.push_back('|');
   for (bool column : match) key.push_back(column ? '1' : '0');
@@ -278,8 +235,10 @@ Task<Status> ChangeApplier::run(TableShape& shape, char kind, const ColumnSet& s
       }
     };
     add_types(set);
-    if (kind == kUpdateByKey || kind == kDeleteByKey) add_types(shape.key);
-    if (kind == kUpdateOneRow || kind == kDeleteOneRow) add_types(match);
+    if (kind == StatementKind::kUpdateByKey || kind == StatementKind::kDeleteByKey)
+      add_types(shape.key);
+    if (kind == StatementKind::kUpdateOneRow || kind == StatementKind::kDeleteOneRow)
+      add_types(match);
     auto sql = statement_sql(shape.table(), kind, set, match);
     if (auto prepared = co_await pipeline_.prepare(statement->name, sql, types, &statement->label);
         !prepared) {
@@ -311,7 +270,8 @@ Task<Status> ChangeApplier::apply_insert(const Insert& insert) {
   }
   auto present = present_columns(insert.new_tuple);
   if ((*shape)->collapsible && complete(present)) {
-    if (auto held = co_await hold(**shape, insert.new_tuple, kUpsert, kNoCheck); !held) {
+    if (auto held = co_await hold(**shape, insert.new_tuple, StatementKind::kUpsert, kNoCheck);
+        !held) {
       co_return held;
     }
     ++counts_.inserts;
@@ -324,7 +284,9 @@ Task<Status> ChangeApplier::apply_insert(const Insert& insert) {
   // row to upsert on. Replaying onto it is exact only because apply is exactly-once for such a
   // table (its changes are applied from the LSN its copy was taken at, each once): a rerun that
   // replayed an insert twice would leave a duplicate row.
-  auto status = co_await run(**shape, table.keyed() ? kUpsert : kInsert, present, {}, kNoCheck);
+  auto status =
+      co_await run(**shape, table.keyed() ? StatementKind::kUpsert : StatementKind::kInsert,
+                   present, {}, kNoCheck);
   if (!status) co_return status;
   ++counts_.inserts;
   ++pending_changes_;
@@ -379,7 +341,7 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
     add_values(update.new_tuple, present);
     add_values(update.old_tuple, match);
     // A miss is counted, never made up with an insert: without a key that could duplicate a row.
-    status = co_await run(shape, kUpdateOneRow, present, match, kMissingIfNoRow);
+    status = co_await run(shape, StatementKind::kUpdateOneRow, present, match, kMissingIfNoRow);
   } else {
     bool key_changed = false;
     for (std::size_t i = 0; old_key && i < shape.key.size(); ++i) {
@@ -389,28 +351,30 @@ Task<Status> ChangeApplier::apply_update(const Update& update) {
       key_changed = key_changed || after.kind != before.kind || after.data != before.data;
     }
     if (complete(present) && !key_changed && shape.collapsible) {
-      status = co_await hold(shape, update.new_tuple, kUpsertReporting, kMissingIfInserted);
+      status = co_await hold(shape, update.new_tuple, StatementKind::kUpsertReporting,
+                             kMissingIfInserted);
     } else if (complete(present) && !key_changed) {
       // The whole new row with the same key: an upsert converges whether or not the row is there
       // (a rerun's copy may hold a newer version that was deleted later), in one statement and
       // without waiting for a matched-row count; it reports a row it had to insert.
       add_values(update.new_tuple, present);
-      status = co_await run(shape, kUpsertReporting, present, {}, kMissingIfInserted);
+      status =
+          co_await run(shape, StatementKind::kUpsertReporting, present, {}, kMissingIfInserted);
     } else if (complete(present)) {
       // The row moves to a new key: delete it at the old key and upsert the whole new row.
       if (auto released = co_await release(shape); !released) co_return released;
       add_values(update.old_tuple, shape.key);
-      status = co_await run(shape, kDeleteByKey, {}, {}, kMissingIfNoRow);
+      status = co_await run(shape, StatementKind::kDeleteByKey, {}, {}, kMissingIfNoRow);
       if (status) {
         add_values(update.new_tuple, present);
-        status = co_await run(shape, kUpsert, present, {}, kNoCheck);
+        status = co_await run(shape, StatementKind::kUpsert, present, {}, kNoCheck);
       }
     } else {
       // Unchanged-TOAST columns are left alone: only an UPDATE of the row at its (old) key can
       // do that. A miss is counted; no complete row exists to converge with.
       add_values(update.new_tuple, present);
       add_values(key_source, shape.key);
-      status = co_await run(shape, kUpdateByKey, present, {}, kMissingIfNoRow);
+      status = co_await run(shape, StatementKind::kUpdateByKey, present, {}, kMissingIfNoRow);
     }
   }
   if (!status) co_return status;
@@ -450,7 +414,7 @@ Task<Status> ChangeApplier::note_touched(TableShape& shape, const Tuple* key_tup
   co_return Status{};
 }
 
-Task<Status> ChangeApplier::hold(TableShape& shape, const Tuple& tuple, char kind,
+Task<Status> ChangeApplier::hold(TableShape& shape, const Tuple& tuple, StatementKind kind,
                                  ResultCheck check) {
   std::string key;
   TableShape::HeldRow row{{}, {}, kind, check};
@@ -525,10 +489,10 @@ Task<Status> ChangeApplier::apply_delete(const Delete& delete_) {
   if (by_old_row) {
     auto match = present_columns(delete_.old_tuple);
     add_values(delete_.old_tuple, match);
-    status = co_await run(shape, kDeleteOneRow, {}, match, kMissingIfNoRow);
+    status = co_await run(shape, StatementKind::kDeleteOneRow, {}, match, kMissingIfNoRow);
   } else {
     add_values(delete_.old_tuple, shape.key);
-    status = co_await run(shape, kDeleteByKey, {}, {}, kMissingIfNoRow);
+    status = co_await run(shape, StatementKind::kDeleteByKey, {}, {}, kMissingIfNoRow);
   }
   if (!status) co_return status;
   ++counts_.deletes;

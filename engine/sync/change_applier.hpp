@@ -21,6 +21,7 @@
 #include "connectors/pg/connection.hpp"
 #include "connectors/pg/pipeline.hpp"
 #include "connectors/pg/replication/pgoutput.hpp"
+#include "engine/sync/apply_statements.hpp"
 #include "engine/sync/touched_keys.hpp"
 
 namespace pgshift::sync {
@@ -89,7 +90,7 @@ class ChangeApplier {
   Task<Status> open_target_transaction();
   // Queues the statement of `kind` and column shape, preparing it the first time; the
   // parameters are those collected in `arena_` by add_values().
-  Task<Status> run(TableShape& shape, char kind, const std::vector<bool>& set,
+  Task<Status> run(TableShape& shape, StatementKind kind, const std::vector<bool>& set,
                    const std::vector<bool>& match, ResultCheck check);
   void add_values(const pg::pgoutput::Tuple& tuple, const std::vector<bool>& columns);
   // Collapsing: the whole new row of a keyed table is held until the table's next change of
@@ -97,7 +98,7 @@ class ChangeApplier {
   // hot rows: one statement per key per batch instead of one per change). Only for tables whose
   // one unique index is the key: with another unique constraint, applying the rows in another
   // order than the source's could collide where the source did not.
-  Task<Status> hold(TableShape& shape, const pg::pgoutput::Tuple& tuple, char kind,
+  Task<Status> hold(TableShape& shape, const pg::pgoutput::Tuple& tuple, StatementKind kind,
                     ResultCheck check);
   Task<Status> release(TableShape& shape);
   Task<Status> release_all();

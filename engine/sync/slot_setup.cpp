@@ -55,8 +55,8 @@ namespace {
 // while the slot's replication connection is) and returns that snapshot exported again.
 Task<Result<std::string>> import_slot_snapshot(pg::Connection& coordinator,
                                                const std::string& snapshot) {
-  auto imported = co_await coordinator.query(
-      pg::begin_at_snapshot_sql(snapshot) + "; SELECT pg_catalog.pg_export_snapshot()");
+  auto imported = co_await coordinator.query(pg::begin_at_snapshot_sql(snapshot) +
+                                             "; SELECT pg_catalog.pg_export_snapshot()");
   if (!imported) {
     co_return fail(std::move(imported.error()).within("importing the slot's snapshot"));
   }

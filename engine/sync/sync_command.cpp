@@ -7,8 +7,8 @@
 
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
-#include "engine/core/sleep_for.hpp"
 #include "engine/command/command_frame.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/migrate_command.hpp"
 #include "engine/migrate/run_context.hpp"

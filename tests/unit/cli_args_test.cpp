@@ -1,6 +1,7 @@
 // Command-line parsing: every migrate option in both spellings, the PGSHIFT_SOURCE/PGSHIFT_TARGET
 // fallback (through a fake environment), help forms, and usage errors (which never echo passwords).
 #include "tools/pgshift/cli_args.hpp"
+#include "tools/pgshift/help_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -121,15 +122,14 @@ TEST(CliParse, Defaults) {
 }
 
 TEST(CliParse, StallTimeout) {
-  EXPECT_EQ(must_parse({"migrate", "--source", kSource, "--target", kTarget})
-                .options.stall_timeout_seconds,
+  EXPECT_EQ(must_parse({"migrate", "--source", kSource, "--target", kTarget}).stall_timeout_seconds,
             30);
   EXPECT_EQ(
       must_parse({"migrate", "--source", kSource, "--target", kTarget, "--stall-timeout", "5"})
-          .options.stall_timeout_seconds,
+          .stall_timeout_seconds,
       5);
   EXPECT_EQ(must_parse({"verify", "--source", kSource, "--target", kTarget, "--stall-timeout=0"})
-                .options.stall_timeout_seconds,
+                .stall_timeout_seconds,
             0);
   EXPECT_EQ(
       must_fail({"migrate", "--source", kSource, "--target", kTarget, "--stall-timeout", "-1"})
@@ -299,7 +299,7 @@ TEST(CliParse, TargetMustBePostgresAndSqliteSourcesTakeTheirOptions) {
   EXPECT_TRUE(plan.options.timestamptz);
   auto dry =
       must_parse({"migrate", "--dry-run", "--source", "sqlite:/tmp/x.db", "--target", kTarget});
-  EXPECT_TRUE(dry.options.dry_run);
+  EXPECT_TRUE(dry.dry_run);
   must_fail({"plan", "--source", "sqlite:/tmp/x.db", "--target", kTarget, "--on-type-error=skip"});
 }
 
@@ -390,7 +390,7 @@ TEST(CliParse, PlanAndMigrateDryRun) {
   EXPECT_EQ(plan.options.filter.exclude_schemas, std::vector<std::string>{"audit"});
   auto dry =
       must_parse({"migrate", "--dry-run", "--exact", "--source", kSource, "--target", kTarget});
-  EXPECT_TRUE(dry.options.dry_run);
+  EXPECT_TRUE(dry.dry_run);
   EXPECT_TRUE(dry.options.exact_counts);
   must_fail({"migrate", "--exact", "--source", kSource, "--target", kTarget});
   must_fail({"plan", "--restart", "--source", kSource, "--target", kTarget});

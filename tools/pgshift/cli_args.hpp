@@ -1,5 +1,5 @@
 // Command-line parsing for `pgshift`, as a pure function from argv (and the PGSHIFT_SOURCE /
-// PGSHIFT_TARGET environment) to a validated command. Help texts live here too.
+// PGSHIFT_TARGET environment) to a validated command. Help texts: help_text.hpp.
 #pragma once
 
 #include <chrono>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/migrate/migrate_options.hpp"
+#include "engine/assess/plan_options.hpp"
 
 namespace pgshift::cli {
 
@@ -16,7 +16,13 @@ struct Command {
   bool help = false;
   std::string log_format = "text";
   bool json = false;  // status --json
-  MigrateOptions options;
+  // The union of the options of plan, migrate, sync's copy and verify (PlanOptions is the widest);
+  // main.cpp hands each command its own part: MigrateOptions, VerifyOptions, ...
+  PlanOptions options;
+  bool dry_run = false;  // migrate --dry-run: assess like `plan`, write nothing
+  // A connection silent this long (waiting for the server) is checked: if a new connection to the
+  // same server cannot be opened within the same time either, it counts as lost. 0: never.
+  int stall_timeout_seconds = 30;
   // sync
   std::string endpos;
   std::string metrics_listen;
@@ -32,8 +38,5 @@ struct Command {
 using Environment = std::optional<std::string> (*)(const char* name);
 
 Result<Command> parse(const std::vector<std::string>& args, Environment environment);
-
-std::string usage();
-std::string command_help(const std::string& command);
 
 }  // namespace pgshift::cli

@@ -14,6 +14,7 @@
 #include "engine/state/state_commands.hpp"
 #include "engine/sync/sync_command.hpp"
 #include "tools/pgshift/cli_args.hpp"
+#include "tools/pgshift/help_text.hpp"
 #include "verify/report.hpp"
 
 namespace {
@@ -77,14 +78,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_up_logging(command->log_format, command->options.quiet);
-  pgshift::pg::set_stall_timeout(std::chrono::seconds(command->options.stall_timeout_seconds));
-  if (command->name == "plan" || (command->name == "migrate" && command->options.dry_run)) {
+  pgshift::pg::set_stall_timeout(std::chrono::seconds(command->stall_timeout_seconds));
+  if (command->name == "plan" || (command->name == "migrate" && command->dry_run)) {
     return pgshift::run_plan_command(std::move(command->options));
   }
-  if (command->name == "migrate") return pgshift::run_migrate_command(std::move(command->options));
+  if (command->name == "migrate") {
+    return pgshift::run_migrate_command(pgshift::MigrateOptions(std::move(command->options)));
+  }
   if (command->name == "sync") {
     pgshift::sync::SyncOptions sync;
-    sync.copy = std::move(command->options);
+    sync.copy = pgshift::MigrateOptions(std::move(command->options));
     sync.endpos = command->endpos;
     sync.metrics_listen = command->metrics_listen;
     sync.replica_identity_full = command->replica_identity_full;
@@ -110,7 +113,11 @@ int main(int argc, char** argv) {
     cutover.quiet = command->options.quiet;
     return pgshift::cutover::run_cutover_command(std::move(cutover));
   }
-  if (command->name == "verify") return pgshift::run_verify_command(std::move(command->options));
+  if (command->name == "verify") {
+    pgshift::VerifyOptions verify;
+    static_cast<pgshift::CommonOptions&>(verify) = std::move(command->options);
+    return pgshift::run_verify_command(std::move(verify));
+  }
   if (command->name == "status") {
     return pgshift::run_status_command(command->options.source, command->options.target,
                                        command->json);

@@ -1,4 +1,4 @@
-#include "engine/migrate/source_options.hpp"
+#include "engine/command/source_options.hpp"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 
 namespace pgshift {
 
-sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options) {
+sqlite::SourceOptions sqlite_source_options(const CommonOptions& options) {
   sqlite::SourceOptions out;
   out.casts = options.casts;
   out.timestamptz = options.timestamptz;
@@ -17,7 +17,7 @@ sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options) {
   return out;
 }
 
-sqlite::SourceOptions sqlite_migrate_source_options(const MigrateOptions& options) {
+sqlite::SourceOptions sqlite_migrate_source_options(const CommonOptions& options) {
   sqlite::SourceOptions out = sqlite_source_options(options);
   out.cluster_memory_bytes = sqlite::kClusterMemoryBytes;
   out.readers = options.jobs;

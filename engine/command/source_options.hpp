@@ -9,15 +9,15 @@
 #include <vector>
 
 #include "connectors/sqlite/sqlite_source.hpp"
-#include "engine/migrate/migrate_options.hpp"
+#include "engine/command/common_options.hpp"
 
 namespace pgshift {
 
-sqlite::SourceOptions sqlite_source_options(const MigrateOptions& options);
+sqlite::SourceOptions sqlite_source_options(const CommonOptions& options);
 
 // The same as migrate reads: keyless tables in index order, from a budget shared by --jobs
 // readers. `plan` uses it too, so that it shows the chunks migrate will copy.
-sqlite::SourceOptions sqlite_migrate_source_options(const MigrateOptions& options);
+sqlite::SourceOptions sqlite_migrate_source_options(const CommonOptions& options);
 
 // Errors (kUsage) naming the first --include-table pattern that matches none of the tables read,
 // (schema, name) pairs: a misspelt name must not quietly migrate or compare nothing.
