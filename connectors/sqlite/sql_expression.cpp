@@ -5,6 +5,7 @@
 #include <charconv>
 #include <optional>
 
+#include "connectors/sqlite/ascii_text.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
 #include "engine/model/pg_quote.hpp"
@@ -14,12 +15,6 @@ namespace {
 
 constexpr std::string_view kNowUtc = "(now() AT TIME ZONE 'UTC')";
 constexpr std::string_view kTodayUtc = "((now() AT TIME ZONE 'UTC')::date)";
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view kind_name(ExprKind kind) {
   switch (kind) {
@@ -207,7 +202,7 @@ class Translator {
   // typeof(column) <op> 'type name' (op: = or <>).
   Result<Piece> typeof_compare(const Piece& typeof_piece, const Piece& name, bool equal) {
     if (name.literal != Literal::kString) return refuse("typeof() compared with a non-literal");
-    std::string type_name = lower(name.literal_text);
+    std::string type_name = ascii_lower(name.literal_text);
     std::string column = pg::quote_identifier(typeof_piece.typeof_of->name);
     Piece out;
     out.kind = ExprKind::kBool;
@@ -417,7 +412,7 @@ class Translator {
       bool has_null = false, has_type = false;
       for (const auto& item : items) {
         if (item.literal != Literal::kString) return refuse("typeof() IN (non-literal)");
-        std::string name = lower(item.literal_text);
+        std::string name = ascii_lower(item.literal_text);
         if (name == "null") {
           has_null = true;
         } else if (typeof_matches(left.typeof_of->kind, name)) {
@@ -714,7 +709,7 @@ class Translator {
   }
 
   Result<Piece> function_call(const std::string& raw_name) {
-    std::string name = lower(raw_name);
+    std::string name = ascii_lower(raw_name);
     auto args = arguments();
     if (!args) return fail(args.error());
     auto& a = *args;
@@ -817,7 +812,8 @@ class Translator {
       return out;
     }
     if (name == "date" || name == "datetime") {
-      if (a.size() == 1 && a[0].literal == Literal::kString && lower(a[0].literal_text) == "now") {
+      if (a.size() == 1 && a[0].literal == Literal::kString &&
+          ascii_lower(a[0].literal_text) == "now") {
         return now_piece(name == "date" ? ExprKind::kDate : ExprKind::kTimestamp);
       }
       return refuse(name + "() other than " + name + "('now')");
@@ -971,7 +967,7 @@ class Translator {
       case Token::Kind::kBlob:
         out.kind = ExprKind::kBytes;
         out.literal = Literal::kBlob;
-        out.sql = "'\\x" + lower(token->text) + "'::bytea";
+        out.sql = "'\\x" + ascii_lower(token->text) + "'::bytea";
         return out;
       case Token::Kind::kVariable:
         return refuse("parameter " + token->text);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "connectors/sqlite/ascii_text.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
 #include "connectors/sqlite/jsonb_text.hpp"
@@ -43,24 +44,6 @@ __attribute__((always_inline)) inline void put_u64(std::vector<std::byte>& out,
 void put_bytes(std::vector<std::byte>& out, std::string_view bytes) {
   const auto* begin = reinterpret_cast<const std::byte*>(bytes.data());
   out.insert(out.end(), begin, begin + bytes.size());
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool iequals_lower(std::string_view text, std::string_view lower) {
-  if (text.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != lower[i]) return false;
-  }
-  return true;
 }
 
 // The error for `value`: "value <described> <what>". Bad input, not a failure while running: a
@@ -159,7 +142,7 @@ Status encode_float8(const SqliteValue& value, std::vector<std::byte>& out) {
       std::string_view text = trim(value.bytes);
       if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);
       if (text.size() >= 3 && std::tolower(static_cast<unsigned char>(text[0])) == 'n' &&
-          !iequals_lower(text, "nan")) {
+          !iequals(text, "nan")) {
         return refuse(value, "is not a number");  // from_chars would accept nan(...)
       }
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), result);
@@ -240,10 +223,10 @@ Status encode_bool(const SqliteValue& value, std::vector<std::byte>& out) {
     case SqliteValue::Type::kText: {
       std::string_view text = trim(value.bytes);
       for (std::string_view yes : {"true", "t", "yes", "y", "on", "1"}) {
-        if (iequals_lower(text, yes)) result = true;
+        if (iequals(text, yes)) result = true;
       }
       for (std::string_view no : {"false", "f", "no", "n", "off", "0"}) {
-        if (iequals_lower(text, no)) result = false;
+        if (iequals(text, no)) result = false;
       }
       break;
     }
