@@ -38,8 +38,8 @@ struct Piece {
   bool bool_value = false;
   const ExprColumn* column = nullptr;     // a plain column reference
   const ExprColumn* typeof_of = nullptr;  // typeof(column): only valid compared with a type name
-  bool integral =
-      false;  // a number known to be an integer (its text form is the same on both sides)
+  // A number known to be an integer (its text form is the same on both sides).
+  bool integral = false;
 };
 
 // A computed (non-literal) piece.
