@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "connectors/sqlite/ascii_text.hpp"
+
 namespace pgshift::sqlite {
 namespace {
 
@@ -42,24 +44,6 @@ unsigned days_in_month(std::int64_t year, unsigned month) {
   return month == 2 && leap(year) ? 29 : kDays[month - 1];
 }
 
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::string year_text(std::int64_t year, bool& bc) {
   bc = year <= 0;
   char buffer[32];
@@ -93,11 +77,11 @@ void civil_from_days(std::int64_t days, std::int64_t& year, unsigned& month, uns
 Result<ParsedDateTime> parse_iso_datetime(std::string_view raw) {
   std::string_view text = trim(raw);
   ParsedDateTime out;
-  if (iequals_ascii(text, "infinity") || iequals_ascii(text, "+infinity")) {
+  if (iequals(text, "infinity") || iequals(text, "+infinity")) {
     out.special = ParsedDateTime::Special::kInfinity;
     return out;
   }
-  if (iequals_ascii(text, "-infinity")) {
+  if (iequals(text, "-infinity")) {
     out.special = ParsedDateTime::Special::kMinusInfinity;
     return out;
   }

@@ -266,26 +266,24 @@ Result<std::string> numeric_binary_text(std::span<const std::byte> value) {
   if (sign == kSignNegInfinity) decoded.special = Decimal::Special::kNegInfinity;
   if (decoded.special != Decimal::Special::kFinite) return decimal_text(decoded);
   if (sign != kSignPositive && sign != kSignNegative) return malformed();
-  std::string integer, fraction;
-  // Digit i stands for 10000^(weight - i).
-  for (std::int64_t position = std::max<std::int64_t>(weight, 0); position >= 0; --position) {
+  // Digit i stands for 10000^(weight - i); digits not stored are zero. False on a digit over 9999.
+  auto append_group = [&](std::int64_t position, std::string& out) {
     std::int64_t index = weight - position;
     std::uint16_t group =
         index >= 0 && index < ndigits ? pg::read_u16(value.data() + 8 + 2 * index) : 0;
-    if (group > 9999) return malformed();
+    if (group > 9999) return false;
     char text[5];
     std::snprintf(text, sizeof text, "%04u", static_cast<unsigned>(group));
-    integer += text;
+    out += text;
+    return true;
+  };
+  std::string integer, fraction;
+  for (std::int64_t position = std::max<std::int64_t>(weight, 0); position >= 0; --position) {
+    if (!append_group(position, integer)) return malformed();
   }
   for (std::int64_t position = -1; static_cast<std::int64_t>(fraction.size()) < dscale;
        --position) {
-    std::int64_t index = weight - position;
-    std::uint16_t group =
-        index >= 0 && index < ndigits ? pg::read_u16(value.data() + 8 + 2 * index) : 0;
-    if (group > 9999) return malformed();
-    char text[5];
-    std::snprintf(text, sizeof text, "%04u", static_cast<unsigned>(group));
-    fraction += text;
+    if (!append_group(position, fraction)) return malformed();
   }
   fraction.resize(dscale);
   strip_leading_zeros(integer);

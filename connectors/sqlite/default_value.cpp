@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "connectors/sqlite/ascii_text.hpp"
 #include "connectors/sqlite/pg_literal.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/sql_tokens.hpp"
@@ -18,22 +19,6 @@ struct NowValue {
   NowForm form = NowForm::kTimestampText;
   std::string to_char_format;  // for text columns
 };
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // Recognizes SQLite's ways of writing "now"; `modifier` receives an unsupported modifier.
 std::optional<NowValue> now_value(std::span<const Token> tokens, std::string& modifier) {
@@ -55,16 +40,16 @@ std::optional<NowValue> now_value(std::span<const Token> tokens, std::string& mo
     if (part.size() != 1 || part[0].kind != Token::Kind::kString) return std::nullopt;
     args.push_back(part[0].text);
   }
-  std::string name = lower(tokens[0].text);
+  std::string name = ascii_lower(tokens[0].text);
   std::size_t first_modifier = 1;
   std::optional<NowValue> out;
   if (name == "unixepoch") {
     first_modifier = 0;
-    if (!args.empty() && lower(args[0]) != "now") return std::nullopt;
+    if (!args.empty() && ascii_lower(args[0]) != "now") return std::nullopt;
     if (!args.empty()) first_modifier = 1;
     out = NowValue{NowForm::kEpochSeconds, {}};
   } else if (name == "strftime") {
-    if (args.size() < 2 || lower(args[1]) != "now") return std::nullopt;
+    if (args.size() < 2 || ascii_lower(args[1]) != "now") return std::nullopt;
     first_modifier = 2;
     const std::string& format = args[0];
     if (format == "%s") {
@@ -90,7 +75,7 @@ std::optional<NowValue> now_value(std::span<const Token> tokens, std::string& mo
       return std::nullopt;
     }
   } else {
-    if (args.empty() || lower(args[0]) != "now") return std::nullopt;
+    if (args.empty() || ascii_lower(args[0]) != "now") return std::nullopt;
     if (name == "datetime") {
       out = timestamp;
     } else if (name == "date") {

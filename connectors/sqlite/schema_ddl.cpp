@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "connectors/sqlite/ascii_text.hpp"
 #include "connectors/sqlite/default_value.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/utf8.hpp"
@@ -17,12 +18,6 @@ constexpr std::size_t kMaxIdentifierBytes = 63;  // NAMEDATALEN - 1
 
 std::string quote(std::string_view name) {
   return pg::quote_identifier(name);
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // A name no longer than PostgreSQL keeps and not yet in `used` (PostgreSQL's "1", "2" suffixes).
@@ -66,8 +61,8 @@ ExprContext context_for(const SourceTable& table, bool for_index) {
 bool same_columns(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   if (a.size() != b.size()) return false;
   std::set<std::string> left, right;
-  for (const auto& name : a) left.insert(lower(name));
-  for (const auto& name : b) right.insert(lower(name));
+  for (const auto& name : a) left.insert(ascii_lower(name));
+  for (const auto& name : b) right.insert(ascii_lower(name));
   return left == right;
 }
 
@@ -404,8 +399,7 @@ class DdlBuilder {
       for (auto [clause, action] :
            {std::pair<std::string_view, const std::string*>{" ON UPDATE ", &key.on_update},
             {" ON DELETE ", &key.on_delete}}) {
-        std::string upper = *action;
-        for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        std::string upper = ascii_upper(*action);
         if (upper == "CASCADE" || upper == "SET NULL" || upper == "SET DEFAULT" ||
             upper == "RESTRICT") {
           sql += std::string(clause) + upper;

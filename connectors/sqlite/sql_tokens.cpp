@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "connectors/sqlite/type_mapping.hpp"
+#include "connectors/sqlite/ascii_text.hpp"
 
 namespace pgshift::sqlite {
 namespace {

@@ -5,24 +5,10 @@
 #include <charconv>
 #include <optional>
 
+#include "connectors/sqlite/ascii_text.hpp"
+
 namespace pgshift::sqlite {
 namespace {
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // "double   precision" -> "DOUBLE PRECISION".
 std::string normalize_name(std::string_view text) {
@@ -118,86 +104,60 @@ Result<std::string> cast_identifier(std::string_view spec, std::size_t& at) {
   return std::string(trimmed);
 }
 
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
+// Each kind's name and OID without modifiers, in TargetKind's order (checked below).
+struct BuiltinType {
+  TargetKind kind;
+  std::string_view sql;
+  std::uint32_t oid;
+};
+constexpr BuiltinType kBuiltinTypes[] = {
+    {TargetKind::kInt2, "smallint", 21},
+    {TargetKind::kInt4, "integer", 23},
+    {TargetKind::kInt8, "bigint", 20},
+    {TargetKind::kFloat8, "double precision", 701},
+    {TargetKind::kNumeric, "numeric", 1700},
+    {TargetKind::kText, "text", 25},
+    {TargetKind::kVarchar, "character varying", 1043},
+    {TargetKind::kBytea, "bytea", 17},
+    {TargetKind::kBool, "boolean", 16},
+    {TargetKind::kDate, "date", 1082},
+    {TargetKind::kTimestamp, "timestamp without time zone", 1114},
+    {TargetKind::kTimestamptz, "timestamp with time zone", 1184},
+    {TargetKind::kJson, "json", 114},
+    {TargetKind::kJsonb, "jsonb", 3802},
+    {TargetKind::kUuid, "uuid", 2950},
+};
+constexpr bool builtin_types_in_kind_order() {
+  for (std::size_t i = 0; i < std::size(kBuiltinTypes); ++i) {
+    if (static_cast<std::size_t>(kBuiltinTypes[i].kind) != i) return false;
   }
-  return true;
+  return std::size(kBuiltinTypes) == static_cast<std::size_t>(TargetKind::kUuid) + 1;
 }
+static_assert(builtin_types_in_kind_order());
+
+}  // namespace
 
 PgType make_pg_type(TargetKind kind, std::int32_t length, std::int32_t precision,
                     std::int32_t scale) {
+  const BuiltinType& builtin = kBuiltinTypes[static_cast<std::size_t>(kind)];
   PgType type;
   type.kind = kind;
-  switch (kind) {
-    case TargetKind::kInt2:
-      type.sql = "smallint", type.oid = 21;
-      break;
-    case TargetKind::kInt4:
-      type.sql = "integer", type.oid = 23;
-      break;
-    case TargetKind::kInt8:
-      type.sql = "bigint", type.oid = 20;
-      break;
-    case TargetKind::kFloat8:
-      type.sql = "double precision", type.oid = 701;
-      break;
-    case TargetKind::kNumeric:
-      type.oid = 1700;
-      type.sql = "numeric";
-      if (precision > 0) {
-        type.precision = precision;
-        type.scale = std::max(scale, 0);
-        type.sql += "(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
-      }
-      break;
-    case TargetKind::kText:
-      type.sql = "text", type.oid = 25;
-      break;
-    case TargetKind::kVarchar:
-      type.oid = 1043;
-      type.sql = "character varying";
-      if (length > 0) {
-        type.length = length;
-        type.sql = "varchar(" + std::to_string(length) + ")";
-      }
-      break;
-    case TargetKind::kBytea:
-      type.sql = "bytea", type.oid = 17;
-      break;
-    case TargetKind::kBool:
-      type.sql = "boolean", type.oid = 16;
-      break;
-    case TargetKind::kDate:
-      type.sql = "date", type.oid = 1082;
-      break;
-    case TargetKind::kTimestamp:
-      type.sql = "timestamp without time zone", type.oid = 1114;
-      break;
-    case TargetKind::kTimestamptz:
-      type.sql = "timestamp with time zone", type.oid = 1184;
-      break;
-    case TargetKind::kJson:
-      type.sql = "json", type.oid = 114;
-      break;
-    case TargetKind::kJsonb:
-      type.sql = "jsonb", type.oid = 3802;
-      break;
-    case TargetKind::kUuid:
-      type.sql = "uuid", type.oid = 2950;
-      break;
+  type.sql = builtin.sql;
+  type.oid = builtin.oid;
+  if (kind == TargetKind::kNumeric && precision > 0) {
+    type.precision = precision;
+    type.scale = std::max(scale, 0);
+    type.sql = "numeric(" + std::to_string(type.precision) + "," + std::to_string(type.scale) + ")";
+  }
+  if (kind == TargetKind::kVarchar && length > 0) {
+    type.length = length;
+    type.sql = "varchar(" + std::to_string(length) + ")";
   }
   return type;
 }
 
 Affinity affinity_of(std::string_view declared) {
-  std::string name = upper(declared);
+  std::string name = ascii_upper(declared);
   if (name.find("INT") != std::string::npos) return Affinity::kInteger;
   if (name.find("CHAR") != std::string::npos || name.find("CLOB") != std::string::npos ||
       name.find("TEXT") != std::string::npos) {

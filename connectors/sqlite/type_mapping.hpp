@@ -112,7 +112,4 @@ Result<CastOverride> parse_cast_override(std::string_view spec);
 const CastOverride* find_override(const std::vector<CastOverride>& overrides,
                                   std::string_view table, std::string_view column);
 
-// ASCII case-insensitive equality (SQLite identifiers and type names).
-bool iequals(std::string_view a, std::string_view b);
-
 }  // namespace pgshift::sqlite

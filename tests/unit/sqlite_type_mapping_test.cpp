@@ -3,6 +3,8 @@
 // unknown NUMERIC-affinity names -> numeric with a note), and --cast overrides.
 #include "connectors/sqlite/type_mapping.hpp"
 
+#include "connectors/sqlite/ascii_text.hpp"
+
 #include <gtest/gtest.h>
 
 namespace pgshift::sqlite {
