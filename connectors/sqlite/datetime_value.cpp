@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 
 namespace pgshift::sqlite {
 namespace {

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/pg_literal.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/sql_tokens.hpp"

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/default_value.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/utf8.hpp"

@@ -7,7 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/btree_census.hpp"
 #include "connectors/sqlite/epoch_unit.hpp"
 #include "connectors/sqlite/schema_ddl.hpp"

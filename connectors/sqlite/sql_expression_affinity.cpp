@@ -1,6 +1,6 @@
 #include "connectors/sqlite/sql_expression_translator.hpp"
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
 #include "engine/model/pg_quote.hpp"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite::expression {

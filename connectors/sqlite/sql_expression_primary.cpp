@@ -3,7 +3,7 @@
 #include <charconv>
 #include <optional>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite::expression {

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <optional>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 
 namespace pgshift::sqlite {
 namespace {

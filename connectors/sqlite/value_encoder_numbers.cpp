@@ -6,7 +6,7 @@
 #include <cmath>
 #include <optional>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/decimal.hpp"
 
 namespace pgshift::sqlite::value_encoding {

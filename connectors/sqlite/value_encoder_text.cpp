@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/decimal.hpp"
 #include "connectors/sqlite/jsonb_text.hpp"
 #include "connectors/sqlite/utf8.hpp"

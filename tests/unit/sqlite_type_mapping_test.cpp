@@ -3,7 +3,7 @@
 // unknown NUMERIC-affinity names -> numeric with a note), and --cast overrides.
 #include "connectors/sqlite/type_mapping.hpp"
 
-#include "connectors/sqlite/ascii_text.hpp"
+#include "engine/core/ascii_text.hpp"
 
 #include <gtest/gtest.h>
 
