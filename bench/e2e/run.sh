@@ -10,6 +10,8 @@
 #                      pgshift       PGSHIFT migrate --jobs N --quiet --report FILE
 #                      pgshift_noverify  the same with --verify off (no read-back)
 #                      pgshift_j1    one pgshift migrate process with --jobs 1
+#                      pgshift_base  PGSHIFT_BASE migrate, as `pgshift`: another build (e.g. the
+#                                    commit before a refactor) timed in the same run
 #                      pgshift_2x1   two pgshift migrate processes with --jobs 1 each, started
 #                                    together on the same source and target (they share one run);
 #                                    timed until both exit, FAILED unless both exit 0
@@ -19,6 +21,7 @@
 #                      pgcopydb_split  the same with --split-tables-larger-than 64MB (not in the
 #                                    default list: same-table COPY concurrency, like pgshift's chunks)
 #   --pgshift PATH   the pgshift executable (default build/pgshift)
+#   --pgshift-base PATH  the executable of the pgshift_base tool (required when it is listed)
 #   --jobs N         parallelism given to every tool (default 2)
 #   --runs N         run the tool list N times, interleaved (a, b, a, b, ...); the table shows each
 #                    tool's median wall and largest memory, and lists every wall (default 1)
@@ -47,10 +50,11 @@ trap 'log "error: \"$BASH_COMMAND\" failed (exit $?) at ${BASH_SOURCE[0]##*/} li
 
 usage() { sed -n '2,/^set /p' "$0" | sed -e '/^set /d' -e 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
-ALL_TOOLS=(pgshift pgshift_noverify pgshift_j1 pgshift_2x1 pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
+ALL_TOOLS=(pgshift pgshift_base pgshift_noverify pgshift_j1 pgshift_2x1 pg_dump_psql pg_dump_dir pgcopydb pgcopydb_split)
 scale=1
 tools_arg=pgshift,pg_dump_psql,pg_dump_dir,pgcopydb
 pgshift=$REPO_ROOT/build/pgshift
+pgshift_base=
 jobs=2
 keep=0
 runs=1
@@ -65,6 +69,7 @@ while (($#)); do
     --scale) scale=${2:?--scale needs a value}; shift ;;
     --tools) tools_arg=${2:?--tools needs a value}; shift ;;
     --pgshift) pgshift=${2:?--pgshift needs a path}; shift ;;
+    --pgshift-base) pgshift_base=${2:?--pgshift-base needs a path}; shift ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift ;;
     --keep) keep=1 ;;
     --runs) runs=${2:?--runs needs a number}; shift ;;
@@ -90,6 +95,9 @@ has_tool() { [[ ",$tools_arg," == *",$1,"* ]]; }
 [[ "$pgshift" == /* ]] || pgshift=$PWD/$pgshift
 if has_tool pgshift && [[ ! -x "$pgshift" ]]; then
   die "pgshift executable not found at $pgshift (build it, pass --pgshift PATH, or leave pgshift out of --tools)"
+fi
+if has_tool pgshift_base && [[ ! -x "$pgshift_base" ]]; then
+  die "pgshift_base needs --pgshift-base PATH, an executable (got '$pgshift_base')"
 fi
 if has_tool pgcopydb || has_tool pgcopydb_split; then command -v pgcopydb >/dev/null || die "pgcopydb not installed (apt-get install pgcopydb)"; fi
 [[ -x "$PGBIN/pg_dump" ]] || die "PostgreSQL 15 client tools not found in $PGBIN"
@@ -198,6 +206,10 @@ run_tool() { # TOOL
     pgshift)
       timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" --quiet \
         --report "$W/pgshift-report.json"
+      ;;
+    pgshift_base)
+      timed_run "$logf" "$pgshift_base" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" \
+        --quiet
       ;;
     pgshift_noverify)
       timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" --quiet \

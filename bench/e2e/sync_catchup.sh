@@ -27,6 +27,9 @@
 #   6. native: CREATE SUBSCRIPTION ... WITH (create_slot = false, slot_name = 'native',
 #      copy_data = false) on native_R, timed from the CREATE until the slot's confirmed_flush_lsn
 #      >= L (polled every 20 ms); then the subscription is dropped;
+#   6b. the decode floor: a third slot `floor`, made with `native`, read by pg_recvlogical
+#      (pgoutput, the same publication) into /dev/null up to L, timed: what the source's WAL sender
+#      alone needs to decode the backlog, which neither tool can go below;
 #      steps 5 and 6 run one after the other (not together), pgshift first in odd runs, native
 #      first in even runs;
 #   7. count(*) and an md5 of every table's rows on src_R, pgshift_R and native_R must agree.
@@ -121,7 +124,7 @@ time_v_fields() {
     END { printf "%.2f %.0f %s %.2f\n", s, r / 1024, e, c }' "$1"
 }
 
-declare -a RUN_LINES PG_S NAT_S COPY_S PG_RSS COPY_RSS CHANGES
+declare -a RUN_LINES FLOOR_S PG_S NAT_S COPY_S PG_RSS COPY_RSS CHANGES
 any_failed=0
 
 run_pgshift() { # R
@@ -132,6 +135,16 @@ run_pgshift() { # R
   read -r pg_s pg_rss pg_rc pg_cpu < <(time_v_fields "$f.time")
   [[ "$pg_rc" == 0 ]] || { log "pgshift catch-up exit $pg_rc:"; tail -n 15 "$f.log" >&2; }
   log "run $r: pgshift catch-up ${pg_s} s (pgshift CPU ${pg_cpu} s), peak RSS ${pg_rss} MB, exit $pg_rc: $(grep -m1 '^sync:' "$f.log" || true)"
+}
+
+run_floor() { # R
+  local r=$1 t0
+  t0=$(now)
+  "$PGBIN/pg_recvlogical" -d "$SRC" --slot floor --start --endpos "$end_lsn" -o proto_version=1 \
+    -o publication_names=native_pub -f /dev/null >"$W/logs/floor.$r" 2>&1 ||
+    log "run $r: pg_recvlogical failed: $(tail -n 2 "$W/logs/floor.$r")"
+  floor_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+  log "run $r: decode floor (pg_recvlogical to /dev/null) ${floor_s} s"
 }
 
 run_native() { # R
@@ -173,6 +186,7 @@ for ((r = 1; r <= runs; ++r)); do
   log "run $r: native publication and slot at the same point, pg_dump | psql into native_$r"
   psqlx "$SRC" -c "create publication native_pub for table $(IFS=,; echo "${TABLES[*]}")"
   psqlx "$SRC" -c "select pg_create_logical_replication_slot('native', 'pgoutput')" >/dev/null
+  psqlx "$SRC" -c "select pg_create_logical_replication_slot('floor', 'pgoutput')" >/dev/null
   "$PGBIN/pg_dump" --no-publications --no-subscriptions -d "$SRC" |
     "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$TNAT" >"$W/logs/restore.$r" 2>&1 ||
     { tail "$W/logs/restore.$r" >&2; die "pg_dump | psql failed"; }
@@ -192,6 +206,7 @@ for ((r = 1; r <= runs; ++r)); do
   psqlx "$TADMIN" -c checkpoint
 
   if ((r % 2)); then run_pgshift "$r"; run_native "$r"; else run_native "$r"; run_pgshift "$r"; fi
+  run_floor "$r"
   changes=$(grep -m1 -oE '[0-9]+ changes applied' "$W/logs/pgshift-catchup.$r.log" | cut -d' ' -f1 || true)
   [[ -n "$changes" ]] || changes=$((ntx * 4))
 
@@ -211,11 +226,12 @@ for ((r = 1; r <= runs; ++r)); do
     diff "$W/sums.src.$r" "$W/sums.native.$r" >&2 || true
   fi
 
+  FLOOR_S+=("$floor_s")
   PG_S+=("$pg_s") NAT_S+=("$nat_s") COPY_S+=("$copy_s") PG_RSS+=("$pg_rss") COPY_RSS+=("$copy_rss")
   CHANGES+=("$changes")
   ratio=$(awk -v a="$pg_s" -v b="$nat_s" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')
-  RUN_LINES+=("$(printf '%3d %9s %8s %10s %10s %8s %8s %10s %8s %7s  %s' "$r" "$ntx" "$changes" "$backlog_mb" \
-    "$pg_s" "$nat_s" "$ratio" "$pg_rss" "$pg_cpu" "$copy_s" "pgshift $ok_pg, native $ok_nat")")
+  RUN_LINES+=("$(printf '%3d %9s %8s %10s %10s %8s %8s %8s %10s %8s %7s  %s' "$r" "$ntx" "$changes" "$backlog_mb" \
+    "$pg_s" "$nat_s" "$ratio" "$floor_s" "$pg_rss" "$pg_cpu" "$copy_s" "pgshift $ok_pg, native $ok_nat")")
 
   # Free the slots and the databases (disk space, WAL).
   "$pgshift" cleanup --source "$SRC" --target "$TPG" >"$W/logs/cleanup.$r" 2>&1 ||
@@ -252,10 +268,11 @@ results="$E2E_DIR/results-sync-catchup-$stamp.txt"
   printf '%-28s %10s %12s\n' "" "seconds" "changes/s"
   printf '%-28s %10s %12s\n' "pgshift sync (catch-up)" "$m_pg" "$(rate "$m_changes" "$m_pg")"
   printf '%-28s %10s %12s\n' "native subscription" "$m_nat" "$(rate "$m_changes" "$m_nat")"
+  printf '%-28s %10s %12s\n' "decode floor (pg_recvlogical)" "$(med "${FLOOR_S[@]}")" "$(rate "$m_changes" "$(med "${FLOOR_S[@]}")")"
   printf '%-28s %10s\n' "ratio pgshift / native" "$(awk -v a="$m_pg" -v b="$m_nat" 'BEGIN { printf "%.2f", a / b }')"
   printf '%-28s %10s MB (catch-up), %s MB (copy)\n' "pgshift peak RSS (max)" "$max_rss" "$max_copy_rss"
   echo
-  printf '%3s %9s %8s %10s %10s %8s %8s %10s %8s %7s  %s\n' run txns changes "WAL MB" "pgshift s" "native s" ratio "RSS MB" "CPU s" "copy s" "targets equal source"
+  printf '%3s %9s %8s %10s %10s %8s %8s %8s %10s %8s %7s  %s\n' run txns changes "WAL MB" "pgshift s" "native s" ratio "floor s" "RSS MB" "CPU s" "copy s" "targets equal source"
   printf '%s\n' "${RUN_LINES[@]}"
   echo
   echo "seconds: medians. pgshift: wall of the whole 'pgshift sync --endpos current' command (connect,"
@@ -264,6 +281,8 @@ results="$E2E_DIR/results-sync-catchup-$stamp.txt"
   echo "  the subscriber commits with its default synchronous_commit = off and confirms what its WAL has flushed."
   echo "changes: row changes pgshift reports applying (pgbench's TRUNCATE of pgbench_history included)."
   echo "ratio: pgshift seconds / native seconds (target: <= 0.5)."
+  echo "floor: pg_recvlogical reading the same backlog from a third slot into /dev/null: the source's"
+  echo "  decoding alone, which bounds both tools from below (run after them, on a warm WAL cache)."
   echo "WAL MB: WAL between the slots' point and the end of the backlog."
   echo "CPU s: user + system time of the pgshift process during the catch-up (not the servers')."
 } | tee "$results"
