@@ -9,7 +9,7 @@
 
 #include <functional>
 
-#include "connectors/pg/connection.hpp"
+#include "engine/core/copy_sink.hpp"
 #include "engine/core/row_source.hpp"
 #include "engine/model/binary_values.hpp"
 #include "verify/row_hasher.hpp"
@@ -37,7 +37,7 @@ struct ChunkCopyOutcome {
 
 // `on_progress(rows, bytes)` is called as data moves (for live progress).
 Task<Result<ChunkCopyOutcome>> copy_chunk(
-    RowSource& source, pg::Connection& target, const TableStreamSpec& spec, const Chunk& chunk,
+    RowSource& source, CopySink& target, const TableStreamSpec& spec, const Chunk& chunk,
     const ChunkCopyOptions& options,
     const std::function<void(long long, std::int64_t)>& on_progress);
 
