@@ -1,12 +1,11 @@
 // Where a chunk's rows go: the target side of a chunk copy, taking the binary COPY byte stream
 // (header, tuples, trailer; PostgreSQL's wire format, engine/model/copy_binary.hpp) that a
-// RowSource produced. A PostgreSQL target runs COPY ... FROM STDIN (FORMAT binary) inside the
-// caller's transaction; the caller begins and commits that transaction (together with the chunk's
-// state), the sink only carries the stream. One chunk at a time: begin, any number of writes, then
-// finish or abort. Used by one coroutine; the sink does not own the table.
-//
-// Declared for chunk_copy to write through (so its copy loop can be tested with fakes); not yet
-// wired: chunk_copy still takes a pg::Connection.
+// RowSource produced. chunk_copy writes through it, so its copy loop runs against fakes in unit
+// tests; pg::PgCopySink (connectors/pg/pg_copy_sink.hpp) runs COPY ... FROM STDIN (FORMAT binary)
+// inside the caller's transaction. The caller begins and commits that transaction (together with
+// the chunk's state), the sink only carries the stream. One chunk at a time: begin, any number of
+// writes, then finish or abort; after a failed begin or write the caller drops the sink's
+// session instead. Used by one coroutine; the sink does not own the table.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +22,9 @@ class CopySink {
  public:
   virtual ~CopySink() = default;
   // Starts taking the copied columns of `table` (Table::copied_columns(), in that order).
-  virtual Task<Status> begin(const Table& table) = 0;
+  // `replace_contents`: the stream is the whole table and no key tells which rows a retry already
+  // wrote, so the sink empties the table first, in the caller's transaction.
+  virtual Task<Status> begin(const Table& table, bool replace_contents) = 0;
   // Passes on the next bytes of the stream; they need not end on a tuple boundary.
   virtual Task<Status> write(std::span<const std::byte> bytes) = 0;
   // Ends the stream (after its trailer); returns how many rows the target stored.

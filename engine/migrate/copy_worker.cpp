@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "connectors/pg/chunk_sql.hpp"
+#include "connectors/pg/pg_copy_sink.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/core/fault.hpp"
@@ -100,8 +101,9 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     std::int64_t attempt_bytes = 0;
     if (!failed) {
       auto started = std::chrono::steady_clock::now();
+      pg::PgCopySink sink(*target);
       auto copied =
-          co_await copy_chunk(source->rows(), *target, context.specs[chunk->table_index], *chunk,
+          co_await copy_chunk(source->rows(), sink, context.specs[chunk->table_index], *chunk,
                               copy_options, [&](long long rows, std::int64_t bytes) {
                                 attempt_rows += rows;
                                 attempt_bytes += bytes;

@@ -1,6 +1,8 @@
 // A bounded queue of byte buffers between one producer and one consumer coroutine on the same
-// io_context thread. Bounded in bytes: push waits while the queue is full, so a slow target slows
-// the reader and memory stays flat. Not thread-safe by design (one thread, no locks).
+// io_context thread. Bounded in bytes: push waits until its buffer fits, so a slow target slows
+// the reader and memory stays flat. The buffer the consumer popped counts until it pops the next
+// one (it is still being written till then), so queued plus in-use bytes stay within the capacity;
+// a buffer larger than the capacity passes alone. Not thread-safe by design (one thread, no locks).
 #pragma once
 
 #include <cstddef>
@@ -41,21 +43,26 @@ class ByteQueue {
 
   // Returns false if the queue was closed (the consumer gave up); the buffer is dropped.
   Task<bool> push(Buffer buffer) {
-    while (bytes_ >= capacity_ && !closed_) co_await changed_.wait();
+    while (bytes_ > 0 && bytes_ + buffer.size() > capacity_ && !closed_) co_await changed_.wait();
     if (closed_) co_return false;
     bytes_ += buffer.size();
     items_.push_back(std::move(buffer));
     changed_.notify();
     co_return true;
   }
-  // Returns nothing once the queue is closed and drained.
+  // Returns nothing once the queue is closed and drained. Calling it says the consumer is done
+  // with the buffer it popped before.
   Task<std::optional<Buffer>> pop() {
+    if (in_use_ > 0) {
+      bytes_ -= in_use_;
+      in_use_ = 0;
+      changed_.notify();
+    }
     while (items_.empty() && !closed_) co_await changed_.wait();
     if (items_.empty()) co_return std::nullopt;
     Buffer buffer = std::move(items_.front());
     items_.pop_front();
-    bytes_ -= buffer.size();
-    changed_.notify();
+    in_use_ = buffer.size();
     co_return buffer;
   }
   void close() {
@@ -66,7 +73,8 @@ class ByteQueue {
 
  private:
   std::size_t capacity_;
-  std::size_t bytes_ = 0;
+  std::size_t bytes_ = 0;   // queued, and in use by the consumer
+  std::size_t in_use_ = 0;  // the consumer's last popped buffer
   bool closed_ = false;
   std::deque<Buffer> items_;
   Notifier changed_;

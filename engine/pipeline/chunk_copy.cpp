@@ -1,6 +1,5 @@
 #include "engine/pipeline/chunk_copy.hpp"
 
-#include "connectors/pg/chunk_sql.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/model/copy_binary.hpp"
@@ -25,9 +24,9 @@ Status remap_tuple(std::span<std::byte> tuple, const TableStreamSpec& spec) {
   return walked;
 }
 
-Task<Status> drain_to_target(ByteQueue& queue, pg::Connection& target) {
+Task<Status> drain_to_target(ByteQueue& queue, CopySink& target) {
   while (auto buffer = co_await queue.pop()) {
-    if (auto written = co_await target.write_copy(*buffer); !written) {
+    if (auto written = co_await target.write(*buffer); !written) {
       queue.close();
       co_return written;
     }
@@ -38,19 +37,15 @@ Task<Status> drain_to_target(ByteQueue& queue, pg::Connection& target) {
 }  // namespace
 
 Task<Result<ChunkCopyOutcome>> copy_chunk(
-    RowSource& source, pg::Connection& target, const TableStreamSpec& spec, const Chunk& chunk,
+    RowSource& source, CopySink& target, const TableStreamSpec& spec, const Chunk& chunk,
     const ChunkCopyOptions& options,
     const std::function<void(long long, std::int64_t)>& on_progress) {
   auto executor = co_await asio::this_coro::executor;
   if (auto begun = co_await source.begin(*spec.table, chunk); !begun) co_return fail(begun.error());
-  if (chunk.whole_table() && spec.table->keyless()) {
-    // Emptied in the COPY's own transaction, the table takes rows page after page in stream order
-    // (COPY then skips the free-space map, which would put a short row on an earlier page with
-    // room): a clustered table's heap stays one sorted run. And a retried chunk cannot double it.
-    auto emptied = co_await target.query("TRUNCATE ONLY " + pg::qualified_name(*spec.table));
-    if (!emptied) co_return fail(emptied.error());
-  }
-  if (auto begun = co_await target.begin_copy_in(pg::copy_in_sql(*spec.table)); !begun) {
+  // All of a keyless table in one chunk replaces the table's contents: no key tells which rows an
+  // earlier attempt wrote, and a retried chunk must not double them.
+  bool replace_contents = chunk.whole_table() && spec.table->keyless();
+  if (auto begun = co_await target.begin(*spec.table, replace_contents); !begun) {
     co_return fail(begun.error());
   }
 
@@ -118,10 +113,10 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
     reader_status = fail(ErrorKind::kRuntime, "source COPY stream ended early");
   }
   if (!reader_status) {
-    co_await target.abort_copy_in("pgshift: source failed");
+    co_await target.abort("pgshift: source failed");
     co_return fail(reader_status.error());
   }
-  auto stored = co_await target.end_copy_in();
+  auto stored = co_await target.finish();
   if (!stored) co_return fail(stored.error());
   outcome.rows_stored = *stored;
   if (static_cast<std::uint64_t>(outcome.rows_stored) != outcome.source_digest.rows) {

@@ -1,15 +1,18 @@
-// Moves one chunk: RowSource stream -> (embedded OIDs remapped) -> row hashes -> target COPY IN.
-// The reader and the writer run as two coroutines joined by a ByteQueue bounded in bytes, so the
-// source keeps streaming while the target absorbs, and memory per worker is at most
-// queue_bytes + one read buffer. The caller owns the target transaction (begin before, commit
-// after together with the chunk's state); this function only runs the COPY, after emptying the
-// table first when the chunk is all of a keyless table (TRUNCATE ONLY, ACCESS EXCLUSIVE until
-// the caller's commit).
+// Moves one chunk: RowSource stream -> (embedded OIDs remapped) -> row hashes -> CopySink. Neither
+// side is a server here (pg::PgRowSource and pg::PgCopySink are), so the loop runs against fakes in
+// tests/unit/chunk_copy_test.cpp. The reader and the writer run as two coroutines joined by a
+// ByteQueue bounded in bytes, so the source keeps streaming while the target absorbs, and the bytes
+// a worker holds are at most queue_bytes (queued and being written) + one read buffer (read_bytes
+// and the incomplete tuple carried over), for read_bytes <= queue_bytes. The caller owns the target
+// transaction (begin before, commit after together with the chunk's state). A whole-table chunk of
+// a keyless table replaces the table's contents (CopySink::begin). On a failure the source is read
+// no further and the error comes back as it was; the sink is aborted when the reading side failed,
+// and left to the caller (who drops its session) when the sink did.
 #pragma once
 
 #include <functional>
 
-#include "connectors/pg/connection.hpp"
+#include "engine/core/copy_sink.hpp"
 #include "engine/core/row_source.hpp"
 #include "engine/model/binary_values.hpp"
 #include "verify/row_hasher.hpp"
@@ -37,7 +40,7 @@ struct ChunkCopyOutcome {
 
 // `on_progress(rows, bytes)` is called as data moves (for live progress).
 Task<Result<ChunkCopyOutcome>> copy_chunk(
-    RowSource& source, pg::Connection& target, const TableStreamSpec& spec, const Chunk& chunk,
+    RowSource& source, CopySink& target, const TableStreamSpec& spec, const Chunk& chunk,
     const ChunkCopyOptions& options,
     const std::function<void(long long, std::int64_t)>& on_progress);
 
