@@ -28,18 +28,6 @@ std::string first_error_line(const std::string& text) {
   return line;
 }
 
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pgshift-XXXXXX").string();
-    if (mkdtemp(pattern.data())) path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path.empty()) std::filesystem::remove_all(path, ignored);
-  }
-  std::string path;
-};
-
 }  // namespace
 
 std::string exact_dump_pattern(const std::string& schema) {
@@ -117,19 +105,34 @@ Status check_pg_dump_supports(int source_server_version) {
   return {};
 }
 
-Result<SchemaScripts> dump_schema(
-    const Endpoint& source, const DumpOptions& options,
-    const std::set<std::pair<std::uint32_t, std::uint32_t>>& done_by_pgshift) {
-  TempDir dir;
-  if (dir.path.empty()) return fail(ErrorKind::kRuntime, "cannot create a temporary directory");
-  std::string archive = dir.path + "/schema.dump";
+struct SchemaArchive::Directory {
+  Directory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pgshift-XXXXXX").string();
+    if (mkdtemp(pattern.data())) path = pattern;
+  }
+  ~Directory() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+};
+
+const std::string& SchemaArchive::path() const { return path_; }
+
+Result<SchemaArchive> dump_schema_archive(const Endpoint& source, const DumpOptions& options) {
+  SchemaArchive out;
+  out.directory_ = std::make_shared<SchemaArchive::Directory>();
+  if (out.directory_->path.empty()) {
+    return fail(ErrorKind::kRuntime, "cannot create a temporary directory");
+  }
+  out.path_ = out.directory_->path + "/schema.dump";
   std::map<std::string, std::string> env;
   if (!source.password().empty()) env["PGPASSWORD"] = source.password();
 
   std::vector<std::string> dump = {tool("pg_dump"),
                                    "--schema-only",
                                    "--format=custom",
-                                   "--file=" + archive,
+                                   "--file=" + out.path_,
                                    "--exclude-schema=pgshift",
                                    "--dbname=" + source.conninfo_without_password()};
   if (!options.snapshot.empty()) dump.push_back("--snapshot=" + options.snapshot);
@@ -139,14 +142,21 @@ Result<SchemaScripts> dump_schema(
   if (dumped->exit_status != 0) {
     return fail(ErrorKind::kRuntime, "pg_dump failed: " + first_error_line(dumped->err));
   }
+  return out;
+}
 
+Result<SchemaScripts> render_schema(
+    const SchemaArchive& dumped, const DumpOptions& options,
+    const std::set<std::pair<std::uint32_t, std::uint32_t>>& done_by_pgshift) {
+  const std::string& archive = dumped.path();
+  std::string directory = archive.substr(0, archive.rfind('/'));
   auto listed = run_process({tool("pg_restore"), "--list", archive});
   if (!listed || listed->exit_status != 0) {
     return fail(ErrorKind::kRuntime,
                 "pg_restore --list failed: " + (listed ? first_error_line(listed->err) : ""));
   }
   auto entries = parse_toc(listed->out);
-  std::string list_path = dir.path + "/toc.list";
+  std::string list_path = directory + "/toc.list";
   {
     FILE* file = std::fopen(list_path.c_str(), "w");
     if (!file) return fail(ErrorKind::kRuntime, "cannot write " + list_path);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -52,8 +53,27 @@ std::string client_bin_dir();
 // Refuses (exit 2) when the source is newer than the local pg_dump, naming the version needed.
 Status check_pg_dump_supports(int source_server_version);
 
-Result<SchemaScripts> dump_schema(
-    const Endpoint& source, const DumpOptions& options,
+// A pg_dump --schema-only archive (custom format) in a private temporary directory, removed with
+// the last owner. Shared so that it can be made on one thread and rendered on another.
+class SchemaArchive {
+ public:
+  const std::string& path() const;
+
+ private:
+  friend Result<SchemaArchive> dump_schema_archive(const Endpoint&, const DumpOptions&);
+  struct Directory;
+  std::shared_ptr<Directory> directory_;
+  std::string path_;
+};
+
+// Runs pg_dump (the slow part: many catalog round trips to the source). Blocking; safe on any
+// thread (touches only its arguments).
+Result<SchemaArchive> dump_schema_archive(const Endpoint& source, const DumpOptions& options);
+
+// The archive's pre-data and post-data SQL without what pgshift builds itself (done_by_pgshift:
+// catalog and object OID pairs). Blocking: runs pg_restore locally.
+Result<SchemaScripts> render_schema(
+    const SchemaArchive& archive, const DumpOptions& options,
     const std::set<std::pair<std::uint32_t, std::uint32_t>>& done_by_pgshift);
 
 }  // namespace pgshift::pg

@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
 #include <set>
 
 #include "connectors/pg/catalog.hpp"
@@ -100,6 +101,22 @@ Task<Result<std::vector<std::string>>> sequence_names(pg::Connection& coordinato
 // another process created the run first (the caller then joins it).
 Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
                               pg::Connection& target) {
+  // pg_dump costs many round trips to the source (seconds on a far link): it runs on its own
+  // thread while the chunks are planned here, and its archive is rendered once pgshift knows
+  // what it builds itself. It reads at the run's snapshot, which the coordinator holds open.
+  pg::DumpOptions dump_options;
+  dump_options.snapshot = context.snapshot;
+  auto selection = co_await dump_selection(context, coordinator);
+  if (!selection) co_return fail(selection.error());
+  dump_options.selection = std::move(*selection);
+  dump_options.keep_owners = context.options.keep_owners;
+  dump_options.clean = context.options.restart;
+  // Waited for on every path (std::future's destructor), so the thread outlives nothing it uses:
+  // it owns copies of its arguments.
+  auto archive = std::async(std::launch::async, [source = context.options.source, dump_options] {
+    return pg::dump_schema_archive(source, dump_options);
+  });
+
   plan::PlannerOptions planner;
   planner.chunk_bytes = context.options.chunk_bytes;
   planner.workers = context.options.jobs;
@@ -119,14 +136,9 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
     spdlog::info("left out with its schema: {}", object.description);
   }
 
-  pg::DumpOptions dump_options;
-  dump_options.snapshot = context.snapshot;
-  auto selection = co_await dump_selection(context, coordinator);
-  if (!selection) co_return fail(selection.error());
-  dump_options.selection = std::move(*selection);
-  dump_options.keep_owners = context.options.keep_owners;
-  dump_options.clean = context.options.restart;
-  auto scripts = pg::dump_schema(context.options.source, dump_options, done_by_pgshift);
+  auto dumped = archive.get();
+  if (!dumped) co_return fail(dumped.error());
+  auto scripts = pg::render_schema(*dumped, dump_options, done_by_pgshift);
   if (!scripts) co_return fail(scripts.error());
   auto sequences = co_await sequence_names(coordinator, scripts->sequence_oids);
   if (!sequences) co_return fail(sequences.error());
