@@ -99,6 +99,45 @@ std::string upsert_sql(const ApplyTable& table, const ColumnSet& columns, bool r
   return sql;
 }
 
+std::string insert_rows_sql(const ApplyTable& table, bool upsert, bool report_inserted) {
+  ColumnSet every(table.columns.size(), true);
+  std::string sql =
+      "INSERT INTO " + table.qualified_name() + " (" +
+      join_columns(table, every, ", ",
+                   [](const ApplyColumn& c) { return pg::quote_identifier(c.name); }) +
+      ") SELECT * FROM unnest(";
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    sql += (i > 0 ? ", $" : "$") + std::to_string(i + 1);
+  }
+  sql += ")";
+  if (upsert) {
+    std::string statement = upsert_sql(table, every, report_inserted);
+    sql += statement.substr(statement.find(" ON CONFLICT"));
+  } else if (report_inserted) {
+    sql += " RETURNING (xmax = 0)";
+  }
+  return sql;
+}
+
+void append_array_element(std::string& array, const char* value) {
+  if (array.empty()) {
+    array.push_back('{');
+  } else {
+    array.back() = ',';  // the closing brace of the array so far
+  }
+  if (value == nullptr) {
+    array += "NULL";
+  } else {
+    array.push_back('"');
+    for (const char* c = value; *c != '\0'; ++c) {
+      if (*c == '"' || *c == '\\') array.push_back('\\');
+      array.push_back(*c);
+    }
+    array.push_back('"');
+  }
+  array.push_back('}');
+}
+
 std::string update_by_key_sql(const ApplyTable& table, const ColumnSet& set) {
   int next = 1;
   std::string sets = set_list(table, set, next);

@@ -59,6 +59,18 @@ std::string delete_one_row_sql(const ApplyTable& table, const ColumnSet& match);
 std::string truncate_sql(const std::vector<std::string>& qualified_names, bool cascade,
                          bool restart_identity);
 
+// Many whole rows in one statement: INSERT of every column FROM unnest($1, ..., $n) (unqualified:
+// only `unnest` itself has the many-array form; pg_catalog is searched first anyway), one
+// parameter per column holding that column's values of all rows as an array (typed as the
+// column type's array type), ON CONFLICT on the key DO UPDATE for a keyed table (`upsert`; the
+// rows' keys must be distinct), and with report_inserted RETURNING (xmax = 0) for each row.
+std::string insert_rows_sql(const ApplyTable& table, bool upsert, bool report_inserted);
+
+// The text form of an array holding `values` (nullopt = NULL), for an array-typed parameter:
+// every element double-quoted, with '"' and '\' escaped, so each element reaches the element
+// type's input function exactly as a single-row parameter would.
+void append_array_element(std::string& array, const char* value);
+
 // What an apply statement does; the value is also the first character of its cache key.
 enum class StatementKind : char {
   kInsert = 'I',           // plain INSERT (no key)

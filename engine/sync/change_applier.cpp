@@ -1,5 +1,6 @@
 #include "engine/sync/change_applier.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include "connectors/pg/session.hpp"
@@ -14,6 +15,9 @@ namespace {
 
 // Rows held for collapsing (hold()) are sent once they hold this much, whatever comes next.
 constexpr std::size_t kHeldBytesLimit = 16 << 20;
+// Held rows of one kind go to the target as one statement of many rows (insert_rows_sql) from this
+// many on: one statement's parse, plan and executor start for all of them. Fewer go one by one.
+constexpr std::size_t kRowsPerStatementFrom = 8;
 
 // Touched keys held beyond this are sent into the open target transaction before its commit, so
 // one huge source transaction does not hold all its keys in memory.
@@ -100,6 +104,10 @@ void ChangeApplier::on_result(std::uint32_t check, const PGresult* result) {
     if (rows && rows[0] == '0' && rows[1] == '\0') ++counts_.missing_rows;
   } else if (check == kMissingIfInserted) {
     if (PQntuples(result) == 1 && PQgetvalue(result, 0, 0)[0] == 't') ++counts_.missing_rows;
+  } else if (check == kMissingPerInsertedRow) {
+    for (int row = 0; row < PQntuples(result); ++row) {
+      if (PQgetvalue(result, row, 0)[0] == 't') ++counts_.missing_rows;
+    }
   }
 }
 
@@ -269,9 +277,11 @@ Task<Status> ChangeApplier::apply_insert(const Insert& insert) {
     co_return noted;
   }
   auto present = present_columns(insert.new_tuple);
-  if ((*shape)->collapsible && complete(present)) {
-    if (auto held = co_await hold(**shape, insert.new_tuple, StatementKind::kUpsert, kNoCheck);
-        !held) {
+  // A keyless table's inserts are held too (in arrival order, never merged): sent together, they
+  // are one statement of many rows.
+  if (((*shape)->collapsible || !table.keyed()) && complete(present)) {
+    auto kind = table.keyed() ? StatementKind::kUpsert : StatementKind::kInsert;
+    if (auto held = co_await hold(**shape, insert.new_tuple, kind, kNoCheck); !held) {
       co_return held;
     }
     ++counts_.inserts;
@@ -432,6 +442,11 @@ Task<Status> ChangeApplier::hold(TableShape& shape, const Tuple& tuple, Statemen
     row.values.push_back('\0');
   }
   shape.held_bytes += row.values.size() + key.size();
+  if (!shape.table().keyed()) {
+    shape.held.push_back(std::move(row));
+    if (shape.held_bytes >= kHeldBytesLimit) co_return co_await release(shape);
+    co_return Status{};
+  }
   auto [found, inserted] = shape.held_index.emplace(std::move(key), shape.held.size());
   if (inserted) {
     shape.held.push_back(std::move(row));
@@ -453,10 +468,62 @@ Task<Status> ChangeApplier::release(TableShape& shape) {
   shape.held.clear();
   shape.held_index.clear();
   shape.held_bytes = 0;
-  for (auto& row : rows) {
-    arena_ = std::move(row.values);
-    offsets_ = std::move(row.offsets);
-    if (auto sent = co_await run(shape, row.kind, every, {}, row.check); !sent) co_return sent;
+  const auto& array_types = shape.applied.array_type_oids;
+  const bool arrays = std::none_of(array_types.begin(), array_types.end(),
+                                   [](std::uint32_t oid) { return oid == 0; });
+  // A keyed table's held rows have distinct keys, so the kinds may go in any order.
+  for (auto kind :
+       {StatementKind::kUpsert, StatementKind::kUpsertReporting, StatementKind::kInsert}) {
+    std::vector<TableShape::HeldRow*> of_kind;
+    for (auto& row : rows) {
+      if (row.kind == kind) of_kind.push_back(&row);
+    }
+    if (of_kind.empty()) continue;
+    if (!arrays || of_kind.size() < kRowsPerStatementFrom) {
+      for (auto* row : of_kind) {
+        arena_ = std::move(row->values);
+        offsets_ = std::move(row->offsets);
+        if (auto sent = co_await run(shape, kind, every, {}, row->check); !sent) co_return sent;
+      }
+      continue;
+    }
+    std::string key = "*";
+    key.push_back(static_cast<char>(kind));
+    auto found = shape.statements.find(key);
+    if (found == shape.statements.end()) {
+      auto statement = std::make_unique<Statement>();
+      statement->name = "pgshift_apply_" + std::to_string(next_statement_number++);
+      statement->label = statement_label(shape.table(), kind);
+      auto sql = insert_rows_sql(shape.table(), kind != StatementKind::kInsert,
+                                 kind == StatementKind::kUpsertReporting);
+      std::vector<Oid> types(array_types.begin(), array_types.end());
+      if (auto prepared =
+              co_await pipeline_.prepare(statement->name, sql, types, &statement->label);
+          !prepared) {
+        co_return prepared;
+      }
+      found = shape.statements.emplace(key, std::move(statement)).first;
+    }
+    std::vector<std::string> columns(array_types.size());
+    for (const auto* row : of_kind) {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        long offset = row->offsets[i];
+        append_array_element(columns[i], offset < 0 ? nullptr : row->values.data() + offset);
+      }
+    }
+    values_.clear();
+    std::size_t bytes = 0;
+    for (const auto& column : columns) {
+      values_.push_back(column.c_str());
+      bytes += column.size();
+    }
+    auto check = kind == StatementKind::kUpsertReporting ? kMissingPerInsertedRow : kNoCheck;
+    const Statement& statement = *found->second;
+    if (auto sent = co_await pipeline_.execute_prepared(statement.name, values_, bytes, check,
+                                                        &statement.label);
+        !sent) {
+      co_return sent;
+    }
   }
   co_return Status{};
 }

@@ -79,7 +79,12 @@ class ChangeApplier {
  private:
   struct Statement;
   struct TableShape;  // per source relation OID: target columns, key, prepared statements
-  enum ResultCheck : std::uint32_t { kNoCheck, kMissingIfNoRow, kMissingIfInserted };
+  enum ResultCheck : std::uint32_t {
+    kNoCheck,
+    kMissingIfNoRow,
+    kMissingIfInserted,
+    kMissingPerInsertedRow,  // a statement of many rows: each row it had to insert
+  };
 
   Task<Status> apply_relation(const pg::pgoutput::Relation& relation);
   Task<Status> apply_insert(const pg::pgoutput::Insert& insert);

@@ -17,7 +17,8 @@ constexpr const char* kTargetColumnsSql =
     "EXISTS (SELECT 1 FROM pg_catalog.pg_opclass oc "
     "JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod "
     "WHERE am.amname = 'btree' AND oc.opcdefault "
-    "AND oc.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END) "
+    "AND oc.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END), "
+    "t.typarray::int8 "
     "FROM pg_catalog.pg_attribute a "
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -80,6 +81,7 @@ Result<AppliedTable> match_relation(const pg::pgoutput::Relation& relation,
     applied.table.columns.push_back(
         ApplyColumn{std::string(column.name), column.part_of_key && !full, mine.has_equality});
     applied.type_oids.push_back(mine.type_oid);
+    applied.array_type_oids.push_back(mine.array_type_oid);
   }
   for (const auto& column : target) {
     if (!column.generated && !sent.contains(column.name)) {
@@ -106,9 +108,10 @@ Task<Result<AppliedTable>> read_target_table(pg::Connection& target,
   if (!rows) co_return fail(std::move(rows.error()).within("reading the target's columns"));
   std::vector<TargetColumn> columns;
   for (int row = 0; row < rows->rows(); ++row) {
-    columns.push_back(
-        TargetColumn{rows->text(row, 0), static_cast<std::uint32_t>(rows->integer(row, 1)),
-                     rows->text(row, 3), rows->boolean(row, 2), rows->boolean(row, 4)});
+    columns.push_back(TargetColumn{rows->text(row, 0),
+                                   static_cast<std::uint32_t>(rows->integer(row, 1)),
+                                   rows->text(row, 3), rows->boolean(row, 2), rows->boolean(row, 4),
+                                   static_cast<std::uint32_t>(rows->integer(row, 5))});
   }
   co_return match_relation(relation, columns);
 }

@@ -23,7 +23,8 @@ struct TargetColumn {
   std::uint32_t type_oid = 0;
   std::string type_sql;  // format_type, for messages
   bool generated = false;
-  bool has_equality = true;  // see ApplyColumn
+  bool has_equality = true;          // see ApplyColumn
+  std::uint32_t array_type_oid = 0;  // pg_type.typarray; 0: the type has no array type
 };
 
 // The table as the applier writes it: columns in the Relation's order, and each one's target type
@@ -31,6 +32,9 @@ struct TargetColumn {
 struct AppliedTable {
   ApplyTable table;
   std::vector<std::uint32_t> type_oids;
+  // Per column, the array type of its type (0: none), the parameter types of the statements that
+  // apply many rows at once (apply_statements.hpp, insert_rows_sql).
+  std::vector<std::uint32_t> array_type_oids;
 };
 
 // Compares; `target` empty means the table does not exist on the target.

@@ -43,6 +43,26 @@ TEST(ApplyStatements, PlainInsertForKeylessTable) {
             "INSERT INTO \"s\".\"log\" (\"at\", \"doc\") VALUES ($1, $2)");
 }
 
+TEST(ApplyStatements, ManyRowsInOneStatementFromArraysPerColumn) {
+  EXPECT_EQ(insert_rows_sql(accounts(), true, true),
+            "INSERT INTO \"public\".\"Accounts\" (\"id\", \"balance\", \"note\") SELECT * FROM "
+            "unnest($1, $2, $3) ON CONFLICT (\"id\") DO UPDATE SET \"balance\" = "
+            "EXCLUDED.\"balance\", \"note\" = EXCLUDED.\"note\" RETURNING (xmax = 0)");
+  EXPECT_EQ(insert_rows_sql(keyless(), false, false),
+            "INSERT INTO \"s\".\"log\" (\"at\", \"doc\") SELECT * FROM unnest($1, $2)");
+}
+
+TEST(ApplyStatements, ArrayElementsAreQuotedSoEveryValueArrivesAsItWas) {
+  std::string array;
+  append_array_element(array, "plain");
+  EXPECT_EQ(array, "{\"plain\"}");
+  append_array_element(array, nullptr);
+  append_array_element(array, "");
+  append_array_element(array, "NULL");
+  append_array_element(array, "a \"quoted\", {braced} back\\slash ");
+  EXPECT_EQ(array, "{\"plain\",NULL,\"\",\"NULL\",\"a \\\"quoted\\\", {braced} back\\\\slash \"}");
+}
+
 TEST(ApplyStatements, UpdateByKeyLeavesOutUnchangedToast) {
   // note is unchanged TOAST: not in the SET list; the key parameters follow the SET ones.
   EXPECT_EQ(update_by_key_sql(accounts(), {true, true, false}),
