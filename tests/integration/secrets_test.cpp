@@ -471,5 +471,105 @@ TEST_F(Secrets, MigrateVerifyStatusAndTheirFailures) {
   EXPECT_FALSE(child_command_lines().empty()) << "no child process (pg_dump) was seen";
 }
 
+std::string sync_phase(const std::string& target) {
+  try {
+    return scalar(target, "SELECT phase FROM pgshift.sync");
+  } catch (const std::exception&) {
+    return "none";
+  }
+}
+
+// Whether a process of this user with that id runs (the reverse sync, which is no child of ours).
+bool running(pid_t pid) {
+  return pid > 0 && kill(pid, 0) == 0 &&
+         read_text("/proc/" + std::to_string(pid) + "/stat").find(") Z") == std::string::npos;
+}
+
+// The replication slots of both directions, whatever the test reached.
+struct SlotCleanup {
+  std::string source, target;
+  ~SlotCleanup() {
+    run_pgshift({"cleanup", "--source", source, "--target", target, "--quiet"});
+    run_pgshift({"cleanup", "--source", target, "--target", source, "--quiet"});
+  }
+};
+
+TEST_F(Secrets, SyncCutoverRollbackAndStatus) {
+  std::string source_uri = fresh_database(source_cluster(), "secrets_sync_src");
+  std::string target_uri = fresh_database(target_cluster(), "secrets_sync_dst");
+  SlotCleanup slots{source_uri, target_uri};
+  exec(source_uri,
+       "CREATE TABLE orders (id bigserial PRIMARY KEY, note text);"
+       "INSERT INTO orders (note) SELECT 'seed' || i FROM generate_series(1, 2000) i");
+  std::string source = encoded_form(source_cluster(), database_of(source_uri));
+  std::string target = keyword_form(target_cluster(), database_of(target_uri));
+  std::vector<std::string> both = {"--source", source, "--target", target};
+  auto with = [&both](std::vector<std::string> args) {
+    args.insert(args.end(), both.begin(), both.end());
+    return args;
+  };
+
+  auto first =
+      run("sync-endpos", with({"sync", "--endpos", "current", "--jobs", "2", "--log-format", "json",
+                               "--report", report("sync-endpos")}));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+
+  // A sync that follows the stream: what the servers show of its sessions, and status, live.
+  pid_t sync = start("sync-sigint", with({"sync", "--report", report("sync-sigint")}));
+  ASSERT_TRUE(wait_until([&] { return sync_phase(target_uri) == "streaming"; }, 30))
+      << read_text(dir_ / "sync-sigint.err");
+  exec(source_uri, "INSERT INTO orders (note) SELECT 'live' FROM generate_series(1, 100)");
+  ASSERT_TRUE(wait_until(
+      [&] { return table_digest(source_uri, "orders") == table_digest(target_uri, "orders"); },
+      30));
+  std::string activity = server_activity();
+  EXPECT_NE(activity.find(std::string(kEncodedRole) + " | pgshift"), std::string::npos)
+      << "pgshift's sessions are not in pg_stat_activity:\n"
+      << activity;
+  collect("pg_stat_activity during sync", activity);
+  EXPECT_EQ(run("status-live", with({"status"})).exit_code, 0);
+  EXPECT_EQ(run("status-live-json", with({"status", "--json"})).exit_code, 0);
+  kill(sync, SIGINT);
+  EXPECT_EQ(finish(sync), 130);
+  ++runs_;
+  auto stopped = run("status-stopped", with({"status"}));
+  EXPECT_NE(stopped.out.find("resume with the same command: pgshift sync"), std::string::npos)
+      << stopped.out;
+  EXPECT_EQ(run("status-stopped-json", with({"status", "--json"})).exit_code, 0);
+
+  // No sync runs: cutover starts one (its command line is watched), switches, and leaves the
+  // reverse sync running with its log in the cwd; rollback switches back.
+  auto cutover = run("cutover", with({"cutover", "--reverse", "--timeout", "30s", "--log-format",
+                                      "json", "--report", report("cutover")}));
+  ASSERT_EQ(cutover.exit_code, 0) << cutover.err;
+  bool saw_sync = false;
+  for (const auto& line : child_command_lines()) {
+    saw_sync = saw_sync || line.find("pgshift sync") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_sync) << "the sync process cutover starts was not seen";
+  std::string cutover_report = read_text(report("cutover"));
+  auto at = cutover_report.find("\"reverse_sync_pid\":");
+  ASSERT_NE(at, std::string::npos) << cutover_report;
+  pid_t reverse_sync = std::atoi(cutover_report.c_str() + at + 19);
+  auto back =
+      run("rollback", with({"rollback", "--timeout", "30s", "--report", report("rollback")}));
+  EXPECT_EQ(back.exit_code, 0) << back.err;
+  EXPECT_TRUE(wait_until([&] { return !running(reverse_sync); }, 20))
+      << "the reverse sync did not end after the rollback";
+  EXPECT_TRUE(fs::exists(dir_ / "pgshift-reverse-sync.log"));
+  EXPECT_EQ(run("status-after", with({"status"})).exit_code, 0);
+  // The old source holds the reverse stream's state but no run: refused, naming no password.
+  auto reverse_status =
+      run("status-reverse-json", {"status", "--json", "--source", target, "--target", source});
+  EXPECT_EQ(reverse_status.exit_code, 2) << reverse_status.err;
+
+  collect("pgshift schema in the target", pgshift_schema_rows(target_uri));
+  collect("pgshift schema in the source", pgshift_schema_rows(source_uri));
+  EXPECT_EQ(run("cleanup", with({"cleanup"})).exit_code, 0);
+  EXPECT_EQ(run("cleanup-reverse", {"cleanup", "--source", target, "--target", source}).exit_code,
+            0);
+  expect_nothing_leaked();
+}
+
 }  // namespace
 }  // namespace pgshift::test
