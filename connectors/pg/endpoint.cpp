@@ -164,7 +164,7 @@ Result<Endpoint> Endpoint::parse(std::string_view text, std::string_view role) {
 std::string Endpoint::conninfo_without_password() const {
   std::string out;
   for (const auto& [keyword, value] : options_) {
-    if (keyword == "password") continue;
+    if (keyword == "password" || keyword == "sslpassword") continue;
     if (!out.empty()) out += ' ';
     out += keyword + "=" + quote_conninfo_value(value);
   }

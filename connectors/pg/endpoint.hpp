@@ -20,9 +20,11 @@ class Endpoint {
   EndpointKind kind() const { return kind_; }
   // For libpq: the full conninfo including the password.
   const std::string& conninfo() const { return conninfo_; }
-  // For child processes (pg_dump, pg_restore): conninfo without the password...
+  // For child processes (pg_dump, pg_restore): conninfo without the password or the client
+  // key's password (sslpassword)...
   std::string conninfo_without_password() const;
-  // ...which they receive through PGPASSWORD instead, so it never shows in `ps`.
+  // ...which they receive through PGPASSWORD (and a private service file for sslpassword, which
+  // has no environment variable) instead, so neither shows in `ps`.
   const std::string& password() const { return password_; }
   // "user@host:port/dbname": safe for logs, errors and reports.
   std::string display() const;

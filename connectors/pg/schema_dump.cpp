@@ -1,7 +1,9 @@
 #include "connectors/pg/schema_dump.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -26,6 +28,38 @@ std::string first_error_line(const std::string& text) {
     start = end + 1;
   }
   return line;
+}
+
+// The conninfo for pg_dump's --dbname, without a secret: the password goes in PGPASSWORD, and
+// the client key's password (sslpassword, which has no environment variable) in a service file
+// of pg_dump's own in the private temporary directory, so that neither shows in `ps`.
+Result<std::string> conninfo_for_pg_dump(const Endpoint& source, const std::string& dir,
+                                         std::map<std::string, std::string>& env) {
+  if (!source.password().empty()) env["PGPASSWORD"] = source.password();
+  std::string conninfo = source.conninfo_without_password();
+  std::string key_password = source.option("sslpassword");
+  if (key_password.empty()) return conninfo;
+  if (!source.option("service").empty() || std::getenv("PGSERVICE")) {
+    return fail(ErrorKind::kUsage,
+                "the source's sslpassword cannot be given to pg_dump beside a connection service "
+                "(service= or PGSERVICE) without showing it on pg_dump's command line: put "
+                "sslpassword in the service's entry instead");
+  }
+  if (key_password.find_first_of("\r\n") != std::string::npos ||
+      std::isspace(static_cast<unsigned char>(key_password.back()))) {
+    return fail(ErrorKind::kUsage,
+                "the source's sslpassword holds a line break or ends in white space, which "
+                "pg_dump cannot be given without showing it on its command line");
+  }
+  std::string path = dir + "/pg_service.conf";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return fail(ErrorKind::kRuntime, "cannot write " + path);
+  std::string text = "[pgshift]\nsslpassword=" + key_password + "\n";
+  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (!written) return fail(ErrorKind::kRuntime, "cannot write " + path);
+  env["PGSERVICEFILE"] = path;
+  return conninfo + " service=pgshift";
 }
 
 }  // namespace
@@ -117,7 +151,9 @@ struct SchemaArchive::Directory {
   std::string path;
 };
 
-const std::string& SchemaArchive::path() const { return path_; }
+const std::string& SchemaArchive::path() const {
+  return path_;
+}
 
 Result<SchemaArchive> dump_schema_archive(const Endpoint& source, const DumpOptions& options) {
   SchemaArchive out;
@@ -127,14 +163,15 @@ Result<SchemaArchive> dump_schema_archive(const Endpoint& source, const DumpOpti
   }
   out.path_ = out.directory_->path + "/schema.dump";
   std::map<std::string, std::string> env;
-  if (!source.password().empty()) env["PGPASSWORD"] = source.password();
+  auto conninfo = conninfo_for_pg_dump(source, out.directory_->path, env);
+  if (!conninfo) return fail(conninfo.error());
 
   std::vector<std::string> dump = {tool("pg_dump"),
                                    "--schema-only",
                                    "--format=custom",
                                    "--file=" + out.path_,
                                    "--exclude-schema=pgshift",
-                                   "--dbname=" + source.conninfo_without_password()};
+                                   "--dbname=" + *conninfo};
   if (!options.snapshot.empty()) dump.push_back("--snapshot=" + options.snapshot);
   dump.insert(dump.end(), options.selection.begin(), options.selection.end());
   auto dumped = run_process(dump, env);

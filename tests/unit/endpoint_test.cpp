@@ -93,6 +93,15 @@ TEST(Endpoint, ConninfoHasThePasswordAndTheOtherFormDoesNot) {
   EXPECT_EQ(read.count("password"), 0u);
 }
 
+TEST(Endpoint, TheClientKeysPasswordIsLeftOutToo) {
+  auto endpoint = must_parse("host=h dbname=db user=u password=pw1 sslpassword=KeyPw9");
+  EXPECT_EQ(endpoint.option("sslpassword"), "KeyPw9");
+  auto without = endpoint.conninfo_without_password();
+  EXPECT_EQ(without.find("KeyPw9"), std::string::npos) << without;
+  EXPECT_EQ(libpq_reads(without).count("sslpassword"), 0u) << without;
+  EXPECT_EQ(endpoint.display().find("KeyPw9"), std::string::npos);
+}
+
 TEST(Endpoint, ConninfoQuotingRoundTripsThroughLibpq) {
   // Values with quotes, backslashes, spaces and '=' must come back from libpq unchanged.
   auto endpoint =
