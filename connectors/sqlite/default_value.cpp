@@ -4,10 +4,10 @@
 #include <charconv>
 #include <cmath>
 
-#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/pg_literal.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/sql_tokens.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {

@@ -5,10 +5,10 @@
 #include <map>
 #include <set>
 
-#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/default_value.hpp"
 #include "connectors/sqlite/sql_expression.hpp"
 #include "connectors/sqlite/utf8.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {

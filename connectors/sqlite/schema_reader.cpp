@@ -7,11 +7,11 @@
 #include <set>
 #include <thread>
 
-#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/btree_census.hpp"
 #include "connectors/sqlite/epoch_unit.hpp"
 #include "connectors/sqlite/schema_ddl.hpp"
 #include "connectors/sqlite/sqlite_database.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite {

@@ -1,8 +1,8 @@
 #include "connectors/sqlite/sql_expression_translator.hpp"
 
-#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/datetime_value.hpp"
 #include "connectors/sqlite/decimal.hpp"
+#include "engine/core/ascii_text.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sqlite::expression {

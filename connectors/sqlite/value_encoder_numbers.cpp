@@ -6,8 +6,8 @@
 #include <cmath>
 #include <optional>
 
-#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/decimal.hpp"
+#include "engine/core/ascii_text.hpp"
 
 namespace pgshift::sqlite::value_encoding {
 namespace {

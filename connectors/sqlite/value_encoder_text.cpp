@@ -3,10 +3,10 @@
 #include <cmath>
 #include <string>
 
-#include "engine/core/ascii_text.hpp"
 #include "connectors/sqlite/decimal.hpp"
 #include "connectors/sqlite/jsonb_text.hpp"
 #include "connectors/sqlite/utf8.hpp"
+#include "engine/core/ascii_text.hpp"
 
 namespace pgshift::sqlite::value_encoding {
 namespace {

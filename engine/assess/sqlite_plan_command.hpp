@@ -5,8 +5,8 @@
 // nothing to the file or the target. Errors only when the file itself cannot be read.
 #pragma once
 
-#include "engine/assess/sqlite_assessment.hpp"
 #include "engine/assess/plan_options.hpp"
+#include "engine/assess/sqlite_assessment.hpp"
 
 namespace pgshift::assess {
 

@@ -1,8 +1,8 @@
 // ASCII-only text helpers for SQL keywords, identifiers, host names and value spellings, which
-// SQLite and PostgreSQL compare without regard to locale (std::tolower/std::isspace in the "C" locale: a byte
-// of a multibyte UTF-8 character is never folded or trimmed). Pure functions, callable from any
-// thread; trim returns a view into its argument, which must outlive it. trim and iequals are inline
-// because the value encoder calls them once per value.
+// SQLite and PostgreSQL compare without regard to locale (std::tolower/std::isspace in the "C"
+// locale: a byte of a multibyte UTF-8 character is never folded or trimmed). Pure functions,
+// callable from any thread; trim returns a view into its argument, which must outlive it. trim and
+// iequals are inline because the value encoder calls them once per value.
 #pragma once
 
 #include <cctype>

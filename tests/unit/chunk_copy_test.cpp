@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/model/copy_binary.hpp"
+#include "tests/unit/run_task.hpp"
 #include "tests/unit/wire_bytes.hpp"
 
 namespace pgshift {
@@ -25,19 +26,9 @@ using wire::copy_tuple;
 using wire::int4;
 using wire::text;
 
-// Runs `task` to its end; nothing if it did not end within the deadline (a hang is a failure).
 template <class T>
 std::optional<T> run_task(Task<T> task) {
-  asio::io_context io;
-  std::optional<T> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr crashed, T value) {
-    failure = crashed;
-    if (!crashed) result.emplace(std::move(value));
-  });
-  io.run_for(std::chrono::seconds(30));
-  if (failure) std::rethrow_exception(failure);
-  return result;
+  return test::run_task_within(std::move(task), std::chrono::seconds(30));
 }
 
 Task<void> yield_once() {

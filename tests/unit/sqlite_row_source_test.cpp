@@ -23,24 +23,13 @@
 #include "connectors/sqlite/value_scan.hpp"
 #include "engine/model/copy_binary.hpp"
 #include "engine/plan/sqlite_source_planner.hpp"
+#include "tests/unit/run_task.hpp"
 #include "tests/unit/temp_database.hpp"
 
 namespace pgshift::sqlite {
 namespace {
 
-template <class T>
-T run_task(Task<T> task) {
-  asio::io_context io;
-  std::optional<T> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(task), [&](std::exception_ptr crashed, T value) {
-    failure = crashed;
-    if (!crashed) result.emplace(std::move(value));
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
-}
+using test::run_task;
 
 using Field = std::optional<std::vector<std::byte>>;
 using Row = std::vector<Field>;
