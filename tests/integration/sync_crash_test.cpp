@@ -1,8 +1,10 @@
 // Crash safety of `pgshift sync` while the application keeps writing: SIGKILL at twenty random
-// moments over the copy and the stream phases, and restarts of the source and of the target
-// under a running stream. Each test stops its workload, finishes with `--endpos current`, and
-// compares every table of source and target without pgshift's code. Every workload transaction
-// also adds one to a counter row, so a change applied twice or lost shows as a different count.
+// moments over the copy and the stream phases, restarts of the source and of the target under a
+// running stream, and connections cut on the wire (the fault proxy) in the middle of the stream,
+// of spill writes and of apply batches. Each test stops its workload, finishes with `--endpos
+// current`, and compares every table of source and target without pgshift's code. Every workload
+// transaction also adds one to a counter row, so a change applied twice or lost shows as a
+// different count.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <random>
 #include <thread>
 
+#include "tests/support/fault_proxy.hpp"
 #include "tests/support/pg_test.hpp"
 #include "tests/support/private_cluster.hpp"
 
@@ -307,6 +310,100 @@ TEST(SyncCrash, SourceAndTargetRestartMidStream) {
   keeps_applying("source");
   target_server.restart();
   keeps_applying("target");
+  ASSERT_EQ(run.poll(), -1);
+  kill(run.pid, SIGINT);
+  EXPECT_EQ(run.wait(), 130);
+  finish_and_compare(workload, source, target);
+}
+
+// `uri` with its port replaced by the proxy's.
+std::string through(const FaultProxy& proxy, const std::string& uri) {
+  auto slash = uri.rfind('/');
+  auto colon = uri.rfind(':', slash);
+  return uri.substr(0, colon + 1) + std::to_string(proxy.port()) + uri.substr(slash);
+}
+
+// A sync reaches both servers through fault proxies while the workload writes. Once it streams,
+// its connections are cut on the wire six times: on the source side every connection at once
+// (the replication stream mid-transaction, since the workload never pauses), and on the target
+// side the connection carrying a byte a little ahead (a spill write or an apply batch in flight,
+// whichever is sending). The run rides through on its retries (or stops with exit 3 and is run
+// again); after each cut changes keep being applied, and at the end the target equals the source
+// with the counter proving that no change was applied twice or lost.
+TEST(SyncCrash, StreamAndApplyConnectionsCutOnTheWire) {
+  std::string source = fresh_database(source_cluster(), "sync_cut_src");
+  std::string target = fresh_database(target_cluster(), "sync_cut_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source, kData);
+  FaultProxy source_proxy(port_of(source_cluster()));
+  FaultProxy target_proxy(port_of(target_cluster()));
+  std::string far_source = through(source_proxy, source);
+  std::string far_target = through(target_proxy, target);
+  unsigned seed = std::random_device{}();
+  if (const char* fixed = std::getenv("PGSHIFT_TEST_SEED")) seed = std::stoul(fixed);
+  std::printf("SyncCrash cuts seed %u (rerun with PGSHIFT_TEST_SEED=%u)\n", seed, seed);
+  std::mt19937 random(seed);
+  Workload workload(source, seed);
+  auto args = sync_args(far_source, far_target, {"--retries", "10"});
+  std::string log = ::testing::TempDir() + "sync-cut.err";
+  Background run{spawn_pgshift(args, log)};
+  int code = -1;
+  ASSERT_TRUE(wait_for(
+      run, [&] { return streaming_phase(stream_position(target)); }, code))
+      << "ended with " << code;
+  auto applied = [&]() -> long long {
+    try {
+      return std::stoll(scalar(target, "SELECT changes_applied FROM pgshift.sync"));
+    } catch (const std::exception&) {
+      return -1;
+    }
+  };
+  int reruns = 0;
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(100, 700)(random)));
+    long long before = applied();
+    int cuts_before = source_proxy.cuts() + target_proxy.cuts();
+    if (i % 2 == 0) {
+      // The replication connection is back after the last source cut (the applier may have
+      // resumed from the spill before the receiver reconnected).
+      auto back_by = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (source_proxy.open_connections() == 0 && std::chrono::steady_clock::now() < back_by) {
+        std::this_thread::sleep_for(milliseconds(5));
+      }
+      ASSERT_GT(source_proxy.open_connections(), 0) << "no source connection before cut " << i;
+      source_proxy.cut_all();
+    } else {
+      auto ahead = std::uniform_int_distribution<std::uint64_t>(1, 64 << 10)(random);
+      target_proxy.cut_at(Direction::kToServer, ahead);
+    }
+    auto fire_by = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (source_proxy.cuts() + target_proxy.cuts() == cuts_before &&
+           std::chrono::steady_clock::now() < fire_by) {
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    ASSERT_GT(source_proxy.cuts() + target_proxy.cuts(), cuts_before)
+        << "cut " << i << (i % 2 == 0 ? " (source)" : " (target)") << " did not fire";
+    // The stream goes on: by this run's retries, or by a rerun after exit 3.
+    bool resumed = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!resumed && std::chrono::steady_clock::now() < deadline) {
+      if (int ended = run.poll(); ended >= 0) {
+        ASSERT_EQ(ended, 3) << "sync after cut " << i;
+        ++reruns;
+        run.pid = spawn_pgshift(args, log);
+      }
+      long long now = applied();
+      // Applied past the cut, with the replication connection back (the applier alone may move
+      // on from the spill while the receiver waits to reconnect).
+      resumed = before >= 0 && now > before && source_proxy.open_connections() > 0;
+      if (before < 0) before = now;
+      if (!resumed) std::this_thread::sleep_for(milliseconds(20));
+    }
+    ASSERT_TRUE(resumed) << "the stream did not resume within 60 s after cut " << i;
+  }
+  std::printf("cuts: %d on the source side, %d on the target side; %d rerun(s) after exit 3\n",
+              source_proxy.cuts(), target_proxy.cuts(), reruns);
+  RecordProperty("reruns", reruns);
   ASSERT_EQ(run.poll(), -1);
   kill(run.pid, SIGINT);
   EXPECT_EQ(run.wait(), 130);
