@@ -8,18 +8,22 @@
 -- Run it in an empty database. Tables are created without indexes, loaded with one
 -- INSERT … SELECT generate_series each, then indexed; run VACUUM ANALYZE afterwards.
 --
--- Tables (approximate share of the database at any scale):
---   accounts        small parent table, referenced by wide_orders (the one foreign key)       ~1%
---   wide_orders     21 columns: int/bigint/smallint/numeric/real/float8/bool/uuid/timestamptz/
---                   text/char, NULLs, identity key, 2 secondary indexes + FK                   ~50%
---   events          jsonb documents (nested objects, arrays, numbers), expression index        ~14%
---   numerics        numeric of several typmods, 30-digit values, NaN/±Infinity, real/float8
---                   including -0, NaN and ±Infinity                                            ~7%
---   timestamps      timestamptz/timestamp/date/time/timetz/interval, ±infinity, BC dates       ~6%
---   arrays          int[] and text[] with empty arrays, NULL arrays and NULL elements          ~7%
---   keyless_log     no primary key, no unique index; 1% exact duplicate rows                  ~6%
---   toasted_docs    text of 4–20 kB of concatenated md5 hex (stored out of line, barely
---                   compressible)                                                              ~12%
+-- Tables (rows at scale 1; approximate share of the database):
+--   accounts        50 k, small parent table, referenced by wide_orders (the one foreign key)  ~1%
+--   wide_orders     1 M wide rows, 24 columns: int/bigint/smallint/numeric/real/float8/bool/
+--                   uuid/timestamptz/text/char, a jsonb document, an int[] and a bytea; NULLs,
+--                   identity key, 2 secondary indexes + FK                                    ~40%
+--   order_lines     3 M narrow rows (5 columns), three indexes (key + 2 secondary)             ~23%
+--   events          250 k jsonb documents (nested objects, arrays, numbers), expression index ~6%
+--   numerics        300 k: numeric of several typmods, 30-digit values, NaN/±Infinity,
+--                   real/float8 including -0, NaN and ±Infinity                                ~3%
+--   timestamps      300 k: timestamptz/timestamp/date/time/timetz/interval, ±infinity, BC      ~2%
+--   arrays          200 k: int[] and text[], empty arrays, NULL arrays and NULL elements      ~3%
+--   keyless_log     1 M rows, no primary key, no unique index; 1% exact duplicate rows        ~9%
+--   toasted_docs    10 k text of 4–20 kB of concatenated md5 hex (stored out of line, barely
+--                   compressible)                                                              ~11%
+-- These are the shapes issue 19 names (1 M wide rows with jsonb, arrays and bytea; 3 M narrow rows
+-- with three indexes; a 1 M-row keyless table; TOASTed documents), about 1 GB at scale 1.
 
 \set ON_ERROR_STOP 1
 \if :{?scale}
@@ -35,18 +39,19 @@ SET max_parallel_maintenance_workers = 2;
 
 -- Row counts for this scale, as psql variables.
 SELECT greatest(1000, round(50000   * :scale))::bigint AS n_accounts,
-       greatest(1000, round(2000000 * :scale))::bigint AS n_wide,
-       greatest(100,  round(350000  * :scale))::bigint AS n_events,
-       greatest(100,  round(600000  * :scale))::bigint AS n_numerics,
-       greatest(100,  round(600000  * :scale))::bigint AS n_timestamps,
-       greatest(100,  round(300000  * :scale))::bigint AS n_arrays,
-       greatest(100,  round(600000  * :scale))::bigint AS n_keyless,
+       greatest(1000, round(1000000 * :scale))::bigint AS n_wide,
+       greatest(1000, round(3000000 * :scale))::bigint AS n_lines,
+       greatest(100,  round(250000  * :scale))::bigint AS n_events,
+       greatest(100,  round(300000  * :scale))::bigint AS n_numerics,
+       greatest(100,  round(300000  * :scale))::bigint AS n_timestamps,
+       greatest(100,  round(200000  * :scale))::bigint AS n_arrays,
+       greatest(100,  round(1000000 * :scale))::bigint AS n_keyless,
        greatest(10,   round(10000   * :scale))::bigint AS n_docs
 \gset
 
-\echo generating scale :scale: wide_orders :n_wide rows, events :n_events, numerics :n_numerics, timestamps :n_timestamps, arrays :n_arrays, keyless_log :n_keyless, toasted_docs :n_docs, accounts :n_accounts
+\echo generating scale :scale: wide_orders :n_wide rows, order_lines :n_lines, events :n_events, numerics :n_numerics, timestamps :n_timestamps, arrays :n_arrays, keyless_log :n_keyless, toasted_docs :n_docs, accounts :n_accounts
 
-DROP TABLE IF EXISTS wide_orders, accounts, events, numerics, timestamps, arrays, keyless_log, toasted_docs CASCADE;
+DROP TABLE IF EXISTS order_lines, wide_orders, accounts, events, numerics, timestamps, arrays, keyless_log, toasted_docs CASCADE;
 
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE accounts (
@@ -85,7 +90,10 @@ CREATE TABLE wide_orders (
     country_code    char(2),
     external_ref    bigint,
     priority        integer,
-    note            text
+    note            text,
+    attributes      jsonb,
+    tag_ids         integer[],
+    checksum        bytea
 );
 INSERT INTO wide_orders
 SELECT g,
@@ -109,7 +117,17 @@ SELECT g,
        (ARRAY['DE', 'FR', 'BR', 'CH', 'JP', 'US', 'NG', 'PL', 'CA', 'GB'])[1 + h1 % 10],
        CASE WHEN h2 % 3 = 0 THEN NULL ELSE (h1 % 1000000000000) * 1000 + h3 % 1000 END,
        (h3 % 10)::integer,
-       CASE WHEN h1 % 3 = 0 THEN NULL ELSE substr(md5(g::text), 1, 8 + (h2 % 24)::integer) END
+       CASE WHEN h1 % 3 = 0 THEN NULL ELSE substr(md5(g::text), 1, 8 + (h2 % 24)::integer) END,
+       CASE WHEN h2 % 10 = 0 THEN NULL
+            ELSE jsonb_build_object('channel', (ARRAY['web', 'app', 'phone', 'store'])[1 + h1 % 4],
+                                    'coupon', CASE WHEN h3 % 5 = 0 THEN 'SAVE' || (h2 % 50) END,
+                                    'score', (h3 % 10000) / 100.0,
+                                    'flags', jsonb_build_array(h1 % 2 = 0, h2 % 3 = 0)) END,
+       CASE WHEN h3 % 8 = 0 THEN NULL
+            ELSE (ARRAY[(h1 % 1000)::integer, (h2 % 1000)::integer, (h3 % 1000)::integer])
+                     [1:1 + (h1 % 3)::integer] END,
+       CASE WHEN h1 % 6 = 0 THEN NULL
+            ELSE substr(sha256(int8send(g)) || sha256(int8send(h2)), 1, 16 + (h3 % 33)::integer) END
 FROM generate_series(1, :n_wide) g,
      LATERAL (SELECT (hashint8extended(g, 1) & 9223372036854775807) AS h1,
                      (hashint8extended(g, 2) & 9223372036854775807) AS h2,
@@ -121,6 +139,28 @@ CREATE INDEX wide_orders_created_at_idx ON wide_orders (created_at);
 ALTER TABLE wide_orders ADD CONSTRAINT wide_orders_account_id_fkey
     FOREIGN KEY (account_id) REFERENCES accounts (id);
 SELECT setval(pg_get_serial_sequence('wide_orders', 'id'), :n_wide);
+
+-- ---------------------------------------------------------------------------------------------
+-- Many narrow rows: the per-row costs (framing, hashing, index insertion) dominate, not the bytes.
+CREATE TABLE order_lines (
+    id          bigint   NOT NULL,
+    order_id    bigint   NOT NULL,
+    product_id  integer  NOT NULL,
+    quantity    smallint NOT NULL,
+    price_cents integer  NOT NULL
+);
+INSERT INTO order_lines
+SELECT g,
+       1 + (h1 % :n_wide),
+       (h2 % 50000)::integer,
+       (1 + h1 % 12)::smallint,
+       (h2 % 100000)::integer
+FROM generate_series(1, :n_lines) g,
+     LATERAL (SELECT (hashint8extended(g, 71) & 9223372036854775807) AS h1,
+                     (hashint8extended(g, 72) & 9223372036854775807) AS h2) h;
+ALTER TABLE order_lines ADD PRIMARY KEY (id);
+CREATE INDEX order_lines_order_id_idx ON order_lines (order_id);
+CREATE INDEX order_lines_product_id_idx ON order_lines (product_id, quantity);
 
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE events (

@@ -234,3 +234,20 @@ start_cluster_pair() {
   SADMIN=$(pg_uri "$SP" postgres)
   TADMIN=$(pg_uri "$TP" postgres)
 }
+
+# One line from a pgshift report's "phases" member: busy seconds per phase (summed over its
+# tasks) and, in brackets, the seconds from the start when the phase was first and last busy.
+pgshift_phases() { # REPORT.json
+  python3 - "$1" <<'PY' 2>/dev/null || echo "(no phases in the report)"
+import json, sys
+phases = json.load(open(sys.argv[1])).get("phases", {})
+print("  ".join(f"{name} {p['busy_s']:.1f}s [{p['first_s']:.1f}-{p['last_s']:.1f}]"
+                for name, p in phases.items()) or "(no phases in the report)")
+PY
+}
+
+# pgcopydb's own summary of its steps (the table it prints at the end of `clone`), from its log.
+pgcopydb_phases() { # LOG
+  sed -n '/^ *Step  *Connection/,/Total Wall Clock Duration/p' "$1" | grep -v -e '^ *-\{5,\}' |
+    sed -e 's/^ *//' -e 's/  \{2,\}/  /g' || true
+}

@@ -188,7 +188,7 @@ source_rows=$(awk -F'|' '{ s += $2 } END { print s }' "$W/counts.source")
 # ---------------------------------------------------------------------------------------------
 # Tools
 
-declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE
+declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE R_PHASES
 verify_target=
 has_tool pgshift && verify_target=pgshift
 verify_done=0
@@ -213,7 +213,7 @@ run_tool() { # TOOL
       ;;
     pgshift_noverify)
       timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" --quiet \
-        --verify off
+        --verify off --report "$W/pgshift_noverify-report.json"
       ;;
     pgshift_j1)
       timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs 1 --quiet
@@ -249,6 +249,13 @@ run_tool() { # TOOL
       ;;
   esac
   R_WALL[$tool]=$TIMED_WALL
+  # Where each run's time went: pgshift's report and pgcopydb's own summary.
+  case $tool in
+    pgshift | pgshift_noverify)
+      R_PHASES[$tool]+="  run $run, ${TIMED_WALL} s: $(pgshift_phases "$W/$tool-report.json")"$'\n' ;;
+    pgcopydb | pgcopydb_split)
+      R_PHASES[$tool]+="  run $run, ${TIMED_WALL} s:"$'\n'"$(pgcopydb_phases "$logf" | sed 's/^/    /')"$'\n' ;;
+  esac
   R_RSS[$tool]=$(awk -v k="$TIMED_RSS_KB" 'BEGIN { printf "%.0f", k / 1024 }')
   R_TREE[$tool]=$(awk -v k="$TIMED_TREE_KB" 'BEGIN { printf "%.0f", k / 1024 }')
 
@@ -343,6 +350,14 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   for t in "${tools[@]}"; do
     if [[ -n "${R_NOTE[$t]:-}" ]]; then echo "$t: ${R_NOTE[$t]}"; fi
   done
+  if ((${#R_PHASES[@]})); then
+    echo
+    echo "phases (pgshift: busy seconds summed over the phase's tasks [first-last second busy];"
+    echo "pgcopydb: its own summary, cumulative rows summed over its workers):"
+    for t in "${tools[@]}"; do
+      if [[ -n "${R_PHASES[$t]:-}" ]]; then printf '%s:\n%s' "$t" "${R_PHASES[$t]}"; fi
+    done
+  fi
   if ((verify_bench)); then
     echo
     echo "verify bench:"

@@ -12,6 +12,7 @@ namespace pgshift {
 Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chunk& chunk,
                           const verify::ChunkDigest& source_digest) {
   const Table& table = context.tables[chunk.table_index];
+  auto timed = context.phase_times.time(Phase::kReadback);
   verify::ChunkDigest target_digest;
   if (context.options.verify == VerifyMode::kCount) {
     auto counted = co_await target.query("SELECT count(*) FROM ONLY " + pg::qualified_name(table) +

@@ -101,6 +101,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
     std::int64_t attempt_bytes = 0;
     if (!failed) {
       auto started = std::chrono::steady_clock::now();
+      auto copy_timed = context.phase_times.time(Phase::kCopy);
       pg::PgCopySink sink(*target);
       auto copied =
           co_await copy_chunk(source->rows(), sink, context.specs[chunk->table_index], *chunk,
@@ -117,6 +118,7 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
                                        copied->bytes, copied->source_digest, context.worker_id,
                                        seconds) +
             "; COMMIT");
+        copy_timed.stop();
         if (!committed) {
           failed = true;
           failure = committed.error();

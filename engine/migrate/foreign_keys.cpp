@@ -88,6 +88,7 @@ Task<Status> validate_foreign_key(pg::Connection& target, const Table& table,
 Task<Status> create_foreign_key(RunContext& context, pg::Connection& target,
                                 const state::PendingDdl& ddl) {
   const Table& table = context.tables[ddl.table];
+  auto timed = context.phase_times.time(Phase::kForeignKeys);
   auto attached = co_await attach_foreign_key(target, table, ddl, true);
   if (!attached) co_return fail(attached.error());
   if (*attached != Attached::kToValidate) co_return Status{};

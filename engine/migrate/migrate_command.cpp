@@ -264,7 +264,9 @@ Task<Status> run_migration(RunContext& context) {
     if (auto refused = co_await refuse_restart_over_written_tables(context, target); !refused) {
       co_return refused;
     }
+    auto set_up_timed = context.phase_times.time(Phase::kSetUp);
     if (auto ready = co_await set_up(context, coordinator, target); !ready) co_return ready;
+    set_up_timed.stop();
     if (context.presence) context.presence->wake();
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
@@ -300,9 +302,11 @@ Task<Status> run_migration(RunContext& context) {
   auto snapshot_reader =
       co_await live_snapshot_reader(context, coordinator ? &*coordinator : nullptr);
   if (!snapshot_reader) co_return fail(snapshot_reader.error());
+  auto finalize_timed = context.phase_times.time(Phase::kFinalize);
   if (auto finalized = co_await finalize_once(context, *snapshot_reader); !finalized) {
     co_return finalized;
   }
+  finalize_timed.stop();
   if (coordinator) co_await coordinator->query("COMMIT");  // releases the exported snapshot
   if (context.renewed_exporter) co_await context.renewed_exporter->query("COMMIT");
   co_return Status{};
@@ -428,6 +432,7 @@ int run_migrate_command(MigrateOptions options) {
     report.status = "differences";
   }
   report.warnings = context.warnings;
+  report.extra["phases"] = context.phase_times.to_json();
   if (outcome || exit_code == 3) {
     asio::io_context report_io;
     asio::co_spawn(report_io, report_tables(context),

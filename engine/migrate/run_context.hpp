@@ -12,6 +12,7 @@
 #include "connectors/pg/session_pool.hpp"
 #include "engine/core/source_session.hpp"
 #include "engine/migrate/migrate_options.hpp"
+#include "engine/migrate/phase_times.hpp"
 #include "engine/migrate/progress.hpp"
 #include "engine/model/binary_values.hpp"
 #include "engine/model/table.hpp"
@@ -66,6 +67,7 @@ struct RunContext {
   pg::OidRemap remap;
   std::vector<TableStreamSpec> specs;  // per table
   std::optional<Progress> progress;
+  PhaseTimes phase_times;  // for the report: where the run's time went
 
   // `pgshift sync` runs this same copy with two differences (engine/sync/sync_command.cpp): the
   // snapshot of a new run is the one its replication slot exports, and once set-up is done the

@@ -64,6 +64,7 @@ Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Co
 // Keyless tables: the sum of the source chunk digests against the whole table read back.
 Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std::size_t table) {
   const Table& info = context.tables[table];
+  auto timed = context.phase_times.time(Phase::kReadback);
   auto stored = co_await target.query("SELECT rows, digest FROM pgshift.chunks WHERE table_id = " +
                                       std::to_string(table));
   if (!stored) co_return fail(stored.error());
@@ -160,6 +161,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
                              ? ""
                              : "SET LOCAL maintenance_work_mem = " +
                                    pg::quote_literal(context.options.maintenance_work_mem) + "; ";
+    auto timed = context.phase_times.time(Phase::kIndexes);
     auto built = co_await target.query("BEGIN; " + memory + ddl.sql + "; " +
                                        state::mark_ddl_done_sql(ddl) + "; COMMIT");
     if (!built) {
@@ -181,10 +183,12 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
   // keeping the end of the run waiting. It commits with the table's 'ready' mark.
   std::string analyze =
       analyzed_when_finished(info) ? "ANALYZE " + pg::qualified_name(info) + "; " : "";
+  auto analyzing = context.phase_times.time(Phase::kAnalyze);
   auto ready = co_await target.query("BEGIN; " + analyze +
                                      "UPDATE pgshift.tables SET phase = 'ready' WHERE table_id = " +
                                      std::to_string(table) + "; COMMIT");
   if (!ready) co_return fail(ready.error());
+  analyzing.stop();
   auto unlocked = co_await target.query("SELECT pg_advisory_unlock(" + lock_key + ")");
   if (unlocked) lease->set_holds_session_state(false);
   co_return true;
