@@ -2,6 +2,9 @@
 // of `pgshift verify`). Reads in bounded buffers; the source must already be begun.
 #pragma once
 
+#include <map>
+#include <span>
+
 #include "engine/core/row_source.hpp"
 #include "verify/row_hasher.hpp"
 
@@ -9,5 +12,20 @@ namespace pgshift::verify {
 
 Task<Result<ChunkDigest>> digest_stream(RowSource& source, RowHasher& hasher,
                                         std::size_t buffer_bytes = 1 << 20);
+
+// Digests by chunk from one stream whose tuples open with an extra int4 field, the number of the
+// chunk the row belongs to (pg::copy_out_by_chunk_sql); each row is hashed without that field,
+// so its hash is the one digest_stream gives the same row. Digests are added to `digests`.
+Task<Status> digest_stream_by_chunk(RowSource& source, RowHasher& hasher,
+                                    std::map<int, ChunkDigest>& digests,
+                                    std::size_t buffer_bytes = 1 << 20);
+// The same for one tuple, in place: the chunk number, and the tuple without it (its field count
+// rewritten into the bytes before the remaining fields); an error when the first field is not a
+// non-null int4.
+struct ChunkedTuple {
+  int chunk = 0;
+  std::span<const std::byte> tuple;
+};
+Result<ChunkedTuple> split_chunk_number(std::span<std::byte> tuple);
 
 }  // namespace pgshift::verify

@@ -22,6 +22,18 @@ std::string tid(std::int64_t page) {
   return "'(" + std::to_string(page) + ",0)'::tid";
 }
 
+// The number of the chunk among chunks[first..last] that holds the key: a balanced CASE tree,
+// so a row costs log2(chunks) comparisons.
+std::string chunk_number_of_key(const Table& table, const std::vector<const Chunk*>& chunks,
+                                std::size_t first, std::size_t last) {
+  if (first == last) return std::to_string(chunks[first]->number);
+  std::size_t middle = (first + last + 1) / 2;
+  return "CASE WHEN " + key_tuple(table, true, nullptr) + " < " +
+         key_tuple(table, false, &*chunks[middle]->lower) + " THEN " +
+         chunk_number_of_key(table, chunks, first, middle - 1) + " ELSE " +
+         chunk_number_of_key(table, chunks, middle, last) + " END";
+}
+
 }  // namespace
 
 std::string copied_column_list(const Table& table) {
@@ -56,6 +68,27 @@ std::string copy_out_sql(const Table& table, const Chunk& chunk) {
   }
   return "COPY (SELECT " + copied_column_list(table) + " FROM ONLY " + qualified_name(table) +
          " WHERE " + chunk_predicate(table, chunk) + ") TO STDOUT (FORMAT binary)";
+}
+
+bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chunks) {
+  if (table.key.empty() || chunks.empty()) return false;
+  if (chunks.front()->lower || chunks.back()->upper) return false;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (chunks[i]->first_page || chunks[i]->end_page) return false;
+    if (i + 1 < chunks.size() &&
+        (!chunks[i]->upper || !chunks[i + 1]->lower || *chunks[i]->upper != *chunks[i + 1]->lower))
+      return false;
+  }
+  return true;
+}
+
+std::string copy_out_by_chunk_sql(const Table& table, const std::vector<const Chunk*>& chunks,
+                                  const Chunk& pages) {
+  std::string columns = copied_column_list(table);
+  return "COPY (SELECT (" + chunk_number_of_key(table, chunks, 0, chunks.size() - 1) +
+         ")::pg_catalog.int4" + (columns.empty() ? "" : ", " + columns) + " FROM ONLY " +
+         qualified_name(table) + " WHERE " + chunk_predicate(table, pages) +
+         ") TO STDOUT (FORMAT binary)";
 }
 
 std::string copy_in_sql(const Table& table) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/model/pg_quote.hpp"
 #include "engine/model/table.hpp"
@@ -19,6 +20,15 @@ std::string chunk_predicate(const Table& table, const Chunk& chunk);
 std::string copy_out_sql(const Table& table, const Chunk& chunk);
 // COPY table (columns) FROM STDIN (FORMAT binary).
 std::string copy_in_sql(const Table& table);
+// Whether `chunks` (a table's chunks, by number) are contiguous key ranges covering every key:
+// the first has no lower bound, the last no upper, and each upper is the next one's lower.
+bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chunks);
+// For a table whose `chunks` cover its keys: COPY (SELECT n, columns FROM the table) TO STDOUT
+// (FORMAT binary), where n (int4) is the number of the chunk holding the row, found by a binary
+// search over the chunk bounds in the same comparisons as chunk_predicate; `pages` limits the
+// read to a ctid page range (a Chunk with only first_page/end_page set, or a whole-table Chunk).
+std::string copy_out_by_chunk_sql(const Table& table, const std::vector<const Chunk*>& chunks,
+                                  const Chunk& pages);
 // DELETE of the chunk's rows (to redo a chunk whose state is unknown).
 std::string delete_chunk_sql(const Table& table, const Chunk& chunk);
 

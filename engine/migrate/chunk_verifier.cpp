@@ -28,6 +28,13 @@ Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chu
     if (!digest) co_return fail(digest.error());
     target_digest = *digest;
   }
+  co_return co_await record_chunk_verification(context, target, chunk, source_digest,
+                                               target_digest);
+}
+
+Task<Status> record_chunk_verification(RunContext& context, pg::Connection& target,
+                                       const Chunk& chunk, const verify::ChunkDigest& source_digest,
+                                       const verify::ChunkDigest& target_digest) {
   bool equal = target_digest == source_digest;
   auto marked = co_await target.query(state::mark_chunk_verified_sql(
       chunk.table_index, chunk.number, verify_mode_name(context.options.verify), target_digest,

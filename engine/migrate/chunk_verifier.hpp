@@ -15,6 +15,12 @@ namespace pgshift {
 Task<Status> verify_chunk(RunContext& context, pg::Connection& target, const Chunk& chunk,
                           const verify::ChunkDigest& source_digest);
 
+// Records the comparison of a chunk read back some other way (table_readback.hpp): the chunk's
+// state row, and a mismatch in the context when the digests differ.
+Task<Status> record_chunk_verification(RunContext& context, pg::Connection& target,
+                                       const Chunk& chunk, const verify::ChunkDigest& source_digest,
+                                       const verify::ChunkDigest& target_digest);
+
 // Claims one done-but-unverified chunk (of `table`, or of any table whose indexes are built) with
 // FOR UPDATE SKIP LOCKED, so no two processes verify the same chunk, and verifies it. Returns
 // false when there is none left.

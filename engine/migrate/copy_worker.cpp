@@ -17,8 +17,8 @@
 namespace pgshift {
 namespace {
 
-// Chunks of a table read back right after their copy (see below); later ones wait for its index.
-constexpr int kInlineReadbackChunks = 4;
+// Chunks of a table counted right after their copy (--verify count, see below).
+constexpr int kInlineCountChunks = 4;
 
 }  // namespace
 
@@ -124,17 +124,16 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
           failure = committed.error();
         } else {
           context.progress->chunk_done(chunk->table_index);
-          // Read back at once, while the chunk is hot in the target's buffers and the other
-          // workers keep copying (measured: +2.6 s on the 1 GB bench, against +7.6 s when all
-          // read-backs waited for the tables' indexes). But the table has no index yet, so each
-          // such read scans everything copied into it so far: past the first few chunks of a
-          // table that cost grows with the table, and its chunks are left to the table finisher,
-          // which reads them back through the key's index (as it does for chunks a process
-          // that died left unverified).
+          // --verify count counts each chunk at once, while the other workers keep copying.
+          // But the table has no index yet, so each such count scans everything copied into it
+          // so far: past the first few chunks of a table that cost grows with the table, and
+          // its chunks are left to the table finisher, which counts them through the key's
+          // index. --verify full reads every chunk back in one pass over the finished table
+          // instead (table_readback.hpp), which costs less than either.
           const Table& table = context.tables[chunk->table_index];
           bool small_so_far =
-              context.progress->table(chunk->table_index).chunks_done <= kInlineReadbackChunks;
-          if (context.options.verify != VerifyMode::kOff && !table.keyless() && small_so_far) {
+              context.progress->table(chunk->table_index).chunks_done <= kInlineCountChunks;
+          if (context.options.verify == VerifyMode::kCount && !table.keyless() && small_so_far) {
             if (auto verified =
                     co_await verify_chunk(context, *target, *chunk, copied->source_digest);
                 !verified) {

@@ -1,0 +1,26 @@
+// Reading a finished table back from the target in one pass, for verification: the table is cut
+// into ctid page ranges read over up to `jobs` target connections at once, and since a digest is
+// a sum the parts add up. Keyless tables are compared as a whole against the sum of their source
+// chunk digests (their ctids differ on the target, so chunks cannot be read back by range); a
+// keyed table's rows are each tagged with the number of the chunk whose key range holds them
+// (pg::copy_out_by_chunk_sql), which gives every chunk's digest from the one pass. One sequential
+// pass costs less than one key-range read per chunk: before the table's indexes exist each such
+// read scans everything copied so far, and after, each is an index scan. Called by the table
+// finisher, on the run's event loop, while it holds the table's lock.
+#pragma once
+
+#include "connectors/pg/connection.hpp"
+#include "engine/migrate/run_context.hpp"
+
+namespace pgshift {
+
+// Keyless tables: the whole table against the sum of its source chunk digests.
+Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std::size_t table);
+
+// Keyed tables: every chunk of `table` not yet verified, from one pass. Returns false, having
+// verified nothing, when the table's chunks are not contiguous key ranges (the caller then reads
+// them back chunk by chunk).
+Task<Result<bool>> verify_chunks_in_one_pass(RunContext& context, pg::Connection& target,
+                                             std::size_t table);
+
+}  // namespace pgshift

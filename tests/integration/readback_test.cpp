@@ -1,0 +1,110 @@
+// The per-chunk verification of `migrate` catches a target that stores something other than what
+// was sent: a BEFORE INSERT trigger planted on the target (by an event trigger, since pgshift
+// creates the tables) changes one row of a keyed table and one of a keyless table on the way in.
+// The run must end with exit 1 naming exactly the chunk that holds the changed row, and every
+// other chunk verified equal.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/pg_test.hpp"
+
+namespace pgshift::test {
+namespace {
+
+constexpr const char* kTamperOnTheWayIn = R"SQL(
+CREATE SCHEMA tamper;
+CREATE FUNCTION tamper.keyed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id = 170000 THEN NEW.body := NEW.body || ' (changed on the way in)'; END IF;
+  RETURN NEW;
+END $$;
+CREATE FUNCTION tamper.keyless() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.a = 7 AND NEW.b = 'row 7' THEN NEW.b := 'row 8'; END IF;
+  RETURN NEW;
+END $$;
+CREATE FUNCTION tamper.plant() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE created record;
+BEGIN
+  FOR created IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE'
+  LOOP
+    IF created.object_identity = 'public.docs' THEN
+      CREATE TRIGGER tamper BEFORE INSERT ON public.docs
+        FOR EACH ROW EXECUTE FUNCTION tamper.keyed();
+    ELSIF created.object_identity = 'public.log' THEN
+      CREATE TRIGGER tamper BEFORE INSERT ON public.log
+        FOR EACH ROW EXECUTE FUNCTION tamper.keyless();
+    END IF;
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER tamper_plant ON ddl_command_end EXECUTE FUNCTION tamper.plant();
+)SQL";
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ReadBack, ARowChangedOnTheWayInIsNamedByItsChunk) {
+  std::string source = fresh_database(source_cluster(), "readback_src");
+  std::string target = fresh_database(target_cluster(), "readback_dst");
+  // About 24 MB of docs: 1 MB chunks give many chunks, read back in one pass per table.
+  exec(source,
+       "CREATE TABLE docs (id int PRIMARY KEY, body text NOT NULL);"
+       "INSERT INTO docs SELECT i, repeat(md5(i::text), 3) FROM generate_series(1, 200000) i;"
+       "CREATE TABLE log (a int, b text);"
+       "INSERT INTO log SELECT i % 100, 'row ' || (i % 100) FROM generate_series(1, 5000) i;"
+       "CREATE TABLE clean (id bigint PRIMARY KEY, v text);"
+       "INSERT INTO clean SELECT i, 'v' || i FROM generate_series(1, 50000) i;");
+  exec(target, kTamperOnTheWayIn);
+
+  std::string report = std::string(::testing::TempDir()) + "readback-report.json";
+  auto run = run_pgshift({"migrate", "--source", source, "--target", target, "--jobs", "2",
+                          "--chunk-size", "1", "--report", report});
+  ASSERT_EQ(run.exit_code, 1) << run.out << run.err;
+
+  // The state names the one changed chunk of docs: the one whose key range holds id 170000.
+  auto docs_chunks = query(target,
+                           "SELECT c.chunk_no, c.state, c.verified, c.rows, c.target_rows "
+                           "FROM pgshift.chunks c JOIN pgshift.tables t USING (table_id) "
+                           "WHERE t.table_name = 'docs' ORDER BY c.chunk_no");
+  ASSERT_GT(docs_chunks.size(), 4u);
+  int mismatched = 0;
+  for (const auto& chunk : docs_chunks) {
+    EXPECT_EQ(chunk[2], "full") << "chunk " << chunk[0];
+    EXPECT_EQ(chunk[3], chunk[4]) << "chunk " << chunk[0];  // same rows, one changed value
+    if (chunk[1] == "mismatch") ++mismatched;
+  }
+  EXPECT_EQ(mismatched, 1);
+  // ... and that chunk's key range is the one holding id 170000.
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FROM pgshift.chunks c JOIN pgshift.tables t USING (table_id) "
+                   "WHERE t.table_name = 'docs' AND c.state = 'mismatch' "
+                   "AND COALESCE(c.lower_bound[1]::int <= 170000, true) "
+                   "AND COALESCE(c.upper_bound[1]::int > 170000, true)"),
+            "1");
+
+  auto body = read_file(report);
+  EXPECT_NE(body.find("\"status\": \"differences\""), std::string::npos) << body;
+  EXPECT_NE(body.find("whole table (no key)"), std::string::npos) << body;  // log, keyless
+  // The untouched table is verified and equal.
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FILTER (WHERE verified = 'full' AND state = 'done') || '/' || "
+                   "count(*) FROM pgshift.chunks c JOIN pgshift.tables t USING (table_id) "
+                   "WHERE t.table_name = 'clean'"),
+            scalar(target,
+                   "SELECT count(*) || '/' || count(*) FROM pgshift.chunks c "
+                   "JOIN pgshift.tables t USING (table_id) WHERE t.table_name = 'clean'"));
+  // The error line names the chunk.
+  std::string changed = scalar(target,
+                               "SELECT c.chunk_no FROM pgshift.chunks c JOIN pgshift.tables t "
+                               "USING (table_id) WHERE t.table_name = 'docs' AND c.state = 'mismatch'");
+  EXPECT_NE(run.err.find("chunk " + changed), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace pgshift::test
