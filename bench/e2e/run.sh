@@ -34,6 +34,9 @@
 #                    (build/tests/fault-proxy), which adds MS/2 each way (default 0: direct)
 #   --link-rate MB   with the proxy: cap each connection at MB megabytes/s each way (default 0: none)
 #   --proxy PATH     the fault-proxy executable (default build/tests/fault-proxy)
+#   --plan           before the tools, `pgshift plan --jobs N` against an empty target database
+#                    (with --verify off too when pgshift_noverify is listed); the results compare
+#                    its estimate with the median wall of pgshift (and pgshift_noverify)
 #
 # Starts one source and one target cluster (tools/cluster.sh; normal durability: fsync,
 # synchronous_commit, full_page_writes on), loads generate.sql into database `bench` on the source,
@@ -59,6 +62,7 @@ jobs=2
 keep=0
 runs=1
 verify_bench=0
+plan=0
 workdir=
 rtt=0
 link_rate=0
@@ -74,6 +78,7 @@ while (($#)); do
     --keep) keep=1 ;;
     --runs) runs=${2:?--runs needs a number}; shift ;;
     --verify-bench) verify_bench=1 ;;
+    --plan) plan=1 ;;
     --workdir) workdir=${2:?--workdir needs a directory}; shift ;;
     --rtt) rtt=${2:?--rtt needs milliseconds}; shift ;;
     --link-rate) link_rate=${2:?--link-rate needs MB/s}; shift ;;
@@ -184,6 +189,27 @@ log "dataset: $db_mb MB (pg_database_size), load ${load_s}s, vacuum analyze ${va
 user_tables "$SRC" >"$W/tables.txt"
 table_counts "$SRC" "$W/tables.txt" >"$W/counts.source"
 source_rows=$(awk -F'|' '{ s += $2 } END { print s }' "$W/counts.source")
+
+# ---------------------------------------------------------------------------------------------
+# Plan: pgshift's own estimate of the migrate runs below, made before any of them.
+
+declare -A PLAN_ESTIMATE=()
+plan_estimate() { # TOOL [migrate options]: runs plan as TOOL would migrate, sets PLAN_ESTIMATE[TOOL]
+  local tool=$1 db=bench_plan report="$W/plan-$1.json"
+  shift
+  psqlx "$TADMIN" -c "drop database if exists $db with (force)" -c "create database $db"
+  log "plan for $tool"
+  "$pgshift" plan --source "$SRC_TOOL" --target "$(pg_uri "$TLINK" "$db")" --jobs "$jobs" "$@" \
+    --report "$report" >"$W/logs/plan-$tool.log" 2>&1 || true
+  PLAN_ESTIMATE[$tool]=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["estimate"]["seconds"])' "$report" 2>/dev/null || echo n/a)
+  log "plan for $tool: estimated ${PLAN_ESTIMATE[$tool]} s"
+  psqlx "$TADMIN" -c "drop database if exists $db with (force)"
+}
+if ((plan)); then
+  has_tool pgshift && plan_estimate pgshift
+  has_tool pgshift_noverify && plan_estimate pgshift_noverify --verify off
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Tools
@@ -350,6 +376,15 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   for t in "${tools[@]}"; do
     if [[ -n "${R_NOTE[$t]:-}" ]]; then echo "$t: ${R_NOTE[$t]}"; fi
   done
+  if ((${#PLAN_ESTIMATE[@]})); then
+    echo
+    echo "plan's estimate against the run (median wall):"
+    for t in "${!PLAN_ESTIMATE[@]}"; do
+      awk -v t="$t" -v e="${PLAN_ESTIMATE[$t]}" -v a="${R_WALL[$t]:-nan}" 'BEGIN {
+        if (e + 0 > 0 && a + 0 > 0) printf "  %s: estimated %.1f s, ran %.2f s: %+.0f%%\n", t, e, a, 100 * (e - a) / a
+        else printf "  %s: estimated %s s, ran %s s\n", t, e, a }'
+    done
+  fi
   if ((${#R_PHASES[@]})); then
     echo
     echo "phases (pgshift: busy seconds summed over the phase's tasks [first-last second busy];"

@@ -91,11 +91,12 @@ std::string copy_out_by_chunk_sql(const Table& table, const std::vector<const Ch
          ") TO STDOUT (FORMAT binary)";
 }
 
-std::string copy_in_sql(const Table& table) {
+std::string copy_in_sql(const Table& table, CopyLoad load) {
+  std::string options = load == CopyLoad::kFrozen ? "(FORMAT binary, FREEZE)" : "(FORMAT binary)";
   if (table.copied_columns().empty())
-    return "COPY " + qualified_name(table) + " FROM STDIN (FORMAT binary)";
-  return "COPY " + qualified_name(table) + " (" + copied_column_list(table) +
-         ") FROM STDIN (FORMAT binary)";
+    return "COPY " + qualified_name(table) + " FROM STDIN " + options;
+  return "COPY " + qualified_name(table) + " (" + copied_column_list(table) + ") FROM STDIN " +
+         options;
 }
 
 std::string delete_chunk_sql(const Table& table, const Chunk& chunk) {

@@ -18,8 +18,10 @@ std::string copied_column_list(const Table& table);
 std::string chunk_predicate(const Table& table, const Chunk& chunk);
 // COPY (SELECT ...) TO STDOUT (FORMAT binary) for the chunk; works on either side.
 std::string copy_out_sql(const Table& table, const Chunk& chunk);
-// COPY table (columns) FROM STDIN (FORMAT binary).
-std::string copy_in_sql(const Table& table);
+// COPY table (columns) FROM STDIN (FORMAT binary), with FREEZE for kFrozen (only valid in the
+// transaction that created or emptied the table).
+enum class CopyLoad { kPlain, kFrozen };
+std::string copy_in_sql(const Table& table, CopyLoad load = CopyLoad::kPlain);
 // Whether `chunks` (a table's chunks, by number) are contiguous key ranges covering every key:
 // the first has no lower bound, the last no upper, and each upper is the next one's lower.
 bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chunks);

@@ -12,6 +12,10 @@ Task<Status> PgCopySink::begin(const Table& table, bool replace_contents) {
     // until the caller's commit.
     auto emptied = co_await connection_.query("TRUNCATE ONLY " + qualified_name(table));
     if (!emptied) co_return fail(emptied.error());
+    // Rows loaded frozen (and their pages all-visible) into the table emptied in this transaction
+    // need no hint bits set, page by page, by the read-back, the index builds and ANALYZE that
+    // read them next.
+    co_return co_await connection_.begin_copy_in(copy_in_sql(table, CopyLoad::kFrozen));
   }
   co_return co_await connection_.begin_copy_in(copy_in_sql(table));
 }

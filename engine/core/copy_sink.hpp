@@ -22,8 +22,9 @@ class CopySink {
  public:
   virtual ~CopySink() = default;
   // Starts taking the copied columns of `table` (Table::copied_columns(), in that order).
-  // `replace_contents`: the stream is the whole table and no key tells which rows a retry already
-  // wrote, so the sink empties the table first, in the caller's transaction.
+  // `replace_contents`: the stream is the whole table, so the sink empties the table first, in the
+  // caller's transaction (no key tells which rows a retry of a keyless table already wrote), and
+  // may load the rows frozen: no other transaction sees the emptied table before the commit.
   virtual Task<Status> begin(const Table& table, bool replace_contents) = 0;
   // Passes on the next bytes of the stream; they need not end on a tuple boundary.
   virtual Task<Status> write(std::span<const std::byte> bytes) = 0;

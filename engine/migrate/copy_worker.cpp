@@ -73,7 +73,9 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       connect_failures = 0;
     }
 
-    auto claimed = co_await target->query("BEGIN");
+    // Read committed whatever the server's default: SKIP LOCKED claims, and COPY FREEZE needs no
+    // snapshot held from the claim (pg_copy_sink.cpp).
+    auto claimed = co_await target->query("BEGIN ISOLATION LEVEL READ COMMITTED");
     std::optional<std::pair<std::size_t, int>> key;
     if (claimed) {
       auto next = co_await state::claim_next_chunk(*target);

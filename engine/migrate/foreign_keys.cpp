@@ -1,5 +1,7 @@
 #include "engine/migrate/foreign_keys.hpp"
 
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "engine/migrate/slot_tasks.hpp"
@@ -101,6 +103,29 @@ bool both_tables_indexed(const RunContext& context, const state::PendingDdl& ddl
 }
 
 }  // namespace
+
+Task<Status> find_replaceable_tables(RunContext& context, pg::Connection& target) {
+  auto referenced = co_await target.query(
+      "SELECT DISTINCT n.nspname, c.relname FROM pg_catalog.pg_constraint k "
+      "JOIN pg_catalog.pg_class c ON c.oid = k.confrelid "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'f'");
+  if (!referenced) co_return fail(referenced.error());
+  std::set<std::pair<std::string, std::string>> on_target;
+  for (int row = 0; row < referenced->rows(); ++row) {
+    on_target.emplace(referenced->text(row, 0), referenced->text(row, 1));
+  }
+  std::vector<bool> by_the_run(context.tables.size(), false);
+  for (const auto& ddl : context.foreign_keys) {
+    if (ddl.references && *ddl.references < by_the_run.size()) by_the_run[*ddl.references] = true;
+  }
+  for (std::size_t i = 0; i < context.tables.size() && i < context.specs.size(); ++i) {
+    const Table& table = context.tables[i];
+    context.specs[i].whole_table_replaceable = !table.keyless() && !table.partitioned_parent &&
+                                               !table.is_partition && !by_the_run[i] &&
+                                               !on_target.count({table.schema, table.name});
+  }
+  co_return Status{};
+}
 
 Task<Status> load_foreign_keys(RunContext& context, pg::Connection& target) {
   auto pending = co_await state::load_pending_ddl(target, std::nullopt, "= 'foreign_key'");

@@ -18,6 +18,12 @@ namespace pgshift {
 // Loads the run's pending foreign keys into the context (after set-up).
 Task<Status> load_foreign_keys(RunContext& context, pg::Connection& target);
 
+// After load_foreign_keys: marks the keyed tables that no foreign key references, neither one
+// already on the target nor one the run will add, and that are not partitions or partitioned:
+// TRUNCATE works on them, so a chunk that is the whole table may empty it in its transaction and
+// load it frozen (TableStreamSpec::whole_table_replaceable).
+Task<Status> find_replaceable_tables(RunContext& context, pg::Connection& target);
+
 // Called by the finisher of `table` once it is indexed, before its ANALYZE: adds NOT VALID, on
 // the finisher's connection, the foreign keys of `table` whose other table is indexed too, so
 // that the ANALYZE does not hold them up. A lock held elsewhere is not waited for: that key is

@@ -281,6 +281,7 @@ Task<Status> run_migration(RunContext& context) {
     }
     if (auto seeded = co_await seed_progress(context, target); !seeded) co_return seeded;
     if (auto loaded = co_await load_foreign_keys(context, target); !loaded) co_return loaded;
+    if (auto found = co_await find_replaceable_tables(context, target); !found) co_return found;
   }
   if (context.after_set_up) {
     if (auto started = co_await context.after_set_up(); !started) co_return started;

@@ -43,8 +43,10 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
   auto executor = co_await asio::this_coro::executor;
   if (auto begun = co_await source.begin(*spec.table, chunk); !begun) co_return fail(begun.error());
   // All of a keyless table in one chunk replaces the table's contents: no key tells which rows an
-  // earlier attempt wrote, and a retried chunk must not double them.
-  bool replace_contents = chunk.whole_table() && spec.table->keyless();
+  // earlier attempt wrote, and a retried chunk must not double them. A keyed table in one chunk
+  // holds no other rows either, and emptied in the chunk's transaction it can be loaded frozen.
+  bool replace_contents =
+      chunk.whole_table() && (spec.table->keyless() || spec.whole_table_replaceable);
   if (auto begun = co_await target.begin(*spec.table, replace_contents); !begun) {
     co_return fail(begun.error());
   }

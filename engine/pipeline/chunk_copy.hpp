@@ -5,9 +5,10 @@
 // a worker holds are at most queue_bytes (queued and being written) + one read buffer (read_bytes
 // and the incomplete tuple carried over), for read_bytes <= queue_bytes. The caller owns the target
 // transaction (begin before, commit after together with the chunk's state). A whole-table chunk of
-// a keyless table replaces the table's contents (CopySink::begin). On a failure the source is read
-// no further and the error comes back as it was; the sink is aborted when the reading side failed,
-// and left to the caller (who drops its session) when the sink did.
+// a keyless table replaces the table's contents (CopySink::begin), and so does one of a keyed
+// table that may be emptied (TableStreamSpec::whole_table_replaceable). On a failure the source is
+// read no further and the error comes back as it was; the sink is aborted when the reading side
+// failed, and left to the caller (who drops its session) when the sink did.
 #pragma once
 
 #include <functional>
@@ -25,6 +26,9 @@ struct TableStreamSpec {
   const pg::TypeShapes* source_shapes = nullptr;
   const pg::OidRemap* remap = nullptr;  // source -> target user type OIDs
   bool needs_remap = false;             // some copied column embeds OIDs that differ
+  // A keyed table a chunk that is the whole table may replace like a keyless one's (nothing
+  // references it, so it can be emptied; the sink then loads it frozen).
+  bool whole_table_replaceable = false;
 };
 
 struct ChunkCopyOptions {

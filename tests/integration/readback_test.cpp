@@ -100,9 +100,10 @@ TEST(ReadBack, ARowChangedOnTheWayInIsNamedByItsChunk) {
                    "SELECT count(*) || '/' || count(*) FROM pgshift.chunks c "
                    "JOIN pgshift.tables t USING (table_id) WHERE t.table_name = 'clean'"));
   // The error line names the chunk.
-  std::string changed = scalar(target,
-                               "SELECT c.chunk_no FROM pgshift.chunks c JOIN pgshift.tables t "
-                               "USING (table_id) WHERE t.table_name = 'docs' AND c.state = 'mismatch'");
+  std::string changed =
+      scalar(target,
+             "SELECT c.chunk_no FROM pgshift.chunks c JOIN pgshift.tables t "
+             "USING (table_id) WHERE t.table_name = 'docs' AND c.state = 'mismatch'");
   EXPECT_NE(run.err.find("chunk " + changed), std::string::npos) << run.err;
 }
 

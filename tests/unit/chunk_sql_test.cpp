@@ -160,6 +160,74 @@ TEST(CopySql, CopyInNamesTheColumnsInTheSameOrder) {
   EXPECT_EQ(copied_column_list(table), "\"region\", \"note\"");
 }
 
+TEST(CopySql, FrozenLoadAddsFreeze) {
+  EXPECT_EQ(copy_in_sql(orders(), CopyLoad::kFrozen),
+            "COPY \"shop\".\"orders\" (\"id\", \"region\", \"note\") FROM STDIN (FORMAT binary, "
+            "FREEZE)");
+}
+
+std::vector<Chunk> numbered(std::vector<Chunk> chunks) {
+  for (std::size_t i = 0; i < chunks.size(); ++i) chunks[i].number = static_cast<int>(i);
+  return chunks;
+}
+
+std::vector<const Chunk*> pointers(const std::vector<Chunk>& chunks) {
+  std::vector<const Chunk*> out;
+  for (const auto& chunk : chunks) out.push_back(&chunk);
+  return out;
+}
+
+TEST(ChunksCoverKeys, OnlyContiguousOpenEndedKeyRanges) {
+  Table table = orders();
+  auto three = numbered({range(std::nullopt, KeyValue{"10"}), range(KeyValue{"10"}, KeyValue{"20"}),
+                         range(KeyValue{"20"}, std::nullopt)});
+  EXPECT_TRUE(chunks_cover_keys(table, pointers(three)));
+  EXPECT_TRUE(chunks_cover_keys(table, pointers(numbered({Chunk{}}))));
+
+  auto gap = three;
+  gap[1].upper = KeyValue{"15"};  // [15, 20) belongs to no chunk
+  EXPECT_FALSE(chunks_cover_keys(table, pointers(gap)));
+  auto closed_start = three;
+  closed_start[0].lower = KeyValue{"0"};
+  EXPECT_FALSE(chunks_cover_keys(table, pointers(closed_start)));
+  auto closed_end = three;
+  closed_end[2].upper = KeyValue{"99"};
+  EXPECT_FALSE(chunks_cover_keys(table, pointers(closed_end)));
+  auto pages = numbered({Chunk{}});
+  pages[0].end_page = 10;
+  EXPECT_FALSE(chunks_cover_keys(table, pointers(pages)));
+  EXPECT_FALSE(chunks_cover_keys(table, {}));
+  Table keyless = orders();
+  keyless.key.clear();
+  EXPECT_FALSE(chunks_cover_keys(keyless, pointers(three)));
+}
+
+TEST(CopyOutByChunk, BinarySearchesTheBoundsInTheChunkPredicatesComparisons) {
+  Table table = orders();
+  auto four =
+      numbered({range(std::nullopt, KeyValue{"10"}), range(KeyValue{"10"}, KeyValue{"20"}),
+                range(KeyValue{"20"}, KeyValue{"30"}), range(KeyValue{"30"}, std::nullopt)});
+  Chunk pages;
+  pages.first_page = 5;
+  auto sql = copy_out_by_chunk_sql(table, pointers(four), pages);
+  EXPECT_EQ(sql,
+            "COPY (SELECT (CASE WHEN \"id\" < '20'::bigint THEN CASE WHEN \"id\" < '10'::bigint "
+            "THEN 0 ELSE 1 END ELSE CASE WHEN \"id\" < '30'::bigint THEN 2 ELSE 3 END "
+            "END)::pg_catalog.int4, \"id\", \"region\", \"note\" FROM ONLY \"shop\".\"orders\" "
+            "WHERE ctid >= '(5,0)'::tid) TO STDOUT (FORMAT binary)");
+  // One chunk: every row is chunk 0, no comparison at all.
+  EXPECT_NE(copy_out_by_chunk_sql(table, pointers(numbered({Chunk{}})), Chunk{})
+                .find("SELECT (0)::pg_catalog.int4, "),
+            std::string::npos);
+  // A text key compares in COLLATE "C", as the chunk predicate does.
+  Table by_region = orders();
+  by_region.key = {1};
+  auto two = numbered({range(std::nullopt, KeyValue{"m"}), range(KeyValue{"m"}, std::nullopt)});
+  auto text_sql = copy_out_by_chunk_sql(by_region, pointers(two), Chunk{});
+  EXPECT_NE(text_sql.find("\"region\" COLLATE \"C\" < 'm'::text COLLATE \"C\""), std::string::npos)
+      << text_sql;
+}
+
 TEST(CopySql, DeleteUsesTheSamePredicate) {
   Table table = orders();
   auto chunk = range(KeyValue{"10"}, KeyValue{"20"});
