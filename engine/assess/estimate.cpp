@@ -74,7 +74,7 @@ Estimate estimate_duration(const EstimateInput& input) {
   for (const auto& table : input.tables) {
     double bytes = static_cast<double>(table.bytes);
     double read = bytes * read_per_byte, write = bytes * write_per_byte;
-    double readback = bytes * readback_per_byte, scan = bytes * scan_per_byte;
+    double readback = bytes * readback_per_byte;
     TableEstimate estimate{table.table, 0, false};
     if (auto it = sampled.find(table.table); it != sampled.end()) {
       const SampleTiming& sample = *it->second;
@@ -82,13 +82,11 @@ Estimate estimate_duration(const EstimateInput& input) {
       if (sample.write_measured) {
         write = sample.write_seconds / sample.fraction;
         readback = sample.readback_seconds / sample.fraction;
-        scan = sample.scan_seconds / sample.fraction;
       }
       estimate.measured = true;
     }
     int chunks = std::max(1, table.chunks);
-    double scanned = table.keyless ? 0 : scan * (chunks - 1) / 2.0;
-    readback = input.verify ? readback + scanned : 0;
+    readback = input.verify ? readback : 0;
     total_chunks += chunks;
     double copy = kPipelineFactor * std::max(read, write) + kChunkOverhead * chunks;
     double index = static_cast<double>(table.index_bytes) / (kIndexMBs * kMB);

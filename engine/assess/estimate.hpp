@@ -3,9 +3,8 @@
 //
 // The model, per table t with single-stream times scaled up from its sample (tables not sampled
 // use the sampled tables' seconds per byte; with no sample at all, assumed rates):
-//   read R, write W, read-back for verification V (0 with --verify off): a chunk is read back
-//   before its table has indexes, so each read-back also scans the chunks already there, about
-//   (chunks - 1) / 2 times the table at the measured scan rate
+//   read R, write W, read-back for verification V (0 with --verify off): one pass over the
+//   finished table, whatever its number of chunks (engine/migrate/table_readback.hpp)
 //   stream time T = p * max(R, W) + V + per-chunk overhead  (reader and writer overlap in a chunk;
 //                                                          the read-back follows the commit;
 //                                                          p: the pipeline's own cost)

@@ -70,7 +70,7 @@ TEST(AssessEstimate, StreamsCoresAndTheLargestTable) {
   EXPECT_NEAR(estimate_duration(input).copy_seconds, kPipelineFactor * 10, 0.1);
 }
 
-TEST(AssessEstimate, VerificationScansEarlierChunksAndIndexesCount) {
+TEST(AssessEstimate, VerificationReadsEachTableOnceAndIndexesCount) {
   EstimateInput input;
   input.tables = {{"public.t", 100 * kMB, 0, 45 * kMB, 5, false}};
   SampleTiming timing = sample("public.t", 0.1, 0.1, 0.1, 0.1);
@@ -78,11 +78,13 @@ TEST(AssessEstimate, VerificationScansEarlierChunksAndIndexesCount) {
   input.samples = {timing};
   input.jobs = 1;
   auto e = estimate_duration(input);
-  // Read-back 1 s + 4 earlier chunks / 2 * 0.2 s of scanning.
-  EXPECT_NEAR(e.verify_seconds, 1.4, 0.01);
+  // Read-back 1 s: one pass over the table, whatever its five chunks.
+  EXPECT_NEAR(e.verify_seconds, 1.0, 0.01);
   EXPECT_NEAR(e.index_seconds, 1.0, 0.01);  // 45 MB at the assumed 45 MB/s
-  input.tables[0].keyless = true;           // verified once as a whole
+  input.tables[0].keyless = true;           // verified as a whole, too
   EXPECT_NEAR(estimate_duration(input).verify_seconds, 1.0, 0.01);
+  input.verify = false;
+  EXPECT_NEAR(estimate_duration(input).verify_seconds, 0.0, 1e-9);
 }
 
 TEST(AssessEstimate, AssumedRatesWithoutASample) {
