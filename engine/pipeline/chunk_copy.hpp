@@ -7,7 +7,9 @@
 // transaction (begin before, commit after together with the chunk's state). A whole-table chunk of
 // a keyless table replaces the table's contents (CopySink::begin). On a failure the source is read
 // no further and the error comes back as it was; the sink is aborted when the reading side failed,
-// and left to the caller (who drops its session) when the sink did.
+// and left to the caller (who drops its session) when the sink did. Rows the source left out of
+// its stream (RowSource::next_large_row) go to the sink before the stream's trailer, piece by
+// piece as they come, hashed as a stream (verify/streaming_row_hash.hpp).
 #pragma once
 
 #include <functional>
