@@ -22,7 +22,7 @@ SliceUnit slice_unit(const Column& column) {
       return SliceUnit::kBytes;
     case kTextOid:
     case kVarcharOid:
-      return SliceUnit::kCharacters;
+      return SliceUnit::kText;
     default:
       return SliceUnit::kNone;
   }
@@ -80,37 +80,27 @@ std::string large_row_lengths_sql(const Table& table, const std::vector<std::siz
   auto columns = table.copied_columns();
   std::string list;
   for (std::size_t index : sliceable) {
-    const Column& column = *columns[index];
     if (!list.empty()) list += ", ";
-    list += "pg_catalog.octet_length(" + quote_identifier(column.name) + ")::bigint, ";
-    list += slice_unit(column) == SliceUnit::kCharacters
-                ? "pg_catalog.char_length(" + quote_identifier(column.name) + ")::bigint"
-                : "NULL::bigint";
+    list += "pg_catalog.octet_length(" + quote_identifier(columns[index]->name) + ")::bigint";
   }
   return "SELECT " + list + by_ctid(table, ctid);
 }
 
-std::string value_slice_sql(const Table& table, std::size_t copied_index, const std::string& ctid,
-                            std::int64_t from, std::int64_t count) {
+std::string value_slices_sql(const Table& table, std::size_t copied_index, const std::string& ctid,
+                             std::int64_t slice_bytes) {
   const Column& column = *table.copied_columns()[copied_index];
-  return "COPY (SELECT pg_catalog.substring(" + quote_identifier(column.name) + ", " +
-         std::to_string(from) + ", " + std::to_string(count) + ")" + by_ctid(table, ctid) +
-         ") TO STDOUT (FORMAT binary)";
-}
-
-std::vector<Slice> slice_plan(std::int64_t units, std::int64_t bytes, std::int64_t slice_bytes) {
-  std::vector<Slice> out;
-  if (units <= 0) return out;
-  std::int64_t per_slice = slice_bytes;
-  if (bytes > units) {
-    // Characters of several bytes: as many characters as take slice_bytes on average.
-    per_slice = static_cast<std::int64_t>(static_cast<long double>(slice_bytes) * units / bytes);
-  }
-  per_slice = std::max<std::int64_t>(1, per_slice);
-  for (std::int64_t from = 1; from <= units; from += per_slice) {
-    out.push_back({from, std::min(per_slice, units - from + 1)});
-  }
-  return out;
+  std::string name = quote_identifier(column.name);
+  // Detoasted once (a new value, not the stored one), in the subquery that OFFSET 0 keeps from
+  // being folded into the outer query, where it would be evaluated again for every slice.
+  std::string bytes = slice_unit(column) == SliceUnit::kText
+                          ? "pg_catalog.convert_to(" + name + ", pg_catalog.pg_client_encoding())"
+                          : name + " OPERATOR(pg_catalog.||) ''::bytea";
+  std::string n = std::to_string(slice_bytes);
+  return "COPY (SELECT pg_catalog.substring(s.v, g * " + n + " + 1, " + n + ") FROM (SELECT " +
+         bytes + " AS v" + by_ctid(table, ctid) +
+         " OFFSET 0) s CROSS JOIN LATERAL pg_catalog.generate_series(0, "
+         "(pg_catalog.octet_length(s.v) - 1) / " +
+         n + ") g) TO STDOUT (FORMAT binary)";
 }
 
 }  // namespace pgshift::pg

@@ -1,18 +1,21 @@
-// Rows too large to hold in memory whole, on a PostgreSQL side (pure SQL text and slice plans; the
-// reading is pg_row_source.cpp's). libpq hands a COPY row over as one message, held whole in its
-// buffer and copied again to the caller, and a target's COPY IN buffers it whole once more: a row
-// of 500 MB cost pgshift ~2.5 GB. So a row whose text/bytea/varchar values add up to more than
+// Rows too large to hold in memory whole, on a PostgreSQL side (pure SQL text; the reading is
+// pg_row_source.cpp's). libpq hands a COPY row over as one message, held whole in its buffer and
+// copied again to the caller, and a target's COPY IN buffers it whole once more: a row of 500 MB
+// cost pgshift ~2.5 GB. So a row whose text/bytea/varchar values add up to more than
 // kLargeRowBytes (octet_length: read from the TOAST pointer, no value is fetched to know it) is
-// left out of the chunk's COPY and read on its own by ctid (stable under the reader's snapshot, and
-// on a target that only pgshift writes), its other columns whole and each of those values in slices
-// (`substring`: bytes for bytea, characters for text; the bytes must add up to octet_length, which
-// holds while client_encoding is the database's, as pgshift leaves it). A table can hold such a
-// row only if its TOAST relation holds at least kLargeRowBytes / 256 (no compression PostgreSQL
-// offers packs more than 256:1), so other tables are never scanned for them.
+// left out of the chunk's COPY and read on its own by ctid (stable under the reader's snapshot,
+// and on a target that only pgshift writes): its other columns whole, then each of those values by
+// one COPY whose rows are its slices of kLargeValueSliceBytes. That COPY detoasts the value once
+// (text as convert_to(value, client encoding): the bytes binary COPY sends for it) and cuts it by
+// bytes, so the server does O(value) work; `substring` per slice on the stored value decompresses
+// or, for text, counts characters from its start every time (measured: 5 minutes for 500 MiB of
+// text). The bytes must add up to octet_length, which holds while client_encoding is the
+// database's, as pgshift leaves it (checked). A table can hold such a row only if its TOAST
+// relation holds at least kLargeRowBytes / 256 (no compression PostgreSQL offers packs more than
+// 256:1), so other tables are never scanned for them.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +27,8 @@ inline constexpr std::int64_t kLargeRowBytes = 16 << 20;
 inline constexpr std::int64_t kLargeValueSliceBytes = 16 << 20;
 inline constexpr std::int64_t kMaxCompressionRatio = 256;
 
-// A column whose values can be read in slices: bytea (by bytes), text and varchar (by characters).
-enum class SliceUnit { kNone, kBytes, kCharacters };
+// A column whose values can be read in slices: bytea, and text and varchar (converted to bytes).
+enum class SliceUnit { kNone, kBytes, kText };
 SliceUnit slice_unit(const Column& column);
 // Indexes into Table::copied_columns() of the columns that can be sliced.
 std::vector<std::size_t> sliceable_columns(const Table& table);
@@ -37,21 +40,14 @@ std::string large_row_predicate(const Table& table, const std::vector<std::size_
 // The ctids of the chunk's large rows.
 std::string large_rows_sql(const Table& table, const Chunk& chunk, const std::string& predicate);
 // One row by ctid: the copied columns, the sliceable ones as NULL (COPY binary), and then the
-// lengths of the sliceable ones (octet_length, and char_length for characters) in a plain query.
+// byte lengths of the sliceable ones in a plain query.
 std::string large_row_fields_sql(const Table& table, const std::vector<std::size_t>& sliceable,
                                  const std::string& ctid);
 std::string large_row_lengths_sql(const Table& table, const std::vector<std::size_t>& sliceable,
                                   const std::string& ctid);
-// COPY of one slice of a value: `count` units from `from` (1-based).
-std::string value_slice_sql(const Table& table, std::size_t copied_index, const std::string& ctid,
-                            std::int64_t from, std::int64_t count);
-
-struct Slice {
-  std::int64_t from = 1;  // 1-based, in the column's unit
-  std::int64_t count = 0;
-};
-// Slices covering `units` units, each about `slice_bytes` bytes for a value of `bytes` bytes
-// (characters: units * slice_bytes / bytes of them, at least one). None for an empty value.
-std::vector<Slice> slice_plan(std::int64_t units, std::int64_t bytes, std::int64_t slice_bytes);
+// COPY of one value's bytes as rows of one field, `slice_bytes` each (the last one shorter; no
+// row for an empty value), in order.
+std::string value_slices_sql(const Table& table, std::size_t copied_index, const std::string& ctid,
+                             std::int64_t slice_bytes);
 
 }  // namespace pgshift::pg

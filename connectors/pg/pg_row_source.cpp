@@ -67,27 +67,41 @@ Task<Result<std::vector<std::byte>>> PgRowSource::copy_one_tuple(const std::stri
 }
 
 Task<Status> PgRowSource::send_sliced_value(LargeRowSink& sink, std::size_t copied_index,
-                                            const std::string& ctid, std::int64_t bytes,
-                                            std::int64_t units) {
+                                            const std::string& ctid, std::int64_t bytes) {
   if (bytes > 0x7fffffff) co_return fail(ErrorKind::kRuntime, "large row: value over 2 GB");
   if (auto begun = co_await sink.begin_field(static_cast<std::uint32_t>(bytes)); !begun) {
     co_return begun;
   }
+  auto begun = co_await connection_.begin_copy_out(
+      value_slices_sql(*table_, copied_index, ctid, kLargeValueSliceBytes));
+  if (!begun) co_return begun;
+  // One slice a message: read each as it comes, pass it on, drop it.
+  CopyBinaryParser parser;
+  parser.expect_fields(1);
+  std::vector<std::byte> buffer;
   std::int64_t sent = 0;
-  for (const Slice& slice : slice_plan(units, bytes, kLargeValueSliceBytes)) {
-    auto stream = co_await copy_one_tuple(
-        value_slice_sql(*table_, copied_index, ctid, slice.from, slice.count));
-    if (!stream) co_return fail(stream.error());
-    auto fields = single_tuple_fields(*stream);
-    if (!fields) co_return fail(fields.error());
-    if (fields->size() != 1 || !(*fields)[0]) {
-      co_return fail(ErrorKind::kRuntime, "large row: a slice of a value came back empty");
+  Status passed;
+  for (bool more = true; more;) {
+    auto read = co_await connection_.read_copy(buffer, 1);
+    if (!read) co_return fail(read.error());
+    more = *read;
+    std::vector<std::span<std::byte>> slices;
+    auto consumed = parser.parse(buffer, [&](std::span<std::byte> tuple) {
+      auto walked = for_each_field(tuple, [&](int, std::span<std::byte> value, bool is_null) {
+        if (!is_null) slices.push_back(value);
+      });
+      if (!walked && passed) passed = walked;
+    });
+    if (!consumed) co_return fail(consumed.error());
+    if (!passed) co_return passed;
+    for (auto slice : slices) {
+      sent += static_cast<std::int64_t>(slice.size());
+      if (sent > bytes) break;
+      if (passed = co_await sink.piece(slice); !passed) co_return passed;
     }
-    sent += static_cast<std::int64_t>((*fields)[0]->size());
-    if (sent > bytes) break;
-    if (auto passed = co_await sink.piece(*(*fields)[0]); !passed) co_return passed;
+    buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*consumed));
   }
-  if (sent != bytes) {
+  if (sent != bytes || parser.phase() != CopyBinaryParser::Phase::kDone) {
     // Never silent: the slices must be exactly the value (a client_encoding other than the
     // database's would change text's bytes).
     co_return fail(ErrorKind::kRuntime, "large row: the slices of a value of " +
@@ -114,14 +128,11 @@ Task<Result<bool>> PgRowSource::next_large_row(LargeRowSink& sink) {
   for (std::size_t i = 0, next = 0; i < fields->size(); ++i) {
     Status sent;
     if (next < sliceable_.size() && sliceable_[next] == i) {
-      int column = static_cast<int>(2 * next++);
+      int column = static_cast<int>(next++);
       if (lengths->is_null(0, column)) {
         sent = co_await sink.field(std::nullopt);
       } else {
-        std::int64_t bytes = lengths->integer(0, column);
-        std::int64_t units =
-            lengths->is_null(0, column + 1) ? bytes : lengths->integer(0, column + 1);
-        sent = co_await send_sliced_value(sink, i, ctid, bytes, units);
+        sent = co_await send_sliced_value(sink, i, ctid, lengths->integer(0, column));
       }
     } else if ((*fields)[i]) {
       sent = co_await sink.field(std::span<const std::byte>(*(*fields)[i]));

@@ -1,7 +1,7 @@
 // RowSource over a PostgreSQL connection: COPY (SELECT chunk) TO STDOUT (FORMAT binary). The
 // connection must outlive the source and already be inside the transaction (snapshot) to read at.
 // Rows too large to hold whole (large_rows.hpp) are left out of the COPY and handed over after it,
-// by next_large_row, their large values in slices of about kLargeValueSliceBytes.
+// by next_large_row, their large values in slices of kLargeValueSliceBytes.
 #pragma once
 
 #include <string>
@@ -24,7 +24,7 @@ class PgRowSource final : public RowSource {
   // in them the tuple lies.
   Task<Result<std::vector<std::byte>>> copy_one_tuple(const std::string& sql);
   Task<Status> send_sliced_value(LargeRowSink& sink, std::size_t copied_index,
-                                 const std::string& ctid, std::int64_t bytes, std::int64_t units);
+                                 const std::string& ctid, std::int64_t bytes);
 
   Connection& connection_;
   const Table* table_ = nullptr;
