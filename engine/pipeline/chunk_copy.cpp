@@ -208,6 +208,7 @@ Task<Result<ChunkCopyOutcome>> copy_chunk(
       on_progress(1, row_bytes);
     }
     outcome.bytes += static_cast<std::int64_t>(trailer.size());
+    on_progress(0, static_cast<std::int64_t>(trailer.size()));
     if (!co_await queue.push(std::move(trailer))) co_return;  // writer failed
   };
   if (auto read = co_await guarded("source reader", read_all()); !read) {

@@ -80,9 +80,10 @@ class FakeSource final : public RowSource {
     }
     for (const auto& value : row) {
       Status sent;
-      if (!value || value->size() <= 10) {
-        sent = value ? co_await sink.field(std::span<const std::byte>(*value))
-                     : co_await sink.field(std::nullopt);
+      if (!value) {
+        sent = co_await sink.field(std::nullopt);
+      } else if (value->size() <= 10) {
+        sent = co_await sink.field(std::span<const std::byte>(*value));
       } else {
         sent = co_await sink.begin_field(static_cast<std::uint32_t>(value->size()));
         for (std::size_t at = 0; sent && at < value->size(); at += 7) {
