@@ -7,8 +7,6 @@
 // values, computed by the servers; not pgshift's verify) and exit 0. Minutes each, so skipped
 // unless PGSHIFT_LONG_TESTS=1 (tools/test.sh --long). They are the `long_tests` executable (ctest
 // label `long`), beside the integration tests, on the same cluster fixture.
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -19,8 +17,6 @@
 #include <iostream>
 
 #include "tests/support/pg_test.hpp"
-
-extern char** environ;
 
 namespace pgshift::test {
 namespace {
@@ -43,25 +39,12 @@ struct Measured {
   std::string log_path;
 };
 
-// Runs pgshift with `args` to its end; stdout and stderr go to a log file (named in failures).
+// Runs pgshift with `args` to its end; stderr goes to a log file (named in failures).
 Measured run_measured(const std::string& name, const std::vector<std::string>& args) {
   Measured measured;
   measured.log_path = ::testing::TempDir() + "/memory-" + name + ".log";
-  std::vector<std::string> argv = {PGSHIFT_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> raw;
-  for (auto& arg : argv) raw.push_back(arg.data());
-  raw.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, measured.log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
   auto started = std::chrono::steady_clock::now();
-  pid_t pid = -1;
-  int failed = posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (failed) throw std::runtime_error("cannot start pgshift: " + std::to_string(failed));
+  pid_t pid = spawn_pgshift(args, measured.log_path);  // stderr to the log
   int status = 0;
   rusage usage{};
   if (wait4(pid, &status, 0, &usage) != pid) throw std::runtime_error("wait4 failed");

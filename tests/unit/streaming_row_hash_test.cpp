@@ -13,13 +13,7 @@ namespace pgshift::verify {
 namespace {
 
 using pg::ValueKind;
-using wire::array_1d;
-using wire::Bytes;
-using wire::copy_tuple;
-using wire::Field;
-using wire::float8;
-using wire::int4;
-using wire::text;
+using namespace wire;
 
 constexpr std::uint32_t kFloat8Oid = 701;
 
