@@ -20,6 +20,8 @@ class RowHasher {
   // `tuple` is a complete binary COPY tuple (from its 16-bit field count on).
   Result<u128> hash(std::span<const std::byte> tuple);
   bool canonical_in_place() const { return in_place_; }
+  const std::vector<pg::ValueKind>& kinds() const { return kinds_; }
+  const pg::TypeShapes* shapes() const { return shapes_; }
 
  private:
   std::vector<pg::ValueKind> kinds_;

@@ -1,10 +1,31 @@
 #include "verify/stream_digest.hpp"
 
 #include "engine/model/copy_binary.hpp"
+#include "verify/streaming_row_hash.hpp"
 
 namespace pgshift::verify {
-
 namespace {
+
+// Hashes the rows the stream left out (RowSource::next_large_row) as they come.
+class LargeRowHashing final : public LargeRowSink {
+ public:
+  explicit LargeRowHashing(StreamingRowHash& hash) : hash_(hash) {}
+  Task<Status> begin_row(int fields) override {
+    hash_.begin_row(fields);
+    co_return Status{};
+  }
+  Task<Status> field(std::optional<std::span<const std::byte>> value) override {
+    co_return hash_.field(value);
+  }
+  Task<Status> begin_field(std::uint32_t length) override { co_return hash_.begin_field(length); }
+  Task<Status> piece(std::span<const std::byte> bytes) override {
+    hash_.piece(bytes);
+    co_return Status{};
+  }
+
+ private:
+  StreamingRowHash& hash_;
+};
 
 // Parses the stream in bounded buffers and hands every tuple to `on_tuple`, which returns an
 // error to stop.
@@ -49,6 +70,16 @@ Task<Result<ChunkDigest>> digest_stream(RowSource& source, RowHasher& hasher,
     return Status{};
   });
   if (!read) co_return fail(read.error());
+  StreamingRowHash hash(hasher.kinds(), hasher.shapes());
+  LargeRowHashing hashing(hash);
+  for (;;) {
+    auto more = co_await source.next_large_row(hashing);
+    if (!more) co_return fail(more.error());
+    if (!*more) break;
+    auto row_hash = hash.finish();
+    if (!row_hash) co_return fail(row_hash.error());
+    digest.add_row(*row_hash);
+  }
   co_return digest;
 }
 

@@ -1,5 +1,6 @@
 // Digest of a whole chunk stream from a RowSource (a target read back after commit, or either side
-// of `pgshift verify`). Reads in bounded buffers; the source must already be begun.
+// of `pgshift verify`), with the large rows the source left out of it (RowSource::next_large_row)
+// hashed as their pieces come. Reads in bounded buffers; the source must already be begun.
 #pragma once
 
 #include <map>

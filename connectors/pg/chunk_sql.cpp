@@ -61,13 +61,15 @@ std::string chunk_predicate(const Table& table, const Chunk& chunk) {
   return out.empty() ? "true" : out;
 }
 
-std::string copy_out_sql(const Table& table, const Chunk& chunk) {
+std::string copy_out_sql(const Table& table, const Chunk& chunk, const std::string& and_condition) {
+  std::string where = chunk_predicate(table, chunk);
+  if (!and_condition.empty()) where += " AND " + and_condition;
   if (table.copied_columns().empty()) {
-    return "COPY (SELECT FROM ONLY " + qualified_name(table) + " WHERE " +
-           chunk_predicate(table, chunk) + ") TO STDOUT (FORMAT binary)";
+    return "COPY (SELECT FROM ONLY " + qualified_name(table) + " WHERE " + where +
+           ") TO STDOUT (FORMAT binary)";
   }
   return "COPY (SELECT " + copied_column_list(table) + " FROM ONLY " + qualified_name(table) +
-         " WHERE " + chunk_predicate(table, chunk) + ") TO STDOUT (FORMAT binary)";
+         " WHERE " + where + ") TO STDOUT (FORMAT binary)";
 }
 
 bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chunks) {

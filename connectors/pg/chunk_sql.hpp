@@ -16,8 +16,10 @@ std::string copied_column_list(const Table& table);
 
 // The WHERE condition naming exactly the chunk's rows ("true" for a whole table).
 std::string chunk_predicate(const Table& table, const Chunk& chunk);
-// COPY (SELECT ...) TO STDOUT (FORMAT binary) for the chunk; works on either side.
-std::string copy_out_sql(const Table& table, const Chunk& chunk);
+// COPY (SELECT ...) TO STDOUT (FORMAT binary) for the chunk; works on either side. A non-empty
+// `and_condition` narrows it further (large_rows.hpp leaves large rows out with it).
+std::string copy_out_sql(const Table& table, const Chunk& chunk,
+                         const std::string& and_condition = {});
 // COPY table (columns) FROM STDIN (FORMAT binary), with FREEZE for kFrozen (only valid in the
 // transaction that created or emptied the table).
 enum class CopyLoad { kPlain, kFrozen };
@@ -29,6 +31,7 @@ bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chun
 // (FORMAT binary), where n (int4) is the number of the chunk holding the row, found by a binary
 // search over the chunk bounds in the same comparisons as chunk_predicate; `pages` limits the
 // read to a ctid page range (a Chunk with only first_page/end_page set, or a whole-table Chunk).
+// Reads every row whole: not for tables that may hold large rows (large_rows.hpp).
 std::string copy_out_by_chunk_sql(const Table& table, const std::vector<const Chunk*>& chunks,
                                   const Chunk& pages);
 // DELETE of the chunk's rows (to redo a chunk whose state is unknown).

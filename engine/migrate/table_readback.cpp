@@ -7,6 +7,7 @@
 #include <map>
 
 #include "connectors/pg/chunk_sql.hpp"
+#include "connectors/pg/large_rows.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/target_lanes.hpp"
@@ -128,6 +129,20 @@ Task<Result<bool>> verify_chunks_in_one_pass(RunContext& context, pg::Connection
     chunks.push_back(&it->second);
   }
   if (!pg::chunks_cover_keys(info, chunks)) co_return false;
+  // A table that holds rows too large to read whole is read back chunk by chunk, where such rows
+  // come in slices (large_rows.hpp). Only a table with enough TOAST can hold one, and finding
+  // them reads no value.
+  if (auto sliceable = pg::sliceable_columns(info); !sliceable.empty()) {
+    auto toast = co_await target.query(pg::toast_bytes_sql(info));
+    if (!toast) co_return fail(toast.error());
+    if (toast->rows() == 1 &&
+        toast->integer(0, 0) >= pg::kLargeRowBytes / pg::kMaxCompressionRatio) {
+      auto large = co_await target.query(
+          pg::large_rows_sql(info, Chunk{}, pg::large_row_predicate(info, sliceable)));
+      if (!large) co_return fail(large.error());
+      if (large->rows() > 0) co_return false;
+    }
+  }
   auto stored = co_await target.query(
       "SELECT chunk_no, rows, digest FROM pgshift.chunks WHERE state = 'done' AND verified IS "
       "NULL AND table_id = " +

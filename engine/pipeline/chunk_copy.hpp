@@ -8,7 +8,9 @@
 // a keyless table replaces the table's contents (CopySink::begin), and so does one of a keyed
 // table that may be emptied (TableStreamSpec::whole_table_replaceable). On a failure the source is
 // read no further and the error comes back as it was; the sink is aborted when the reading side
-// failed, and left to the caller (who drops its session) when the sink did.
+// failed, and left to the caller (who drops its session) when the sink did. Rows the source left
+// out of its stream (RowSource::next_large_row) go to the sink before the stream's trailer, piece
+// by piece as they come, hashed as a stream (verify/streaming_row_hash.hpp).
 #pragma once
 
 #include <functional>
