@@ -18,7 +18,9 @@
 # set: load it, VACUUM ANALYZE (PostgreSQL), then `pgshift plan --jobs N --report F` against an
 # empty target database, then N times `pgshift migrate --jobs N` into a fresh target database
 # (CHECKPOINT on both servers first). Prints per data set the estimate, each run's wall time,
-# the median and the estimate's error against it, and writes bench/e2e/results-estimate-*.txt.
+# the median and the estimate's error against it, and writes bench/e2e/results-estimate-*.txt,
+# with each data set's plan report and last migrate report beside it (-<data set>-plan.json,
+# -<data set>-migrate.json: the estimate's parts against the run's phases).
 set -Eeuo pipefail
 
 # shellcheck source=bench/e2e/lib.sh
@@ -102,7 +104,8 @@ fresh_target() { # DB
   psqlx "$TADMIN" -c "drop database if exists $1 with (force)" -c "create database $1"
 }
 
-results="$E2E_DIR/results-estimate-$(date +%Y%m%d-%H%M%S).txt"
+stamp=$(date +%Y%m%d-%H%M%S)
+results="$E2E_DIR/results-estimate-$stamp.txt"
 {
   echo "pgshift plan estimate against migrate, $(date -Is)"
   echo "host: $(nproc) cores; pgshift: $pgshift; jobs $jobs; $runs migrate runs per data set (median)"
@@ -125,12 +128,14 @@ print(json.load(open(sys.argv[1]))["estimate"]["seconds"])' "$W/plan.json" 2>/de
     psqlx "$SADMIN" -c checkpoint
     psqlx "$TADMIN" -c checkpoint
     timed_run "$W/logs/migrate-${d/:/-}-$run.log" "$pgshift" migrate --source "$SOURCE" \
-      --target "$(pg_uri "$TP" migrate_target)" --jobs "$jobs" --quiet
+      --target "$(pg_uri "$TP" migrate_target)" --jobs "$jobs" --quiet --report "$W/migrate.json"
     ((TIMED_RC == 0)) || { tail -n 5 "$W/logs/migrate-${d/:/-}-$run.log" >&2; die "migrate failed on $d"; }
     walls+=("$TIMED_WALL")
     log "$d: run $run: $TIMED_WALL s (estimate $estimate s)"
   done
   psqlx "$TADMIN" -c "drop database if exists migrate_target with (force)"
+  cp "$W/plan.json" "$E2E_DIR/results-estimate-$stamp-${d/:/-}-plan.json" 2>/dev/null || true
+  cp "$W/migrate.json" "$E2E_DIR/results-estimate-$stamp-${d/:/-}-migrate.json" 2>/dev/null || true
   median_s=$(printf '%s\n' "${walls[@]}" | median)
   error=$(awk -v e="$estimate" -v a="$median_s" 'BEGIN { printf "%+.0f%%", 100 * (e - a) / a }')
   worst=$(awk -v w="$worst" -v e="$estimate" -v a="$median_s" \

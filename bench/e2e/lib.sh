@@ -171,7 +171,7 @@ timed_run() { # LOG CMD...
   local logf=$1 tf sf pid spid
   shift
   tf=$(mktemp) sf=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$tf" "$@" >"$logf" 2>&1 &
+  /usr/bin/time -f '%e %M %U %S' -o "$tf" "$@" >"$logf" 2>&1 &
   pid=$!
   sample_tree_pss "$pid" "$sf" &
   spid=$!
@@ -179,12 +179,25 @@ timed_run() { # LOG CMD...
   wait "$pid" || TIMED_RC=$?
   wait "$spid" || true
   # time writes "Command exited with non-zero status N" before the format line on failure.
-  read -r TIMED_WALL TIMED_RSS_KB < <(tail -n 1 "$tf") || true
+  read -r TIMED_WALL TIMED_RSS_KB TIMED_USER TIMED_SYS < <(tail -n 1 "$tf") || true
   TIMED_TREE_KB=$(cat "$sf" 2>/dev/null || echo 0)
   rm -f "$tf" "$sf"
   [[ "$TIMED_WALL" =~ ^[0-9.]+$ ]] || TIMED_WALL=nan
   [[ "$TIMED_RSS_KB" =~ ^[0-9]+$ ]] || TIMED_RSS_KB=0
   [[ "$TIMED_TREE_KB" =~ ^[0-9]+$ ]] || TIMED_TREE_KB=0
+  # CPU seconds of the tool's processes (user + system, children included).
+  TIMED_CPU=$(awk -v u="${TIMED_USER:-0}" -v s="${TIMED_SYS:-0}" 'BEGIN { printf "%.1f", u + s }')
+}
+
+# CPU seconds (user + system) a cluster has used so far: its postmaster's and those of its children
+# that have exited (each backend exits with its connection). The long-lived background processes
+# (checkpointer, WAL writer) are not counted. For a tool's cost on a server: the difference around
+# the tool's run.
+cluster_cpu() { # DIR
+  local pid
+  pid=$(head -n 1 "$1/data/postmaster.pid" 2>/dev/null) && [[ -r "/proc/$pid/stat" ]] || { echo 0; return; }
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f\n", ($12 + $13 + $14 + $15) / hz }' \
+    "/proc/$pid/stat"
 }
 
 # The median of the numbers on stdin (one per line), with two decimals.

@@ -214,7 +214,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Tools
 
-declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE R_PHASES
+declare -A R_WALL R_RSS R_TREE R_STATUS R_NOTE R_PHASES R_CPU R_CPUS
 verify_target=
 has_tool pgshift && verify_target=pgshift
 verify_done=0
@@ -228,6 +228,9 @@ run_tool() { # TOOL
   psqlx "$SADMIN" -c checkpoint
   psqlx "$TADMIN" -c checkpoint
   log "running $tool"
+  local cpu_source cpu_target
+  cpu_source=$(cluster_cpu "$W/source")
+  cpu_target=$(cluster_cpu "$W/target")
   case $tool in
     pgshift)
       timed_run "$logf" "$pgshift" migrate --source "$SRC_TOOL" --target "$tlink" --jobs "$jobs" --quiet \
@@ -275,6 +278,9 @@ run_tool() { # TOOL
       ;;
   esac
   R_WALL[$tool]=$TIMED_WALL
+  R_CPU[$tool]=$(awk -v t="$TIMED_CPU" -v s0="$cpu_source" -v s1="$(cluster_cpu "$W/source")" \
+    -v d0="$cpu_target" -v d1="$(cluster_cpu "$W/target")" \
+    'BEGIN { printf "%.1f+%.1f+%.1f=%.1f", t, s1 - s0, d1 - d0, t + s1 - s0 + d1 - d0 }')
   # Where each run's time went: pgshift's report and pgcopydb's own summary.
   case $tool in
     pgshift | pgshift_noverify)
@@ -320,6 +326,7 @@ for ((run = 1; run <= runs; ++run)); do
     run_tool "$t"
     [[ "${R_STATUS[$t]}" == yes ]] || { any_failed=1; R_FAILED[$t]="${R_STATUS[$t]} (run $run)"; }
     R_WALLS[$t]+="${R_WALLS[$t]:+ }${R_WALL[$t]}"
+    R_CPUS[$t]+="${R_CPUS[$t]:+ }${R_CPU[$t]}"
     ((${R_RSS[$t]} > ${R_RSS_MAX[$t]:-0})) && R_RSS_MAX[$t]=${R_RSS[$t]}
     ((${R_TREE[$t]} > ${R_TREE_MAX[$t]:-0})) && R_TREE_MAX[$t]=${R_TREE[$t]}
   done
@@ -367,6 +374,9 @@ version_of() { "$@" 2>/dev/null | head -n 1 || true; }
   echo "tree PSS MB: peak of the summed PSS (shared pages split among sharers) of all the tool's"
   echo "             processes, sampled every 0.2 s (not the servers' backends)."
   echo "vs pgshift: tool wall / pgshift wall (>1 = slower than pgshift)."
+  echo "CPU s per run: the tool's processes + the source server's + the target server's backends"
+  echo "             (user + system; each server's long-lived background processes not counted):"
+  for t in "${tools[@]}"; do echo "  $t: ${R_CPUS[$t]}"; done
   if ((runs > 1)); then
     echo "runs: $runs, interleaved; wall s is the median, memory the largest."
     for t in "${tools[@]}"; do echo "  $t walls: ${R_WALLS[$t]}"; done
