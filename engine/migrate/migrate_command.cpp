@@ -73,10 +73,16 @@ Task<Status> copy_all_chunks(RunContext& context) {
     Notifier workers_done(context.executor);
     for (int worker = 0; worker < context.options.jobs; ++worker) {
       spawn_task(context.executor, "copy worker " + std::to_string(worker),
-                 run_copy_worker(context, worker), [&](Status ended) {
+                 run_copy_worker(context, worker), [&, round](Status ended) {
                    if (!ended) context.record_fatal(std::move(ended.error()));
                    --workers_running;
                    workers_done.notify();
+                   // A worker with no chunk left hands its share of the servers to the table
+                   // finishers (slot_tasks.hpp): the end of a run is their backlog.
+                   if (round == 0) {
+                     ++context.task_slots_free;
+                     context.task_slots_changed.notify();
+                   }
                  });
     }
     while (workers_running > 0) co_await workers_done.wait();

@@ -77,18 +77,45 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
   auto pending =
       co_await state::load_pending_ddl(target, table, "IN ('constraint', 'index', 'sequence')");
   if (!pending) co_return fail(pending.error());
-  for (const auto& ddl : *pending) {
-    if (context.stopping) co_return false;
-    std::string memory = context.options.maintenance_work_mem.empty()
-                             ? ""
-                             : "SET LOCAL maintenance_work_mem = " +
-                                   pg::quote_literal(context.options.maintenance_work_mem) + "; ";
+  std::string memory = context.options.maintenance_work_mem.empty()
+                           ? ""
+                           : "SET LOCAL maintenance_work_mem = " +
+                                 pg::quote_literal(context.options.maintenance_work_mem) + "; ";
+  auto build = [&](pg::Connection& connection, const state::PendingDdl& ddl) -> Task<Status> {
     auto timed = context.phase_times.time(Phase::kIndexes);
-    auto built = co_await target.query("BEGIN; " + memory + ddl.sql + "; " +
-                                       state::mark_ddl_done_sql(ddl) + "; COMMIT");
+    auto built = co_await connection.query("BEGIN; " + memory + ddl.sql + "; " +
+                                           state::mark_ddl_done_sql(ddl) + "; COMMIT");
     if (!built) {
       co_return fail(std::move(built.error()).within("building " + ddl.kind + " " + ddl.name));
     }
+    co_return Status{};
+  };
+  // Plain indexes first, over up to `jobs` connections at once: CREATE INDEX takes a SHARE lock,
+  // so several build on one table together (the largest table is often the last one left, and one
+  // connection would build its indexes one after another). Then the constraints, which lock the
+  // table, one at a time.
+  std::vector<const state::PendingDdl*> indexes, others;
+  for (const auto& ddl : *pending) (ddl.kind == "index" ? indexes : others).push_back(&ddl);
+  std::size_t next_index = 0;
+  int lanes = static_cast<int>(
+      std::min<std::size_t>(indexes.size(), static_cast<std::size_t>(context.options.jobs)));
+  if (lanes >= 2) {
+    auto built = co_await run_target_lanes(
+        context, lanes, [&](pg::Connection& connection) -> Task<Result<bool>> {
+          if (next_index >= indexes.size()) co_return false;
+          if (auto done = co_await build(connection, *indexes[next_index++]); !done) {
+            co_return fail(done.error());
+          }
+          co_return true;
+        });
+    if (!built) co_return fail(built.error());
+  } else {
+    others.insert(others.begin(), indexes.begin(), indexes.end());
+  }
+  if (context.stopping) co_return false;
+  for (const auto* ddl : others) {
+    if (context.stopping) co_return false;
+    if (auto done = co_await build(target, *ddl); !done) co_return fail(done.error());
   }
   // Now that the key's index exists, each chunk's read-back is an index range scan.
   if (read_back_by_chunk) {
