@@ -58,8 +58,8 @@ Estimate estimate_duration(const EstimateInput& input) {
   double read_per_byte = out.measured ? read_s / sample_bytes : 1 / (input.assumed.read_mb_s * kMB);
   bool writes = write_bytes > 0 && write_s > 0;
   double write_per_byte = writes ? write_s / write_bytes : 1 / (input.assumed.write_mb_s * kMB);
-  double readback_per_byte =
-      writes ? readback_s / write_bytes : 1 / (input.assumed.readback_mb_s * kMB);
+  double readback_per_byte = writes ? kReadbackAfterCommitFactor * readback_s / write_bytes
+                                    : 1 / (input.assumed.readback_mb_s * kMB);
   double scan_per_byte = writes ? scan_s / write_bytes : 1 / (input.assumed.scan_mb_s * kMB);
   if (!out.measured) out.notes.push_back("no sample could be read: assumed rates");
   if (out.measured && !writes) out.notes.push_back("no write sample: assumed write rates");
@@ -81,7 +81,7 @@ Estimate estimate_duration(const EstimateInput& input) {
       read = sample.read_seconds / sample.fraction;
       if (sample.write_measured) {
         write = sample.write_seconds / sample.fraction;
-        readback = sample.readback_seconds / sample.fraction;
+        readback = kReadbackAfterCommitFactor * sample.readback_seconds / sample.fraction;
       }
       estimate.measured = true;
     }

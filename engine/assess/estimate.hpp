@@ -40,6 +40,11 @@ inline constexpr double kPipelineFactor = 1.2;
 // --jobs 2 on the bench dataset (2 cores). A machine busy with other work makes migrate slower
 // than this.
 inline constexpr double kSharedCoreShare = 0.9;
+// The probe reads its sample back inside the transaction that wrote it; the run reads rows back
+// after their commit, so every row is checked against the commit log and its page dirtied (hint
+// bits), and the read competes with the copies. Calibrated on the bench dataset (bench/e2e,
+// 1.1 GB, --jobs 2: the run's read-back against the probe's).
+inline constexpr double kReadbackAfterCommitFactor = 2.0;
 // ANALYZE's fixed cost per table, and the last steps after every table (post-data, sequences,
 // the final commit), in seconds.
 inline constexpr double kAnalyzePerTable = 0.15;

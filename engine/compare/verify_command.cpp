@@ -17,6 +17,7 @@
 #include "engine/command/command_frame.hpp"
 #include "engine/compare/chunk_drill.hpp"
 #include "engine/compare/object_compare.hpp"
+#include "engine/compare/table_pass.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
 #include "engine/migrate/progress.hpp"
@@ -53,7 +54,8 @@ Error naming_the_table(Error error, const Table& table) {
   return std::move(error).within("table " + table.schema + "." + table.name);
 }
 
-Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck) {
+Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck,
+                             TablePasses& passes) {
   std::optional<pg::Connection> postgres_source;
   std::optional<pg::PgRowSource> postgres_rows;
   std::unique_ptr<SourceSession> sqlite_session;
@@ -85,6 +87,14 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
   }
   Drill drill{context, postgres_source ? &*postgres_source : nullptr, *source_rows, *target,
               recheck};
+  while (postgres_source && !context.fatal) {
+    auto more = co_await run_next_pass_range(passes, drill, *postgres_source);
+    if (!more) {
+      context.fatal = std::move(more.error());
+      break;
+    }
+    if (!*more) break;
+  }
   while (context.next_chunk < context.chunks.size() && !context.fatal) {
     fault_point("throw-in-verify-lane");
     const Chunk& chunk = context.chunks[context.next_chunk++];
@@ -277,6 +287,12 @@ Task<Status> verify_main(VerifyContext& context) {
     ++progress_tables[chunk.table_index].chunks_total;
   }
   context.progress.emplace(std::move(progress_tables), !context.options.quiet);
+  TablePasses passes;
+  if (source) {
+    auto planned = co_await plan_table_passes(context, *source, *target);
+    if (!planned) co_return fail(planned.error());
+    passes = std::move(*planned);
+  }
   context.progress->set_phase("compare");
   spawn_task(context.executor, "progress display", context.progress->run_printer(),
              [](Status ended) {
@@ -288,7 +304,7 @@ Task<Status> verify_main(VerifyContext& context) {
   Notifier done(context.executor);
   for (int worker = 0; worker < context.options.jobs; ++worker) {
     spawn_task(context.executor, "verify worker " + std::to_string(worker),
-               run_verify_worker(context, recheck), [&](Status ended) {
+               run_verify_worker(context, recheck, passes), [&](Status ended) {
                  if (!ended && !context.fatal) context.fatal = std::move(ended.error());
                  --running;
                  done.notify();

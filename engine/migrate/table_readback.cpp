@@ -26,23 +26,15 @@ constexpr std::int64_t kMinPagesPerLane = 256;
 using PageRangeReader = std::function<Task<Status>(pg::Connection&, const Chunk& pages)>;
 Task<Status> read_in_page_ranges(RunContext& context, pg::Connection& target, std::size_t table,
                                  const PageRangeReader& read_range) {
-  const Table& info = context.tables[table];
-  auto size = co_await target.query(
-      "SELECT pg_catalog.pg_relation_size(" + pg::quote_literal(pg::qualified_name(info)) +
-      "::pg_catalog.regclass) / pg_catalog.current_setting('block_size')::bigint");
+  auto size = co_await relation_pages(target, context.tables[table]);
   if (!size) co_return fail(size.error());
-  std::int64_t pages = size->integer(0, 0);
+  std::int64_t pages = *size;
   int parts = static_cast<int>(
       std::clamp<std::int64_t>(pages / kMinPagesPerLane, 1, std::max(1, context.options.jobs)));
   int next_part = 0;
   auto read_part = [&](pg::Connection& connection) -> Task<Result<bool>> {
     if (next_part >= parts) co_return false;
-    int part = next_part++;
-    Chunk range;
-    range.table_index = table;
-    // The last range is open-ended, and so is the first: no page is left out.
-    if (part > 0) range.first_page = pages * part / parts;
-    if (part + 1 < parts) range.end_page = pages * (part + 1) / parts;
+    Chunk range = page_range(table, pages, next_part++, parts);
     if (auto read = co_await read_range(connection, range); !read) co_return fail(read.error());
     co_return true;
   };
@@ -74,6 +66,36 @@ Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Co
 }
 
 }  // namespace
+
+Task<Result<bool>> holds_large_rows(pg::Connection& connection, const Table& table) {
+  auto sliceable = pg::sliceable_columns(table);
+  if (sliceable.empty()) co_return false;
+  auto toast = co_await connection.query(pg::toast_bytes_sql(table));
+  if (!toast) co_return fail(toast.error());
+  if (toast->rows() != 1 || toast->integer(0, 0) < pg::kLargeRowBytes / pg::kMaxCompressionRatio) {
+    co_return false;
+  }
+  auto large = co_await connection.query(
+      pg::large_rows_sql(table, Chunk{}, pg::large_row_predicate(table, sliceable)));
+  if (!large) co_return fail(large.error());
+  co_return large->rows() > 0;
+}
+
+Task<Result<std::int64_t>> relation_pages(pg::Connection& connection, const Table& table) {
+  auto size = co_await connection.query(
+      "SELECT pg_catalog.pg_relation_size(" + pg::quote_literal(pg::qualified_name(table)) +
+      "::pg_catalog.regclass) / pg_catalog.current_setting('block_size')::bigint");
+  if (!size) co_return fail(size.error());
+  co_return size->integer(0, 0);
+}
+
+Chunk page_range(std::size_t table, std::int64_t pages, int part, int parts) {
+  Chunk range;
+  range.table_index = table;
+  if (part > 0) range.first_page = pages * part / parts;
+  if (part + 1 < parts) range.end_page = pages * (part + 1) / parts;
+  return range;
+}
 
 Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std::size_t table) {
   const Table& info = context.tables[table];
@@ -130,19 +152,10 @@ Task<Result<bool>> verify_chunks_in_one_pass(RunContext& context, pg::Connection
   }
   if (!pg::chunks_cover_keys(info, chunks)) co_return false;
   // A table that holds rows too large to read whole is read back chunk by chunk, where such rows
-  // come in slices (large_rows.hpp). Only a table with enough TOAST can hold one, and finding
-  // them reads no value.
-  if (auto sliceable = pg::sliceable_columns(info); !sliceable.empty()) {
-    auto toast = co_await target.query(pg::toast_bytes_sql(info));
-    if (!toast) co_return fail(toast.error());
-    if (toast->rows() == 1 &&
-        toast->integer(0, 0) >= pg::kLargeRowBytes / pg::kMaxCompressionRatio) {
-      auto large = co_await target.query(
-          pg::large_rows_sql(info, Chunk{}, pg::large_row_predicate(info, sliceable)));
-      if (!large) co_return fail(large.error());
-      if (large->rows() > 0) co_return false;
-    }
-  }
+  // come in slices.
+  auto large = co_await holds_large_rows(target, info);
+  if (!large) co_return fail(large.error());
+  if (*large) co_return false;
   auto stored = co_await target.query(
       "SELECT chunk_no, rows, digest FROM pgshift.chunks WHERE state = 'done' AND verified IS "
       "NULL AND table_id = " +

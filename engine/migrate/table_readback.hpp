@@ -14,6 +14,15 @@
 
 namespace pgshift {
 
+// Whether `table` on this side holds a row too large to read whole (large_rows.hpp): only a table
+// with enough TOAST can, and finding them reads no value.
+Task<Result<bool>> holds_large_rows(pg::Connection& connection, const Table& table);
+// The table's size in pages on this side (for cutting it into page ranges).
+Task<Result<std::int64_t>> relation_pages(pg::Connection& connection, const Table& table);
+// The page range `part` of `parts` of a table of `pages` pages; the first starts at the table's
+// start and the last runs to its end, so no page is left out whatever the size now.
+Chunk page_range(std::size_t table, std::int64_t pages, int part, int parts);
+
 // Keyless tables: the whole table against the sum of its source chunk digests.
 Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std::size_t table);
 

@@ -1,0 +1,145 @@
+#include "engine/compare/table_pass.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "connectors/pg/chunk_sql.hpp"
+#include "connectors/pg/pg_row_source.hpp"
+#include "engine/core/task_guard.hpp"
+#include "engine/migrate/table_readback.hpp"
+#include "verify/stream_digest.hpp"
+
+namespace pgshift {
+namespace {
+
+std::vector<const Chunk*> pointers(const std::vector<Chunk>& chunks) {
+  std::vector<const Chunk*> out;
+  for (const auto& chunk : chunks) out.push_back(&chunk);
+  return out;
+}
+
+// Sums the digests by chunk of one side's page range into `digests`.
+Task<Status> digest_range(VerifyContext& context, pg::Connection& connection, const TablePass& pass,
+                          const Chunk& pages, const pg::TypeShapes& shapes,
+                          std::map<int, verify::ChunkDigest>& digests) {
+  pg::PgRowSource rows(connection);
+  auto begun = co_await rows.begin_sql(
+      pg::copy_out_by_chunk_sql(context.tables[pass.table], pointers(pass.chunks), pages));
+  if (!begun) co_return begun;
+  verify::RowHasher hasher(context.kinds[pass.table], &shapes);
+  std::map<int, verify::ChunkDigest> read;
+  if (auto hashed = co_await verify::digest_stream_by_chunk(rows, hasher, read); !hashed) {
+    co_return hashed;
+  }
+  for (const auto& [chunk, digest] : read) digests[chunk].merge(digest);
+  co_return Status{};
+}
+
+// Every chunk of a table whose ranges are all in: the report, progress, and a drill-down into
+// each chunk that differs.
+Task<Status> compare_chunks(TablePass& pass, Drill& drill) {
+  VerifyContext& context = drill.context;
+  auto& table_report = context.report[pass.table];
+  for (const Chunk& chunk : pass.chunks) {
+    const verify::ChunkDigest& source = pass.source_digests[chunk.number];
+    const verify::ChunkDigest& target = pass.target_digests[chunk.number];
+    table_report.rows_source += static_cast<long long>(source.rows);
+    table_report.rows_target += static_cast<long long>(target.rows);
+    context.progress->add(pass.table, static_cast<long long>(source.rows), chunk.estimated_bytes);
+    context.progress->chunk_done(pass.table);
+    if (source == target) {
+      ++table_report.chunks_verified;
+      context.progress->chunk_verified(pass.table);
+      continue;
+    }
+    if (auto drilled = co_await drill_chunk(drill, chunk, 0); !drilled) co_return drilled;
+  }
+  co_return Status{};
+}
+
+}  // namespace
+
+Task<Result<TablePasses>> plan_table_passes(VerifyContext& context, pg::Connection& source,
+                                            pg::Connection& target) {
+  std::map<std::size_t, std::vector<Chunk>> by_table;
+  for (const auto& chunk : context.chunks) by_table[chunk.table_index].push_back(chunk);
+  TablePasses passes;
+  std::set<std::size_t> passed;
+  for (auto& [table, chunks] : by_table) {
+    const Table& info = context.tables[table];
+    if (info.keyless() || chunks.size() < 2) continue;
+    std::sort(chunks.begin(), chunks.end(),
+              [](const Chunk& a, const Chunk& b) { return a.number < b.number; });
+    if (!pg::chunks_cover_keys(info, pointers(chunks))) continue;
+    bool large = false;
+    for (pg::Connection* side : {&source, &target}) {
+      auto holds = co_await holds_large_rows(*side, info);
+      if (!holds) co_return fail(holds.error());
+      large = large || *holds;
+    }
+    if (large) continue;
+    TablePass pass;
+    pass.table = table;
+    auto source_pages = co_await relation_pages(source, info);
+    if (!source_pages) co_return fail(source_pages.error());
+    auto target_pages = co_await relation_pages(target, info);
+    if (!target_pages) co_return fail(target_pages.error());
+    pass.source_pages = *source_pages;
+    pass.target_pages = *target_pages;
+    // As many ranges as chunks: as many pieces of work, of about the same size, as before.
+    pass.parts = pass.parts_left = static_cast<int>(chunks.size());
+    pass.chunks = std::move(chunks);
+    passes.tables.push_back(std::move(pass));
+    passed.insert(table);
+  }
+  std::erase_if(context.chunks,
+                [&](const Chunk& chunk) { return passed.count(chunk.table_index) > 0; });
+  co_return passes;
+}
+
+Task<Result<bool>> run_next_pass_range(TablePasses& passes, Drill& drill, pg::Connection& source) {
+  while (passes.next < passes.tables.size() &&
+         passes.tables[passes.next].next_part >= passes.tables[passes.next].parts) {
+    ++passes.next;
+  }
+  if (passes.next >= passes.tables.size()) co_return false;
+  // An index, not a reference: the vector is not resized while lanes run, but say so plainly.
+  std::size_t index = passes.next;
+  int part = passes.tables[index].next_part++;
+  VerifyContext& context = drill.context;
+  auto read_side = [&](pg::Connection& connection, std::int64_t pages, const pg::TypeShapes& shapes,
+                       std::map<int, verify::ChunkDigest>& digests) -> Task<Status> {
+    TablePass& pass = passes.tables[index];
+    co_return co_await digest_range(context, connection, pass,
+                                    page_range(pass.table, pages, part, pass.parts), shapes,
+                                    digests);
+  };
+  // Both sides at once; the target side ends through guarded() so the wait below always ends.
+  std::optional<Status> target_status;
+  Notifier target_done(context.executor);
+  {
+    TablePass& pass = passes.tables[index];
+    spawn_task(
+        context.executor, "target range",
+        read_side(drill.target, pass.target_pages, context.target.shapes, pass.target_digests),
+        [&](Status ended) {
+          target_status = std::move(ended);
+          target_done.notify();
+        });
+  }
+  TablePass& pass = passes.tables[index];
+  auto source_status = co_await guarded(
+      "source range",
+      read_side(source, pass.source_pages, context.source.shapes, pass.source_digests));
+  while (!target_status) co_await target_done.wait();
+  if (!source_status) co_return fail(source_status.error());
+  if (!*target_status) co_return fail(target_status->error());
+  if (--passes.tables[index].parts_left == 0) {
+    if (auto compared = co_await compare_chunks(passes.tables[index], drill); !compared) {
+      co_return fail(compared.error());
+    }
+  }
+  co_return true;
+}
+
+}  // namespace pgshift
