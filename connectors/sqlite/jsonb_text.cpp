@@ -55,7 +55,7 @@ class Parser {
   }
 
  private:
-  std::unexpected<Error> error(const std::string& what) const {
+  Unexpected<Error> error(const std::string& what) const {
     return fail(ErrorKind::kRuntime, "is not valid JSON: " + what);
   }
 

@@ -25,7 +25,7 @@ namespace pgshift::sqlite::expression {
 std::string_view kind_name(ExprKind kind);
 
 // A refusal: the expression does not translate, for the reason `why`.
-std::unexpected<Error> refuse(const std::string& why);
+Unexpected<Error> refuse(const std::string& why);
 
 enum class Literal : std::uint8_t { kNone, kInteger, kReal, kString, kBool, kNull, kBlob };
 
