@@ -90,6 +90,8 @@ template <class X>
 inline constexpr bool kIsExpected = false;
 template <class U, class G>
 inline constexpr bool kIsExpected<Expected<U, G>> = true;
+template <class U>
+using ErrorOf = decltype(std::declval<U>().error());
 }  // namespace detail
 
 template <class T, class E>
@@ -127,14 +129,12 @@ class Expected {
       Expected(Expected<U, G>&& other)
       : storage_(make_storage(std::move(other))) {}
 
-  template <class G>
-  requires std::constructible_from<E, const G&>
-  explicit(!std::is_convertible_v<const G&, E>) Expected(const Unexpected<G>& unexpected)
-      : storage_(std::in_place_index<1>, unexpected.error()) {}
-  template <class G>
-  requires std::constructible_from<E, G>
-  explicit(!std::is_convertible_v<G, E>) Expected(Unexpected<G>&& unexpected)
-      : storage_(std::in_place_index<1>, std::move(unexpected).error()) {}
+  // From an Unexpected<G> (copied from an lvalue, moved from an rvalue).
+  template <class U>
+  requires detail::kIsUnexpected<std::remove_cvref_t<U>> &&
+      std::constructible_from<E, detail::ErrorOf<U>>
+  explicit(!std::is_convertible_v<detail::ErrorOf<U>, E>) Expected(U&& unexpected)
+      : storage_(std::in_place_index<1>, std::forward<U>(unexpected).error()) {}
 
   template <class... Args>
   requires std::constructible_from<T, Args...>
@@ -272,14 +272,12 @@ class Expected<void, E> {
   Expected& operator=(const Expected&) = default;
   Expected& operator=(Expected&&) = default;
 
-  template <class G>
-  requires std::constructible_from<E, const G&>
-  explicit(!std::is_convertible_v<const G&, E>) Expected(const Unexpected<G>& unexpected)
-      : storage_(std::in_place_index<1>, unexpected.error()) {}
-  template <class G>
-  requires std::constructible_from<E, G>
-  explicit(!std::is_convertible_v<G, E>) Expected(Unexpected<G>&& unexpected)
-      : storage_(std::in_place_index<1>, std::move(unexpected).error()) {}
+  // From an Unexpected<G> (copied from an lvalue, moved from an rvalue).
+  template <class U>
+  requires detail::kIsUnexpected<std::remove_cvref_t<U>> &&
+      std::constructible_from<E, detail::ErrorOf<U>>
+  explicit(!std::is_convertible_v<detail::ErrorOf<U>, E>) Expected(U&& unexpected)
+      : storage_(std::in_place_index<1>, std::forward<U>(unexpected).error()) {}
   template <class G>
   requires std::constructible_from<E, G>
   explicit(!std::is_convertible_v<G, E>) Expected(Expected<void, G>&& other)
