@@ -7,6 +7,7 @@
 #   tools/fuzz.sh --merge NAME           also merge the new coverage-increasing inputs back into the
 #                                        checked-in corpus (libFuzzer -merge=1: few, small files)
 #   tools/fuzz.sh --build-only           install, configure and build, run nothing
+#   tools/fuzz.sh --no-build NAME        run what build-fuzz/ already holds (no install, no build)
 #   tools/fuzz.sh --list                 the target names
 #
 # Installs clang-14 and its libFuzzer runtime when missing, configures build-fuzz/ (clang-14,
@@ -29,6 +30,7 @@ CORPUS="$ROOT/tests/fuzz/corpus"
 seconds=60
 merge=0
 build_only=0
+no_build=0
 targets=()
 
 all_targets() {
@@ -46,6 +48,7 @@ while (($#)); do
     --seconds=*) seconds=${1#--seconds=}; shift ;;
     --merge) merge=1; shift ;;
     --build-only) build_only=1; shift ;;
+    --no-build) no_build=1; shift ;;
     --list) all_targets; exit 0 ;;
     -h | --help) sed -n '2,/^set /p' "$0" | sed -e '/^set /d' -e 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -61,14 +64,16 @@ for target in "${targets[@]}"; do
   }
 done
 
-pgshift_install_deps || exit 2
-pgshift_apt_ensure clang-14 libclang-rt-14-dev || exit 2
-
-launcher=()
-if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-CC=clang-14 CXX=clang++-14 nice -n 19 cmake -S "$ROOT" -B "$BUILD" -DPGSHIFT_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSHIFT_BENCH=OFF "${launcher[@]}" >/dev/null || exit 2
-nice -n 19 cmake --build "$BUILD" -j"${PGSHIFT_FUZZ_JOBS:-1}" --target "${targets[@]}" || exit 2
+build() {
+  pgshift_install_deps || exit 2
+  pgshift_apt_ensure clang-14 libclang-rt-14-dev || exit 2
+  local launcher=()
+  if command -v ccache >/dev/null 2>&1; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  CC=clang-14 CXX=clang++-14 nice -n 19 cmake -S "$ROOT" -B "$BUILD" -DPGSHIFT_FUZZ=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPGSHIFT_BENCH=OFF "${launcher[@]}" >/dev/null || exit 2
+  nice -n 19 cmake --build "$BUILD" -j"${PGSHIFT_FUZZ_JOBS:-1}" --target "${targets[@]}" || exit 2
+}
+((no_build)) || build
 ((build_only)) && exit 0
 
 # Halt on the first report of either sanitizer; leaks are reported (libFuzzer's -detect_leaks).
@@ -86,6 +91,8 @@ for target in "${targets[@]}"; do
   mkdir -p "$scratch" "$artifacts"
   if [[ -d $seeds ]]; then cp -a "$seeds/." "$scratch/"; fi
   log="$BUILD/fuzz-$target.log"
+  stamp="$BUILD/fuzz-$target.started"
+  touch "$stamp"
   echo "== $target: ${seconds} s from $(find "$scratch" -type f | wc -l) corpus files (log $log)"
   set +e
   nice -n 19 "$binary" -max_total_time="$seconds" -print_final_stats=1 \
@@ -96,7 +103,7 @@ for target in "${targets[@]}"; do
   execs=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{print $2}' || true)
   summary+=("$target: exit $status, ${execs:-?} exec/s, last: ${last:-none}")
   found=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
-    -o -name 'oom-*' \) -newer "$scratch" 2>/dev/null || true)
+    -o -name 'oom-*' \) -newer "$stamp" 2>/dev/null || true)
   if ((status != 0)) || [[ -n $found ]]; then
     crashed+=("$target")
     echo "!! $target failed (exit $status); the report:"
