@@ -110,7 +110,7 @@ for target in "${targets[@]}"; do
     grep -E 'ERROR: |runtime error:|SUMMARY:|deadly signal' "$log" | head -5 || true
     for file in $found; do
       echo "   reproduce: $binary $file"
-      echo "   or, without libFuzzer: build/tests/${target}_smoke 0 DIR (DIR holding only $file)"
+      echo "   or, in the g++ build, without libFuzzer: build/tests/${target}_smoke 0 $file"
     done
     continue
   fi

@@ -2,7 +2,8 @@
 // crashes and sanitizer reports: first the target's seeds (fuzz_seeds()) and every file of its
 // checked-in corpus (tests/fuzz/corpus/<target>/: a crash reproducer put there is a regression
 // test), then a deterministic stream of random inputs and mutations of those.
-// Usage: NAME [count [corpus-dir]]   or   NAME --write-seeds DIR (writes fuzz_seeds() as files).
+// Usage: NAME [count [corpus-dir-or-file]]   or   NAME --write-seeds DIR (fuzz_seeds() as files);
+// `NAME 0 crash-file` replays one libFuzzer reproducer without libFuzzer.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -42,12 +43,14 @@ int write_seeds(const fs::path& dir) {
   return 0;
 }
 
-// Every regular file of dir, in name order (so runs are repeatable).
-std::vector<Input> read_corpus(const fs::path& dir) {
+// Every regular file of a directory, in name order (so runs are repeatable), or the one file.
+std::vector<Input> read_corpus(const fs::path& path) {
   std::vector<fs::path> files;
-  if (!fs::is_directory(dir)) return {};
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file()) files.push_back(entry.path());
+  if (fs::is_regular_file(path)) files.push_back(path);
+  if (fs::is_directory(path)) {
+    for (const auto& entry : fs::directory_iterator(path)) {
+      if (entry.is_regular_file()) files.push_back(entry.path());
+    }
   }
   std::sort(files.begin(), files.end());
   std::vector<Input> inputs;
