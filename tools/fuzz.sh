@@ -9,6 +9,7 @@
 #   tools/fuzz.sh --build-only           install, configure and build, run nothing
 #   tools/fuzz.sh --no-build NAME        run what build-fuzz/ already holds (no install, no build)
 #   tools/fuzz.sh --list                 the target names
+#   tools/fuzz.sh NAME -- -max_len=64    what follows -- goes to libFuzzer as it is
 #
 # Installs clang-14 and its libFuzzer runtime when missing, configures build-fuzz/ (clang-14,
 # -DPGSHIFT_FUZZ=ON) and builds only the *_fuzz targets, under nice -n 19 with one job (the
@@ -32,6 +33,7 @@ merge=0
 build_only=0
 no_build=0
 targets=()
+extra=()
 
 all_targets() {
   local source
@@ -50,6 +52,7 @@ while (($#)); do
     --build-only) build_only=1; shift ;;
     --no-build) no_build=1; shift ;;
     --list) all_targets; exit 0 ;;
+    --) shift; extra=("$@"); break ;;
     -h | --help) sed -n '2,/^set /p' "$0" | sed -e '/^set /d' -e 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
@@ -96,7 +99,7 @@ for target in "${targets[@]}"; do
   echo "== $target: ${seconds} s from $(find "$scratch" -type f | wc -l) corpus files (log $log)"
   set +e
   nice -n 19 "$binary" -max_total_time="$seconds" -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "$scratch" >"$log" 2>&1
+    -artifact_prefix="$artifacts/" "${extra[@]}" "$scratch" >"$log" 2>&1
   status=$?
   set -e
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
