@@ -3,7 +3,7 @@
 namespace pgshift::sqlite {
 namespace {
 
-std::unexpected<Error> malformed(const std::string& what) {
+Unexpected<Error> malformed(const std::string& what) {
   return fail(ErrorKind::kRuntime, "cannot read SQLite schema SQL: " + what);
 }
 

@@ -14,12 +14,21 @@ namespace {
 
 constexpr int kMaxDepth = 2000;
 
+struct Member;
+
 struct Node {
   enum class Type : std::uint8_t { kNull, kTrue, kFalse, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
   std::string text;  // number: numeric_out form; string: decoded UTF-8
   std::vector<Node> items;
-  std::vector<std::pair<std::string, Node>> members;
+  // Not std::pair<std::string, Node>: a pair of an incomplete type is not allowed (clang 14
+  // rejects it), a vector of an incomplete struct is.
+  std::vector<Member> members;
+};
+
+struct Member {
+  std::string key;
+  Node value;
 };
 
 void append_utf8(std::string& out, std::uint32_t code) {
@@ -55,7 +64,7 @@ class Parser {
   }
 
  private:
-  std::unexpected<Error> error(const std::string& what) const {
+  Unexpected<Error> error(const std::string& what) const {
     return fail(ErrorKind::kRuntime, "is not valid JSON: " + what);
   }
 
@@ -125,7 +134,7 @@ class Parser {
       ++at_;
       Node value;
       if (auto parsed = parse_value(value, depth + 1); !parsed) return parsed;
-      if (build_) node.members.emplace_back(std::move(key), std::move(value));
+      if (build_) node.members.push_back(Member{std::move(key), std::move(value)});
       skip_blanks();
       if (at_ < text_.size() && text_[at_] == ',') {
         ++at_;
@@ -367,16 +376,16 @@ void print(std::string& out, Node& node) {
       // Sort by key; among equal keys the last one written wins (uniqueifyJsonbObject).
       auto& members = node.members;
       std::stable_sort(members.begin(), members.end(),
-                       [](const auto& a, const auto& b) { return key_less(a.first, b.first); });
+                       [](const auto& a, const auto& b) { return key_less(a.key, b.key); });
       out += '{';
       bool first = true;
       for (std::size_t i = 0; i < members.size(); ++i) {
-        if (i + 1 < members.size() && members[i + 1].first == members[i].first) continue;
+        if (i + 1 < members.size() && members[i + 1].key == members[i].key) continue;
         if (!first) out += ", ";
         first = false;
-        print_string(out, members[i].first);
+        print_string(out, members[i].key);
         out += ": ";
-        print(out, members[i].second);
+        print(out, members[i].value);
       }
       out += '}';
       return;

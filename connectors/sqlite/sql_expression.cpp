@@ -29,7 +29,7 @@ std::string_view kind_name(ExprKind kind) {
   return "?";
 }
 
-std::unexpected<Error> refuse(const std::string& why) {
+Unexpected<Error> refuse(const std::string& why) {
   return fail(ErrorKind::kRuntime, why);
 }
 

@@ -54,8 +54,19 @@ Result<std::vector<Piece>> Translator::comma_list() {
   }
 }
 
+Status Translator::enter() {
+  if (nesting_ >= kMaxNesting) {
+    return refuse("expression nested more than " + std::to_string(kMaxNesting) + " deep");
+  }
+  ++nesting_;
+  return {};
+}
+
 Result<Piece> Translator::parse_or() {
-  return parse_logical("OR", &Translator::parse_and);
+  if (auto ok = enter(); !ok) return fail(ok.error());
+  auto piece = parse_logical("OR", &Translator::parse_and);
+  --nesting_;
+  return piece;
 }
 
 Result<Piece> Translator::parse_and() {
@@ -83,7 +94,9 @@ Result<Piece> Translator::parse_logical(std::string_view keyword,
 Result<Piece> Translator::parse_not() {
   if (keyword_ahead("NOT")) {
     ++at_;
+    if (auto ok = enter(); !ok) return fail(ok.error());
     auto operand = parse_not();
+    --nesting_;
     if (!operand) return operand;
     auto c = condition(*operand);
     if (!c) return fail(c.error());
@@ -310,7 +323,9 @@ Result<Piece> Translator::parse_concat() {
 Result<Piece> Translator::parse_unary() {
   if (operator_ahead("-") || operator_ahead("+")) {
     bool minus = tokens_[at_++].text == "-";
+    if (auto ok = enter(); !ok) return fail(ok.error());
     auto operand = parse_unary();
+    --nesting_;
     if (!operand) return operand;
     if (auto ok = numeric_operand(*operand); !ok) return fail(ok.error());
     if (!minus) return operand;

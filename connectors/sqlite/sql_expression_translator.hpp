@@ -25,7 +25,7 @@ namespace pgshift::sqlite::expression {
 std::string_view kind_name(ExprKind kind);
 
 // A refusal: the expression does not translate, for the reason `why`.
-std::unexpected<Error> refuse(const std::string& why);
+Unexpected<Error> refuse(const std::string& why);
 
 enum class Literal : std::uint8_t { kNone, kInteger, kReal, kString, kBool, kNull, kBlob };
 
@@ -116,6 +116,11 @@ class Translator {
   std::span<const Token> tokens_;
   const ExprContext& context_;
   std::size_t at_ = 0;
+  // Open sub-expressions, NOTs and unary signs: each is a recursion, so an input nested deeper
+  // than kMaxNesting is refused instead of overflowing the stack (found by sqlite_expression_fuzz).
+  static constexpr int kMaxNesting = 100;
+  int nesting_ = 0;
+  Status enter();  // one level deeper (to be matched by --nesting_), or refused past the limit
 };
 
 }  // namespace pgshift::sqlite::expression

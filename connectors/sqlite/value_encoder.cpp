@@ -12,7 +12,7 @@ namespace pgshift::sqlite {
 
 namespace value_encoding {
 
-std::unexpected<Error> refuse(const SqliteValue& value, std::string_view what) {
+Unexpected<Error> refuse(const SqliteValue& value, std::string_view what) {
   return fail(ErrorKind::kRefused, "value " + describe_value(value) + " " + std::string(what));
 }
 

@@ -45,7 +45,7 @@ inline void put_bytes(std::vector<std::byte>& out, std::string_view bytes) {
 
 // The error for `value`: "value <described> <what>". Bad input, not a failure while running: a
 // rerun meets the same value (kRefused: exit 2 where nothing was written, as in verify).
-std::unexpected<Error> refuse(const SqliteValue& value, std::string_view what);
+Unexpected<Error> refuse(const SqliteValue& value, std::string_view what);
 
 Status encode_integer(const SqliteValue& value, const PgType& type, std::vector<std::byte>& out);
 Status encode_float8(const SqliteValue& value, std::vector<std::byte>& out);

@@ -4,6 +4,13 @@
 
 #include <utility>
 
+// Boost 1.74 enables co_await for clang only with <experimental/coroutine> (the coroutines TS);
+// clang 14 (the libFuzzer build) has C++20 coroutines and libstdc++'s <coroutine>, so say so.
+#if defined(__clang__) && !defined(BOOST_ASIO_HAS_CO_AWAIT) && defined(__cpp_impl_coroutine) && \
+    __has_include(<coroutine>)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#endif
+
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -3,9 +3,15 @@
 // Exceptions are reserved for broken invariants and caught at task roots.
 #pragma once
 
-#include <expected>
 #include <string>
 #include <utility>
+#include <version>
+
+#if defined(__cpp_lib_expected)
+#include <expected>
+#else
+#include "engine/core/expected_compat.hpp"
+#endif
 
 namespace pgshift {
 
@@ -33,15 +39,29 @@ struct Error {
   bool retryable() const;
 };
 
-template <class T>
-using Result = std::expected<T, Error>;
-using Status = std::expected<void, Error>;
+// std::expected where the standard library has it (g++ 12, -std=c++23); elsewhere (clang 14 with
+// libstdc++ 12: the libFuzzer build) the stand-in of expected_compat.hpp. Code names only these.
+#if defined(__cpp_lib_expected)
+template <class T, class E>
+using Expected = std::expected<T, E>;
+template <class E>
+using Unexpected = std::unexpected<E>;
+#else
+template <class T, class E>
+using Expected = compat::Expected<T, E>;
+template <class E>
+using Unexpected = compat::Unexpected<E>;
+#endif
 
-inline std::unexpected<Error> fail(ErrorKind kind, std::string message) {
-  return std::unexpected(Error{kind, std::move(message), {}, false});
+template <class T>
+using Result = Expected<T, Error>;
+using Status = Expected<void, Error>;
+
+inline Unexpected<Error> fail(ErrorKind kind, std::string message) {
+  return Unexpected<Error>(Error{kind, std::move(message), {}, false});
 }
-inline std::unexpected<Error> fail(Error error) {
-  return std::unexpected(std::move(error));
+inline Unexpected<Error> fail(Error error) {
+  return Unexpected<Error>(std::move(error));
 }
 
 int exit_code_for(ErrorKind kind);

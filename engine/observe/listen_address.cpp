@@ -5,7 +5,7 @@
 namespace pgshift {
 namespace {
 
-std::unexpected<Error> bad(std::string_view text, std::string_view why) {
+Unexpected<Error> bad(std::string_view text, std::string_view why) {
   return fail(ErrorKind::kUsage, "listen address \"" + std::string(text) +
                                      "\": " + std::string(why) +
                                      " (expected HOST:PORT, [IPv6]:PORT or :PORT)");
