@@ -38,9 +38,13 @@ Task<Status> PgRowSource::begin(const Table& table, const Chunk& chunk) {
   sliceable_ = sliceable_columns(table);
   std::string leave_out;
   if (!sliceable_.empty()) {
-    auto toast = co_await connection_.query(toast_bytes_sql(table));
-    if (!toast) co_return fail(toast.error());
-    if (toast->rows() == 1 && toast->integer(0, 0) >= kLargeRowBytes / kMaxCompressionRatio) {
+    auto measured = toast_bytes_.find(&table);
+    if (measured == toast_bytes_.end()) {
+      auto toast = co_await connection_.query(toast_bytes_sql(table));
+      if (!toast) co_return fail(toast.error());
+      measured = toast_bytes_.emplace(&table, toast->rows() == 1 ? toast->integer(0, 0) : 0).first;
+    }
+    if (measured->second >= kLargeRowBytes / kMaxCompressionRatio) {
       std::string predicate = large_row_predicate(table, sliceable_);
       auto found = co_await connection_.query(large_rows_sql(table, chunk, predicate));
       if (!found) co_return fail(found.error());

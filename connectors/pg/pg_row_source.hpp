@@ -4,6 +4,7 @@
 // by next_large_row, their large values in slices of kLargeValueSliceBytes.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ class PgRowSource final : public RowSource {
   std::vector<std::size_t> sliceable_;
   std::vector<std::string> large_rows_;  // ctids
   std::size_t next_large_ = 0;
+  // TOAST size per table, measured at its first chunk: a round trip saved on every later chunk.
+  // (A row this source can see was already there when the TOAST was measured, so the measure
+  // does not miss it.)
+  std::map<const Table*, std::int64_t> toast_bytes_;
 };
 
 }  // namespace pgshift::pg

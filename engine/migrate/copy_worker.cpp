@@ -75,15 +75,12 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
 
     // Read committed whatever the server's default: SKIP LOCKED claims, and COPY FREEZE needs no
     // snapshot held from the claim (pg_copy_sink.cpp).
-    auto claimed = co_await target->query("BEGIN ISOLATION LEVEL READ COMMITTED");
+    Status claimed;
     std::optional<std::pair<std::size_t, int>> key;
-    if (claimed) {
-      auto next = co_await state::claim_next_chunk(*target);
-      if (next) {
-        key = *next;
-      } else {
-        claimed = fail(next.error());
-      }
+    if (auto next = co_await state::claim_next_chunk(*target); next) {
+      key = *next;
+    } else {
+      claimed = fail(next.error());
     }
     if (claimed && !key) {
       co_await target->query("ROLLBACK");
@@ -115,11 +112,19 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
       if (copied) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        auto committed = co_await target->query(
+        // --verify count reads the chunk back before the table may be claimed for indexing.
+        const Table& table = context.tables[chunk->table_index];
+        bool count_now =
+            context.options.verify == VerifyMode::kCount && !table.keyless() &&
+            context.progress->table(chunk->table_index).chunks_done < kInlineCountChunks;
+        // Built before the co_await: GCC 12 destroys a ?: temporary inside one twice.
+        std::string commit =
             state::mark_chunk_done_sql(chunk->table_index, chunk->number, copied->rows_stored,
                                        copied->bytes, copied->source_digest, context.worker_id,
                                        seconds) +
-            "; COMMIT");
+            "; COMMIT";
+        if (!count_now) commit += "; " + state::claim_table_indexing_sql(chunk->table_index);
+        auto committed = co_await target->query(commit);
         copy_timed.stop();
         if (!committed) {
           failed = true;
@@ -132,26 +137,23 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
           // its chunks are left to the table finisher, which counts them through the key's
           // index. --verify full reads every chunk back in one pass over the finished table
           // instead (table_readback.hpp), which costs less than either.
-          const Table& table = context.tables[chunk->table_index];
-          bool small_so_far =
-              context.progress->table(chunk->table_index).chunks_done <= kInlineCountChunks;
-          if (context.options.verify == VerifyMode::kCount && !table.keyless() && small_so_far) {
+          bool claimed_indexing = !count_now && committed->rows() == 1;
+          if (count_now) {
             if (auto verified =
                     co_await verify_chunk(context, *target, *chunk, copied->source_digest);
                 !verified) {
               failed = true;
               failure = std::move(verified.error()).within("verifying");
-            }
-          }
-          if (!failed) {
-            auto complete = co_await state::claim_table_indexing(*target, chunk->table_index);
-            if (!complete) {
+            } else if (auto complete = co_await target->query(
+                           state::claim_table_indexing_sql(chunk->table_index));
+                       !complete) {
               failed = true;
               failure = complete.error();
-            } else if (*complete) {
-              start_table_finisher(context, chunk->table_index);
+            } else {
+              claimed_indexing = complete->rows() == 1;
             }
           }
+          if (!failed && claimed_indexing) start_table_finisher(context, chunk->table_index);
           if (!failed) continue;
           // Copied and committed: a later failure must not count its rows twice.
           attempt_rows = attempt_bytes = 0;

@@ -94,7 +94,10 @@ Task<Status> create_foreign_key(RunContext& context, pg::Connection& target,
   auto attached = co_await attach_foreign_key(target, table, ddl, true);
   if (!attached) co_return fail(attached.error());
   if (*attached != Attached::kToValidate) co_return Status{};
-  co_return co_await validate_foreign_key(target, table, ddl);
+  spdlog::debug("{}: validating foreign key {}", pg::qualified_name(table), ddl.name);
+  auto validated = co_await validate_foreign_key(target, table, ddl);
+  spdlog::debug("{}: foreign key {} validated", pg::qualified_name(table), ddl.name);
+  co_return validated;
 }
 
 bool both_tables_indexed(const RunContext& context, const state::PendingDdl& ddl) {

@@ -22,6 +22,8 @@
 #include "engine/migrate/snapshot_renewal.hpp"
 #include "engine/migrate/sqlite_setup.hpp"
 #include "engine/migrate/table_finisher.hpp"
+#include "engine/migrate/table_readback.hpp"
+#include "engine/state/readback_parts.hpp"
 #include "engine/state/run_presence.hpp"
 #include "engine/state/run_state.hpp"
 #include "verify/report.hpp"
@@ -91,7 +93,9 @@ Task<Status> copy_all_chunks(RunContext& context) {
     if (!pending) co_return fail(pending.error());
     if (*pending == 0) co_return Status{};
     if (round == 0) context.progress->set_phase("waiting for chunks held by other processes");
-    co_await sleep_for(std::chrono::milliseconds(500));
+    auto helped = co_await help_read_back(context);
+    if (!helped) co_return fail(helped.error());
+    if (!*helped) co_await sleep_for(std::chrono::milliseconds(500));
   }
 }
 
@@ -116,7 +120,10 @@ Task<Status> finish_remaining_tables(RunContext& context) {
         "(SELECT 1 FROM pgshift.chunks c WHERE c.table_id = t.table_id AND c.state <> 'done')");
     if (!left) co_return fail(left.error());
     if (left->integer(0, 0) == 0) co_return Status{};
-    co_await sleep_for(std::chrono::milliseconds(500));  // another process holds a table's lock
+    // Another process holds a table's lock: help it read the table back meanwhile.
+    auto helped = co_await help_read_back(context);
+    if (!helped) co_return fail(helped.error());
+    if (!*helped) co_await sleep_for(std::chrono::milliseconds(500));
   }
 }
 
@@ -276,7 +283,9 @@ Task<Status> run_migration(RunContext& context) {
     if (context.presence) context.presence->wake();
     // The pre-data script of a PostgreSQL source SETs session settings that outlive it.
     if (coordinator) lease->set_holds_session_state(true);
-    if (auto upgraded = co_await target.query(state::kUpgradeStateSql); !upgraded) {
+    if (auto upgraded = co_await target.query(std::string(state::kUpgradeStateSql) + "; " +
+                                              state::kUpgradeReadbackSql);
+        !upgraded) {
       co_return fail(upgraded.error());
     }
     auto finished_before = co_await recheck_if_finished(context, target);

@@ -53,6 +53,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
   if (phase->text(0, 0) == "ready") co_return true;
 
   const Table& info = context.tables[table];
+  spdlog::debug("{}: finishing", context.table_name(table));
   // Keyed tables whose chunks were not read back at once are read back in one pass before their
   // indexes exist: a sequential read costs less than the indexes' range scans would.
   bool read_back_by_chunk = false;
@@ -74,6 +75,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
       }
     }
   }
+  spdlog::debug("{}: read back", context.table_name(table));
   auto pending =
       co_await state::load_pending_ddl(target, table, "IN ('constraint', 'index', 'sequence')");
   if (!pending) co_return fail(pending.error());
@@ -125,6 +127,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
   }
   // The foreign keys waiting for this table start now, not after its ANALYZE: their validation
   // can run beside it (foreign_keys.hpp), and at the end of a run nothing else is left to run.
+  spdlog::debug("{}: indexed", context.table_name(table));
   context.table_indexed[table] = true;
   co_await attach_ready_foreign_keys(context, target, table);
   start_ready_foreign_keys(context);
@@ -138,6 +141,7 @@ Task<Result<bool>> finish_table(RunContext& context, std::size_t table) {
                                      std::to_string(table) + "; COMMIT");
   if (!ready) co_return fail(ready.error());
   analyzing.stop();
+  spdlog::debug("{}: ready", context.table_name(table));
   auto unlocked = co_await target.query("SELECT pg_advisory_unlock(" + lock_key + ")");
   if (unlocked) lease->set_holds_session_state(false);
   co_return true;

@@ -3,66 +3,117 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <functional>
 #include <map>
 
 #include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/large_rows.hpp"
 #include "connectors/pg/pg_row_source.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/migrate/chunk_verifier.hpp"
 #include "engine/migrate/target_lanes.hpp"
 #include "engine/model/pg_quote.hpp"
+#include "engine/state/readback_parts.hpp"
 #include "verify/stream_digest.hpp"
 
 namespace pgshift {
 namespace {
 
 // Page ranges of at least this many pages are read back on a connection of their own.
-constexpr std::int64_t kMinPagesPerLane = 256;
+constexpr std::int64_t kMinPagesPerPart = 256;
+// A table is cut into more parts than one process has lanes, so that the other processes of a
+// shared run find some to take; a part costs a few round trips more than reading in one go.
+constexpr int kMinSharedParts = 4;
 
-// Calls `read_range` for page ranges that together cover the target table, over up to `jobs`
-// connections at once: one connection would read the table alone at the end of its copy, with
-// nothing to overlap it.
-using PageRangeReader = std::function<Task<Status>(pg::Connection&, const Chunk& pages)>;
-Task<Status> read_in_page_ranges(RunContext& context, pg::Connection& target, std::size_t table,
-                                 const PageRangeReader& read_range) {
+std::vector<const Chunk*> chunks_of(const RunContext& context, std::size_t table) {
+  std::vector<const Chunk*> chunks;
+  for (auto it = context.chunks.lower_bound({table, 0});
+       it != context.chunks.end() && it->first.first == table; ++it) {
+    chunks.push_back(&it->second);
+  }
+  return chunks;
+}
+
+// Reads the page range `pages` of a finished table back from the target and adds its digests to
+// `sums`: by chunk for a keyed table (each row tagged with its chunk's number), as chunk 0 for a
+// keyless one.
+Task<Status> read_pages(RunContext& context, pg::Connection& connection, const Chunk& pages,
+                        std::map<int, verify::ChunkDigest>& sums) {
+  std::size_t table = pages.table_index;
+  const Table& info = context.tables[table];
+  pg::PgRowSource readback(connection);
+  verify::RowHasher hasher(context.specs[table].copied_kinds, &context.target_shapes);
+  if (info.keyless()) {
+    if (auto begun = co_await readback.begin(info, pages); !begun) co_return begun;
+    auto digest = co_await verify::digest_stream(readback, hasher);
+    if (!digest) co_return fail(digest.error());
+    sums[0].merge(*digest);
+    co_return Status{};
+  }
+  auto begun = co_await readback.begin_sql(
+      pg::copy_out_by_chunk_sql(info, chunks_of(context, table), pages));
+  if (!begun) co_return begun;
+  co_return co_await verify::digest_stream_by_chunk(readback, hasher, sums);
+}
+
+// Claims one unread part (of `table`, or of any table), reads it and records its sums, in one
+// transaction. False when there is none to take.
+Task<Result<bool>> read_one_part(RunContext& context, pg::Connection& connection,
+                                 std::optional<std::size_t> table, bool timed) {
+  auto part = co_await state::claim_part(connection, table);
+  if (!part) co_return fail(part.error());
+  if (!*part) co_return false;
+  std::optional<PhaseTimes::Span> span;
+  if (timed) span.emplace(context.phase_times, Phase::kReadback);
+  std::map<int, verify::ChunkDigest> sums;
+  if (auto read = co_await read_pages(context, connection, (*part)->pages, sums); !read) {
+    co_return fail(std::move(read.error())
+                       .within("reading back " + context.table_name((*part)->table) + " " +
+                               describe_key_range((*part)->pages)));
+  }
+  auto recorded = co_await connection.query(state::record_part_sql(**part, sums) + "; COMMIT");
+  if (!recorded) co_return fail(recorded.error());
+  co_return true;
+}
+
+// The finished table's digests per chunk (chunk 0 for a keyless table), from one pass over its
+// pages. A large table's pages are published as parts in the run state, read over up to `jobs`
+// connections, and taken by other processes of the run too (help_read_back); it waits for parts
+// other processes are reading.
+Task<Result<std::map<int, verify::ChunkDigest>>> read_back_table(RunContext& context,
+                                                                 pg::Connection& target,
+                                                                 std::size_t table) {
   auto size = co_await relation_pages(target, context.tables[table]);
   if (!size) co_return fail(size.error());
   std::int64_t pages = *size;
+  int jobs = std::max(1, context.options.jobs);
   int parts = static_cast<int>(
-      std::clamp<std::int64_t>(pages / kMinPagesPerLane, 1, std::max(1, context.options.jobs)));
-  int next_part = 0;
-  auto read_part = [&](pg::Connection& connection) -> Task<Result<bool>> {
-    if (next_part >= parts) co_return false;
-    Chunk range = page_range(table, pages, next_part++, parts);
-    if (auto read = co_await read_range(connection, range); !read) co_return fail(read.error());
-    co_return true;
-  };
+      std::clamp<std::int64_t>(pages / kMinPagesPerPart, 1, std::max(kMinSharedParts, 2 * jobs)));
+  std::map<int, verify::ChunkDigest> sums;
   if (parts == 1) {
-    auto only = co_await read_part(target);
-    if (!only) co_return fail(only.error());
-    co_return Status{};
+    if (auto read = co_await read_pages(context, target, page_range(table, pages, 0, 1), sums);
+        !read) {
+      co_return fail(read.error());
+    }
+    co_return sums;
   }
-  co_return co_await run_target_lanes(context, parts, read_part);
-}
-
-Task<Result<verify::ChunkDigest>> digest_whole_table(RunContext& context, pg::Connection& target,
-                                                     std::size_t table) {
-  verify::ChunkDigest total;
-  auto read = co_await read_in_page_ranges(
-      context, target, table, [&](pg::Connection& connection, const Chunk& pages) -> Task<Status> {
-        pg::PgRowSource readback(connection);
-        if (auto begun = co_await readback.begin(context.tables[table], pages); !begun) {
-          co_return begun;
-        }
-        verify::RowHasher hasher(context.specs[table].copied_kinds, &context.target_shapes);
-        auto digest = co_await verify::digest_stream(readback, hasher);
-        if (!digest) co_return fail(digest.error());
-        total.merge(*digest);
-        co_return Status{};
-      });
-  if (!read) co_return fail(read.error());
-  co_return total;
+  std::vector<Chunk> ranges;
+  for (int part = 0; part < parts; ++part) ranges.push_back(page_range(table, pages, part, parts));
+  if (auto published = co_await target.query(state::publish_parts_sql(table, ranges)); !published) {
+    co_return fail(published.error());
+  }
+  for (;;) {
+    auto read = co_await run_target_lanes(
+        context, std::min(parts, jobs), [&](pg::Connection& connection) -> Task<Result<bool>> {
+          co_return co_await read_one_part(context, connection, table, false);
+        });
+    if (!read) co_return fail(read.error());
+    if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
+    auto unread = co_await state::count_unread_parts(target, table);
+    if (!unread) co_return fail(unread.error());
+    if (*unread == 0) break;
+    co_await sleep_for(std::chrono::milliseconds(100));  // parts another process is reading
+  }
+  co_return co_await state::load_part_sums(target, table);
 }
 
 }  // namespace
@@ -117,9 +168,9 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
     actual.rows = static_cast<std::uint64_t>(counted->integer(0, 0));
     actual.sum = expected.sum;
   } else {
-    auto digest = co_await digest_whole_table(context, target, table);
-    if (!digest) co_return fail(digest.error());
-    actual = *digest;
+    auto sums = co_await read_back_table(context, target, table);
+    if (!sums) co_return fail(sums.error());
+    for (const auto& [chunk, digest] : *sums) actual.merge(digest);
   }
   bool equal = actual == expected;
   auto marked = co_await target.query("UPDATE pgshift.chunks SET verified = " +
@@ -145,12 +196,7 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
 Task<Result<bool>> verify_chunks_in_one_pass(RunContext& context, pg::Connection& target,
                                              std::size_t table) {
   const Table& info = context.tables[table];
-  std::vector<const Chunk*> chunks;
-  for (auto it = context.chunks.lower_bound({table, 0});
-       it != context.chunks.end() && it->first.first == table; ++it) {
-    chunks.push_back(&it->second);
-  }
-  if (!pg::chunks_cover_keys(info, chunks)) co_return false;
+  if (!pg::chunks_cover_keys(info, chunks_of(context, table))) co_return false;
   // A table that holds rows too large to read whole is read back chunk by chunk, where such rows
   // come in slices.
   auto large = co_await holds_large_rows(target, info);
@@ -163,26 +209,31 @@ Task<Result<bool>> verify_chunks_in_one_pass(RunContext& context, pg::Connection
   if (!stored) co_return fail(stored.error());
   if (stored->rows() == 0) co_return true;
   auto timed = context.phase_times.time(Phase::kReadback);
-  std::map<int, verify::ChunkDigest> digests;
-  auto read = co_await read_in_page_ranges(
-      context, target, table, [&](pg::Connection& connection, const Chunk& pages) -> Task<Status> {
-        pg::PgRowSource readback(connection);
-        auto begun = co_await readback.begin_sql(pg::copy_out_by_chunk_sql(info, chunks, pages));
-        if (!begun) co_return begun;
-        verify::RowHasher hasher(context.specs[table].copied_kinds, &context.target_shapes);
-        co_return co_await verify::digest_stream_by_chunk(readback, hasher, digests);
-      });
-  if (!read) co_return fail(read.error());
+  auto digests = co_await read_back_table(context, target, table);
+  if (!digests) co_return fail(digests.error());
   for (int row = 0; row < stored->rows(); ++row) {
     int number = static_cast<int>(stored->integer(row, 0));
     verify::ChunkDigest source_digest;
     source_digest.rows = static_cast<std::uint64_t>(stored->integer(row, 1));
     source_digest.sum = verify::ChunkDigest::parse_sum_hex(stored->text(row, 2)).value_or(0);
     auto recorded = co_await record_chunk_verification(
-        context, target, context.chunks.at({table, number}), source_digest, digests[number]);
+        context, target, context.chunks.at({table, number}), source_digest, (*digests)[number]);
     if (!recorded) co_return fail(recorded.error());
   }
   co_return true;
+}
+
+Task<Result<bool>> help_read_back(RunContext& context) {
+  bool helped = false;
+  auto read = co_await run_target_lanes(context, std::max(1, context.options.jobs),
+                                        [&](pg::Connection& connection) -> Task<Result<bool>> {
+                                          auto one = co_await read_one_part(context, connection,
+                                                                            std::nullopt, true);
+                                          if (one && *one) helped = true;
+                                          co_return one;
+                                        });
+  if (!read) co_return fail(read.error());
+  co_return helped;
 }
 
 }  // namespace pgshift

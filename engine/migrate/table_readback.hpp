@@ -1,6 +1,7 @@
-// Reading a finished table back from the target in one pass, for verification: the table is cut
-// into ctid page ranges read over up to `jobs` target connections at once, and since a digest is
-// a sum the parts add up. Keyless tables are compared as a whole against the sum of their source
+// Reading a finished table back from the target in one pass, for verification: a large table is
+// cut into ctid page ranges (state/readback_parts.hpp) read over up to `jobs` target connections
+// at once, and by the other processes of a shared run that have nothing left to copy
+// (help_read_back); since a digest is a sum the parts add up. Keyless tables are compared as a whole against the sum of their source
 // chunk digests (their ctids differ on the target, so chunks cannot be read back by range); a
 // keyed table's rows are each tagged with the number of the chunk whose key range holds them
 // (pg::copy_out_by_chunk_sql), which gives every chunk's digest from the one pass. One sequential
@@ -31,5 +32,9 @@ Task<Status> verify_whole_table(RunContext& context, pg::Connection& target, std
 // them back chunk by chunk).
 Task<Result<bool>> verify_chunks_in_one_pass(RunContext& context, pg::Connection& target,
                                              std::size_t table);
+
+// Reads one part (or, over up to `jobs` connections, several) of any table another process of the
+// run is reading back. Returns whether there was any to read.
+Task<Result<bool>> help_read_back(RunContext& context);
 
 }  // namespace pgshift

@@ -9,10 +9,17 @@ std::int64_t copy_work(const Table& table) {
   return table.bytes + rows * kRowCostBytes;
 }
 
+namespace {
+
+// A table above the threshold is split at least this many ways whatever `workers` says.
+constexpr int kMinSplitWays = 2;
+
+}  // namespace
+
 int desired_chunks(std::int64_t table_bytes, const PlannerOptions& options) {
   std::int64_t by_size = (table_bytes + options.chunk_bytes - 1) / options.chunk_bytes;
   if (table_bytes > options.split_threshold) {
-    by_size = std::max<std::int64_t>(by_size, options.workers);
+    by_size = std::max<std::int64_t>(by_size, std::max(options.workers, kMinSplitWays));
   }
   return static_cast<int>(std::clamp<std::int64_t>(by_size, 1, options.max_chunks_per_table));
 }

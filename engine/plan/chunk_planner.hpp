@@ -11,8 +11,10 @@
 namespace pgshift::plan {
 
 struct PlannerOptions {
-  std::int64_t chunk_bytes = 64LL << 20;      // target size of one chunk
-  std::int64_t split_threshold = 16LL << 20;  // tables above this are split at least `workers` ways
+  std::int64_t chunk_bytes = 64LL << 20;  // target size of one chunk
+  // Tables above this are split at least `workers` ways, and at least two: other processes may
+  // join the run (a process of `--jobs 1` would otherwise leave its largest table to one of them).
+  std::int64_t split_threshold = 16LL << 20;
   int workers = 2;
   int max_chunks_per_table = 4096;
 };

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "engine/model/pg_quote.hpp"
+#include "engine/state/readback_parts.hpp"
 #include "engine/state/run_presence.hpp"
 
 namespace pgshift::state {
@@ -161,6 +162,7 @@ std::string create_state_sql(const std::vector<Table>& tables, const std::vector
                              const std::string& post_data_script, const std::string& fingerprint,
                              const std::string& source_display, const std::string& options_json) {
   std::string sql = kSchemaDdl;
+  sql += kReadbackPartsDdl;
   sql += kActivityTableSql;
   sql += "INSERT INTO pgshift.run (source, fingerprint, phase, options) VALUES (" +
          quote_literal(source_display) + ", " + quote_literal(fingerprint) + ", 'copy', " +
@@ -252,6 +254,7 @@ Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target) {
 
 Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Connection& target) {
   auto row = co_await target.query(
+      "BEGIN ISOLATION LEVEL READ COMMITTED; "
       "SELECT table_id, chunk_no FROM pgshift.chunks WHERE state = 'pending' "
       "ORDER BY priority LIMIT 1 FOR UPDATE SKIP LOCKED");
   if (!row) co_return fail(row.error());
@@ -327,14 +330,11 @@ Task<Result<std::vector<ChunkProgress>>> load_progress(pg::Connection& target) {
   co_return out;
 }
 
-Task<Result<bool>> claim_table_indexing(pg::Connection& target, std::size_t table) {
+std::string claim_table_indexing_sql(std::size_t table) {
   auto id = std::to_string(table);
-  auto row = co_await target.query(
-      "UPDATE pgshift.tables SET phase = 'indexing' WHERE table_id = " + id +
-      " AND phase = 'copying' AND NOT EXISTS (SELECT 1 FROM pgshift.chunks WHERE table_id = " + id +
-      " AND state <> 'done') RETURNING 1");
-  if (!row) co_return fail(row.error());
-  co_return row->rows() == 1;
+  return "UPDATE pgshift.tables SET phase = 'indexing' WHERE table_id = " + id +
+         " AND phase = 'copying' AND NOT EXISTS (SELECT 1 FROM pgshift.chunks WHERE table_id = " +
+         id + " AND state <> 'done') RETURNING 1";
 }
 
 Task<Result<std::vector<PendingDdl>>> load_pending_ddl(pg::Connection& target,

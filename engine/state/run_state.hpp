@@ -67,8 +67,9 @@ std::string record_sequences_sql(const std::vector<std::string>& qualified_names
 
 Task<Result<std::vector<Chunk>>> load_chunks(pg::Connection& target);
 
-// Inside a target transaction: locks the next pending chunk (largest work first), skipping chunks
-// other workers hold. Returns (table, number) or nothing when no chunk is left to claim.
+// Opens a read-committed target transaction and locks the next pending chunk in it (largest work
+// first), skipping chunks other workers hold: one round trip. Returns (table, number), or nothing
+// when no chunk is left to claim (the transaction is then still open: the caller ends it).
 Task<Result<std::optional<std::pair<std::size_t, int>>>> claim_next_chunk(pg::Connection& target);
 
 // Inside a target transaction: locks a chunk that is done but was never verified (its process
@@ -100,8 +101,10 @@ struct ChunkProgress {
 // Per table, from the state (works while other processes run).
 Task<Result<std::vector<ChunkProgress>>> load_progress(pg::Connection& target);
 
-// Marks a table's chunks complete -> 'indexing' if this caller is the one to do it.
-Task<Result<bool>> claim_table_indexing(pg::Connection& target, std::size_t table);
+// Marks a table's chunks complete -> 'indexing' if this caller is the one to do it: returns one row
+// then. Sent after the COMMIT of the chunk's transaction (in the same query string, to save a
+// round trip), so that of two workers committing a table's last chunks at once one sees both.
+std::string claim_table_indexing_sql(std::size_t table);
 
 struct PendingDdl {
   std::size_t table = 0;

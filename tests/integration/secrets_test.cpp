@@ -324,6 +324,9 @@ class Secrets : public ::testing::Test {
         std::string line = command_line(pid);
         if (line.empty()) continue;
         if (ours) {
+          // Forked but not yet exec'd: still the parent's own command line, which the test wrote.
+          // The next poll sees what it execs.
+          if (line == command_line(parent)) continue;
           children_.emplace(pid, line);
         } else if (mentions_needle(pid) && descends_from_test(pid, line)) {
           leaked_command_lines_.insert(line);

@@ -30,8 +30,8 @@ TEST(DesiredChunks, SmallTablesAreOneChunk) {
 }
 
 TEST(DesiredChunks, BigTablesBySize) {
-  EXPECT_EQ(desired_chunks(64 * kMiB, options(1)), 1);
   EXPECT_EQ(desired_chunks(64 * kMiB + 1, options(1)), 2) << "rounds up";
+  EXPECT_EQ(desired_chunks(128 * kMiB + 1, options(1)), 3);
   EXPECT_EQ(desired_chunks(640 * kMiB, options(2)), 10);
   EXPECT_EQ(desired_chunks(641 * kMiB, options(2)), 11);
 }
@@ -41,6 +41,13 @@ TEST(DesiredChunks, SplittingThresholdGivesEveryWorkerAChunk) {
   EXPECT_EQ(desired_chunks(63 * kMiB, options(4)), 4);
   EXPECT_EQ(desired_chunks(640 * kMiB, options(4)), 10) << "size wins when it asks for more";
   EXPECT_EQ(desired_chunks(640 * kMiB, options(16)), 16);
+}
+
+TEST(DesiredChunks, ATableAboveTheThresholdIsSplitEvenForOneWorker) {
+  // Another process joining the run takes the second half instead of waiting for the first.
+  EXPECT_EQ(desired_chunks(16 * kMiB + 1, options(1)), 2);
+  EXPECT_EQ(desired_chunks(64 * kMiB, options(1)), 2);
+  EXPECT_EQ(desired_chunks(16 * kMiB, options(1)), 1) << "at the threshold, not above it";
 }
 
 TEST(DesiredChunks, ClampedToTheMaximum) {
