@@ -4,9 +4,13 @@
 // The run must end with exit 1 naming exactly the chunk that holds the changed row, and every
 // other chunk verified equal.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sys/wait.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/support/pg_test.hpp"
 
@@ -105,6 +109,65 @@ TEST(ReadBack, ARowChangedOnTheWayInIsNamedByItsChunk) {
              "SELECT c.chunk_no FROM pgshift.chunks c JOIN pgshift.tables t "
              "USING (table_id) WHERE t.table_name = 'docs' AND c.state = 'mismatch'");
   EXPECT_NE(run.err.find("chunk " + changed), std::string::npos) << run.err;
+}
+
+// Processes sharing a run share a finished table's read-back: its page ranges are parts in the run
+// state that any of them claims. Here the test plays a second process that claims the last part
+// and dies holding it: the finisher must wait for that part, not verify the table without it, and
+// read it itself once the lock is gone.
+TEST(ReadBack, APartHeldByAnotherProcessIsReadOnceItIsLetGo) {
+  std::string source = fresh_database(source_cluster(), "readback_held_src");
+  std::string target = fresh_database(target_cluster(), "readback_held_dst");
+  exec(source,
+       "CREATE TABLE big (id int PRIMARY KEY, body text NOT NULL);"
+       "INSERT INTO big SELECT i, repeat(md5(i::text), 4) FROM generate_series(1, 300000) i;");
+  std::string log = std::string(::testing::TempDir()) + "readback-held.err";
+  pid_t run = spawn_pgshift(
+      {"migrate", "--source", source, "--target", target, "--jobs", "1", "--chunk-size", "4"},
+      log);
+
+  PGconn* other = PQconnectdb(target.c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  auto one_value = [&](const char* sql) {
+    PGresult* result = PQexec(other, sql);
+    std::string value = PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1
+                            ? PQgetvalue(result, 0, 0)
+                            : "";
+    PQclear(result);
+    return value;
+  };
+  std::string held;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (held.empty() && std::chrono::steady_clock::now() < deadline) {
+    if (one_value("SELECT to_regclass('pgshift.readback_parts') IS NOT NULL") == "t") {
+      PQclear(PQexec(other, "BEGIN"));
+      held = one_value(
+          "SELECT part FROM pgshift.readback_parts WHERE NOT done ORDER BY part DESC LIMIT 1 "
+          "FOR UPDATE SKIP LOCKED");
+      if (held.empty()) PQclear(PQexec(other, "ROLLBACK"));
+    }
+    if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(held.empty()) << "no read-back part was published to take";
+
+  // Held for 3 s: the run waits for the part instead of finishing without it.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  int status = 0;
+  EXPECT_EQ(waitpid(run, &status, WNOHANG), 0) << "the run ended while a part was unread";
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pgshift.chunks WHERE verified IS NOT NULL"), "0")
+      << "chunks were verified before every part was read";
+  PQclear(PQexec(other, "ROLLBACK"));  // the other process dies: its lock goes with it
+  PQfinish(other);
+
+  ASSERT_EQ(waitpid(run, &status, 0), run);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << read_file(log);
+  EXPECT_EQ(scalar(target,
+                   "SELECT count(*) FILTER (WHERE state = 'done' AND verified = 'full') = count(*) "
+                   "AND count(*) > 1 FROM pgshift.chunks"),
+            "t");
+  EXPECT_EQ(scalar(target, "SELECT bool_and(done) FROM pgshift.readback_parts"), "t");
+  EXPECT_EQ(table_digest(target, "big"), table_digest(source, "big"));
 }
 
 }  // namespace
