@@ -404,6 +404,7 @@ int run_migrate_command(MigrateOptions options) {
   RunContext context(frame.io.get_executor(), std::move(options));
   context.worker_id = this_worker_id();
   context.task_slots_free = std::max(1, context.options.jobs);
+  context.extra_lanes_free = std::max(1, context.options.jobs);
   verify::Report& report = frame.report;
   report.verify_mode = verify_mode_name(context.options.verify);
 

@@ -99,6 +99,11 @@ struct RunContext {
   // (waiting for a slot or running). Notified when a slot frees or a task ends.
   int slot_tasks_unfinished = 0;
   int task_slots_free = 0;
+  // Target connections run_target_lanes may open beyond the first lane of each job, run-wide
+  // (`jobs` of them): keeps the run's session count linear in --jobs (at most about 6 x jobs:
+  // copy workers, finishers with their first lanes, and these), where every finisher taking
+  // `jobs` lanes of its own made it quadratic.
+  int extra_lanes_free = 0;
   Notifier task_slots_changed;
   // Tables this process indexed (ANALYZE may still be running) and finished, and the run's
   // foreign keys (loaded after set-up): a foreign key is created as soon as both its tables are

@@ -1,5 +1,6 @@
 #include "engine/migrate/target_lanes.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "engine/core/fault.hpp"
@@ -9,7 +10,11 @@ namespace pgshift {
 
 Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
   std::optional<Error> first_error;
-  int running = std::max(1, lanes);
+  // The first lane always runs (so no job waits for another's lanes); more only within the
+  // run-wide budget, given back at the end.
+  int extra = std::clamp(lanes - 1, 0, context.extra_lanes_free);
+  context.extra_lanes_free -= extra;
+  int running = 1 + extra;
   Notifier done(context.executor);
   auto lane = [&]() -> Task<void> {
     auto connection = co_await context.target_sessions.acquire();
@@ -35,6 +40,7 @@ Task<Status> run_target_lanes(RunContext& context, int lanes, LanePiece next) {
     });
   }
   while (running > 0) co_await done.wait();
+  context.extra_lanes_free += extra;
   if (first_error) co_return fail(std::move(*first_error));
   co_return Status{};
 }

@@ -235,6 +235,7 @@ int run_sync_command(SyncOptions options) {
   StreamRun run(io.get_executor(), std::move(options));
   context.worker_id = this_worker_id();
   context.task_slots_free = std::max(1, context.options.jobs);
+  context.extra_lanes_free = std::max(1, context.options.jobs);
   context.target_changes_after_copy = true;
   context.presence_outlives_run = true;
   verify::Report& report = frame.report;
