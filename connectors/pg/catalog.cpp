@@ -56,11 +56,22 @@ bool TableFilter::accepts_schema(const std::string& schema) const {
 
 namespace {
 
-// Every table pgshift could copy, in (schema, name) order; read_tables' candidates.
+// Every table pgshift could copy, in (schema, name) order; read_tables' candidates. A table never
+// vacuumed or analyzed has no row count (reltuples -1): its rows are estimated from its pages the
+// way the planner does, with 32 bytes for each variable-width column (sampling its keys depends
+// on the estimate).
 constexpr const char* kTablesSql = R"SQL(
     SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relispartition,
            pg_relation_size(c.oid) + COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
-           pg_indexes_size(c.oid), GREATEST(c.reltuples, 0)::bigint, c.relpages
+           pg_indexes_size(c.oid),
+           CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint
+                ELSE (pg_relation_size(c.oid) / current_setting('block_size')::bigint *
+                      ((current_setting('block_size')::bigint - 24) /
+                       (28 + COALESCE((SELECT sum(CASE WHEN a.attlen > 0 THEN a.attlen ELSE 32 END)
+                                       FROM pg_catalog.pg_attribute a
+                                       WHERE a.attrelid = c.oid AND a.attnum > 0
+                                         AND NOT a.attisdropped), 0))))::bigint END,
+           c.relpages
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
@@ -233,11 +244,12 @@ Task<Result<std::map<std::uint32_t, std::string>>> read_user_type_names(Connecti
 
 Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Table& table,
                                                 int rows) {
-  std::string select, order;
+  std::string columns, select, order;
   for (std::size_t i = 0; i < table.key.size(); ++i) {
     const Column& column = table.columns[table.key[i]];
     // Qualified: a bare name in ORDER BY would bind to the ::text output column and sort as text.
     std::string name = "sampled." + pg::quote_identifier(column.name);
+    columns += (i ? ", " : "") + name;
     select += (i ? ", " : "") + name + "::text";
     order += (i ? ", " : "") + name + (column.collatable ? " COLLATE \"C\"" : "");
   }
@@ -247,9 +259,13 @@ Task<Result<std::vector<KeyValue>>> sample_keys(Connection& connection, const Ta
   for (const char* method : {"SYSTEM", "BERNOULLI"}) {
     char percent_text[32];
     std::snprintf(percent_text, sizeof percent_text, "%.6f", percent);
-    auto result = co_await connection.query("SELECT " + select + " FROM ONLY " +
-                                            pg::qualified_name(table) + " AS sampled TABLESAMPLE " +
-                                            method + " (" + percent_text + ") ORDER BY " + order);
+    // At most `rows` x 4 keys whatever the estimate said: a table much larger than its estimate
+    // must not come back whole (memory, and a sort of every key).
+    auto result = co_await connection.query(
+        "SELECT " + select + " FROM (SELECT " + columns + " FROM ONLY " +
+        pg::qualified_name(table) + " AS sampled TABLESAMPLE " + method + " (" + percent_text +
+        ") ORDER BY random() LIMIT " + std::to_string(static_cast<long long>(rows) * 4) +
+        ") sampled ORDER BY " + order);
     if (!result) co_return fail(result.error());
     sample.clear();
     for (int row = 0; row < result->rows(); ++row) {
