@@ -32,6 +32,9 @@ constexpr auto kLagPoll = std::chrono::milliseconds(50);
 constexpr auto kDrainPoll = std::chrono::milliseconds(2);
 // After the switch, the sync process stops at its next stream-monitor tick (1 s).
 constexpr auto kSyncExitWait = std::chrono::seconds(15);
+// Undoing a freeze: tries, and the pause before the n-th retry is n times this.
+constexpr int kUndoAttempts = 6;
+constexpr auto kUndoBackoff = std::chrono::milliseconds(500);
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -106,6 +109,11 @@ class Cutover {
       co_return fail(ErrorKind::kRefused, "another pgshift cutover is running on this target");
     auto undone = co_await state::undo_abandoned_freeze(*target_, options_.source, options_.target);
     if (!undone) co_return fail(undone.error());
+    // The stream goes on where the abandoned cutover left it (a running sync does not reset it).
+    if (*undone) {
+      if (auto marked = co_await sync::set_stream_phase(*target_, "streaming"); !marked)
+        co_return marked;
+    }
     auto record = co_await state::load_cutover_record(*target_);
     if (!record) co_return fail(record.error());
     complete_switch_ = *record && (*record)->state == "switching";
@@ -481,14 +489,30 @@ class Cutover {
     return Status{};
   }
 
+  // On fresh sessions, retried: the failure that called the cutover off may have been the network
+  // (its sessions are then dead), and a source left frozen keeps the application from writing.
   Task<Status> undo() {
     spdlog::warn("cutover called off: undoing the freeze on the source");
+    Status last;
+    for (int attempt = 0; attempt < kUndoAttempts; ++attempt) {
+      if (attempt > 0) co_await sleep_for(kUndoBackoff * attempt);
+      last = co_await undo_once();
+      if (last || !last.error().retryable()) break;
+      spdlog::warn("undoing the freeze: {} (retry {}/{})", last.error().message, attempt + 1,
+                   kUndoAttempts - 1);
+    }
+    co_return last;
+  }
+
+  Task<Status> undo_once() {
     auto undone = co_await state::undo_freeze(record_, options_.source, options_.target);
     if (!undone) co_return undone;
-    if (auto marked = co_await state::set_cutover_state(*target_, "undone"); !marked)
+    auto target = co_await pg::open_session(options_.target, "target");
+    if (!target) co_return fail(target.error());
+    if (auto marked = co_await state::set_cutover_state(*target, "undone"); !marked)
       co_return marked;
     frozen_ = false;
-    co_return co_await sync::set_stream_phase(*target_, "streaming");
+    co_return co_await sync::set_stream_phase(*target, "streaming");
   }
 
   // The forward stream is over: once the sync process has stopped (it sees the phase `done`), the

@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/support/fault_proxy.hpp"
 #include "tests/support/pg_test.hpp"
 
 namespace pgshift::test {
@@ -466,6 +467,69 @@ TEST(Cutover, KilledAtEachStepLeavesTheSourceUnfrozenOrSwitched) {
   EXPECT_EQ(orders_missing(setup.target, committed), "0");
   expect_target_equals_source(setup);
   EXPECT_EQ(phase(setup.target), "done");
+}
+
+// `uri` with its port replaced by the proxy's.
+std::string through(const FaultProxy& proxy, const std::string& uri) {
+  auto slash = uri.rfind('/');
+  auto colon = uri.rfind(':', slash);
+  return uri.substr(0, colon + 1) + std::to_string(proxy.port()) + uri.substr(slash);
+}
+
+int port_of(const std::string& uri) {
+  auto slash = uri.rfind('/');
+  auto colon = uri.rfind(':', slash);
+  return std::stoi(uri.substr(colon + 1, slash - colon - 1));
+}
+
+// The network cuts every connection of a cutover while the source is frozen (sync itself reaches
+// the servers directly and keeps streaming). The cutover rides through on new connections, or
+// stops with exit 3 having lifted its freeze; run again it completes. Either way no write the
+// application saw committed is lost, and the target ends equal to the source.
+TEST(Cutover, ConnectionsCutWhileFrozen) {
+  Databases setup = make_source("cut_wire");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-wire-sync.err")};
+  wait_streaming(sync, setup);
+  Writer writer(setup.app_uri);
+  std::this_thread::sleep_for(milliseconds(500));
+
+  FaultProxy source_proxy(port_of(setup.source));
+  FaultProxy target_proxy(port_of(setup.target));
+  Databases far = setup;
+  far.source = through(source_proxy, setup.source);
+  far.target = through(target_proxy, setup.target);
+  std::string log = "/tmp/cutover-wire-" + std::to_string(getpid()) + ".err";
+  // A hook slow enough that the freeze lasts while the cut lands.
+  Background cutover{spawn_pgshift(cutover_args(far, {"--switch-hook", "sleep 0.5"}), log)};
+  ASSERT_TRUE(wait_until([&] { return app_role_frozen(setup) || cutover.poll() >= 0; }, 60))
+      << read_file(log);
+  std::this_thread::sleep_for(milliseconds(100));
+  source_proxy.cut_all();
+  target_proxy.cut_all();
+  int exit_code = -1;
+  ASSERT_TRUE(wait_until([&] { return (exit_code = cutover.poll()) >= 0; }, 90)) << read_file(log);
+  EXPECT_GT(source_proxy.cuts() + target_proxy.cuts(), 0) << "the cut found no connection";
+  std::cerr << "cutover after the cut: exit " << exit_code << ", state "
+            << cutover_state(setup.target) << "\n";
+  if (exit_code != 0) {
+    EXPECT_EQ(exit_code, 3) << read_file(log);
+    if (cutover_state(setup.target) != "switched") {
+      // Stopped: its freeze is lifted and the application writes again.
+      EXPECT_TRUE(wait_until([&] { return !app_role_frozen(setup); }, 30)) << read_file(log);
+      auto before = writer.committed().size();
+      EXPECT_TRUE(wait_until([&] { return writer.committed().size() > before + 5; }, 20))
+          << "the application cannot write after the failed cutover";
+    }
+    auto again = run_pgshift(cutover_args(far));
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  writer.stop();
+  EXPECT_EQ(orders_missing(setup.target, writer.committed()), "0");
+  expect_target_equals_source(setup);
+  EXPECT_EQ(phase(setup.target), "done");
+  EXPECT_EQ(cutover_state(setup.target), "switched");
 }
 
 // A cutover with --reverse, writes on the new primary, then `pgshift rollback`: the old source
