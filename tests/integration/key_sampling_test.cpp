@@ -9,21 +9,10 @@
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
 #include "tests/support/pg_test.hpp"
+#include "tests/support/run_coroutine.hpp"
 
 namespace pgshift::test {
 namespace {
-
-template <class Body>
-void run(Body body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, body(), [&](std::exception_ptr crashed) {
-    finished = true;
-    if (crashed) std::rethrow_exception(crashed);
-  });
-  io.run();
-  ASSERT_TRUE(finished);
-}
 
 TEST(KeySampling, ANeverAnalyzedTableIsEstimatedFromItsPagesAndSampledWithinBounds) {
   std::string uri = fresh_database(source_cluster(), "never_analyzed");
@@ -33,7 +22,7 @@ TEST(KeySampling, ANeverAnalyzedTableIsEstimatedFromItsPagesAndSampledWithinBoun
   ASSERT_EQ(scalar(uri, "SELECT reltuples FROM pg_class WHERE relname = 'fresh'"), "-1");
   auto endpoint = Endpoint::parse(uri, "source");
   ASSERT_TRUE(endpoint.has_value());
-  run([&]() -> Task<void> {
+  run_coroutine([&]() -> Task<void> {
     auto session = co_await pg::open_session(*endpoint, "source");
     EXPECT_TRUE(session.has_value());
     if (!session) co_return;

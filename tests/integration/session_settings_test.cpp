@@ -9,6 +9,7 @@
 
 #include "connectors/pg/session.hpp"
 #include "tests/support/pg_test.hpp"
+#include "tests/support/run_coroutine.hpp"
 
 namespace pgshift::test {
 namespace {
@@ -20,18 +21,6 @@ int keepalive_idle(pg::Connection& connection) {
   return seconds;
 }
 
-template <class Body>
-void run(Body body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, body(), [&](std::exception_ptr crashed) {
-    finished = true;
-    if (crashed) std::rethrow_exception(crashed);
-  });
-  io.run();
-  ASSERT_TRUE(finished);
-}
-
 TEST(SessionSettings, ServerTimeoutsAreOffAndKeepalivesOn) {
   std::string uri = fresh_database(source_cluster(), "settings");
   std::string name = uri.substr(uri.rfind('/') + 1);
@@ -40,7 +29,7 @@ TEST(SessionSettings, ServerTimeoutsAreOffAndKeepalivesOn) {
                 " SET idle_in_transaction_session_timeout = '1s'");
   auto endpoint = Endpoint::parse(uri, "source");
   ASSERT_TRUE(endpoint.has_value());
-  run([&]() -> Task<void> {
+  run_coroutine([&]() -> Task<void> {
     auto session = co_await pg::open_session(*endpoint, "source");
     EXPECT_TRUE(session.has_value());
     if (!session) co_return;
@@ -72,7 +61,7 @@ TEST(SessionSettings, ServerTimeoutsAreOffAndKeepalivesOn) {
   // The connection string's own keepalive settings win.
   auto tuned = Endpoint::parse(uri + "?keepalives_idle=77", "source");
   ASSERT_TRUE(tuned.has_value());
-  run([&]() -> Task<void> {
+  run_coroutine([&]() -> Task<void> {
     auto session = co_await pg::open_session(*tuned, "source");
     EXPECT_TRUE(session.has_value());
     if (session) {
