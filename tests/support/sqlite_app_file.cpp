@@ -1,5 +1,7 @@
 #include "tests/support/sqlite_app_file.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <stdexcept>
 
@@ -43,7 +45,10 @@ void sqlite_exec(sqlite3* db, const std::string& sql) {
 
 std::string make_app_file(const std::string& name, bool with_bad_value,
                           const std::string& extra_sql) {
-  auto path = std::filesystem::temp_directory_path() / (name + ".db");
+  // Per process: two suites running at once (a sanitizer build beside the plain one) must not
+  // write each other's file.
+  auto path =
+      std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()) + ".db");
   std::filesystem::remove(path);
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
