@@ -87,14 +87,9 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
   }
   Drill drill{context, postgres_source ? &*postgres_source : nullptr, *source_rows, *target,
               recheck};
-  while (postgres_source && !context.fatal) {
-    auto more = co_await run_next_pass_range(passes, drill, *postgres_source);
-    if (!more) {
-      context.fatal = std::move(more.error());
-      break;
-    }
-    if (!*more) break;
-  }
+  // Whole chunks (keyless tables, tables of one chunk) first, the tables read in page ranges
+  // after: a keyless table is one stream per side, and left for the end it would keep one
+  // worker busy alone while the others had nothing left.
   while (context.next_chunk < context.chunks.size() && !context.fatal) {
     fault_point("throw-in-verify-lane");
     const Chunk& chunk = context.chunks[context.next_chunk++];
@@ -126,6 +121,14 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
       context.fatal = drilled.error();
       break;
     }
+  }
+  while (postgres_source && !context.fatal) {
+    auto more = co_await run_next_pass_range(passes, drill, *postgres_source);
+    if (!more) {
+      context.fatal = std::move(more.error());
+      break;
+    }
+    if (!*more) break;
   }
 }
 
