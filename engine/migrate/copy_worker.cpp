@@ -118,11 +118,10 @@ Task<void> run_copy_worker(RunContext& context, int worker_number) {
             context.options.verify == VerifyMode::kCount && !table.keyless() &&
             context.progress->table(chunk->table_index).chunks_done < kInlineCountChunks;
         // Built before the co_await: GCC 12 destroys a ?: temporary inside one twice.
-        std::string commit =
-            state::mark_chunk_done_sql(chunk->table_index, chunk->number, copied->rows_stored,
-                                       copied->bytes, copied->source_digest, context.worker_id,
-                                       seconds) +
-            "; COMMIT";
+        std::string commit = state::mark_chunk_done_sql(
+                                 chunk->table_index, chunk->number, copied->rows_stored,
+                                 copied->bytes, copied->source_digest, context.worker_id, seconds) +
+                             "; COMMIT";
         if (!count_now) commit += "; " + state::claim_table_indexing_sql(chunk->table_index);
         auto committed = co_await target->query(commit);
         copy_timed.stop();

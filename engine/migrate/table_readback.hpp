@@ -1,13 +1,13 @@
 // Reading a finished table back from the target in one pass, for verification: a large table is
 // cut into ctid page ranges (state/readback_parts.hpp) read over up to `jobs` target connections
 // at once, and by the other processes of a shared run that have nothing left to copy
-// (help_read_back); since a digest is a sum the parts add up. Keyless tables are compared as a whole against the sum of their source
-// chunk digests (their ctids differ on the target, so chunks cannot be read back by range); a
-// keyed table's rows are each tagged with the number of the chunk whose key range holds them
-// (pg::copy_out_by_chunk_sql), which gives every chunk's digest from the one pass. One sequential
-// pass costs less than one key-range read per chunk: before the table's indexes exist each such
-// read scans everything copied so far, and after, each is an index scan. Called by the table
-// finisher, on the run's event loop, while it holds the table's lock.
+// (help_read_back); since a digest is a sum the parts add up. Keyless tables are compared as a
+// whole against the sum of their source chunk digests (their ctids differ on the target, so chunks
+// cannot be read back by range); a keyed table's rows are each tagged with the number of the chunk
+// whose key range holds them (pg::copy_out_by_chunk_sql), which gives every chunk's digest from the
+// one pass. One sequential pass costs less than one key-range read per chunk: before the table's
+// indexes exist each such read scans everything copied so far, and after, each is an index scan.
+// Called by the table finisher, on the run's event loop, while it holds the table's lock.
 #pragma once
 
 #include "connectors/pg/connection.hpp"

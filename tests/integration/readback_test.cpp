@@ -123,8 +123,7 @@ TEST(ReadBack, APartHeldByAnotherProcessIsReadOnceItIsLetGo) {
        "INSERT INTO big SELECT i, repeat(md5(i::text), 4) FROM generate_series(1, 300000) i;");
   std::string log = std::string(::testing::TempDir()) + "readback-held.err";
   pid_t run = spawn_pgshift(
-      {"migrate", "--source", source, "--target", target, "--jobs", "1", "--chunk-size", "4"},
-      log);
+      {"migrate", "--source", source, "--target", target, "--jobs", "1", "--chunk-size", "4"}, log);
 
   PGconn* other = PQconnectdb(target.c_str());
   ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
