@@ -30,4 +30,16 @@ std::optional<u128> ChunkDigest::parse_sum_hex(const std::string& hex) {
   return value;
 }
 
+std::optional<u128> ChunkDigest::parse_sum_decimal(std::string_view decimal) {
+  bool negative = !decimal.empty() && decimal.front() == '-';
+  if (negative) decimal.remove_prefix(1);
+  if (decimal.empty()) return std::nullopt;
+  u128 value = 0;
+  for (char c : decimal) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<u128>(c - '0');
+  }
+  return negative ? ~value + 1 : value;
+}
+
 }  // namespace pgshift::verify

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pgshift::verify {
 
@@ -28,6 +29,9 @@ struct ChunkDigest {
   // 32 lowercase hex digits of the sum; the row count travels separately.
   std::string sum_hex() const;
   static std::optional<u128> parse_sum_hex(const std::string& hex);
+  // A signed decimal integer (a server's sum of bigint row hashes, pg::server_digest_sql) as a
+  // sum mod 2^128; nullopt if it is not one.
+  static std::optional<u128> parse_sum_decimal(std::string_view decimal);
 };
 
 }  // namespace pgshift::verify

@@ -36,6 +36,10 @@ std::string chunk_number_of_key(const Table& table, const std::vector<const Chun
 
 }  // namespace
 
+std::string chunk_number_sql(const Table& table, const std::vector<const Chunk*>& chunks) {
+  return chunk_number_of_key(table, chunks, 0, chunks.size() - 1);
+}
+
 std::string copied_column_list(const Table& table) {
   std::string out;
   for (const Column* column : table.copied_columns()) {
@@ -87,7 +91,7 @@ bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chun
 std::string copy_out_by_chunk_sql(const Table& table, const std::vector<const Chunk*>& chunks,
                                   const Chunk& pages) {
   std::string columns = copied_column_list(table);
-  return "COPY (SELECT (" + chunk_number_of_key(table, chunks, 0, chunks.size() - 1) +
+  return "COPY (SELECT (" + chunk_number_sql(table, chunks) +
          ")::pg_catalog.int4" + (columns.empty() ? "" : ", " + columns) + " FROM ONLY " +
          qualified_name(table) + " WHERE " + chunk_predicate(table, pages) +
          ") TO STDOUT (FORMAT binary)";

@@ -13,6 +13,9 @@
 namespace pgshift::pg {
 
 std::string copied_column_list(const Table& table);
+// For a table whose `chunks` (by number) cover its keys: the number of the chunk holding the row,
+// a balanced CASE tree over the chunk bounds, in the same comparisons as chunk_predicate.
+std::string chunk_number_sql(const Table& table, const std::vector<const Chunk*>& chunks);
 
 // The WHERE condition naming exactly the chunk's rows ("true" for a whole table).
 std::string chunk_predicate(const Table& table, const Chunk& chunk);

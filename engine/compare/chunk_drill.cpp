@@ -7,10 +7,9 @@
 
 #include "connectors/pg/pg_row_source.hpp"
 #include "connectors/pg/session.hpp"
+#include "engine/compare/both_sides.hpp"
 #include "engine/core/fault.hpp"
-#include "engine/core/task_guard.hpp"
 #include "engine/model/pg_quote.hpp"
-#include "engine/pipeline/byte_queue.hpp"
 #include "verify/drill_down.hpp"
 #include "verify/stream_digest.hpp"
 
@@ -90,20 +89,11 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
     pg::PgRowSource reader(target);
     co_return co_await digest(reader, context.target.shapes, out);
   };
-  // Both sides end through guarded(): the target reader reports even if it throws, or the wait
-  // below would never end, and the source side cannot unwind this frame under the reader.
   verify::ChunkDigest source_digest, target_digest;
-  std::optional<Status> target_status;
-  Notifier target_done(context.executor);
-  spawn_task(context.executor, "target reader", read_target(target_digest), [&](Status ended) {
-    target_status = std::move(ended);
-    target_done.notify();
-  });
-  auto source_status =
-      co_await guarded("source reader", digest(source, context.source.shapes, source_digest));
-  while (!target_status) co_await target_done.wait();
-  if (!source_status) co_return fail(source_status.error());
-  if (!*target_status) co_return fail(target_status->error());
+  auto read = co_await on_both_sides(context.executor,
+                                     digest(source, context.source.shapes, source_digest),
+                                     read_target(target_digest));
+  if (!read) co_return fail(read.error());
   co_return std::pair{source_digest, target_digest};
 }
 

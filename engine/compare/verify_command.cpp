@@ -17,6 +17,7 @@
 #include "engine/command/command_frame.hpp"
 #include "engine/compare/chunk_drill.hpp"
 #include "engine/compare/object_compare.hpp"
+#include "engine/compare/server_digest.hpp"
 #include "engine/compare/table_pass.hpp"
 #include "engine/core/fault.hpp"
 #include "engine/core/task_guard.hpp"
@@ -93,7 +94,7 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
   while (context.next_chunk < context.chunks.size() && !context.fatal) {
     fault_point("throw-in-verify-lane");
     const Chunk& chunk = context.chunks[context.next_chunk++];
-    auto digests = co_await digest_both(context, *source_rows, *target, chunk);
+    auto digests = co_await deciding_digests(drill, chunk);
     if (!digests) {
       context.fatal =
           naming_the_table(std::move(digests.error()), context.tables[chunk.table_index]);
@@ -290,6 +291,8 @@ Task<Status> verify_main(VerifyContext& context) {
     ++progress_tables[chunk.table_index].chunks_total;
   }
   context.progress.emplace(std::move(progress_tables), !context.options.quiet);
+  context.server_hashing =
+      hashes_on_servers(context, source ? source->server_version() : 0, target->server_version());
   TablePasses passes;
   if (source) {
     auto planned = co_await plan_table_passes(context, *source, *target);
@@ -356,6 +359,7 @@ int run_verify_command(VerifyOptions options) {
     std::fflush(stderr);
     _exit(130);
   }
+  report.extra["row_hash"] = context.server_hashing ? "server" : "client";
   int exit_code = frame.close(outcome, "equal");
   if (outcome) {
     report.tables = std::move(context.report);

@@ -37,6 +37,8 @@ struct VerifyContext {
   std::optional<Error> fatal;
   // A SQLite source is read through its sessions; no snapshot, no key-level SQL on that side.
   std::shared_ptr<const sqlite::SqliteSource> sqlite_source;
+  // Rows are digested by the servers first (server_digest.hpp); set once, before the lanes start.
+  bool server_hashing = false;
 };
 
 }  // namespace pgshift

@@ -48,9 +48,10 @@ class Verify : public ::testing::Test {
     exec(target, "DROP SCHEMA pgshift CASCADE");
   }
   // Small chunks compare key by key at once; large ones (120k rows) are split and re-hashed first.
-  RunResult verify(const std::string& report, const std::string& chunk_mb = "1") {
+  RunResult verify(const std::string& report, const std::string& chunk_mb = "1",
+                   const std::string& row_hash = "server") {
     return run_pgshift({"verify", "--source", source, "--target", target, "--jobs", "2",
-                        "--chunk-size", chunk_mb, "--report", report});
+                        "--chunk-size", chunk_mb, "--report", report, "--row-hash", row_hash});
   }
   std::string source, target;
 };
@@ -72,10 +73,12 @@ TEST_F(Verify, NamesExactlyTheCorruptedRows) {
        "UPDATE items SET doc = doc || 'tampered' WHERE id = 9000;"
        "UPDATE accounts SET balance = -1 WHERE region = 'region, 3' AND login = 'user ''10';"
        "DELETE FROM events WHERE ctid = (SELECT ctid FROM events WHERE kind = 'k3' LIMIT 1);");
-  for (std::string chunk_mb : {"1", "64"}) {
-    SCOPED_TRACE("chunk size " + chunk_mb + " MB");
+  // Servers' digests first (the default), then pgshift's own: the same six differences.
+  for (auto [chunk_mb, row_hash] : {std::pair{"1", "server"}, std::pair{"64", "server"},
+                                    std::pair{"1", "client"}}) {
+    SCOPED_TRACE(std::string("chunk size ") + chunk_mb + " MB, row hash " + row_hash);
     std::string report = ::testing::TempDir() + "/verify-diff.json";
-    auto run = verify(report, chunk_mb);
+    auto run = verify(report, chunk_mb, row_hash);
     EXPECT_EQ(run.exit_code, 1) << run.err << run.out;
     std::string json = read_file(report);
     EXPECT_NE(json.find("\"kind\": \"missing\", \"keys\": [\"(4242)\"]"), std::string::npos)

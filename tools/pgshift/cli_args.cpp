@@ -34,7 +34,7 @@ const std::map<std::string, std::set<std::string>> kOptions = {
     {"verify",
      {"--source", "--target", "--jobs", "--report", "--include-table", "--exclude-table",
       "--exclude-schema", "--log-format", "--quiet", "--chunk-size", "--cast", "--on-type-error",
-      "--timestamptz", "--stall-timeout"}},
+      "--timestamptz", "--stall-timeout", "--row-hash"}},
     {"sync",
      {"--source",
       "--target",
@@ -204,6 +204,14 @@ Result<Command> parse(const std::vector<std::string>& args, Environment environm
         options.verify = VerifyMode::kOff;
       } else {
         return fail(usage_error("--verify is full, count or off").error());
+      }
+    } else if (option == "--row-hash") {
+      if (value == "server") {
+        command.row_hash = RowHash::kServer;
+      } else if (value == "client") {
+        command.row_hash = RowHash::kClient;
+      } else {
+        return fail(usage_error("--row-hash is server or client").error());
       }
     } else if (option == "--quiet") {
       options.quiet = true;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/assess/plan_options.hpp"
+#include "engine/compare/verify_options.hpp"
 
 namespace pgshift::cli {
 
@@ -23,6 +24,7 @@ struct Command {
   // A connection silent this long (waiting for the server) is checked: if a new connection to the
   // same server cannot be opened within the same time either, it counts as lost. 0: never.
   int stall_timeout_seconds = 30;
+  RowHash row_hash = RowHash::kServer;  // verify
   // sync
   std::string endpos;
   std::string metrics_listen;

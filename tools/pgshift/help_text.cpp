@@ -181,8 +181,11 @@ Options:
 
 Compares two live databases and writes to neither: both are read in read-only transactions,
 each at one snapshot. First the schema (tables and columns on one side only, or of another
-type); then the rows, in parallel, chunk by chunk over the same key ranges on both sides
-(row count + XXH3-128 digest of a canonical row encoding). A differing chunk is split at real
+type); then the rows, in parallel, chunk by chunk over the same key ranges on both sides.
+Between two PostgreSQL 14+ servers each server digests its own chunks (row count + sum of a
+64-bit hash of each row, see --row-hash) and only the sums cross the network; a chunk whose
+sums differ, and every chunk otherwise, is compared by reading its rows into pgshift (row
+count + XXH3-128 digest of a canonical row encoding, as migrate). A differing chunk is split at real
 key values and re-hashed until the ranges are small, then compared key by key: the report names
 the keys missing in the target, extra in the target, and changed (with the columns that
 differ). Tables without a key are compared as multisets of rows. Differing keys are read again
@@ -197,6 +200,13 @@ Options:
   --source URL / --target URL   the two databases (or PGSHIFT_SOURCE / PGSHIFT_TARGET)
   --jobs N                      parallel readers per side (default: number of cores)
   --chunk-size MB               comparison chunk size (default 64)
+  --row-hash server|client      server (default): each server hashes its own rows with the
+                                types' hash functions (hash_record_extended; numeric with
+                                its scale, arrays with their bounds, and every type whose
+                                equality is looser than identity through its text form), so
+                                no row crosses the network unless a chunk differs. client:
+                                every row is read and hashed by pgshift. A SQLite source, or
+                                a server older than 14, always uses client
   --stall-timeout S             a connection that has waited S seconds with nothing received
                                 counts as lost when a new one gets no answer in S seconds
                                 either (default 30; 0: never)

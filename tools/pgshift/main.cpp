@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   if (command->name == "verify") {
     pgshift::VerifyOptions verify;
     static_cast<pgshift::CommonOptions&>(verify) = std::move(command->options);
+    verify.row_hash = command->row_hash;
     return pgshift::run_verify_command(std::move(verify));
   }
   if (command->name == "status") {

@@ -1,0 +1,94 @@
+// verify's server-side row hashing must not be looser than pgshift's own: values that compare
+// equal but are not the same value (numeric 1.0 and 1.00, '{1,2}' and '[0:1]={1,2}', jsonb
+// numbers likewise, interval '1 day' and '24 hours', 'Abc' and 'abc' under a case-insensitive
+// collation) are differences, and each is named by its key, in a table of one chunk and in one
+// read in page ranges by chunk. Float -0 and 0 are the same value to both hashes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/pg_test.hpp"
+
+namespace pgshift::test {
+namespace {
+
+constexpr const char* kSchema = R"SQL(
+CREATE COLLATION case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE kinds (
+  id int PRIMARY KEY, amount numeric, ints int[], doc jsonb, span interval,
+  name text COLLATE case_blind, ratio float8, pad text);
+INSERT INTO kinds SELECT i, i * 1.5, ARRAY[i, i + 1], jsonb_build_object('x', i * 1.0),
+  make_interval(days => i % 9), 'Name ' || i, i / 4.0, repeat('p', 200)
+FROM generate_series(1, 20000) i;
+ANALYZE kinds;
+)SQL";
+
+// Each update keeps the value equal to the old one under the type's equality, except the last.
+constexpr const char* kEqualButNotSame = R"SQL(
+UPDATE kinds SET amount = 1.500 WHERE id = 1;
+UPDATE kinds SET ints = '[0:1]={3000,3001}' WHERE id = 3000;
+UPDATE kinds SET doc = '{"x": 7000.00}' WHERE id = 7000;
+UPDATE kinds SET span = interval '24 hours' WHERE id = 10;
+UPDATE kinds SET name = 'NAME 15000' WHERE id = 15000;
+UPDATE kinds SET ratio = ratio + 1 WHERE id = 19999;
+)SQL";
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+class ServerRowHash : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    source = fresh_database(source_cluster(), "rowhash_src");
+    target = fresh_database(target_cluster(), "rowhash_dst");
+    exec(source, kSchema);
+    auto migrated = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"});
+    ASSERT_EQ(migrated.exit_code, 0) << migrated.err;
+    exec(target, "DROP SCHEMA pgshift CASCADE");
+  }
+  std::string source, target;
+};
+
+TEST_F(ServerRowHash, ValuesEqualButNotTheSameAreDifferences) {
+  exec(target, kEqualButNotSame);
+  ASSERT_EQ(scalar(target, "SELECT count(*) FROM kinds WHERE id = 10 AND span = '1 day'"), "1")
+      << "the changed interval still compares equal";
+  // 64 MB: one chunk read whole; 1 MB: several chunks, read in page ranges tagged by chunk.
+  for (std::string chunk_mb : {"64", "1"}) {
+    SCOPED_TRACE("chunk size " + chunk_mb + " MB");
+    std::string report = ::testing::TempDir() + "/rowhash.json";
+    auto run = run_pgshift({"verify", "--source", source, "--target", target, "--chunk-size",
+                            chunk_mb, "--report", report, "--quiet"});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    std::string json = read_file(report);
+    EXPECT_NE(json.find("\"row_hash\": \"server\""), std::string::npos) << json;
+    for (const char* key : {"(1)", "(3000)", "(7000)", "(10)", "(15000)", "(19999)"}) {
+      EXPECT_NE(json.find(std::string("\"keys\": [\"") + key + "\"]"), std::string::npos)
+          << key << " not reported: " << json;
+    }
+  }
+}
+
+TEST_F(ServerRowHash, NegativeZeroIsZeroOnBothPaths) {
+  exec(source, "UPDATE kinds SET ratio = 0 WHERE id = 5");
+  exec(target, "UPDATE kinds SET ratio = '-0' WHERE id = 5");
+  for (std::string row_hash : {"server", "client"}) {
+    auto run = run_pgshift({"verify", "--source", source, "--target", target, "--row-hash",
+                            row_hash, "--quiet"});
+    EXPECT_EQ(run.exit_code, 0) << row_hash << ": " << run.err << run.out;
+  }
+}
+
+TEST_F(ServerRowHash, UnknownModeIsAUsageError) {
+  auto run = run_pgshift({"verify", "--source", source, "--target", target, "--row-hash", "gpu"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("--row-hash is server or client"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace pgshift::test
