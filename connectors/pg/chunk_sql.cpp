@@ -91,10 +91,9 @@ bool chunks_cover_keys(const Table& table, const std::vector<const Chunk*>& chun
 std::string copy_out_by_chunk_sql(const Table& table, const std::vector<const Chunk*>& chunks,
                                   const Chunk& pages) {
   std::string columns = copied_column_list(table);
-  return "COPY (SELECT (" + chunk_number_sql(table, chunks) +
-         ")::pg_catalog.int4" + (columns.empty() ? "" : ", " + columns) + " FROM ONLY " +
-         qualified_name(table) + " WHERE " + chunk_predicate(table, pages) +
-         ") TO STDOUT (FORMAT binary)";
+  return "COPY (SELECT (" + chunk_number_sql(table, chunks) + ")::pg_catalog.int4" +
+         (columns.empty() ? "" : ", " + columns) + " FROM ONLY " + qualified_name(table) +
+         " WHERE " + chunk_predicate(table, pages) + ") TO STDOUT (FORMAT binary)";
 }
 
 std::string copy_in_sql(const Table& table, CopyLoad load) {

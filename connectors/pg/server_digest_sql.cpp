@@ -72,7 +72,12 @@ std::string hashed_fields(const Table& table) {
 std::string row_hash_sql(const Table& table) {
   std::string fields = hashed_fields(table);
   if (fields.empty()) return "0::pg_catalog.int8";
-  return "pg_catalog.hash_record_extended(ROW(" + fields + "), 0)";
+  // hash_record_extended is linear in its fields' hashes (h = 31 h + field), so a sum of row
+  // hashes would depend only on each column's multiset of values: two rows swapping a value
+  // would go unseen. Hashing the row hash again (through its text, a full 64-bit mix) breaks
+  // that; hashint8extended would fold it to 32 bits first.
+  return "pg_catalog.hashtextextended(pg_catalog.hash_record_extended(ROW(" + fields +
+         "), 0)::pg_catalog.text, 0)";
 }
 
 std::string server_digest_sql(const Table& table, const Chunk& chunk) {
@@ -87,8 +92,8 @@ std::string server_digest_by_chunk_sql(const Table& table, const std::vector<con
   // row): it would sort every row, spilling to disk, instead of hashing into a few groups.
   return "SELECT chunk, pg_catalog.count(*), pg_catalog.sum(hash)::pg_catalog.text FROM (SELECT (" +
          chunk_number_sql(table, chunks) + ")::pg_catalog.int4 AS chunk, " + row_hash_sql(table) +
-         " AS hash FROM ONLY " + qualified_name(table) + " WHERE " +
-         chunk_predicate(table, pages) + " OFFSET 0) AS hashed GROUP BY chunk";
+         " AS hash FROM ONLY " + qualified_name(table) + " WHERE " + chunk_predicate(table, pages) +
+         " OFFSET 0) AS hashed GROUP BY chunk";
 }
 
 }  // namespace pgshift::pg

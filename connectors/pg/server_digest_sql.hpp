@@ -1,7 +1,8 @@
 // SQL text that has a PostgreSQL server digest its own rows (verify's server-side hashing): each
-// row becomes one bigint, hash_record_extended over the copied columns, and a chunk's digest is
-// (count, sum of those hashes). Only per-chunk sums cross the network. Both sides run the same
-// text, built from one table model, so both hash alike. Pure.
+// row becomes one bigint, hash_record_extended over the copied columns hashed once more (it is
+// linear in the columns' hashes), and a chunk's digest is (count, sum of those hashes). Only
+// per-chunk sums cross the network. Both sides run the same text, built from one table model, so
+// both hash alike. Pure.
 //
 // The types' own hash functions follow equality, which for some types is looser than identity
 // (numeric 1.0 = 1.00, '{1,2}' = '[0:1]={1,2}', jsonb's numbers, interval '1 day' = '24 hours',

@@ -90,9 +90,9 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> digest_both(
     co_return co_await digest(reader, context.target.shapes, out);
   };
   verify::ChunkDigest source_digest, target_digest;
-  auto read = co_await on_both_sides(context.executor,
-                                     digest(source, context.source.shapes, source_digest),
-                                     read_target(target_digest));
+  auto read =
+      co_await on_both_sides(context.executor, digest(source, context.source.shapes, source_digest),
+                             read_target(target_digest));
   if (!read) co_return fail(read.error());
   co_return std::pair{source_digest, target_digest};
 }

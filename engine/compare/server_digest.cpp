@@ -45,9 +45,9 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> server_digest_
     co_return co_await server_digest(target, table, chunk, out);
   };
   verify::ChunkDigest source_digest, target_digest;
-  auto read = co_await on_both_sides(context.executor,
-                                     server_digest(source, table, chunk, source_digest),
-                                     read_target(target_digest));
+  auto read =
+      co_await on_both_sides(context.executor, server_digest(source, table, chunk, source_digest),
+                             read_target(target_digest));
   if (!read) co_return fail(read.error());
   co_return std::pair{source_digest, target_digest};
 }

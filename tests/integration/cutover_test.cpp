@@ -196,11 +196,6 @@ bool app_role_frozen(const Databases& setup) {
                     "datname = current_database())") != "0";
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // How many of the order ids the application saw committed are not in `uri`'s orders.
 std::string orders_missing(const std::string& uri, const std::set<long long>& committed) {
   std::string sql = "SELECT count(*) FROM unnest('{";

@@ -2,9 +2,6 @@
 // target with catalog and data queries that share no code with pgshift.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "tests/support/pg_test.hpp"
 
 namespace pgshift::test {
@@ -137,13 +134,6 @@ std::string table_fingerprint(const std::string& uri, const std::string& table) 
                 "SELECT count(*) || ':' || COALESCE(md5(string_agg(t::text, '|' ORDER BY "
                 "t::text)), '') FROM " +
                     table + " t");
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
 }
 
 TEST(MigrateFeatures, EveryFeatureArrivesExactly) {

@@ -8,8 +8,6 @@
 #include <sys/wait.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "tests/support/pg_test.hpp"
@@ -45,13 +43,6 @@ BEGIN
 END $$;
 CREATE EVENT TRIGGER tamper_plant ON ddl_command_end EXECUTE FUNCTION tamper.plant();
 )SQL";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(ReadBack, ARowChangedOnTheWayInIsNamedByItsChunk) {
   std::string source = fresh_database(source_cluster(), "readback_src");

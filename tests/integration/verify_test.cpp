@@ -3,9 +3,6 @@
 // 0).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "tests/support/pg_test.hpp"
 
 namespace pgshift::test {
@@ -23,13 +20,6 @@ INSERT INTO events SELECT 'k' || (i % 10), jsonb_build_object('n', i % 10)
 FROM generate_series(1, 3000) i;
 ANALYZE;
 )SQL";
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 std::size_t count(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
@@ -74,8 +64,8 @@ TEST_F(Verify, NamesExactlyTheCorruptedRows) {
        "UPDATE accounts SET balance = -1 WHERE region = 'region, 3' AND login = 'user ''10';"
        "DELETE FROM events WHERE ctid = (SELECT ctid FROM events WHERE kind = 'k3' LIMIT 1);");
   // Servers' digests first (the default), then pgshift's own: the same six differences.
-  for (auto [chunk_mb, row_hash] : {std::pair{"1", "server"}, std::pair{"64", "server"},
-                                    std::pair{"1", "client"}}) {
+  for (auto [chunk_mb, row_hash] :
+       {std::pair{"1", "server"}, std::pair{"64", "server"}, std::pair{"1", "client"}}) {
     SCOPED_TRACE(std::string("chunk size ") + chunk_mb + " MB, row hash " + row_hash);
     std::string report = ::testing::TempDir() + "/verify-diff.json";
     auto run = verify(report, chunk_mb, row_hash);

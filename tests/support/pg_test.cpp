@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <stdexcept>
 
 #include "engine/core/subprocess.hpp"
@@ -111,6 +112,11 @@ std::string scalar(const std::string& uri, const std::string& sql) {
 
 void exec(const std::string& uri, const std::string& sql) {
   query(uri, sql);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
 std::string table_digest(const std::string& uri, const std::string& table) {

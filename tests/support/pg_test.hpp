@@ -29,6 +29,9 @@ void exec(const std::string& uri, const std::string& sql);  // throws on error
 // are (for comparing a target with its source without pgshift's code).
 std::string table_digest(const std::string& uri, const std::string& table);
 
+// The whole file as text ("" if it cannot be read): reports, logs.
+std::string read_file(const std::string& path);
+
 struct RunResult {
   int exit_code = -1;
   std::string out, err;
