@@ -7,6 +7,11 @@
 namespace pgshift {
 namespace {
 
+// --jobs is verify's parallelism on each server: a digest query spawns no parallel workers of its
+// own (reading rows out with COPY never did). SET LOCAL lasts until the snapshot's transaction
+// ends, so repeating it costs nothing.
+constexpr const char* kSerialQuery = "SET LOCAL max_parallel_workers_per_gather = 0; ";
+
 Result<verify::ChunkDigest> digest_of(const pg::PgResult& result, int row, int count_column) {
   auto sum = verify::ChunkDigest::parse_sum_decimal(result.text(row, count_column + 1));
   if (!sum) {
@@ -21,7 +26,7 @@ Result<verify::ChunkDigest> digest_of(const pg::PgResult& result, int row, int c
 
 Task<Status> server_digest(pg::Connection& connection, const Table& table, const Chunk& chunk,
                            verify::ChunkDigest& out) {
-  auto result = co_await connection.query(pg::server_digest_sql(table, chunk));
+  auto result = co_await connection.query(kSerialQuery + pg::server_digest_sql(table, chunk));
   if (!result) co_return fail(result.error());
   auto digest = digest_of(*result, 0, 0);
   if (!digest) co_return fail(digest.error());
@@ -64,7 +69,8 @@ Task<Result<std::pair<verify::ChunkDigest, verify::ChunkDigest>>> deciding_diges
 Task<Status> server_digest_range(pg::Connection& connection, const Table& table,
                                  const std::vector<const Chunk*>& chunks, const Chunk& pages,
                                  std::map<int, verify::ChunkDigest>& digests) {
-  auto result = co_await connection.query(pg::server_digest_by_chunk_sql(table, chunks, pages));
+  auto result = co_await connection.query(kSerialQuery +
+                                          pg::server_digest_by_chunk_sql(table, chunks, pages));
   if (!result) co_return fail(result.error());
   for (int row = 0; row < result->rows(); ++row) {
     auto digest = digest_of(*result, row, 1);
