@@ -1,6 +1,8 @@
 #include "connectors/pg/server_digest_sql.hpp"
 
+#include <map>
 #include <set>
+#include <string_view>
 
 #include "connectors/pg/chunk_sql.hpp"
 #include "engine/model/pg_quote.hpp"
@@ -8,26 +10,37 @@
 namespace pgshift::pg {
 namespace {
 
-// Built-in types whose hash function tells apart every two values that are not identical (up to
-// what the canonical encoding itself folds: float -0 and NaN).
-const std::set<std::uint32_t> kIdentityHashed = {
-    16,    // bool
-    17,    // bytea
-    18,    // "char"
-    19,    // name
-    20,    // int8
-    21,    // int2
-    23,    // int4
-    26,    // oid
-    700,   // float4
-    701,   // float8
-    1082,  // date
-    1083,  // time
-    1114,  // timestamp
-    1184,  // timestamptz
-    2950,  // uuid
+// How a column of a built-in type becomes a bigint on the server (NULL for NULL), where the hash
+// tells apart every two values that are not identical (up to what the canonical encoding itself
+// folds: float -0 and NaN): % stands for the column, $ for its seed. numeric adds its scale,
+// which its hash leaves out; bool goes through its cast to int4.
+const std::map<std::uint32_t, std::string> kIdentityHash = {
+    {16, "pg_catalog.hashint4extended(%::pg_catalog.int4, $)"},   // bool
+    {18, "pg_catalog.hashcharextended(%, $)"},                    // "char"
+    {19, "pg_catalog.hashnameextended(%, $)"},                    // name
+    {20, "pg_catalog.hashint8extended(%, $)"},                    // int8
+    {21, "pg_catalog.hashint2extended(%, $)"},                    // int2
+    {23, "pg_catalog.hashint4extended(%, $)"},                    // int4
+    {25, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},      // text
+    {26, "pg_catalog.hashoidextended(%, $)"},                     // oid
+    {700, "pg_catalog.hashfloat4extended(%, $)"},                 // float4
+    {701, "pg_catalog.hashfloat8extended(%, $)"},                 // float8
+    {1042, "pg_catalog.hashbpcharextended(% COLLATE \"C\", $)"},  // bpchar
+    {1043, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},    // varchar
+    {1083, "pg_catalog.time_hash_extended(%, $)"},                // time
+    {1114, "pg_catalog.timestamp_hash_extended(%, $)"},           // timestamp
+    {1700,                                                        // numeric
+     "pg_catalog.hash_numeric_extended(%, $) # "
+     "pg_catalog.hashint4extended(COALESCE(pg_catalog.scale(%), -1), $)"},
+    {2950, "pg_catalog.uuid_hash_extended(%, $)"},  // uuid
+    // No hash function of their own to call from SQL: the record hash calls it.
+    // (date: its cast to timestamp fails past the year 294276).
+    {17, "pg_catalog.hash_record_extended(ROW(%), $)"},    // bytea
+    {1082, "pg_catalog.hash_record_extended(ROW(%), $)"},  // date
+    {1184, "pg_catalog.hash_record_extended(ROW(%), $)"},  // timestamptz
 };
-// Arrays of those: the hash covers the elements, array_dims adds the bounds it leaves out.
+// Arrays of types hashed alike: the hash covers the elements, array_dims adds the bounds it
+// leaves out ('' for an empty array, whose dims are NULL).
 const std::set<std::uint32_t> kIdentityHashedArrays = {
     1000,  // bool[]
     1001,  // bytea[]
@@ -41,28 +54,43 @@ const std::set<std::uint32_t> kIdentityHashedArrays = {
     1185,  // timestamptz[]
     2951,  // uuid[]
 };
-// Text types: hashed as bytes once the collation is "C" (a nondeterministic one folds case).
-const std::set<std::uint32_t> kTextTypes = {25, 1042, 1043};  // text, bpchar, varchar
-constexpr std::uint32_t kNumericOid = 1700;
+constexpr const char* kArrayHash =
+    "pg_catalog.hash_array_extended(%, $) # "
+    "pg_catalog.hashtextextended(COALESCE(pg_catalog.array_dims(%), ''), $)";
+// Every other type: its text form, in COLLATE "C".
+constexpr const char* kTextHash =
+    "pg_catalog.hashtextextended(%::pg_catalog.text COLLATE \"C\", $)";
 
-std::string hashed_fields(const Table& table) {
+// `pattern` with % replaced by `column` and $ by `seed`.
+std::string expand(std::string_view pattern, const std::string& column, const std::string& seed) {
   std::string out;
-  auto add = [&](const std::string& field) { out += (out.empty() ? "" : ", ") + field; };
-  for (const Column* column : table.copied_columns()) {
-    std::string name = quote_identifier(column->name);
-    if (kIdentityHashed.count(column->type_oid)) {
-      add(name);
-    } else if (kTextTypes.count(column->type_oid)) {
-      add(name + " COLLATE \"C\"");
-    } else if (column->type_oid == kNumericOid) {
-      add(name);
-      add("pg_catalog.scale(" + name + ")");
-    } else if (kIdentityHashedArrays.count(column->type_oid)) {
-      add(name);
-      add("pg_catalog.array_dims(" + name + ")");
+  for (char c : pattern) {
+    if (c == '%') {
+      out += column;
+    } else if (c == '$') {
+      out += seed;
     } else {
-      add(name + "::pg_catalog.text COLLATE \"C\"");
+      out += c;
     }
+  }
+  return out;
+}
+
+// The XOR of the columns' hashes, each seeded with its position (so that two columns swapping
+// values differ), a NULL standing as its seed.
+std::string combined_column_hashes(const Table& table) {
+  std::string out;
+  int position = 0;
+  for (const Column* column : table.copied_columns()) {
+    std::string seed = std::to_string(++position);
+    std::string_view pattern = kTextHash;
+    if (auto it = kIdentityHash.find(column->type_oid); it != kIdentityHash.end()) {
+      pattern = it->second;
+    } else if (kIdentityHashedArrays.count(column->type_oid)) {
+      pattern = kArrayHash;
+    }
+    if (!out.empty()) out += " # ";
+    out += "COALESCE(" + expand(pattern, quote_identifier(column->name), seed) + ", " + seed + ")";
   }
   return out;
 }
@@ -70,14 +98,12 @@ std::string hashed_fields(const Table& table) {
 }  // namespace
 
 std::string row_hash_sql(const Table& table) {
-  std::string fields = hashed_fields(table);
-  if (fields.empty()) return "0::pg_catalog.int8";
-  // hash_record_extended is linear in its fields' hashes (h = 31 h + field), so a sum of row
-  // hashes would depend only on each column's multiset of values: two rows swapping a value
-  // would go unseen. Hashing the row hash again (through its text, a full 64-bit mix) breaks
-  // that; hashint8extended would fold it to 32 bits first.
-  return "pg_catalog.hashtextextended(pg_catalog.hash_record_extended(ROW(" + fields +
-         "), 0)::pg_catalog.text, 0)";
+  std::string columns = combined_column_hashes(table);
+  if (columns.empty()) return "0::pg_catalog.int8";
+  // The XOR is linear in the columns' hashes, so a sum of such row hashes would depend only on
+  // each column's multiset of values: two rows swapping a value would go unseen. Hashing it again
+  // (through its text, a full 64-bit mix) breaks that; hashint8extended would fold it to 32 bits.
+  return "pg_catalog.hashtextextended((" + columns + ")::pg_catalog.text, 0)";
 }
 
 std::string server_digest_sql(const Table& table, const Chunk& chunk) {

@@ -1,9 +1,9 @@
 // verify's server-side row hashing must not be looser than pgshift's own: values that compare
 // equal but are not the same value (numeric 1.0 and 1.00, '{1,2}' and '[0:1]={1,2}', jsonb
 // numbers likewise, interval '1 day' and '24 hours', 'Abc' and 'abc' under a case-insensitive
-// collation) are differences, and each is named by its key, in a table of one chunk and in one
-// read in page ranges by chunk; so are values swapped between two rows. Float -0 and 0 are the
-// same value to both hashes.
+// collation, an empty array and NULL) are differences, and each is named by its key, in a table of
+// one chunk and in one read in page ranges by chunk; so are values swapped between two rows. Float
+// -0 and 0 are the same value to both hashes.
 #include <gtest/gtest.h>
 
 #include "tests/support/pg_test.hpp"
@@ -19,6 +19,17 @@ CREATE TABLE kinds (
 INSERT INTO kinds SELECT i, i * 1.5, ARRAY[i, i + 1], jsonb_build_object('x', i * 1.0),
   make_interval(days => i % 9), 'Name ' || i, i / 4.0, repeat('p', 200)
 FROM generate_series(1, 20000) i;
+CREATE TABLE every_type (
+  id int PRIMARY KEY, b bool, c "char", n name, s smallint, o oid, r real, fixed char(3),
+  v varchar(10), d date, t time, ts timestamp, tz timestamptz, u uuid, bin bytea, big bigint[],
+  words text[], j json, stamps timestamptz[]);
+INSERT INTO every_type SELECT i, i % 2 = 0, 'x', 'n' || i, i, i, i / 3.0, 'ab', 'v' || i,
+  CASE WHEN i = 3 THEN 'infinity'::date ELSE date '2024-01-01' + i END, time '10:00' + i * interval '1 s',
+  timestamp '2024-01-01' + i * interval '1 h', timestamptz '2024-01-01 UTC' + i * interval '1 h',
+  md5(i::text)::uuid, decode(md5(i::text), 'hex'), CASE WHEN i = 4 THEN '{}' ELSE ARRAY[i, -i] END,
+  ARRAY['w' || i], ('{"i": ' || i || '}')::json, ARRAY[timestamptz '2024-01-01 UTC']
+FROM generate_series(1, 50) i;
+INSERT INTO every_type (id) VALUES (0);
 ANALYZE kinds;
 )SQL";
 
@@ -30,6 +41,7 @@ UPDATE kinds SET doc = '{"x": 7000.00}' WHERE id = 7000;
 UPDATE kinds SET span = interval '24 hours' WHERE id = 10;
 UPDATE kinds SET name = 'NAME 15000' WHERE id = 15000;
 UPDATE kinds SET ratio = ratio + 1 WHERE id = 19999;
+UPDATE every_type SET big = NULL WHERE id = 4;
 )SQL";
 
 class ServerRowHash : public ::testing::Test {
@@ -58,7 +70,7 @@ TEST_F(ServerRowHash, ValuesEqualButNotTheSameAreDifferences) {
     EXPECT_EQ(run.exit_code, 1) << run.err;
     std::string json = read_file(report);
     EXPECT_NE(json.find("\"row_hash\": \"server\""), std::string::npos) << json;
-    for (const char* key : {"(1)", "(3000)", "(7000)", "(10)", "(15000)", "(19999)"}) {
+    for (const char* key : {"(1)", "(3000)", "(7000)", "(10)", "(15000)", "(19999)", "(4)"}) {
       EXPECT_NE(json.find(std::string("\"keys\": [\"") + key + "\"]"), std::string::npos)
           << key << " not reported: " << json;
     }

@@ -37,11 +37,30 @@ Table mixed() {
 }
 
 TEST(RowHashSql, NativeWhereEqualityIsIdentityTextElsewhere) {
-  EXPECT_EQ(row_hash_sql(mixed()),
-            "pg_catalog.hashtextextended(pg_catalog.hash_record_extended(ROW(\"id\", \"Name\" "
-            "COLLATE \"C\", \"price\", pg_catalog.scale(\"price\"), \"tags\", "
-            "pg_catalog.array_dims(\"tags\"), \"doc\"::pg_catalog.text COLLATE \"C\", "
-            "\"span\"::pg_catalog.text COLLATE \"C\", \"ratio\"), 0)::pg_catalog.text, 0)");
+  EXPECT_EQ(
+      row_hash_sql(mixed()),
+      "pg_catalog.hashtextextended(("
+      "COALESCE(pg_catalog.hashint8extended(\"id\", 1), 1) # "
+      "COALESCE(pg_catalog.hashtextextended(\"Name\" COLLATE \"C\", 2), 2) # "
+      "COALESCE(pg_catalog.hash_numeric_extended(\"price\", 3) # "
+      "pg_catalog.hashint4extended(COALESCE(pg_catalog.scale(\"price\"), -1), 3), 3) # "
+      "COALESCE(pg_catalog.hash_array_extended(\"tags\", 4) # "
+      "pg_catalog.hashtextextended(COALESCE(pg_catalog.array_dims(\"tags\"), ''), 4), 4) # "
+      "COALESCE(pg_catalog.hashtextextended(\"doc\"::pg_catalog.text COLLATE \"C\", 5), 5) # "
+      "COALESCE(pg_catalog.hashtextextended(\"span\"::pg_catalog.text COLLATE \"C\", 6), 6) # "
+      "COALESCE(pg_catalog.hashfloat8extended(\"ratio\", 7), 7)"
+      ")::pg_catalog.text, 0)");
+}
+
+TEST(RowHashSql, ANameHoldingThePlaceholdersIsQuotedOnly) {
+  Table table;
+  table.schema = "s";
+  table.name = "t";
+  table.columns = {column("50% off $", 23, "integer")};
+  EXPECT_EQ(row_hash_sql(table),
+            "pg_catalog.hashtextextended(("
+            "COALESCE(pg_catalog.hashint4extended(\"50% off $\", 1), 1)"
+            ")::pg_catalog.text, 0)");
 }
 
 TEST(RowHashSql, ATableWithNothingCopiedHashesEveryRowAlike) {
