@@ -183,17 +183,17 @@ Compares two live databases and writes to neither: both are read in read-only tr
 each at one snapshot. First the schema (tables and columns on one side only, or of another
 type); then the rows, in parallel, chunk by chunk over the same key ranges on both sides.
 Between two PostgreSQL 14+ servers each server digests its own chunks (row count + sum of a
-64-bit hash of each row, see --row-hash) and only the sums cross the network; a chunk whose
-sums differ, and every chunk otherwise, is compared by reading its rows into pgshift (row
-count + XXH3-128 digest of a canonical row encoding, as migrate). A differing chunk is split at real
-key values and re-hashed until the ranges are small, then compared key by key: the report names
-the keys missing in the target, extra in the target, and changed (with the columns that
-differ). Tables without a key are compared as multisets of rows. Differing keys are read again
-a few times before they are reported, so rows that were changing while the sides were read are
-not mistaken for differences; keys still changing are marked. From a PostgreSQL source,
-materialized views are compared whole (populated or not; row count + digest of all rows), and
-large objects one by one (the set of OIDs; each object's length and XXH3-128 digest): the
-report names the differing view or object OID.
+64-bit hash of each row, see --row-hash) and only the sums cross the network. A chunk whose
+sums differ (every chunk with --row-hash client) is read into pgshift and compared by row
+count + XXH3-128 digest of a canonical row encoding, as migrate does. A differing chunk is
+split at real key values and re-hashed until the ranges are small, then compared key by key:
+the report names the keys missing in the target, extra in the target, and changed (with the
+columns that differ). Tables without a key are compared as multisets of rows. Differing keys
+are read again a few times before they are reported, so rows that were changing while the
+sides were read are not mistaken for differences; keys still changing are marked. From a
+PostgreSQL source, materialized views are compared whole (populated or not; row count + digest
+of all rows), and large objects one by one (the set of OIDs; each object's length and XXH3-128
+digest): the report names the differing view or object OID.
 Exit status 0 when equal, 1 when there are differences.
 
 Options:
@@ -201,8 +201,8 @@ Options:
   --jobs N                      parallel readers per side (default: number of cores)
   --chunk-size MB               comparison chunk size (default 64)
   --row-hash server|client      server (default): each server hashes its own rows with the
-                                types' hash functions (hash_record_extended; numeric with
-                                its scale, arrays with their bounds, and every type whose
+                                columns' type hash functions (numeric with its scale, arrays
+                                with their bounds, text in COLLATE "C", and every type whose
                                 equality is looser than identity through its text form), so
                                 no row crosses the network unless a chunk differs. client:
                                 every row is read and hashed by pgshift. A SQLite source, or
