@@ -1,12 +1,15 @@
 // verify's one-pass comparison of a keyed table (the counterpart of migrate's one-pass read-back,
 // engine/migrate/table_readback.hpp): instead of one key-range read per chunk on each side, each
 // side is read in page ranges, every row tagged with the number of the chunk whose key range holds
-// it (pg::copy_out_by_chunk_sql), and the per-chunk digests are summed over the ranges. Once every
-// range of both sides is in, each chunk is compared, and a differing one is drilled into by key
+// it, and the per-chunk digests are summed over the ranges: by the servers themselves when the
+// run hashes there (server_digest.hpp), else read out (pg::copy_out_by_chunk_sql) and hashed
+// here. Once every range of both sides is in, each chunk is compared (a server-digest difference
+// is confirmed with the canonical digests first), and a differing one is drilled into by key
 // (chunk_drill.hpp) as before. Sequential reads cost less than index range scans, most of all on
 // narrow rows. Only for PostgreSQL sources, keyed tables of several chunks that cover every key,
-// and tables without rows too large to read whole on either side. Everything runs on the verify
-// run's io_context thread; the plan is built once by plan_table_passes, then lanes take ranges.
+// and, unless the servers hash, tables without rows too large to read whole on either side.
+// Everything runs on the verify run's io_context thread; the plan is built once by
+// plan_table_passes, then lanes take ranges.
 #pragma once
 
 #include <map>
