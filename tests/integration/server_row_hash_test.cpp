@@ -6,6 +6,10 @@
 // -0 and 0 are the same value to both hashes.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "tests/support/pg_test.hpp"
 
 namespace pgshift::test {
@@ -96,6 +100,49 @@ TEST_F(ServerRowHash, ValuesSwappedBetweenRowsAreDifferences) {
       EXPECT_NE(json.find(std::string("\"") + key + "\""), std::string::npos)
           << key << " not reported: " << json;
     }
+  }
+}
+
+// The smallest change to any one column of any type is a difference on its own: each change is
+// the only one in its run, so the servers' sums alone must see it (the canonical re-check only
+// runs once they differ).
+TEST_F(ServerRowHash, TheSmallestChangeToAnyTypeIsADifference) {
+  const std::vector<std::pair<int, std::string>> changes = {
+      {5, "b = NOT b"},
+      {6, "c = 'y'"},
+      {7, "n = 'n7 '"},
+      {8, "s = s + 1"},
+      {9, "o = 100009"},
+      {10, "r = r + 0.5"},
+      {11, "fixed = 'ac'"},
+      {12, "v = 'V12'"},
+      {13, "d = d + 1"},
+      {14, "t = t + interval '1 microsecond'"},
+      {15, "ts = ts + interval '1 microsecond'"},
+      {16, "tz = tz + interval '1 microsecond'"},
+      {17, "u = md5('x')::uuid"},
+      {18, "bin = bin || '\\x00'::bytea"},
+      {19, "big = ARRAY[19, -20]"},
+      {20, "words = ARRAY['W20']"},
+      {21, "j = '{\"i\":21}'"},
+      {22, "stamps = ARRAY[timestamptz '2024-01-01 00:00:00.000001 UTC']"},
+      {23, "tz = 'infinity'"},
+      {24, "tz = '-infinity'"},
+  };
+  exec(target, "CREATE TABLE saved AS SELECT * FROM every_type");
+  std::string report = ::testing::TempDir() + "/rowhash-types.json";
+  for (const auto& [id, change] : changes) {
+    SCOPED_TRACE(change);
+    std::string key = std::to_string(id);
+    exec(target, "UPDATE every_type SET " + change + " WHERE id = " + key);
+    auto run = run_pgshift({"verify", "--source", source, "--target", target, "--include-table",
+                            "every_type", "--report", report, "--quiet"});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    std::string json = read_file(report);
+    EXPECT_NE(json.find("\"row_hash\": \"server\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"keys\": [\"(" + key + ")\"]"), std::string::npos) << json;
+    exec(target, "DELETE FROM every_type WHERE id = " + key +
+                     "; INSERT INTO every_type SELECT * FROM saved WHERE id = " + key);
   }
 }
 
