@@ -93,17 +93,30 @@ Task<Result<TablePasses>> plan_table_passes(VerifyContext& context, pg::Connecti
     if (large) continue;
     TablePass pass;
     pass.table = table;
-    auto source_pages = co_await relation_pages(source, info);
-    if (!source_pages) co_return fail(source_pages.error());
-    auto target_pages = co_await relation_pages(target, info);
-    if (!target_pages) co_return fail(target_pages.error());
-    pass.source_pages = *source_pages;
-    pass.target_pages = *target_pages;
     // As many ranges as chunks: as many pieces of work, of about the same size, as before.
     pass.parts = pass.parts_left = static_cast<int>(chunks.size());
     pass.chunks = std::move(chunks);
     passes.tables.push_back(std::move(pass));
     passed.insert(table);
+  }
+  if (!passes.tables.empty()) {
+    // One round trip per side, both at once: over a far link these come before any comparing.
+    std::vector<const Table*> tables;
+    for (const TablePass& pass : passes.tables) tables.push_back(&context.tables[pass.table]);
+    std::vector<std::int64_t> source_pages, target_pages;
+    auto pages_of = [&](pg::Connection& side, std::vector<std::int64_t>& out) -> Task<Status> {
+      auto pages = co_await relations_pages(side, tables);
+      if (!pages) co_return fail(pages.error());
+      out = std::move(*pages);
+      co_return Status{};
+    };
+    auto sized = co_await on_both_sides(context.executor, pages_of(source, source_pages),
+                                        pages_of(target, target_pages));
+    if (!sized) co_return fail(sized.error());
+    for (std::size_t i = 0; i < passes.tables.size(); ++i) {
+      passes.tables[i].source_pages = source_pages.at(i);
+      passes.tables[i].target_pages = target_pages.at(i);
+    }
   }
   std::erase_if(context.chunks,
                 [&](const Chunk& chunk) { return passed.count(chunk.table_index) > 0; });

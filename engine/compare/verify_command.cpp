@@ -15,6 +15,7 @@
 #include "connectors/sqlite/sqlite_source.hpp"
 #include "engine/assess/source_reader.hpp"
 #include "engine/command/command_frame.hpp"
+#include "engine/compare/both_sides.hpp"
 #include "engine/compare/chunk_drill.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/compare/server_digest.hpp"
@@ -133,28 +134,37 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
   }
 }
 
+// Opens one PostgreSQL side at its snapshot and reads its types and tables, refusing tables that
+// row security would filter. `what` is "source" or "target".
+Task<Status> open_side(const Endpoint& endpoint, const char* what, const pg::TableFilter& filter,
+                       std::optional<pg::Connection>& connection, Side& side,
+                       Result<std::vector<Table>>& tables) {
+  auto opened = co_await pg::open_session(endpoint, what);
+  if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
+  connection.emplace(std::move(*opened));
+  auto snapshot = co_await pg::begin_and_export_snapshot(*connection);
+  if (!snapshot) co_return fail(snapshot.error());
+  side.snapshot = std::move(*snapshot);
+  auto shapes = co_await pg::read_type_shapes(*connection);
+  if (!shapes) co_return fail(shapes.error());
+  side.shapes = std::move(*shapes);
+  tables = co_await pg::read_tables(*connection, filter);
+  if (!tables) co_return fail(tables.error());
+  // Read with row_security = off: policies that apply to either user refuse the run up front.
+  co_return co_await assess::refuse_row_security(*connection, what, *tables);
+}
+
 Task<Status> verify_main(VerifyContext& context) {
   bool from_sqlite = context.options.source.kind() == EndpointKind::kSqlite;
-  std::optional<pg::Connection> source;
-  if (!from_sqlite) {
-    auto opened = co_await pg::open_session(context.options.source, "source");
-    if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
-    source.emplace(std::move(*opened));
-  }
-  auto target = co_await pg::open_session(context.options.target, "target");
-  if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
-  for (auto [connection, side] : {std::pair{source ? &*source : nullptr, &context.source},
-                                  std::pair{&*target, &context.target}}) {
-    if (!connection) continue;
-    auto snapshot = co_await pg::begin_and_export_snapshot(*connection);
-    if (!snapshot) co_return fail(snapshot.error());
-    side->snapshot = std::move(*snapshot);
-    auto shapes = co_await pg::read_type_shapes(*connection);
-    if (!shapes) co_return fail(shapes.error());
-    side->shapes = std::move(*shapes);
-  }
+  const pg::TableFilter& filter = context.options.filter;
+  std::optional<pg::Connection> source, target;
   Result<std::vector<Table>> source_tables = fail(ErrorKind::kRuntime, "not read");
+  Result<std::vector<Table>> target_tables = fail(ErrorKind::kRuntime, "not read");
+  // Both sides at once: over a far link each costs a few dozen round trips before any comparing.
+  auto opened_target =
+      open_side(context.options.target, "target", filter, target, context.target, target_tables);
   if (from_sqlite) {
+    if (auto opened = co_await std::move(opened_target); !opened) co_return opened;
     // Values are encoded in the target's formats: one type system on both sides.
     context.source.shapes = context.target.shapes;
     auto read = sqlite::read_source(context.options.source.sqlite_path(),
@@ -163,22 +173,14 @@ Task<Status> verify_main(VerifyContext& context) {
     context.sqlite_source = std::move(*read);
     source_tables = context.sqlite_source->schema.tables;
   } else {
-    source_tables = co_await pg::read_tables(*source, context.options.filter);
+    auto opened = co_await on_both_sides(
+        context.executor,
+        open_side(context.options.source, "source", filter, source, context.source, source_tables),
+        std::move(opened_target));
+    if (!opened) co_return opened;
   }
-  if (!source_tables) co_return fail(source_tables.error());
-  if (auto matched = check_includes_matched(context.options.filter, *source_tables); !matched) {
+  if (auto matched = check_includes_matched(filter, *source_tables); !matched) {
     co_return matched;
-  }
-  auto target_tables = co_await pg::read_tables(*target, context.options.filter);
-  if (!target_tables) co_return fail(target_tables.error());
-  // Read with row_security = off: policies that apply to either user refuse the run up front.
-  if (source) {
-    auto readable = co_await assess::refuse_row_security(*source, "source", *source_tables);
-    if (!readable) co_return readable;
-  }
-  if (auto readable = co_await assess::refuse_row_security(*target, "target", *target_tables);
-      !readable) {
-    co_return readable;
   }
   if (from_sqlite) {
     // Type names are spelled by the translation, not by the server: compare the target's.
@@ -290,16 +292,18 @@ Task<Status> verify_main(VerifyContext& context) {
     ++context.report[chunk.table_index].chunks_total;
     ++progress_tables[chunk.table_index].chunks_total;
   }
-  context.progress.emplace(std::move(progress_tables), !context.options.quiet);
+  context.progress.emplace(std::move(progress_tables), !context.options.quiet, "compare");
   context.server_hashing =
       hashes_on_servers(context, source ? source->server_version() : 0, target->server_version());
+  spdlog::info("{} tables, {} chunks, {} workers, rows hashed {}", context.tables.size(),
+               context.chunks.size(), context.options.jobs,
+               context.server_hashing ? "on the servers" : "by pgshift");
   TablePasses passes;
   if (source) {
     auto planned = co_await plan_table_passes(context, *source, *target);
     if (!planned) co_return fail(planned.error());
     passes = std::move(*planned);
   }
-  context.progress->set_phase("compare");
   spawn_task(context.executor, "progress display", context.progress->run_printer(),
              [](Status ended) {
                if (!ended) spdlog::warn("{}", ended.error().message);  // the compare goes on

@@ -34,8 +34,11 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-Progress::Progress(std::vector<TableProgress> tables, bool enabled)
-    : tables_(std::move(tables)), enabled_(enabled), terminal_(isatty(STDERR_FILENO)) {}
+Progress::Progress(std::vector<TableProgress> tables, bool enabled, std::string first_phase)
+    : tables_(std::move(tables)),
+      enabled_(enabled),
+      terminal_(isatty(STDERR_FILENO)),
+      phase_(std::move(first_phase)) {}
 
 void Progress::add(std::size_t table, long long rows, std::int64_t bytes) {
   tables_[table].rows += rows;

@@ -24,7 +24,8 @@ struct TableProgress {
 
 class Progress {
  public:
-  Progress(std::vector<TableProgress> tables, bool enabled);
+  // `first_phase` names the work under way until the first set_phase().
+  Progress(std::vector<TableProgress> tables, bool enabled, std::string first_phase = "copy");
 
   void add(std::size_t table, long long rows, std::int64_t bytes);
   void chunk_done(std::size_t table) { ++tables_[table].chunks_done; }
@@ -44,7 +45,7 @@ class Progress {
   bool enabled_;
   bool terminal_;
   bool stopped_ = false;
-  std::string phase_ = "copy";
+  std::string phase_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::optional<asio::steady_timer> timer_;
 };

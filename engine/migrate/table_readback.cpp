@@ -133,11 +133,26 @@ Task<Result<bool>> holds_large_rows(pg::Connection& connection, const Table& tab
 }
 
 Task<Result<std::int64_t>> relation_pages(pg::Connection& connection, const Table& table) {
-  auto size = co_await connection.query(
-      "SELECT pg_catalog.pg_relation_size(" + pg::quote_literal(pg::qualified_name(table)) +
-      "::pg_catalog.regclass) / pg_catalog.current_setting('block_size')::bigint");
-  if (!size) co_return fail(size.error());
-  co_return size->integer(0, 0);
+  std::vector<const Table*> tables = {&table};
+  auto pages = co_await relations_pages(connection, tables);
+  if (!pages) co_return fail(pages.error());
+  co_return pages->front();
+}
+
+Task<Result<std::vector<std::int64_t>>> relations_pages(pg::Connection& connection,
+                                                        const std::vector<const Table*>& tables) {
+  std::string names;
+  for (const Table* table : tables) {
+    names += (names.empty() ? "" : ", ") + pg::quote_literal(pg::qualified_name(*table));
+  }
+  auto sizes = co_await connection.query(
+      "SELECT pg_catalog.pg_relation_size(name::pg_catalog.regclass) / "
+      "pg_catalog.current_setting('block_size')::bigint FROM pg_catalog.unnest(ARRAY[" +
+      names + "]::pg_catalog.text[]) WITH ORDINALITY AS t(name, n) ORDER BY n");
+  if (!sizes) co_return fail(sizes.error());
+  std::vector<std::int64_t> pages;
+  for (int row = 0; row < sizes->rows(); ++row) pages.push_back(sizes->integer(row, 0));
+  co_return pages;
 }
 
 Chunk page_range(std::size_t table, std::int64_t pages, int part, int parts) {

@@ -20,6 +20,9 @@ namespace pgshift {
 Task<Result<bool>> holds_large_rows(pg::Connection& connection, const Table& table);
 // The table's size in pages on this side (for cutting it into page ranges).
 Task<Result<std::int64_t>> relation_pages(pg::Connection& connection, const Table& table);
+// The same for several tables in one round trip, in their order.
+Task<Result<std::vector<std::int64_t>>> relations_pages(pg::Connection& connection,
+                                                        const std::vector<const Table*>& tables);
 // The page range `part` of `parts` of a table of `pages` pages; the first starts at the table's
 // start and the last runs to its end, so no page is left out whatever the size now.
 Chunk page_range(std::size_t table, std::int64_t pages, int part, int parts);
