@@ -119,6 +119,14 @@ std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(file), {});
 }
 
+std::string migrate_without_state(const std::string& source, const std::string& target) {
+  auto migrated = run_pgshift({"migrate", "--source", source, "--target", target, "--quiet"});
+  if (migrated.exit_code != 0)
+    return "exit " + std::to_string(migrated.exit_code) + ": " + migrated.err;
+  exec(target, "DROP SCHEMA pgshift CASCADE");
+  return "";
+}
+
 std::string table_digest(const std::string& uri, const std::string& table) {
   return scalar(uri,
                 "SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY t::text)) FROM " +

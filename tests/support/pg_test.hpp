@@ -39,6 +39,10 @@ struct RunResult {
 RunResult run_pgshift(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env = {});
 
+// Migrates `source` into `target`, then drops pgshift's state there: two databases as a user
+// would compare them. "" on success, else the migrate's stderr.
+std::string migrate_without_state(const std::string& source, const std::string& target);
+
 // Starts the pgshift binary in the background (stdout inherited, stderr to `stderr_path`).
 int spawn_pgshift(const std::vector<std::string>& args,
                   const std::string& stderr_path = "/dev/null");
