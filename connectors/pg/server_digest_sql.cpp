@@ -12,54 +12,62 @@ namespace {
 
 // How a column of a built-in type becomes a bigint on the server (NULL for NULL), where the hash
 // tells apart every two values that are not identical (up to what the canonical encoding itself
-// folds: float -0 and NaN): % stands for the column, $ for its seed. numeric adds its scale,
-// which its hash leaves out; bool goes through its cast to int4.
+// folds: float -0 and NaN): % stands for the column, $ for its seed. A type's own hash function
+// follows its equality and may fold more than that, so only those that do not are used bare:
+// - int8's hash folds its high half into the low one (-1 and 4294967295 hash alike): the high
+//   half is hashed again on its own, with the negated seed so the two terms cannot cancel;
+// - time, timestamp and timestamptz hash as int8 does: their 8 bytes go through the record hash
+//   (a bytea's hash covers every byte);
+// - bpchar's hash leaves out trailing blanks, which an unconstrained bpchar keeps: add the length;
+// - numeric's hash leaves out the sign and scale, folds NaN and both infinities to the seed and
+//   XORs the weight in unseeded (so two columns' weights can cancel): it goes through its text;
+// - bool goes through its cast to int4.
 const std::map<std::uint32_t, std::string> kIdentityHash = {
-    {16, "pg_catalog.hashint4extended(%::pg_catalog.int4, $)"},   // bool
-    {18, "pg_catalog.hashcharextended(%, $)"},                    // "char"
-    {19, "pg_catalog.hashnameextended(%, $)"},                    // name
-    {20, "pg_catalog.hashint8extended(%, $)"},                    // int8
-    {21, "pg_catalog.hashint2extended(%, $)"},                    // int2
-    {23, "pg_catalog.hashint4extended(%, $)"},                    // int4
-    {25, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},      // text
-    {26, "pg_catalog.hashoidextended(%, $)"},                     // oid
-    {700, "pg_catalog.hashfloat4extended(%, $)"},                 // float4
-    {701, "pg_catalog.hashfloat8extended(%, $)"},                 // float8
-    {1042, "pg_catalog.hashbpcharextended(% COLLATE \"C\", $)"},  // bpchar
-    {1043, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},    // varchar
-    {1083, "pg_catalog.time_hash_extended(%, $)"},                // time
-    {1114, "pg_catalog.timestamp_hash_extended(%, $)"},           // timestamp
-    // timestamptz as a timestamp at UTC: the same microseconds, without the record hash's cost
-    // (about 40% less here); infinities pass through.
-    {1184, "pg_catalog.timestamp_hash_extended(pg_catalog.timezone('UTC', %), $)"},
-    {1700,  // numeric
-     "pg_catalog.hash_numeric_extended(%, $) # "
-     "pg_catalog.hashint4extended(COALESCE(pg_catalog.scale(%), -1), $)"},
+    {16, "pg_catalog.hashint4extended(%::pg_catalog.int4, $)"},  // bool
+    {18, "pg_catalog.hashcharextended(%, $)"},                   // "char"
+    {19, "pg_catalog.hashnameextended(%, $)"},                   // name
+    {20,                                                         // int8
+     "pg_catalog.hashint8extended(%, $) # "
+     "pg_catalog.hashint4extended((% >> 32)::pg_catalog.int4, -$)"},
+    {21, "pg_catalog.hashint2extended(%, $)"},                // int2
+    {23, "pg_catalog.hashint4extended(%, $)"},                // int4
+    {25, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},  // text
+    {26, "pg_catalog.hashoidextended(%, $)"},                 // oid
+    {700, "pg_catalog.hashfloat4extended(%, $)"},             // float4
+    {701, "pg_catalog.hashfloat8extended(%, $)"},             // float8
+    {1042,                                                    // bpchar
+     "pg_catalog.hashbpcharextended(% COLLATE \"C\", $) # "
+     "pg_catalog.hashint4extended(pg_catalog.octet_length(%), -$)"},
+    {1043, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},                   // varchar
+    {1083, "pg_catalog.hash_record_extended(ROW(pg_catalog.time_send(%)), $)"},  // time
+    {1114,                                                                       // timestamp
+     "pg_catalog.hash_record_extended(ROW(pg_catalog.timestamp_send(%)), $)"},
+    {1184,  // timestamptz
+     "pg_catalog.hash_record_extended(ROW(pg_catalog.timestamptz_send(%)), $)"},
     {2950, "pg_catalog.uuid_hash_extended(%, $)"},  // uuid
     // No hash function of their own to call from SQL: the record hash calls it.
     // (date: its cast to timestamp fails past the year 294276).
     {17, "pg_catalog.hash_record_extended(ROW(%), $)"},    // bytea
     {1082, "pg_catalog.hash_record_extended(ROW(%), $)"},  // date
 };
-// Arrays of types hashed alike: the hash covers the elements, array_dims adds the bounds it
-// leaves out ('' for an empty array, whose dims are NULL).
+// Arrays of types hashed alike (4 bytes or less, or every byte): the hash covers the elements,
+// array_dims adds the bounds it leaves out ('' for an empty array, whose dims are NULL). Arrays of
+// 8-byte integers and times, whose element hashes fold, go through their text.
 const std::set<std::uint32_t> kIdentityHashedArrays = {
     1000,  // bool[]
     1001,  // bytea[]
     1005,  // int2[]
     1007,  // int4[]
-    1016,  // int8[]
     1021,  // float4[]
     1022,  // float8[]
-    1115,  // timestamp[]
     1182,  // date[]
-    1185,  // timestamptz[]
     2951,  // uuid[]
 };
 constexpr const char* kArrayHash =
     "pg_catalog.hash_array_extended(%, $) # "
     "pg_catalog.hashtextextended(COALESCE(pg_catalog.array_dims(%), ''), $)";
-// Every other type: its text form, in COLLATE "C".
+// Every other type: its text form, in COLLATE "C" (exact: the session's DateStyle, TimeZone,
+// IntervalStyle and extra_float_digits are fixed, session.hpp).
 constexpr const char* kTextHash =
     "pg_catalog.hashtextextended(%::pg_catalog.text COLLATE \"C\", $)";
 
@@ -79,7 +87,8 @@ std::string expand(std::string_view pattern, const std::string& column, const st
 }
 
 // The XOR of the columns' hashes, each seeded with its position (so that two columns swapping
-// values differ), a NULL standing as its seed.
+// values differ), a NULL standing as the negated seed: never what a hash returns for a value
+// (float's returns the seed itself for 0, an empty array's 1).
 std::string combined_column_hashes(const Table& table) {
   std::string out;
   int position = 0;
@@ -92,7 +101,7 @@ std::string combined_column_hashes(const Table& table) {
       pattern = kArrayHash;
     }
     if (!out.empty()) out += " # ";
-    out += "COALESCE(" + expand(pattern, quote_identifier(column->name), seed) + ", " + seed + ")";
+    out += "COALESCE(" + expand(pattern, quote_identifier(column->name), seed) + ", -" + seed + ")";
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // SQL for verify's server-side digests: which columns are hashed natively, which with a companion
-// (numeric's scale, an array's bounds) and which through their text form; the by-chunk query
-// hashes into a few groups; and the servers' decimal sums parse into 128-bit digest sums.
+// (int8's high half, an array's bounds) and which through their text form (numeric); the by-chunk
+// query hashes into a few groups; and the servers' decimal sums parse into 128-bit digest sums.
 #include "connectors/pg/server_digest_sql.hpp"
 
 #include <gtest/gtest.h>
@@ -40,15 +40,15 @@ TEST(RowHashSql, NativeWhereEqualityIsIdentityTextElsewhere) {
   EXPECT_EQ(
       row_hash_sql(mixed()),
       "pg_catalog.hashtextextended(("
-      "COALESCE(pg_catalog.hashint8extended(\"id\", 1), 1) # "
-      "COALESCE(pg_catalog.hashtextextended(\"Name\" COLLATE \"C\", 2), 2) # "
-      "COALESCE(pg_catalog.hash_numeric_extended(\"price\", 3) # "
-      "pg_catalog.hashint4extended(COALESCE(pg_catalog.scale(\"price\"), -1), 3), 3) # "
+      "COALESCE(pg_catalog.hashint8extended(\"id\", 1) # "
+      "pg_catalog.hashint4extended((\"id\" >> 32)::pg_catalog.int4, -1), -1) # "
+      "COALESCE(pg_catalog.hashtextextended(\"Name\" COLLATE \"C\", 2), -2) # "
+      "COALESCE(pg_catalog.hashtextextended(\"price\"::pg_catalog.text COLLATE \"C\", 3), -3) # "
       "COALESCE(pg_catalog.hash_array_extended(\"tags\", 4) # "
-      "pg_catalog.hashtextextended(COALESCE(pg_catalog.array_dims(\"tags\"), ''), 4), 4) # "
-      "COALESCE(pg_catalog.hashtextextended(\"doc\"::pg_catalog.text COLLATE \"C\", 5), 5) # "
-      "COALESCE(pg_catalog.hashtextextended(\"span\"::pg_catalog.text COLLATE \"C\", 6), 6) # "
-      "COALESCE(pg_catalog.hashfloat8extended(\"ratio\", 7), 7)"
+      "pg_catalog.hashtextextended(COALESCE(pg_catalog.array_dims(\"tags\"), ''), 4), -4) # "
+      "COALESCE(pg_catalog.hashtextextended(\"doc\"::pg_catalog.text COLLATE \"C\", 5), -5) # "
+      "COALESCE(pg_catalog.hashtextextended(\"span\"::pg_catalog.text COLLATE \"C\", 6), -6) # "
+      "COALESCE(pg_catalog.hashfloat8extended(\"ratio\", 7), -7)"
       ")::pg_catalog.text, 0)");
 }
 
@@ -59,7 +59,7 @@ TEST(RowHashSql, ANameHoldingThePlaceholdersIsQuotedOnly) {
   table.columns = {column("50% off $", 23, "integer")};
   EXPECT_EQ(row_hash_sql(table),
             "pg_catalog.hashtextextended(("
-            "COALESCE(pg_catalog.hashint4extended(\"50% off $\", 1), 1)"
+            "COALESCE(pg_catalog.hashint4extended(\"50% off $\", 1), -1)"
             ")::pg_catalog.text, 0)");
 }
 
