@@ -216,6 +216,7 @@ Task<Result<TypeShapes>> read_type_shapes(Connection& connection) {
       if (it == rows.end() || it->second.typtype != 'd') break;
       resolved = it->second.base;
     }
+    if (resolved != oid) shapes.set_base(oid, resolved);
     const Row& base = rows.count(resolved) ? rows[resolved] : row;
     if (resolved == kFloat4Oid) {
       shapes.set(oid, ValueKind::kFloat4);

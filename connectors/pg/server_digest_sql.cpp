@@ -95,9 +95,11 @@ std::string combined_column_hashes(const Table& table) {
   for (const Column* column : table.copied_columns()) {
     std::string seed = std::to_string(++position);
     std::string_view pattern = kTextHash;
-    if (auto it = kIdentityHash.find(column->type_oid); it != kIdentityHash.end()) {
+    // A domain by its base type: its text cast is the base type's (bpchar's drops trailing blanks).
+    std::uint32_t type = column->base_type_oid ? column->base_type_oid : column->type_oid;
+    if (auto it = kIdentityHash.find(type); it != kIdentityHash.end()) {
       pattern = it->second;
-    } else if (kIdentityHashedArrays.count(column->type_oid)) {
+    } else if (kIdentityHashedArrays.count(type)) {
       pattern = kArrayHash;
     }
     if (!out.empty()) out += " # ";

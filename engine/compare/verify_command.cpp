@@ -234,6 +234,7 @@ Task<Status> verify_main(VerifyContext& context) {
     std::vector<pg::ValueKind> kinds;
     for (auto& column : table.columns) {
       column.kind = context.source.shapes.kind(column.type_oid);
+      column.base_type_oid = context.source.shapes.base(column.type_oid);
       if (!column.generated) kinds.push_back(column.kind);
     }
     context.kinds.push_back(std::move(kinds));

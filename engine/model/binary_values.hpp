@@ -32,9 +32,16 @@ class TypeShapes {
     auto it = kinds_.find(oid);
     return it == kinds_.end() ? ValueKind::kScalar : it->second;
   }
+  // A domain's base type (followed through domains over domains); any other type is its own.
+  void set_base(std::uint32_t domain, std::uint32_t base) { bases_[domain] = base; }
+  std::uint32_t base(std::uint32_t oid) const {
+    auto it = bases_.find(oid);
+    return it == bases_.end() ? oid : it->second;
+  }
 
  private:
   std::unordered_map<std::uint32_t, ValueKind> kinds_;
+  std::unordered_map<std::uint32_t, std::uint32_t> bases_;
 };
 
 // Walks one binary value of the given kind, calling on_oid(std::byte* slot) for every embedded type

@@ -21,7 +21,8 @@ struct Column {
   // Keys of a collatable type are compared in COLLATE "C" on both sides: the two databases'
   // default collations may differ, and a chunk must name the same rows on both.
   bool collatable = false;
-  bool binary_io = true;  // the type has binary send/receive functions
+  bool binary_io = true;            // the type has binary send/receive functions
+  std::uint32_t base_type_oid = 0;  // a domain's base type, where known (verify sets it); else 0
 };
 
 struct Table {
