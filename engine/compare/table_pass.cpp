@@ -145,10 +145,16 @@ Task<Result<bool>> run_next_pass_range(TablePasses& passes, Drill& drill, pg::Co
       context.executor,
       read_side(source, pass.source_pages, context.source.shapes, pass.source_digests),
       read_side(drill.target, pass.target_pages, context.target.shapes, pass.target_digests));
-  if (!read) co_return fail(read.error());
+  // The servers' errors name no table (a drill's may already).
+  const Table& table = context.tables[passes.tables[index].table];
+  auto naming_the_table = [&](Error error) {
+    std::string name = "table " + table.schema + "." + table.name;
+    return error.message.starts_with(name) ? error : std::move(error).within(name);
+  };
+  if (!read) co_return fail(naming_the_table(read.error()));
   if (--passes.tables[index].parts_left == 0) {
     if (auto compared = co_await compare_chunks(passes.tables[index], drill); !compared) {
-      co_return fail(compared.error());
+      co_return fail(naming_the_table(compared.error()));
     }
   }
   co_return true;
