@@ -15,40 +15,43 @@ namespace {
 // folds: float -0 and NaN): % stands for the column, $ for its seed. A type's own hash function
 // follows its equality and may fold more than that, so only those that do not are used bare:
 // - int8's hash folds its high half into the low one (-1 and 4294967295 hash alike): the high
-//   half is hashed again on its own, with the negated seed so the two terms cannot cancel;
+//   half goes into the seed (above the position's 16 bits, so no two columns share a seed),
+//   which costs no second call;
 // - time, timestamp and timestamptz hash as int8 does: their 8 bytes go through the record hash
-//   (a bytea's hash covers every byte);
-// - bpchar's hash leaves out trailing blanks, which an unconstrained bpchar keeps: add the length;
+//   (kRecordHashed);
+// - bpchar's hash leaves out trailing blanks, which an unconstrained bpchar keeps: its length goes
+//   into the seed likewise;
 // - numeric's hash leaves out the sign and scale, folds NaN and both infinities to the seed and
 //   XORs the weight in unseeded (so two columns' weights can cancel): it goes through its text;
 // - bool goes through its cast to int4.
 const std::map<std::uint32_t, std::string> kIdentityHash = {
-    {16, "pg_catalog.hashint4extended(%::pg_catalog.int4, $)"},  // bool
-    {18, "pg_catalog.hashcharextended(%, $)"},                   // "char"
-    {19, "pg_catalog.hashnameextended(%, $)"},                   // name
-    {20,                                                         // int8
-     "pg_catalog.hashint8extended(%, $) # "
-     "pg_catalog.hashint4extended((% >> 32)::pg_catalog.int4, -$)"},
-    {21, "pg_catalog.hashint2extended(%, $)"},                // int2
-    {23, "pg_catalog.hashint4extended(%, $)"},                // int4
-    {25, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},  // text
-    {26, "pg_catalog.hashoidextended(%, $)"},                 // oid
-    {700, "pg_catalog.hashfloat4extended(%, $)"},             // float4
-    {701, "pg_catalog.hashfloat8extended(%, $)"},             // float8
-    {1042,                                                    // bpchar
-     "pg_catalog.hashbpcharextended(% COLLATE \"C\", $) # "
-     "pg_catalog.hashint4extended(pg_catalog.octet_length(%), -$)"},
-    {1043, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},                   // varchar
-    {1083, "pg_catalog.hash_record_extended(ROW(pg_catalog.time_send(%)), $)"},  // time
-    {1114,                                                                       // timestamp
-     "pg_catalog.hash_record_extended(ROW(pg_catalog.timestamp_send(%)), $)"},
-    {1184,  // timestamptz
-     "pg_catalog.hash_record_extended(ROW(pg_catalog.timestamptz_send(%)), $)"},
-    {2950, "pg_catalog.uuid_hash_extended(%, $)"},  // uuid
-    // No hash function of their own to call from SQL: the record hash calls it.
-    // (date: its cast to timestamp fails past the year 294276).
-    {17, "pg_catalog.hash_record_extended(ROW(%), $)"},    // bytea
-    {1082, "pg_catalog.hash_record_extended(ROW(%), $)"},  // date
+    {16, "pg_catalog.hashint4extended(%::pg_catalog.int4, $)"},     // bool
+    {18, "pg_catalog.hashcharextended(%, $)"},                      // "char"
+    {19, "pg_catalog.hashnameextended(%, $)"},                      // name
+    {20, "pg_catalog.hashint8extended(%, ((% >> 32) << 16) # $)"},  // int8
+    {21, "pg_catalog.hashint2extended(%, $)"},                      // int2
+    {23, "pg_catalog.hashint4extended(%, $)"},                      // int4
+    {25, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},        // text
+    {26, "pg_catalog.hashoidextended(%, $)"},                       // oid
+    {700, "pg_catalog.hashfloat4extended(%, $)"},                   // float4
+    {701, "pg_catalog.hashfloat8extended(%, $)"},                   // float8
+    {1042,                                                          // bpchar
+     "pg_catalog.hashbpcharextended(% COLLATE \"C\", "
+     "(pg_catalog.octet_length(%)::pg_catalog.int8 << 16) # $)"},
+    {1043, "pg_catalog.hashtextextended(% COLLATE \"C\", $)"},  // varchar
+    {2950, "pg_catalog.uuid_hash_extended(%, $)"},              // uuid
+};
+// Types hashed by the record hash, all of a table's in one ROW() (one record built per row, not
+// one per column; the record hash weighs each field by its place, so two of them swapping values
+// differ): bytea and date, whose hash functions cannot be called from SQL (date's cast to
+// timestamp fails past the year 294276), and the 8-byte times as their bytes (a bytea's hash
+// covers every byte).
+const std::map<std::uint32_t, std::string> kRecordHashed = {
+    {17, "%"},                                 // bytea
+    {1082, "%"},                               // date
+    {1083, "pg_catalog.time_send(%)"},         // time
+    {1114, "pg_catalog.timestamp_send(%)"},    // timestamp
+    {1184, "pg_catalog.timestamptz_send(%)"},  // timestamptz
 };
 // Arrays of types hashed alike (4 bytes or less, or every byte): the hash covers the elements,
 // array_dims adds the bounds it leaves out ('' for an empty array, whose dims are NULL). Arrays of
@@ -90,13 +93,18 @@ std::string expand(std::string_view pattern, const std::string& column, const st
 // values differ), a NULL standing as the negated seed: never what a hash returns for a value
 // (float's returns the seed itself for 0, an empty array's 1).
 std::string combined_column_hashes(const Table& table) {
-  std::string out;
+  std::string out, record_fields;
   int position = 0;
   for (const Column* column : table.copied_columns()) {
     std::string seed = std::to_string(++position);
     std::string_view pattern = kTextHash;
     // A domain by its base type: its text cast is the base type's (bpchar's drops trailing blanks).
     std::uint32_t type = column->base_type_oid ? column->base_type_oid : column->type_oid;
+    if (auto it = kRecordHashed.find(type); it != kRecordHashed.end()) {
+      if (!record_fields.empty()) record_fields += ", ";
+      record_fields += expand(it->second, quote_identifier(column->name), seed);
+      continue;
+    }
     if (auto it = kIdentityHash.find(type); it != kIdentityHash.end()) {
       pattern = it->second;
     } else if (kIdentityHashedArrays.count(type)) {
@@ -104,6 +112,11 @@ std::string combined_column_hashes(const Table& table) {
     }
     if (!out.empty()) out += " # ";
     out += "COALESCE(" + expand(pattern, quote_identifier(column->name), seed) + ", -" + seed + ")";
+  }
+  // Seed 0, which no column has; a NULL field hashes as 0 there.
+  if (!record_fields.empty()) {
+    out += std::string(out.empty() ? "" : " # ") + "pg_catalog.hash_record_extended(ROW(" +
+           record_fields + "), 0)";
   }
   return out;
 }

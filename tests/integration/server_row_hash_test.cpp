@@ -28,7 +28,7 @@ CREATE TABLE every_type (
   id int PRIMARY KEY, b bool, c "char", n name, s smallint, o oid, r real, fixed char(3),
   v varchar(10), d date, t time, ts timestamp, tz timestamptz, u uuid, bin bytea, big bigint[],
   words text[], j json, stamps timestamptz[], a numeric, a2 numeric, i8 bigint, f float8,
-  loose bpchar, coded code);
+  loose bpchar, coded code, tz2 timestamptz);
 INSERT INTO every_type SELECT i, i % 2 = 0, 'x', 'n' || i, i, i, i / 3.0, 'ab', 'v' || i,
   CASE WHEN i = 3 THEN 'infinity'::date ELSE date '2024-01-01' + i END,
   CASE WHEN i = 31 THEN time '00:00' ELSE time '10:00' + i * interval '1 s' END,
@@ -39,7 +39,7 @@ INSERT INTO every_type SELECT i, i % 2 = 0, 'x', 'n' || i, i, i, i / 3.0, 'ab', 
   ARRAY['w' || i], ('{"i": ' || i || '}')::json, ARRAY[timestamptz '2024-01-01 UTC'],
   CASE WHEN i = 26 THEN 'NaN' WHEN i = 27 THEN 1 ELSE i * 1.5 END,
   CASE WHEN i = 27 THEN 2 ELSE i END, CASE WHEN i = 28 THEN -1 ELSE i END,
-  CASE WHEN i = 29 THEN 0 ELSE i / 7.0 END, 'a', 'a'
+  CASE WHEN i = 29 THEN 0 ELSE i / 7.0 END, 'a', 'a', timestamptz '2024-06-01 UTC' + i * interval '1 h'
 FROM generate_series(1, 50) i;
 INSERT INTO every_type (id) VALUES (0);
 ANALYZE kinds;
@@ -149,6 +149,8 @@ TEST_F(ServerRowHash, TheSmallestChangeToAnyTypeIsADifference) {
       {33, "big = ARRAY[4294967295]"},
       // A domain is hashed as its base type: its text cast would drop the blanks too.
       {34, "coded = 'a '"},
+      // Two columns hashed in one record swap values within the row.
+      {35, "tz = tz2, tz2 = tz"},
   };
   exec(target, "CREATE TABLE saved AS SELECT * FROM every_type");
   std::string report = ::testing::TempDir() + "/rowhash-types.json";

@@ -40,8 +40,7 @@ TEST(RowHashSql, NativeWhereEqualityIsIdentityTextElsewhere) {
   EXPECT_EQ(
       row_hash_sql(mixed()),
       "pg_catalog.hashtextextended(("
-      "COALESCE(pg_catalog.hashint8extended(\"id\", 1) # "
-      "pg_catalog.hashint4extended((\"id\" >> 32)::pg_catalog.int4, -1), -1) # "
+      "COALESCE(pg_catalog.hashint8extended(\"id\", ((\"id\" >> 32) << 16) # 1), -1) # "
       "COALESCE(pg_catalog.hashtextextended(\"Name\" COLLATE \"C\", 2), -2) # "
       "COALESCE(pg_catalog.hashtextextended(\"price\"::pg_catalog.text COLLATE \"C\", 3), -3) # "
       "COALESCE(pg_catalog.hash_array_extended(\"tags\", 4) # "
