@@ -62,6 +62,26 @@ TEST(RowHashSql, ANameHoldingThePlaceholdersIsQuotedOnly) {
             ")::pg_catalog.text, 0)");
 }
 
+// Times as their bytes, with bytea and date, in one record per row, in column order; a domain by
+// its base type; bpchar's length in its seed.
+TEST(RowHashSql, RecordHashedColumnsShareOneRow) {
+  Table table;
+  table.schema = "s";
+  table.name = "t";
+  Column code = column("code", 16400, "s.code");
+  code.base_type_oid = 1042;
+  table.columns = {column("at", 1184, "timestamp with time zone"), column("n", 23, "integer"),
+                   column("blob", 17, "bytea"), code, column("day", 1082, "date")};
+  EXPECT_EQ(row_hash_sql(table),
+            "pg_catalog.hashtextextended(("
+            "COALESCE(pg_catalog.hashint4extended(\"n\", 2), -2) # "
+            "COALESCE(pg_catalog.hashbpcharextended(\"code\" COLLATE \"C\", "
+            "(pg_catalog.octet_length(\"code\")::pg_catalog.int8 << 16) # 4), -4) # "
+            "pg_catalog.hash_record_extended(ROW(pg_catalog.timestamptz_send(\"at\"), \"blob\", "
+            "\"day\"), 0)"
+            ")::pg_catalog.text, 0)");
+}
+
 TEST(RowHashSql, ATableWithNothingCopiedHashesEveryRowAlike) {
   Table table;
   table.schema = "s";
