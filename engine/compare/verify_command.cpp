@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -134,6 +135,35 @@ Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& r
   }
 }
 
+// How many of the target's rows have a NULL in a column of the source's key, where the target's
+// own key is not on the same columns (0 without asking where it is: its key columns are NOT NULL).
+Task<Result<long long>> count_null_keys(pg::Connection& target, const Table& source_table,
+                                        const Table& target_table) {
+  std::vector<std::string> source_key, target_key;
+  for (std::size_t index : source_table.key) source_key.push_back(source_table.columns[index].name);
+  for (std::size_t index : target_table.key) target_key.push_back(target_table.columns[index].name);
+  std::sort(source_key.begin(), source_key.end());
+  std::sort(target_key.begin(), target_key.end());
+  if (source_key.empty() || source_key == target_key) co_return 0;
+  for (const auto& name : source_key) {
+    auto same_name = [&](const Column& column) { return column.name == name; };
+    if (std::none_of(target_table.columns.begin(), target_table.columns.end(), same_name)) {
+      co_return 0;  // the schema comparison reports it
+    }
+  }
+  std::string any_null;
+  for (const auto& name : source_key) {
+    any_null += (any_null.empty() ? "" : " OR ") + pg::quote_identifier(name) + " IS NULL";
+  }
+  std::string sql = "SELECT pg_catalog.count(*) FROM ONLY " + pg::qualified_name(target_table) +
+                    " WHERE " + any_null;
+  auto counted = co_await target.query(sql);
+  if (!counted) {
+    co_return fail(std::move(counted.error()).within("table " + pg::qualified_name(target_table)));
+  }
+  co_return counted->integer(0, 0);
+}
+
 // Opens one PostgreSQL side at its snapshot and reads its types and tables, refusing tables that
 // row security would filter. `what` is "source" or "target".
 Task<Status> open_side(const Endpoint& endpoint, const char* what, const pg::TableFilter& filter,
@@ -229,6 +259,17 @@ Task<Status> verify_main(VerifyContext& context) {
       continue;
     }
     context.tables.push_back(table);
+    // Chunks are key ranges, and a NULL key is in none: where the target does not enforce the
+    // source's key, its rows with a NULL key would be compared nowhere.
+    auto nulls = co_await count_null_keys(*target, table, *it->second);
+    if (!nulls) co_return fail(nulls.error());
+    if (*nulls > 0) {
+      entry(table.schema, table.name)
+          .notes.push_back(std::to_string(*nulls) +
+                           " rows in the target have a NULL key column (the target does not "
+                           "enforce the key " +
+                           table.key_name + ")");
+    }
   }
   for (auto& table : context.tables) {
     std::vector<pg::ValueKind> kinds;

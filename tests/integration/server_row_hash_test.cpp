@@ -169,6 +169,24 @@ TEST_F(ServerRowHash, TheSmallestChangeToAnyTypeIsADifference) {
   }
 }
 
+// A target that does not enforce the source's key can hold rows with a NULL key, which no key
+// range holds: they are a difference, named, on both paths.
+TEST_F(ServerRowHash, RowsWithANullKeyOnTheTargetAreDifferences) {
+  exec(target,
+       "ALTER TABLE kinds DROP CONSTRAINT kinds_pkey; ALTER TABLE kinds ALTER id DROP NOT NULL; "
+       "INSERT INTO kinds (id, pad) VALUES (NULL, 'stray')");
+  for (std::string row_hash : {"server", "client"}) {
+    SCOPED_TRACE(row_hash);
+    std::string report = ::testing::TempDir() + "/rowhash-nullkey.json";
+    auto run = run_pgshift({"verify", "--source", source, "--target", target, "--row-hash",
+                            row_hash, "--chunk-size", "1", "--report", report});
+    EXPECT_EQ(run.exit_code, 1) << run.err << run.out;
+    EXPECT_NE(read_file(report).find("1 rows in the target have a NULL key column"),
+              std::string::npos)
+        << read_file(report);
+  }
+}
+
 TEST_F(ServerRowHash, NegativeZeroIsZeroOnBothPaths) {
   exec(source, "UPDATE kinds SET ratio = 0 WHERE id = 5");
   exec(target, "UPDATE kinds SET ratio = '-0' WHERE id = 5");
