@@ -6,6 +6,7 @@
 #include "connectors/pg/chunk_sql.hpp"
 #include "connectors/pg/pg_row_source.hpp"
 #include "engine/compare/both_sides.hpp"
+#include "engine/compare/naming_the_table.hpp"
 #include "engine/compare/server_digest.hpp"
 #include "engine/migrate/table_readback.hpp"
 #include "verify/stream_digest.hpp"
@@ -147,14 +148,10 @@ Task<Result<bool>> run_next_pass_range(TablePasses& passes, Drill& drill, pg::Co
       read_side(drill.target, pass.target_pages, context.target.shapes, pass.target_digests));
   // The servers' errors name no table (a drill's may already).
   const Table& table = context.tables[passes.tables[index].table];
-  auto naming_the_table = [&](Error error) {
-    std::string name = "table " + table.schema + "." + table.name;
-    return error.message.starts_with(name) ? error : std::move(error).within(name);
-  };
-  if (!read) co_return fail(naming_the_table(read.error()));
+  if (!read) co_return fail(naming_the_table(read.error(), table));
   if (--passes.tables[index].parts_left == 0) {
     if (auto compared = co_await compare_chunks(passes.tables[index], drill); !compared) {
-      co_return fail(naming_the_table(compared.error()));
+      co_return fail(naming_the_table(compared.error(), table));
     }
   }
   co_return true;

@@ -18,6 +18,7 @@
 #include "engine/command/command_frame.hpp"
 #include "engine/compare/both_sides.hpp"
 #include "engine/compare/chunk_drill.hpp"
+#include "engine/compare/naming_the_table.hpp"
 #include "engine/compare/object_compare.hpp"
 #include "engine/compare/server_digest.hpp"
 #include "engine/compare/table_pass.hpp"
@@ -43,18 +44,6 @@ Task<Result<pg::Connection>> open_in_snapshot(const Endpoint& endpoint, const st
   auto begun = co_await connection->query(pg::begin_at_snapshot_sql(snapshot));
   if (!begun) co_return fail(begun.error());
   co_return std::move(*connection);
-}
-
-// `error` prefixed with the table, unless it names it already (a SQLite source's value error says
-// "table staff key id=2 column n: ..."; a second prefix would say the table twice).
-Error naming_the_table(Error error, const Table& table) {
-  for (const std::string& name : {table.schema + "." + table.name, table.name}) {
-    if (error.message.starts_with("table " + name + " ") ||
-        error.message.starts_with("table " + name + ":")) {
-      return error;
-    }
-  }
-  return std::move(error).within("table " + table.schema + "." + table.name);
 }
 
 Task<void> run_verify_worker(VerifyContext& context, std::vector<RecheckItem>& recheck,
@@ -159,7 +148,7 @@ Task<Result<long long>> count_null_keys(pg::Connection& target, const Table& sou
                     " WHERE " + any_null;
   auto counted = co_await target.query(sql);
   if (!counted) {
-    co_return fail(std::move(counted.error()).within("table " + pg::qualified_name(target_table)));
+    co_return fail(naming_the_table(std::move(counted.error()), target_table));
   }
   co_return counted->integer(0, 0);
 }
