@@ -1,6 +1,8 @@
 #include "connectors/pg/connection.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -35,25 +37,36 @@ void route_notice(void*, const PGresult* notice) {
 
 // Owns the stream_descriptor wrapped around libpq's socket; re-wrapped if libpq changes sockets
 // (while connecting it can do so under the same fd number: see Connection::open).
+// Waits on a duplicate of libpq's socket, never on libpq's own descriptor: libpq closes its socket
+// when the connection is lost, and the next socket opened (often the replacement connection's)
+// takes the same number. Releasing a descriptor registered under that number would then drop the
+// new socket's registration from the reactor, and its wait would never end. A duplicate's number
+// stays ours until we close it.
 struct Connection::Waiter {
   explicit Waiter(asio::any_io_executor executor) : descriptor(executor) {}
   ~Waiter() { reset(); }
   void reset() {
-    if (descriptor.is_open()) descriptor.release();
-    fd = -1;
+    boost::system::error_code ignored;
+    if (descriptor.is_open()) descriptor.close(ignored);
+    libpq_fd = -1;
   }
   bool attach(int new_fd) {
-    if (new_fd == fd) return true;
+    if (new_fd == libpq_fd && descriptor.is_open()) return true;
     reset();
     if (new_fd < 0) return false;
+    int copy = ::fcntl(new_fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return false;
     boost::system::error_code ec;
-    descriptor.assign(new_fd, ec);
-    if (ec) return false;
-    fd = new_fd;
+    descriptor.assign(copy, ec);
+    if (ec) {
+      ::close(copy);
+      return false;
+    }
+    libpq_fd = new_fd;
     return true;
   }
   asio::posix::stream_descriptor descriptor;
-  int fd = -1;
+  int libpq_fd = -1;  // the libpq socket `descriptor` duplicates
 };
 
 Error error_from_result(const PGresult* result, std::string_view label) {
@@ -77,7 +90,7 @@ Connection::Connection(PgConnHandle conn, std::unique_ptr<Waiter> waiter, std::s
 Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
-    waiter_.reset();  // release the descriptor before libpq closes the socket
+    waiter_.reset();
     conn_ = std::move(other.conn_);
     waiter_ = std::move(other.waiter_);
     label_ = std::move(other.label_);

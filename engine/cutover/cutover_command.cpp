@@ -295,9 +295,27 @@ class Cutover {
     close_step("switch");
     summary_["write_unavailable_seconds"] = verify::json_number(seconds_since(frozen_at));
     frozen_ = false;  // the target takes the writes now; the source stays read-only
-    if (auto marked = co_await state::set_cutover_state(*target_, "switched"); !marked)
-      co_return marked;
-    co_return co_await sync::set_stream_phase(*target_, "done");
+    co_return co_await record_switched();
+  }
+
+  // The switch is made: from here it is only ever completed. Recorded on a fresh session if the
+  // network cut the one in hand, retried; if it still cannot be recorded, the source stays frozen
+  // and the next cutover completes the switch.
+  Task<Status> record_switched() {
+    Status recorded = co_await with_retries("recording the switch", [this]() -> Task<Status> {
+      if (!target_->healthy()) {
+        auto target = co_await pg::open_session(options_.target, "target");
+        if (!target) co_return fail(target.error());
+        target_.emplace(std::move(*target));
+      }
+      if (auto marked = co_await state::set_cutover_state(*target_, "switched"); !marked)
+        co_return marked;
+      co_return co_await sync::set_stream_phase(*target_, "done");
+    });
+    if (recorded) co_return recorded;
+    co_return fail(std::move(recorded.error())
+                       .within("the switch was made (the source stays frozen) but could not be "
+                               "recorded; run the same cutover again to complete it"));
   }
 
   // A cutover was killed after it had verified the frozen source and begun the switch: the
@@ -493,12 +511,18 @@ class Cutover {
   // (its sessions are then dead), and a source left frozen keeps the application from writing.
   Task<Status> undo() {
     spdlog::warn("cutover called off: undoing the freeze on the source");
+    co_return co_await with_retries("undoing the freeze", [this] { return undo_once(); });
+  }
+
+  // Runs `attempt` until it succeeds, fails for good, or has been tried kUndoAttempts times.
+  template <class Attempt>
+  Task<Status> with_retries(const char* what, Attempt attempt) {
     Status last;
-    for (int attempt = 0; attempt < kUndoAttempts; ++attempt) {
-      if (attempt > 0) co_await sleep_for(kUndoBackoff * attempt);
-      last = co_await undo_once();
+    for (int tried = 0; tried < kUndoAttempts; ++tried) {
+      if (tried > 0) co_await sleep_for(kUndoBackoff * tried);
+      last = co_await attempt();
       if (last || !last.error().retryable()) break;
-      spdlog::warn("undoing the freeze: {} (retry {}/{})", last.error().message, attempt + 1,
+      spdlog::warn("{}: {} (retry {}/{})", what, last.error().message, tried + 1,
                    kUndoAttempts - 1);
     }
     co_return last;

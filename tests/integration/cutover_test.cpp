@@ -477,10 +477,27 @@ int port_of(const std::string& uri) {
   return std::stoi(uri.substr(colon + 1, slash - colon - 1));
 }
 
+// A proxy in front of each server, and the databases as seen through them.
+struct ThroughProxies {
+  explicit ThroughProxies(const Databases& setup)
+      : source_proxy(port_of(setup.source)), target_proxy(port_of(setup.target)), far(setup) {
+    far.source = through(source_proxy, setup.source);
+    far.target = through(target_proxy, setup.target);
+  }
+  void cut_all() {
+    source_proxy.cut_all();
+    target_proxy.cut_all();
+  }
+  FaultProxy source_proxy;
+  FaultProxy target_proxy;
+  Databases far;
+};
+
 // The network cuts every connection of a cutover while the source is frozen (sync itself reaches
 // the servers directly and keeps streaming). The cutover rides through on new connections, or
-// stops with exit 3 having lifted its freeze; run again it completes. Either way no write the
-// application saw committed is lost, and the target ends equal to the source.
+// stops with exit 3 having lifted its freeze (or, cut after its switch hook ran, keeps it and
+// says so); run again it completes. Either way no write the application saw committed is lost,
+// and the target ends equal to the source.
 TEST(Cutover, ConnectionsCutWhileFrozen) {
   Databases setup = make_source("cut_wire");
   SlotCleanup cleanup{setup.source, setup.target};
@@ -489,27 +506,29 @@ TEST(Cutover, ConnectionsCutWhileFrozen) {
   Writer writer(setup.app_uri);
   std::this_thread::sleep_for(milliseconds(500));
 
-  FaultProxy source_proxy(port_of(setup.source));
-  FaultProxy target_proxy(port_of(setup.target));
-  Databases far = setup;
-  far.source = through(source_proxy, setup.source);
-  far.target = through(target_proxy, setup.target);
+  ThroughProxies proxies(setup);
+  const Databases& far = proxies.far;
   std::string log = "/tmp/cutover-wire-" + std::to_string(getpid()) + ".err";
   // A hook slow enough that the freeze lasts while the cut lands.
   Background cutover{spawn_pgshift(cutover_args(far, {"--switch-hook", "sleep 0.5"}), log)};
   ASSERT_TRUE(wait_until([&] { return app_role_frozen(setup) || cutover.poll() >= 0; }, 60))
       << read_file(log);
   std::this_thread::sleep_for(milliseconds(100));
-  source_proxy.cut_all();
-  target_proxy.cut_all();
+  proxies.cut_all();
   int exit_code = -1;
   ASSERT_TRUE(wait_until([&] { return (exit_code = cutover.poll()) >= 0; }, 90)) << read_file(log);
-  EXPECT_GT(source_proxy.cuts() + target_proxy.cuts(), 0) << "the cut found no connection";
+  EXPECT_GT(proxies.source_proxy.cuts() + proxies.target_proxy.cuts(), 0)
+      << "the cut found no connection";
   std::cerr << "cutover after the cut: exit " << exit_code << ", state "
             << cutover_state(setup.target) << "\n";
   if (exit_code != 0) {
     EXPECT_EQ(exit_code, 3) << read_file(log);
-    if (cutover_state(setup.target) != "switched") {
+    std::string state = cutover_state(setup.target);
+    if (state == "switching") {
+      // The switch was made but could not be recorded: the source must stay frozen (the
+      // application may already write to the target) until the rerun completes the switch.
+      EXPECT_TRUE(app_role_frozen(setup)) << read_file(log);
+    } else if (state != "switched") {
       // Stopped: its freeze is lifted and the application writes again.
       EXPECT_TRUE(wait_until([&] { return !app_role_frozen(setup); }, 30)) << read_file(log);
       auto before = writer.committed().size();
@@ -525,6 +544,35 @@ TEST(Cutover, ConnectionsCutWhileFrozen) {
   expect_target_equals_source(setup);
   EXPECT_EQ(phase(setup.target), "done");
   EXPECT_EQ(cutover_state(setup.target), "switched");
+}
+
+// The network cuts every connection while the switch hook runs: the switch is made, so it is
+// recorded on new connections and the cutover ends switched (exit 0), never undone.
+TEST(Cutover, ConnectionsCutDuringTheSwitchHookStillRecordTheSwitch) {
+  Databases setup = make_source("cut_wire_hook");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-cut-switch-sync.err")};
+  wait_streaming(sync, setup);
+  ThroughProxies proxies(setup);
+  const Databases& far = proxies.far;
+  std::string marker = "/tmp/cutover-cut-switch-" + std::to_string(getpid()) + ".hook";
+  std::remove(marker.c_str());
+  std::string log = "/tmp/cutover-cut-switch-" + std::to_string(getpid()) + ".err";
+  Background cutover{
+      spawn_pgshift(cutover_args(far, {"--switch-hook", "touch " + marker + "; sleep 1"}), log)};
+  ASSERT_TRUE(wait_until([&] { return std::ifstream(marker).good() || cutover.poll() >= 0; }, 60))
+      << read_file(log);
+  proxies.cut_all();
+  int exit_code = -1;
+  ASSERT_TRUE(wait_until([&] { return (exit_code = cutover.poll()) >= 0; }, 90)) << read_file(log);
+  EXPECT_GT(proxies.target_proxy.cuts(), 0) << "the cut found no connection";
+  EXPECT_EQ(exit_code, 0) << read_file(log);
+  EXPECT_EQ(cutover_state(setup.target), "switched") << read_file(log);
+  EXPECT_EQ(phase(setup.target), "done");
+  EXPECT_EQ(scalar(setup.app_uri, "SHOW default_transaction_read_only"), "on")
+      << "the old source must stay read-only after the switch";
+  expect_target_equals_source(setup);
+  std::remove(marker.c_str());
 }
 
 // A cutover with --reverse, writes on the new primary, then `pgshift rollback`: the old source
