@@ -114,4 +114,17 @@ Task<Status> digest_stream_by_chunk(RowSource& source, RowHasher& hasher,
   });
 }
 
+Task<Status> digest_stream_by_key(RowSource& source, RowHasher& hasher,
+                                  const IntegerKeyChunks& chunks,
+                                  std::map<int, ChunkDigest>& digests, std::size_t buffer_bytes) {
+  co_return co_await for_each_tuple(source, buffer_bytes, [&](std::span<std::byte> tuple) {
+    auto chunk = chunks.chunk_of(tuple);
+    if (!chunk) return Status{fail(chunk.error())};
+    auto row_hash = hasher.hash(tuple);
+    if (!row_hash) return Status{fail(row_hash.error())};
+    digests[*chunk].add_row(*row_hash);
+    return Status{};
+  });
+}
+
 }  // namespace pgshift::verify

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "engine/core/row_source.hpp"
+#include "verify/integer_key_chunks.hpp"
 #include "verify/row_hasher.hpp"
 
 namespace pgshift::verify {
@@ -20,9 +21,14 @@ Task<Result<ChunkDigest>> digest_stream(RowSource& source, RowHasher& hasher,
 Task<Status> digest_stream_by_chunk(RowSource& source, RowHasher& hasher,
                                     std::map<int, ChunkDigest>& digests,
                                     std::size_t buffer_bytes = 1 << 20);
-// The same for one tuple, in place: the chunk number, and the tuple without it (its field count
-// rewritten into the bytes before the remaining fields); an error when the first field is not a
-// non-null int4.
+// Digests by chunk from a stream of plain tuples, each put in its chunk by its own integer key.
+Task<Status> digest_stream_by_key(RowSource& source, RowHasher& hasher,
+                                  const IntegerKeyChunks& chunks,
+                                  std::map<int, ChunkDigest>& digests,
+                                  std::size_t buffer_bytes = 1 << 20);
+// One tuple of a digest_stream_by_chunk stream, in place: the chunk number, and the tuple without
+// it (its field count rewritten into the bytes before the remaining fields); an error when the
+// first field is not a non-null int4.
 struct ChunkedTuple {
   int chunk = 0;
   std::span<const std::byte> tuple;

@@ -49,8 +49,13 @@ Task<Status> read_pages(RunContext& context, pg::Connection& connection, const C
     sums[0].merge(*digest);
     co_return Status{};
   }
-  auto begun = co_await readback.begin_sql(
-      pg::copy_out_by_chunk_sql(info, chunks_of(context, table), pages));
+  auto chunks = chunks_of(context, table);
+  if (auto by_key = verify::IntegerKeyChunks::of(info, chunks)) {
+    auto begun = co_await readback.begin_sql(pg::copy_out_sql(info, pages));
+    if (!begun) co_return begun;
+    co_return co_await verify::digest_stream_by_key(readback, hasher, *by_key, sums);
+  }
+  auto begun = co_await readback.begin_sql(pg::copy_out_by_chunk_sql(info, chunks, pages));
   if (!begun) co_return begun;
   co_return co_await verify::digest_stream_by_chunk(readback, hasher, sums);
 }
