@@ -34,7 +34,7 @@ namespace pgshift::assess {
 // A chunk costs more than the sample's plain COPY: the source reads it through a key-range (index)
 // scan, pgshift parses, hashes and forwards every tuple, and each chunk commits. Calibrated on the
 // bench dataset (bench/e2e, 1 GB, --jobs 1 and 2: migrate's chunk seconds against the sample).
-inline constexpr double kPipelineFactor = 1.2;
+inline constexpr double kPipelineFactor = 1.05;
 // When both servers and pgshift share this machine's cores, they do not get all of them: the
 // operating system, WAL writers, checkpoints and other work take a share. Calibrated with
 // --jobs 2 on the bench dataset (2 cores). A machine busy with other work makes migrate slower
@@ -44,11 +44,12 @@ inline constexpr double kSharedCoreShare = 0.9;
 // after their commit, so every row is checked against the commit log and its page dirtied (hint
 // bits), and the read competes with the copies. Calibrated on the bench dataset (bench/e2e,
 // 1.1 GB, --jobs 2: the run's read-back against the probe's).
-inline constexpr double kReadbackAfterCommitFactor = 2.0;
+inline constexpr double kReadbackAfterCommitFactor = 1.8;
 // ANALYZE's fixed cost per table, and the last steps after every table (post-data, sequences,
-// the final commit), in seconds.
-inline constexpr double kAnalyzePerTable = 0.15;
-inline constexpr double kFinishSeconds = 0.3;
+// the final commit), in seconds on the calibration machine (server_speed.hpp): divided by the
+// target's measured speed.
+inline constexpr double kAnalyzePerTable = 0.05;
+inline constexpr double kFinishSeconds = 0.1;
 
 struct SampleTiming {
   std::string table;    // schema.name
@@ -72,15 +73,16 @@ struct TableWork {
   bool keyless = false;  // verified once as a whole table, not chunk by chunk
 };
 
-// Rates the model assumes where nothing was measured, in MB of table data per second and stream.
-// The defaults stand in for a PostgreSQL source whose sample could not be read; the set-up time
-// is pg_dump --schema-only, catalog reads, key sampling and the state transaction.
+// Rates the model assumes where nothing was measured, in MB of table data per second and stream,
+// on the calibration machine: multiplied by the target's measured speed. The defaults stand in for
+// a PostgreSQL source whose sample could not be read; the set-up time is pg_dump --schema-only,
+// catalog reads, key sampling and the state transaction (divided by the speed).
 struct AssumedRates {
   double read_mb_s = 60;
   double write_mb_s = 40;
   double readback_mb_s = 80;
   double scan_mb_s = 400;
-  double setup_seconds = 1.2;
+  double setup_seconds = 0.35;
 };
 
 struct EstimateInput {
@@ -92,6 +94,8 @@ struct EstimateInput {
   bool verify = true;
   int foreign_keys = 0;
   std::int64_t foreign_key_bytes = 0;  // referencing tables' heap, summed over foreign keys
+  // The target's speed against the calibration machine (server_speed.hpp); 1 when not measured.
+  double target_speed = 1;
 };
 
 struct TableEstimate {
@@ -112,11 +116,12 @@ struct Estimate {
   double read_mb_s = 0;
   double write_mb_s = 0;
   double readback_mb_s = 0;
-  double index_mb_s = 0;  // assumed
+  double index_mb_s = 0;  // assumed, scaled by target_speed
   double wire_mb_s = 0;   // the COPY stream's own rate while reading
   int streams = 1;
   double efficiency = 1;
   int shared_cores = 0;
+  double target_speed = 1;  // as given
   bool measured = false;
   std::vector<TableEstimate> tables;
   std::vector<std::string> notes;

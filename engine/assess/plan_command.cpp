@@ -13,6 +13,7 @@
 #include "engine/assess/assessment.hpp"
 #include "engine/assess/plan_report.hpp"
 #include "engine/assess/server_reader.hpp"
+#include "engine/assess/server_speed.hpp"
 #include "engine/assess/source_reader.hpp"
 #include "engine/assess/speed_probe.hpp"
 #include "engine/assess/sqlite_plan_command.hpp"
@@ -133,6 +134,7 @@ Task<Status> plan_and_sample(PlanRun& run, pg::Connection& source, pg::Connectio
   input.verify = run.options.verify != VerifyMode::kOff;
   input.foreign_keys = run.source.inventory.foreign_keys;
   input.foreign_key_bytes = run.source.inventory.foreign_key_bytes;
+  if (auto speed = co_await measure_server_speed(target)) input.target_speed = *speed;
   a.estimate = estimate_duration(input);
   for (auto& note : probe.notes) a.estimate.notes.push_back(std::move(note));
   std::map<std::string, double> seconds;

@@ -84,9 +84,10 @@ std::string estimate_text(const Estimate& e, const std::string& sample_line) {
   out += line;
   std::snprintf(line, sizeof line,
                 "    %s: read %.0f MB/s, write %.0f MB/s, read-back %.0f MB/s per stream (MB of "
-                "table data); index builds %.0f MB/s (assumed)\n",
+                "table data); index builds %.0f MB/s (assumed, for a target computing at "
+                "%.2fx the calibration machine)\n",
                 e.measured ? "measured" : "assumed", e.read_mb_s, e.write_mb_s, e.readback_mb_s,
-                e.index_mb_s);
+                e.index_mb_s, e.target_speed);
   out += line;
   if (!sample_line.empty()) out += "    " + sample_line + "\n";
   std::snprintf(line, sizeof line, "    parallel efficiency %.0f%%%s\n", e.efficiency * 100,
@@ -110,6 +111,7 @@ Json estimate_json(const Estimate& e, int jobs) {
                        {"write_mb_s", json_number(e.write_mb_s, 1)},
                        {"readback_mb_s", json_number(e.readback_mb_s, 1)},
                        {"index_mb_s", json_number(e.index_mb_s, 1)},
+                       {"target_speed", json_number(e.target_speed, 2)},
                        {"jobs", jobs},
                        {"streams", e.streams},
                        {"efficiency", json_number(e.efficiency, 2)},

@@ -156,17 +156,18 @@ void judge_sqlite(SqliteAssessment& a, const TargetFacts* target) {
   a.findings = std::move(findings);
 }
 
-Estimate estimate_sqlite(const SqliteFileFacts& source, int jobs, bool verify, int shared_cores) {
+Estimate estimate_sqlite(const SqliteFileFacts& source, int jobs, bool verify, int shared_cores,
+                         double target_speed) {
   EstimateInput input;
   // No sample is written to the target for a SQLite source, so its write side is assumed: rates
-  // calibrated on bench/e2e/sqlite_run.sh --scale 1 (361 MB, 1.48 M rows, PostgreSQL 15 on the
-  // same 2 cores), where the migration's CPU split (perf record -a) was ingest ~4 CPU-s with
-  // pgshift's encoding, read-back ~1.3, ANALYZE ~0.6, foreign keys ~0.4 for 329 MB of table data;
-  // set-up reads no pg_dump, only the file's catalog.
-  input.assumed.write_mb_s = 130;
-  input.assumed.readback_mb_s = 250;
+  // calibrated with bench/e2e/estimate_check.sh (sqlite_generate.py at scale 1 and 0.3: 362 and
+  // 108 MB, PostgreSQL 15 on the same 2 cores) on the calibration machine, scaled by the target's
+  // measured speed; set-up reads no pg_dump, only the file's catalog.
+  input.assumed.write_mb_s = 150;
+  input.assumed.readback_mb_s = 300;
   input.assumed.scan_mb_s = 1500;
-  input.assumed.setup_seconds = 0.3;
+  input.assumed.setup_seconds = 0.15;
+  input.target_speed = target_speed;
   input.jobs = jobs;
   input.verify = verify;
   input.shared_cores = shared_cores;

@@ -50,6 +50,8 @@ void judge_sqlite(SqliteAssessment& assessment, const TargetFacts* target);
 // write, read-back, index and finishing rates are the model's assumed ones, as plan writes nothing
 // to the target for a SQLite source (said in the estimate's notes). `shared_cores` > 0 when the
 // target runs on this machine too.
-Estimate estimate_sqlite(const SqliteFileFacts& source, int jobs, bool verify, int shared_cores);
+// `target_speed`: server_speed.hpp's measure of the target (1 when it could not be reached).
+Estimate estimate_sqlite(const SqliteFileFacts& source, int jobs, bool verify, int shared_cores,
+                         double target_speed = 1);
 
 }  // namespace pgshift::assess

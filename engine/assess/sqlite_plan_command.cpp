@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "connectors/pg/session.hpp"
+#include "engine/assess/server_speed.hpp"
 #include "engine/assess/sqlite_reader.hpp"
 #include "engine/assess/target_reader.hpp"
 #include "engine/command/source_options.hpp"
@@ -25,6 +26,7 @@ Task<Status> assess_sqlite_source(SqliteAssessment& a, const PlanOptions& option
   a.on_type_error = options.on_type_error;
 
   std::optional<TargetFacts> target;
+  double target_speed = 1;
   if (auto session = co_await pg::open_session(options.target, "target"); !session) {
     a.target_error = session.error().message;
   } else if (auto read = co_await assess_target(*session, options.target); !read) {
@@ -34,14 +36,15 @@ Task<Status> assess_sqlite_source(SqliteAssessment& a, const PlanOptions& option
     a.target_reached = true;
     a.target = target->server;
     a.target_provider = detect_provider(a.target);
+    if (auto speed = co_await measure_server_speed(*session)) target_speed = *speed;
   }
   judge_sqlite(a, target ? &*target : nullptr);
   // The file is read on this machine: a local target shares its cores with pgshift's readers.
   int shared_cores = options.target.on_this_machine()
                          ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
                          : 0;
-  a.estimate =
-      estimate_sqlite(a.source, options.jobs, options.verify != VerifyMode::kOff, shared_cores);
+  a.estimate = estimate_sqlite(a.source, options.jobs, options.verify != VerifyMode::kOff,
+                               shared_cores, target_speed);
   co_return Status{};
 }
 

@@ -1,6 +1,7 @@
 // The duration model of `pgshift plan`: scaling samples up, parallel streams, shared cores, the
 // largest table's own path, and the parts adding up to the total.
 #include "engine/assess/estimate.hpp"
+#include "engine/assess/server_speed.hpp"
 
 #include <gtest/gtest.h>
 
@@ -74,7 +75,7 @@ TEST(AssessEstimate, StreamsCoresAndTheLargestTable) {
 
 TEST(AssessEstimate, VerificationReadsEachTableOnceAndIndexesCount) {
   EstimateInput input;
-  input.tables = {{"public.t", 100 * kMB, 0, 45 * kMB, 5, false}};
+  input.tables = {{"public.t", 100 * kMB, 0, 70 * kMB, 5, false}};
   SampleTiming timing = sample("public.t", 0.1, 0.1, 0.1, 0.1);
   timing.scan_seconds = 0.02;  // 10 MB scanned in 0.02 s
   input.samples = {timing};
@@ -82,11 +83,45 @@ TEST(AssessEstimate, VerificationReadsEachTableOnceAndIndexesCount) {
   auto e = estimate_duration(input);
   // Read-back of 1 s in the probe: one pass over the table, whatever its five chunks.
   EXPECT_NEAR(e.verify_seconds, kReadbackAfterCommitFactor, 0.01);
-  EXPECT_NEAR(e.index_seconds, 1.0, 0.01);  // 45 MB at the assumed 45 MB/s
+  EXPECT_NEAR(e.index_seconds, 1.0, 0.01);  // 70 MB at the assumed 70 MB/s
   input.tables[0].keyless = true;           // verified as a whole, too
   EXPECT_NEAR(estimate_duration(input).verify_seconds, kReadbackAfterCommitFactor, 0.01);
   input.verify = false;
   EXPECT_NEAR(estimate_duration(input).verify_seconds, 0.0, 1e-9);
+}
+
+// What the model assumes was timed on the calibration machine: a target measured twice as fast
+// builds indexes twice as fast and needs half the fixed time; the sampled copy rates stay.
+TEST(AssessEstimate, AssumedPartsScaleWithTheTargetsSpeed) {
+  EstimateInput input;
+  input.tables = {{"public.t", 100 * kMB, 0, 70 * kMB, 1, false}};
+  input.samples = {sample("public.t", 0.1, 0.1, 0.1, 0.1)};
+  input.jobs = 1;
+  auto base = estimate_duration(input);
+  input.target_speed = 2;
+  auto fast = estimate_duration(input);
+  EXPECT_NEAR(fast.index_mb_s, 2 * base.index_mb_s, 1e-9);
+  EXPECT_NEAR(fast.setup_seconds, base.setup_seconds / 2, 1e-9);
+  EXPECT_NEAR(fast.read_mb_s, base.read_mb_s, 1e-9);
+  EXPECT_NEAR(fast.write_mb_s, base.write_mb_s, 1e-9);
+  EXPECT_LT(fast.seconds, base.seconds);
+  EXPECT_NEAR(fast.seconds, parts(fast), 1e-9);
+  EXPECT_DOUBLE_EQ(fast.target_speed, 2);
+  // Without a sample the assumed rates scale too.
+  input.samples.clear();
+  input.target_speed = 1;
+  auto assumed = estimate_duration(input);
+  input.target_speed = 2;
+  EXPECT_NEAR(estimate_duration(input).write_mb_s, 2 * assumed.write_mb_s, 1e-9);
+}
+
+TEST(ServerSpeed, TheQuerysTimeLessTheRoundTripAgainstTheReference) {
+  EXPECT_NEAR(relative_speed(kReferenceHashSeconds, 0), 1.0, 1e-9);
+  EXPECT_NEAR(relative_speed(kReferenceHashSeconds / 2 + 0.040, 0.040), 2.0, 1e-9);  // far target
+  EXPECT_NEAR(relative_speed(kReferenceHashSeconds * 3, 0.001),
+              kReferenceHashSeconds / (kReferenceHashSeconds * 3 - 0.001), 1e-9);
+  EXPECT_DOUBLE_EQ(relative_speed(100, 0), 0.25);  // a stalled server is not taken at its word
+  EXPECT_DOUBLE_EQ(relative_speed(0.001, 0.002), 4.0);
 }
 
 TEST(AssessEstimate, AssumedRatesWithoutASample) {
