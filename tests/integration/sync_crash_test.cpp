@@ -215,8 +215,10 @@ TEST(SyncCrash, SigkillAtTwentyRandomMomentsThenEndpos) {
     int code = -1;
     bool running = true;
     if (i < 1) {  // set-up: planning, the slot, the state's first commit
+      // (A fast machine copies all of kData in under a second: a later kill would leave the
+      // copy too few chunks for the kills aimed at it.)
       std::this_thread::sleep_for(
-          milliseconds(std::uniform_int_distribution<int>(50, 600)(random)));
+          milliseconds(std::uniform_int_distribution<int>(50, 250)(random)));
     } else if (i < 9 && !streaming_phase(before)) {  // the copy, right after a chunk commits
       // One cheap query per poll, so that the kill comes close after the chunk's commit.
       std::string chunks_done =
