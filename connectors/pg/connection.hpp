@@ -1,8 +1,9 @@
-// A libpq connection driven by Boost.Asio: non-blocking libpq, waiting on PQsocket() through a
-// posix::stream_descriptor (released, never closed: libpq owns the socket). Move-only; owns its
-// PGconn. Not thread-safe: one coroutine at a time uses a Connection, on the io_context's thread.
-// Server errors come back as Error values carrying SQLSTATE; a dead socket as connection_lost, and
-// so does a server that has stopped answering (see stall_check.hpp).
+// A libpq connection driven by Boost.Asio: non-blocking libpq, waiting through a
+// posix::stream_descriptor on a duplicate of PQsocket() (libpq owns its socket and may close it;
+// the duplicate's number stays ours, so no other socket's wait is ever disturbed). Move-only; owns
+// its PGconn. Not thread-safe: one coroutine at a time uses a Connection, on the io_context's
+// thread. Server errors come back as Error values carrying SQLSTATE; a dead socket as
+// connection_lost, and so does a server that has stopped answering (see stall_check.hpp).
 #pragma once
 
 #include <chrono>

@@ -81,7 +81,7 @@ class Cutover {
       }
       co_return switched;
     }
-    co_await timed("drop_slot", [this] { return finish_stream(); });
+    co_await timed("drop_slot", [this] { return drop_stream(); });
     if (options_.reverse) start_reverse_sync();
     co_return Status{};
   }
@@ -288,7 +288,6 @@ class Cutover {
     if (auto stop = check_interrupted(); !stop) co_return stop;
     if (auto marked = co_await state::set_cutover_state(*target_, "switching"); !marked)
       co_return marked;
-    switching_ = true;
     if (!options_.switch_hook.empty()) {
       if (auto ran = run_hook("--switch-hook", options_.switch_hook); !ran) co_return ran;
     }
@@ -299,23 +298,76 @@ class Cutover {
   }
 
   // The switch is made: from here it is only ever completed. Recorded on a fresh session if the
-  // network cut the one in hand, retried; if it still cannot be recorded, the source stays frozen
-  // and the next cutover completes the switch.
+  // one in hand failed (cut, or stalled: libpq may still call a stalled session healthy), retried;
+  // if it still cannot be recorded, the source stays frozen and the next cutover completes the
+  // switch.
   Task<Status> record_switched() {
-    Status recorded = co_await with_retries("recording the switch", [this]() -> Task<Status> {
-      if (!target_->healthy()) {
-        auto target = co_await pg::open_session(options_.target, "target");
-        if (!target) co_return fail(target.error());
-        target_.emplace(std::move(*target));
+    bool replace = false;
+    Status recorded = co_await with_retries("recording the switch", [&]() -> Task<Status> {
+      if (replace || !target_->healthy()) {
+        if (auto opened = co_await reopen(target_, options_.target, "target"); !opened)
+          co_return opened;
+        // The cutover lock lived on the session just replaced.
+        auto locked = co_await state::take_cutover_lock(*target_);
+        if (!locked) co_return fail(locked.error());
+        if (!*locked)
+          co_return fail(ErrorKind::kRefused, "another pgshift cutover holds the target");
       }
-      if (auto marked = co_await state::set_cutover_state(*target_, "switched"); !marked)
-        co_return marked;
-      co_return co_await sync::set_stream_phase(*target_, "done");
+      replace = true;  // should this attempt fail, the next one starts on a new session
+      co_return co_await mark_switched(*target_);
     });
     if (recorded) co_return recorded;
     co_return fail(std::move(recorded.error())
                        .within("the switch was made (the source stays frozen) but could not be "
                                "recorded; run the same cutover again to complete it"));
+  }
+
+  // Replaces `session` with a new one to `endpoint`.
+  static Task<Status> reopen(std::optional<pg::Connection>& session, const Endpoint& endpoint,
+                             const char* label) {
+    auto opened = co_await pg::open_session(endpoint, label);
+    if (!opened) co_return fail(opened.error());
+    session.emplace(std::move(*opened));
+    co_return Status{};
+  }
+
+  // The cutover's state and the stream's phase in one transaction: a cutover recorded as switched
+  // with its stream still in phase 'cutover' would be neither completed nor undone by a rerun.
+  static Task<Status> mark_switched(pg::Connection& target) {
+    if (auto begun = co_await target.query("BEGIN"); !begun) co_return fail(begun.error());
+    Status marked = co_await state::set_cutover_state(target, "switched");
+    if (marked) marked = co_await sync::set_stream_phase(target, "done");
+    if (marked) {
+      if (auto committed = co_await target.query("COMMIT"); !committed) {
+        marked = Status{fail(committed.error())};
+      }
+    }
+    if (!marked) co_await target.query("ROLLBACK");
+    co_return marked;
+  }
+
+  // finish_stream on a source session that answers, retried; a slot that cannot be dropped is a
+  // warning in the report (the switch is made either way), naming how to drop it later.
+  Task<Status> drop_stream() {
+    bool replace = false;
+    Status dropped = co_await with_retries("dropping the stream's slot", [&]() -> Task<Status> {
+      if (replace || !source_->healthy()) {
+        if (auto opened = co_await reopen(source_, options_.source, "source"); !opened)
+          co_return opened;
+      }
+      replace = true;
+      co_return co_await finish_stream();
+    });
+    if (!dropped) {
+      spdlog::warn("the stream's slot {} on the source was not dropped: {}", stream_.slot_name,
+                   dropped.error().message);
+      report_.warnings.push_back(
+          "the replication slot " + stream_.slot_name + " and publication " + stream_.publication +
+          " on the source were not dropped (" + dropped.error().message +
+          "): the slot keeps the source's WAL until `pgshift cleanup --target T --source S` "
+          "drops it");
+    }
+    co_return dropped;
   }
 
   // A cutover was killed after it had verified the frozen source and begun the switch: the
@@ -326,11 +378,10 @@ class Cutover {
     if (!options_.switch_hook.empty()) {
       if (auto ran = run_hook("--switch-hook", options_.switch_hook); !ran) co_return ran;
     }
-    if (auto marked = co_await state::set_cutover_state(*target_, "switched"); !marked)
-      co_return marked;
-    if (auto marked = co_await sync::set_stream_phase(*target_, "done"); !marked) co_return marked;
+    if (auto marked = co_await mark_switched(*target_); !marked) co_return marked;
     summary_["completed_an_interrupted_switch"] = true;
-    co_return co_await timed("drop_slot", [this] { return finish_stream(); });
+    co_await timed("drop_slot", [this] { return drop_stream(); });
+    co_return Status{};
   }
 
   // A publication and slot on the target for the same tables, and the stream's state in the
@@ -583,7 +634,6 @@ class Cutover {
   FreezePlan plan_;
   state::CutoverRecord forward_record_;  // rollback: the forward cutover's, in the new primary
   bool frozen_ = false;
-  bool switching_ = false;
   bool complete_switch_ = false;
   verify::Json steps_ = verify::Json::object();
   verify::Json summary_ = verify::Json::object();
@@ -610,9 +660,12 @@ int run_cutover_command(CutoverOptions options) {
   if (outcome && !quiet) {
     std::printf(
         "%s: switched; writes were unavailable for %.3f s. The %s stays read-only for the "
-        "application's roles; its slot and publication are dropped.\n",
+        "application's roles; %s.\n",
         report.command.c_str(), summary.value("write_unavailable_seconds", 0.0),
-        report.command == "rollback" ? "target" : "source");
+        report.command == "rollback" ? "target" : "source",
+        summary.contains("slot_dropped")
+            ? "its slot and publication are dropped"
+            : "its slot and publication could NOT be dropped (see the warning)");
     if (reverse) {
       std::printf(
           "reverse stream ready (slot %s on the target): a `pgshift sync` from the target to the "

@@ -571,6 +571,12 @@ TEST(Cutover, ConnectionsCutDuringTheSwitchHookStillRecordTheSwitch) {
   EXPECT_EQ(phase(setup.target), "done");
   EXPECT_EQ(scalar(setup.app_uri, "SHOW default_transaction_read_only"), "on")
       << "the old source must stay read-only after the switch";
+  // The stream's slot is dropped on a new source session (the cut killed the old one).
+  EXPECT_EQ(scalar(setup.source,
+                   "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE "
+                   "'pgshift_%' AND database = current_database()"),
+            "0")
+      << read_file(log);
   expect_target_equals_source(setup);
   std::remove(marker.c_str());
 }
