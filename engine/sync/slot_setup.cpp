@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 
 #include "connectors/pg/replication/replication_connection.hpp"
 #include "connectors/pg/snapshot.hpp"
+#include "engine/core/sleep_for.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift::sync {
@@ -51,6 +53,24 @@ Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot
 
 namespace {
 
+// How long a killed attempt's WAL sender may take to notice its client is gone.
+constexpr auto kOrphanSlotRelease = std::chrono::seconds(10);
+
+// Waits (at most `limit`) until no WAL sender uses `slot`: the one of a process killed while it
+// created the slot runs on until it next writes to its dead client.
+Task<Status> wait_for_slot_release(pg::Connection& source, const std::string& slot,
+                                   std::chrono::steady_clock::duration limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto active = co_await source.query(
+        "SELECT 1 FROM pg_catalog.pg_replication_slots WHERE active AND slot_name = " +
+        pg::quote_literal(slot));
+    if (!active) co_return fail(active.error());
+    if (active->rows() == 0 || std::chrono::steady_clock::now() > deadline) co_return Status{};
+    co_await sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 // Leaves `coordinator` in a REPEATABLE READ transaction at the slot's exported snapshot (alive
 // while the slot's replication connection is) and returns that snapshot exported again.
 Task<Result<std::string>> import_slot_snapshot(pg::Connection& coordinator,
@@ -84,6 +104,10 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
   std::string name = state.slot_name;
   state.publication = name;
   // Left by an attempt that stopped before it recorded anything in the target.
+  if (auto released = co_await wait_for_slot_release(coordinator, name, kOrphanSlotRelease);
+      !released) {
+    co_return fail(released.error());
+  }
   if (auto dropped = co_await drop_stream_objects(coordinator, name, name); !dropped) {
     co_return fail(dropped.error());
   }

@@ -24,7 +24,9 @@ Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot);
 // Creates the publication (for the tables that hold rows: partitions, not their parents) and the
 // slot, then leaves `coordinator` inside a REPEATABLE READ transaction at the slot's snapshot.
 // Returns the snapshot exported from that transaction. `state.slot_name` names both objects
-// (stream_object_name); fills the publication's name and the positions.
+// (stream_object_name); fills the publication's name and the positions. Objects of that name left
+// by an attempt that recorded nothing are dropped first, once the killed attempt's WAL sender has
+// let go of the slot (it may run on for a moment; at most 10 s is waited).
 Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
                                                     const Endpoint& source,
                                                     const std::vector<Table>& tables,
