@@ -302,18 +302,16 @@ class Cutover {
   // if it still cannot be recorded, the source stays frozen and the next cutover completes the
   // switch.
   Task<Status> record_switched() {
-    bool replace = false;
+    bool retrying = false;
     Status recorded = co_await with_retries("recording the switch", [&]() -> Task<Status> {
-      if (replace || !target_->healthy()) {
-        if (auto opened = co_await reopen(target_, options_.target, "target"); !opened)
-          co_return opened;
-        // The cutover lock lived on the session just replaced.
+      auto replaced = co_await session_for_attempt(target_, options_.target, "target", retrying);
+      if (!replaced) co_return fail(replaced.error());
+      if (*replaced) {  // the cutover lock lived on the session just replaced
         auto locked = co_await state::take_cutover_lock(*target_);
         if (!locked) co_return fail(locked.error());
         if (!*locked)
           co_return fail(ErrorKind::kRefused, "another pgshift cutover holds the target");
       }
-      replace = true;  // should this attempt fail, the next one starts on a new session
       co_return co_await mark_switched(*target_);
     });
     if (recorded) co_return recorded;
@@ -322,13 +320,19 @@ class Cutover {
                                "recorded; run the same cutover again to complete it"));
   }
 
-  // Replaces `session` with a new one to `endpoint`.
-  static Task<Status> reopen(std::optional<pg::Connection>& session, const Endpoint& endpoint,
-                             const char* label) {
+  // The session an attempt runs on: `session` itself on a first attempt that libpq still calls
+  // healthy, otherwise (a retry, after a cut or a stall that libpq cannot see) a new one to
+  // `endpoint`. True when it was replaced; `retrying` is set for the next attempt.
+  static Task<Result<bool>> session_for_attempt(std::optional<pg::Connection>& session,
+                                                const Endpoint& endpoint, const char* label,
+                                                bool& retrying) {
+    bool replace = retrying || !session->healthy();
+    retrying = true;
+    if (!replace) co_return false;
     auto opened = co_await pg::open_session(endpoint, label);
     if (!opened) co_return fail(opened.error());
     session.emplace(std::move(*opened));
-    co_return Status{};
+    co_return true;
   }
 
   // The cutover's state and the stream's phase in one transaction: a cutover recorded as switched
@@ -349,13 +353,10 @@ class Cutover {
   // finish_stream on a source session that answers, retried; a slot that cannot be dropped is a
   // warning in the report (the switch is made either way), naming how to drop it later.
   Task<Status> drop_stream() {
-    bool replace = false;
+    bool retrying = false;
     Status dropped = co_await with_retries("dropping the stream's slot", [&]() -> Task<Status> {
-      if (replace || !source_->healthy()) {
-        if (auto opened = co_await reopen(source_, options_.source, "source"); !opened)
-          co_return opened;
-      }
-      replace = true;
+      auto replaced = co_await session_for_attempt(source_, options_.source, "source", retrying);
+      if (!replaced) co_return fail(replaced.error());
       co_return co_await finish_stream();
     });
     if (!dropped) {
