@@ -140,6 +140,14 @@ Result<SplitTuple> split_tuple(std::span<std::byte> tuple, std::size_t leading,
 
 }  // namespace
 
+void KeyedRead::add(std::string display, KeyValue values, u128 hash) {
+  if (rows.try_emplace(display, hash).second) {
+    key_values.emplace(std::move(display), std::move(values));
+  } else if (duplicated_.insert(display).second) {
+    duplicates.push_back(std::move(display));
+  }
+}
+
 Task<Result<KeyedRead>> read_keyed_rows(pg::Connection& connection, const Table& table,
                                         const Chunk& chunk, RowHasher& hasher) {
   std::string columns = pg::copied_column_list(table);
@@ -155,9 +163,7 @@ Task<Result<KeyedRead>> read_keyed_rows(pg::Connection& connection, const Table&
     if (!hash) return fail(hash.error());
     std::vector<std::string> display;
     for (const auto& value : split->leading) display.push_back(display_value(value));
-    std::string key = display_key(display);
-    out.rows[key] = *hash;
-    out.key_values[key] = std::move(split->leading);
+    out.add(display_key(display), std::move(split->leading), *hash);
     return {};
   });
   if (!streamed) co_return fail(streamed.error());
@@ -199,9 +205,7 @@ Task<Result<KeyedRead>> read_keyed_rows(RowSource& rows, const Table& table, Row
         key.push_back(fields[position]);
         display.push_back(display_value(fields[position]));
       }
-      std::string name = display_key(display);
-      out.rows[name] = *hash;
-      out.key_values[name] = std::move(key);
+      out.add(display_key(display), std::move(key), *hash);
     });
     if (!consumed) co_return fail(consumed.error());
     if (!inner) co_return fail(inner.error());
@@ -259,7 +263,10 @@ Task<Result<std::optional<std::string>>> row_text(pg::Connection& connection, co
                                        " WHERE " + key_equals(table, key));
   if (!row) co_return fail(row.error());
   if (row->rows() == 0) co_return std::optional<std::string>{};
-  co_return row->text(0, 0);
+  if (row->rows() == 1) co_return row->text(0, 0);
+  std::string all = std::to_string(row->rows()) + " rows:";
+  for (int i = 0; i < row->rows(); ++i) all += " " + row->text(i, 0);
+  co_return all;
 }
 
 Task<Result<std::vector<std::string>>> differing_columns(pg::Connection& source,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <unordered_set>
 
 #include "connectors/pg/connection.hpp"
 #include "engine/core/row_source.hpp"
@@ -15,8 +16,16 @@
 namespace pgshift::verify {
 
 struct KeyedRead {
-  KeyedRows rows;                                        // display key -> row hash
+  KeyedRows rows;                                        // display key -> first row's hash
   std::unordered_map<std::string, KeyValue> key_values;  // display key -> values
+  // Keys read more than once, each named once: a side that does not enforce the key (a target
+  // whose primary key was dropped) can hold several rows for one key, and a map keeps only one.
+  std::vector<std::string> duplicates;
+
+  void add(std::string display, KeyValue values, u128 hash);
+
+ private:
+  std::unordered_set<std::string> duplicated_;
 };
 
 // Keys and row hashes of the chunk's rows (the chunk should be small: see split_chunk).
@@ -40,7 +49,8 @@ Task<Result<std::vector<std::string>>> differing_columns(pg::Connection& source,
                                                          pg::Connection& target, const Table& table,
                                                          const KeyValue& key);
 
-// The row as text, "(v1, v2, ...)" of the copied columns, or nothing if absent.
+// The row as text, "(v1, v2, ...)" of the copied columns, or nothing if absent; several rows
+// with the key (a side that does not enforce it) as "N rows: (...) (...)", never equal to one.
 Task<Result<std::optional<std::string>>> row_text(pg::Connection& connection, const Table& table,
                                                   const KeyValue& key);
 

@@ -40,7 +40,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   auto& mismatches = context.report[chunk.table_index].mismatches;
   auto add = [&](const std::string& kind, const std::vector<std::string>& keys,
                  const std::unordered_map<std::string, KeyValue>& values,
-                 std::vector<std::string> columns) {
+                 std::vector<std::string> columns, std::string detail = {}) {
     if (keys.empty()) return;
     verify::ReportMismatch mismatch;
     mismatch.chunk = chunk.number;
@@ -48,6 +48,7 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
     mismatch.kind = kind;
     mismatch.keys = keys;
     mismatch.columns = std::move(columns);
+    mismatch.detail = std::move(detail);
     mismatches.push_back(std::move(mismatch));
     for (const auto& key : keys) {
       if (drill.recheck.size() < kMaxReportedKeys) {
@@ -57,6 +58,12 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   };
   add("missing", diff.missing, left->key_values, {});
   add("extra", diff.extra, right->key_values, {});
+  // Extra rows that share a key with another: the count alone may even match (a duplicate in
+  // place of a missing row).
+  std::sort(right->duplicates.begin(), right->duplicates.end());
+  add("extra", right->duplicates, right->key_values, {},
+      "the target holds more than one row with each of these keys: it does not enforce the "
+      "source's key");
   for (std::size_t i = 0; i < diff.changed.size(); ++i) {
     std::vector<std::string> columns;
     if (i < 100 && drill.source) {
