@@ -43,6 +43,9 @@ Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
                                      0600);
   }
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  // A hook gets standard input, output and error only: not our sockets (a listening metrics port
+  // held by a hook that outlives us would refuse the next run's bind).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid;
   int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);

@@ -1,6 +1,7 @@
 // Runs a child program to completion (blocking), with extra environment variables, capturing
 // stdout and stderr. Used for pg_dump/pg_restore before and after the pipeline runs, never on the
-// event loop while chunks are in flight.
+// event loop while chunks are in flight, and for cutover's hooks. The child gets standard input,
+// output and error only: none of pgshift's other descriptors.
 #pragma once
 
 #include <map>

@@ -58,6 +58,8 @@ Result<SyncProcess> SyncProcess::spawn(const CutoverOptions& options, const std:
     // Its own session: a Ctrl-C meant for the terminal's foreground does not stop it.
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
   }
+  // Only standard input, output and error: a background sync must not keep our sockets open.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = -1;
   int rc = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);

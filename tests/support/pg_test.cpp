@@ -152,6 +152,7 @@ int spawn_pgshift(const std::vector<std::string>& args, const std::string& stder
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // not the test's proxies' sockets
   pid_t pid = -1;
   int failed = posix_spawn(&pid, raw[0], &actions, nullptr, raw.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
