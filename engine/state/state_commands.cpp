@@ -255,20 +255,32 @@ int run_cleanup_command(const Endpoint& source, const Endpoint& target_endpoint,
       // Also an unrecorded attempt's objects, which carry the same name.
       std::string name = *stream ? (*stream)->slot_name : sync::stream_object_name(target_endpoint);
       std::string publication = *stream ? (*stream)->publication : name;
-      if (auto dropped = co_await sync::drop_stream_objects(*opened, name, publication); !dropped) {
+      bool were_there = false;
+      if (auto dropped =
+              co_await sync::drop_stream_objects(*opened, name, publication, &were_there);
+          !dropped) {
         co_return dropped;
       }
-      if (!quiet)
-        std::printf("dropped replication slot and publication %s from the source\n", name.c_str());
+      if (!quiet) {
+        std::printf(were_there ? "dropped replication slot and publication %s from the source\n"
+                               : "no replication slot or publication %s on the source\n",
+                    name.c_str());
+      }
     } else if (*stream) {
       co_return fail(ErrorKind::kUsage,
                      "the target records a sync whose slot " + (*stream)->slot_name +
                          " is on the source: give --source too, so the slot (which keeps WAL on "
                          "the source) is dropped with the state");
     }
+    auto had_state = co_await target.query(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'pgshift')");
+    if (!had_state) co_return fail(had_state.error());
     auto dropped = co_await target.query("DROP SCHEMA IF EXISTS pgshift CASCADE");
     if (!dropped) co_return fail(dropped.error());
-    if (!quiet) std::printf("dropped pgshift's run state from the target\n");
+    if (!quiet) {
+      std::printf(had_state->boolean(0, 0) ? "dropped pgshift's run state from the target\n"
+                                           : "no pgshift run state in the target\n");
+    }
     co_return Status{};
   });
 }

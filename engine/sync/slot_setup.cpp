@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "connectors/pg/replication/replication_connection.hpp"
+#include "connectors/pg/session.hpp"
 #include "connectors/pg/snapshot.hpp"
 #include "engine/core/sleep_for.hpp"
 #include "engine/model/pg_quote.hpp"
@@ -33,9 +34,14 @@ Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot) 
 }
 
 Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,
-                                 const std::string& publication) {
+                                 const std::string& publication, bool* dropped_any) {
   auto exists = co_await slot_exists(source, slot);
   if (!exists) co_return fail(exists.error());
+  auto published = co_await source.query(
+      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = " +
+      pg::quote_literal(publication) + ")");
+  if (!published) co_return fail(published.error());
+  if (dropped_any) *dropped_any = *exists || published->boolean(0, 0);
   if (*exists) {
     auto dropped = co_await source.query("SELECT pg_catalog.pg_drop_replication_slot(" +
                                          pg::quote_literal(slot) + ")");
@@ -140,6 +146,16 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
   spdlog::info("change stream: slot {} created at {}; the copy reads at its snapshot", name,
                slot->consistent_point.text());
   co_return *exported;
+}
+
+Task<Status> drop_unrecorded_stream(const Endpoint& source, const std::string& name) {
+  auto session = co_await pg::open_session(source, "source");
+  if (!session) co_return fail(session.error());
+  if (auto released = co_await wait_for_slot_release(*session, name, kOrphanSlotRelease);
+      !released) {
+    co_return released;
+  }
+  co_return co_await drop_stream_objects(*session, name, name);
 }
 
 }  // namespace pgshift::sync

@@ -44,9 +44,16 @@ Task<Result<ResumedSnapshot>> create_resumed_snapshot(pg::Connection& coordinato
                                                       const Endpoint& source,
                                                       const std::string& slot_name);
 
-// Drops the slot and the publication if present (cleanup, --restart). A slot in use by another
-// process is an Error naming it.
+// Drops the slot and the publication if present (cleanup, --restart); `dropped_any`, when given,
+// tells whether either was there. A slot in use by another process is an Error naming it.
 Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,
-                                 const std::string& publication);
+                                 const std::string& publication, bool* dropped_any = nullptr);
+
+// For a new run whose set-up failed after create_stream_at_snapshot made the slot but before the
+// run was recorded in the target (a target that is not empty, an --include-table that matches
+// nothing, a schema the target refuses): drops that slot and publication on a session of its own,
+// once the slot's WAL sender has let go, so that no slot is left holding the source's WAL for a run
+// that never started.
+Task<Status> drop_unrecorded_stream(const Endpoint& source, const std::string& name);
 
 }  // namespace pgshift::sync

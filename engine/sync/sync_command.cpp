@@ -123,6 +123,31 @@ Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos,
   co_return pg::Lsn::parse(now->text(0, 0));
 }
 
+// After a new run's set-up failed: unless the run (with its stream) reached the target, the slot
+// and publication made for it would hold the source's WAL for a run that never started.
+Task<void> drop_stream_of_unstarted_run(pg::Connection& target, const SyncOptions& options,
+                                        const StreamState& stream) {
+  auto recorded = co_await load_stream_state(target);
+  if (!recorded) {
+    spdlog::warn(
+        "could not tell whether the run was recorded ({}): replication slot {} may be "
+        "left on the source; `pgshift cleanup --source S --target T` drops it",
+        recorded.error().message, stream.slot_name);
+    co_return;
+  }
+  if (*recorded) co_return;  // a rerun resumes it
+  if (auto dropped = co_await drop_unrecorded_stream(options.copy.source, stream.slot_name);
+      !dropped) {
+    spdlog::warn(
+        "replication slot {} made for this run is left on the source ({}): `pgshift "
+        "cleanup --source S --target T` drops it",
+        stream.slot_name, dropped.error().message);
+    co_return;
+  }
+  spdlog::info("dropped replication slot and publication {}, made for this run, from the source",
+               stream.slot_name);
+}
+
 Task<Status> run_sync(RunContext& context, StreamRun& run) {
   const SyncOptions& options = run.options;
   if (options.copy.source.kind() != EndpointKind::kPostgres) {
@@ -190,11 +215,13 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
   }
 
   run.state.slot_name = stream_object_name(options.copy.target);
+  bool created_stream = false;
   context.export_new_run_snapshot =
-      [&context, &run](pg::Connection& coordinator) -> Task<Result<std::string>> {
+      [&context, &run, &created_stream](pg::Connection& coordinator) -> Task<Result<std::string>> {
     // Read now, outside any snapshot: the publication must exist before the slot.
     auto now_tables = co_await pg::read_tables(coordinator, context.options.filter);
     if (!now_tables) co_return fail(now_tables.error());
+    created_stream = true;  // from here a failure may leave the slot or the publication behind
     auto snapshot = co_await create_stream_at_snapshot(coordinator, context.options.source,
                                                        *now_tables, run.state);
     if (snapshot) context.new_run_state_sql = insert_stream_state_sql(run.state);
@@ -213,7 +240,10 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
     start_receiver(context, run);
     co_return Status{};
   };
-  if (auto copied = co_await run_migration(context); !copied) co_return copied;
+  if (auto copied = co_await run_migration(context); !copied) {
+    if (created_stream) co_await drop_stream_of_unstarted_run(*target, options, run.state);
+    co_return copied;
+  }
   if (context.progress) context.progress->stop();  // the copy's display; the monitor's from here
   if (context.fatal) co_return fail(*context.fatal);
   if (!context.mismatches.empty()) {

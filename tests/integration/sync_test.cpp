@@ -185,6 +185,52 @@ TEST(Sync, RefusesATableWithoutReplicaIdentityAndCleansUp) {
   EXPECT_EQ(scalar(source, "SELECT count(*) FROM pg_publication"), "0");
 }
 
+// Some refusals come only after the slot exists (it gives the copy its snapshot): a target that is
+// not empty, an --include-table that matches nothing. The run never started, so the slot and the
+// publication made for it go too: a slot left behind would keep the source's WAL until someone
+// noticed. cleanup says what it found.
+TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlot) {
+  std::string source = fresh_database(source_cluster(), "sync_late_src");
+  std::string target = fresh_database(target_cluster(), "sync_late_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source,
+       "CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items VALUES (1, 'x')");
+  exec(target, "CREATE TABLE items (id int)");
+  auto count_objects = [&] {
+    return scalar(source,
+                  "SELECT (SELECT count(*) FROM pg_replication_slots WHERE database = "
+                  "current_database()) + (SELECT count(*) FROM pg_publication)");
+  };
+  auto not_empty = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(not_empty.exit_code, 2) << not_empty.err;
+  EXPECT_NE(not_empty.err.find("target already has table public.items"), std::string::npos)
+      << not_empty.err;
+  EXPECT_NE(not_empty.err.find("slot"), std::string::npos) << not_empty.err;  // made, then dropped
+  EXPECT_EQ(count_objects(), "0");
+  exec(target, "DROP TABLE items");
+  auto unmatched =
+      run_pgshift(sync_args(source, target, {"--endpos", "current", "--include-table", "nosuch"}));
+  EXPECT_EQ(unmatched.exit_code, 2) << unmatched.err;
+  EXPECT_NE(unmatched.err.find("--include-table nosuch matches no table"), std::string::npos)
+      << unmatched.err;
+  EXPECT_EQ(count_objects(), "0");
+  auto nothing = run_pgshift({"cleanup", "--source", source, "--target", target});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_NE(nothing.out.find("no replication slot or publication"), std::string::npos)
+      << nothing.out;
+  EXPECT_NE(nothing.out.find("no pgshift run state in the target"), std::string::npos)
+      << nothing.out;
+  auto synced = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(synced.exit_code, 0) << synced.err;
+  auto cleaned = run_pgshift({"cleanup", "--source", source, "--target", target});
+  EXPECT_EQ(cleaned.exit_code, 0) << cleaned.err;
+  EXPECT_NE(cleaned.out.find("dropped replication slot and publication"), std::string::npos)
+      << cleaned.out;
+  EXPECT_NE(cleaned.out.find("dropped pgshift's run state from the target"), std::string::npos)
+      << cleaned.out;
+  EXPECT_EQ(count_objects(), "0");
+}
+
 // A kill mid-copy loses the slot's snapshot: the rerun copies at a new one. A table without a key
 // is then copied again whole, and the stream must not replay onto it what that copy already holds.
 TEST(Sync, KeylessTableCopiedAgainAtANewSnapshotGetsNoChangeTwice) {
