@@ -27,4 +27,31 @@ Task<Result<std::vector<ExcludedObject>>> read_objects_in_excluded_schemas(
   co_return out;
 }
 
+Task<Result<std::vector<ExcludedObject>>> read_pgshift_stream_publications(Connection& connection) {
+  // The membership of whole schemas (FOR TABLES IN SCHEMA) is new in PostgreSQL 15.
+  std::string in_schema = connection.server_version() < 150000 ? "" : R"SQL(
+    UNION ALL
+    SELECT 'pg_catalog.pg_publication_namespace'::pg_catalog.regclass::oid, m.oid,
+           'publication ' || p.pubname || ' schema ' || m.pnnspid::pg_catalog.regnamespace::text
+    FROM pg_catalog.pg_publication_namespace m JOIN pub p ON p.oid = m.pnpubid)SQL";
+  auto result = co_await connection.query(R"SQL(
+    WITH pub AS (SELECT oid, pubname FROM pg_catalog.pg_publication
+                 WHERE pubname ~ '^pgshift_[0-9a-f]{16}$')
+    SELECT 'pg_catalog.pg_publication'::pg_catalog.regclass::oid, p.oid,
+           'publication ' || p.pubname
+    FROM pub p
+    UNION ALL
+    SELECT 'pg_catalog.pg_publication_rel'::pg_catalog.regclass::oid, r.oid,
+           'publication ' || p.pubname || ' table ' || r.prrelid::pg_catalog.regclass::text
+    FROM pg_catalog.pg_publication_rel r JOIN pub p ON p.oid = r.prpubid)SQL" +
+                                          in_schema);
+  if (!result) co_return fail(result.error());
+  std::vector<ExcludedObject> out;
+  for (int row = 0; row < result->rows(); ++row) {
+    out.push_back({static_cast<std::uint32_t>(result->integer(row, 0)),
+                   static_cast<std::uint32_t>(result->integer(row, 1)), result->text(row, 2)});
+  }
+  co_return out;
+}
+
 }  // namespace pgshift::pg

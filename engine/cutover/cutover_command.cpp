@@ -168,6 +168,12 @@ class Cutover {
       co_return fail(ErrorKind::kRefused, "replication slot " + stream_.slot_name +
                                               " recorded in the target is gone from the source");
     }
+    auto lost = co_await sync::slot_lost(*source_, stream_.slot_name);
+    if (!lost) co_return fail(lost.error());
+    if (*lost) {
+      co_return fail(ErrorKind::kRefused,
+                     sync::lost_slot_message(stream_.slot_name, stream_.received_lsn));
+    }
     co_return Status{};
   }
 

@@ -135,6 +135,9 @@ Task<Result<bool>> create_run(RunContext& context, pg::Connection& coordinator,
     done_by_pgshift.insert({object.catalog_oid, object.object_oid});
     spdlog::info("left out with its schema: {}", object.description);
   }
+  auto own = co_await pg::read_pgshift_stream_publications(coordinator);
+  if (!own) co_return fail(own.error());
+  for (const auto& object : *own) done_by_pgshift.insert({object.catalog_oid, object.object_oid});
 
   auto dumped = archive.get();
   if (!dumped) co_return fail(dumped.error());

@@ -95,13 +95,15 @@ Task<Result<verify::Json>> source_view(const Endpoint& source, pg::Connection& t
   if (!stream || source.conninfo().empty()) co_return out;
   auto opened = co_await pg::open_session(source, "source");
   if (!opened) co_return fail(ErrorKind::kRefused, opened.error().message);
+  std::string wal_status = opened->server_version() >= 130000 ? "wal_status" : "NULL::text";
   auto row = co_await opened->query(
-      "SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn)::bigint "
-      "FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
+      "SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), restart_lsn)::bigint, " +
+      wal_status + " FROM pg_catalog.pg_replication_slots WHERE slot_name = " +
       pg::quote_literal(stream->slot_name));
   if (!row) co_return fail(row.error());
   out["retained_wal_bytes"] =
       row->rows() == 1 && !row->is_null(0, 0) ? verify::Json(row->integer(0, 0)) : verify::Json();
+  out["slot_lost"] = row->rows() == 1 && !row->is_null(0, 1) && row->text(0, 1) == "lost";
   co_return out;
 }
 
@@ -163,6 +165,10 @@ int run_status_command(const Endpoint& source, const Endpoint& endpoint, bool js
                         " of WAL on the source (it cannot recycle it until sync catches up): run "
                         "the sync, or drop the slot with `pgshift cleanup --source S --target T`";
         }
+        bool slot_lost = at_source->value("slot_lost", false);
+        if (slot_lost) {
+          wal_warning = sync::lost_slot_message((*stream)->slot_name, (*stream)->received_lsn);
+        }
         std::string recorded_phase = *stream ? (*stream)->phase : (*run)->phase;
         // A sync is only "done" once a cutover switched: before, without a live process it is
         // interrupted.
@@ -170,12 +176,13 @@ int run_status_command(const Endpoint& source, const Endpoint& endpoint, bool js
         std::string phase = interrupted ? "interrupted" : recorded_phase;
         std::string resume = std::string(*stream ? "pgshift sync" : "pgshift migrate") +
                              " --source " + endpoint_argument((*run)->source) + " --target " +
-                             endpoint_argument(endpoint.display());
+                             endpoint_argument(endpoint.display()) +
+                             (slot_lost ? " --restart" : "");
         if (json) {
           verify::Json out;
           out["phase"] = phase;
           if (interrupted) {
-            out["stopped_in_phase"] = (*run)->phase;
+            out["stopped_in_phase"] = recorded_phase;
             out["resume"] = resume;
           }
           out["source"] = (*run)->source;
@@ -205,7 +212,7 @@ int run_status_command(const Endpoint& source, const Endpoint& endpoint, bool js
         }
         std::printf("migration from %s, started %s: phase %s\n", (*run)->source.c_str(),
                     (*run)->started_at.c_str(),
-                    interrupted ? ("interrupted (stopped in " + (*run)->phase + ")").c_str()
+                    interrupted ? ("interrupted (stopped in " + recorded_phase + ")").c_str()
                                 : phase.c_str());
         std::printf(
             "chunks %d/%d done, %d verified, %d mismatched; %s copied; elapsed %s (active)%s\n",
@@ -230,7 +237,10 @@ int run_status_command(const Endpoint& source, const Endpoint& endpoint, bool js
         }
         if (wal_warning) std::printf("warning: %s\n", wal_warning->c_str());
         if (interrupted) {
-          std::printf("no pgshift process is running it; resume with the same command: %s\n",
+          std::printf(slot_lost
+                          ? "no pgshift process is running it, and its slot is lost: begin again "
+                            "with %s\n"
+                          : "no pgshift process is running it; resume with the same command: %s\n",
                       resume.c_str());
         }
         if (!errors->is_null(0, 1)) std::printf("errors: %s\n", errors->text(0, 1).c_str());

@@ -33,6 +33,25 @@ Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot) 
   co_return found->boolean(0, 0);
 }
 
+Task<Result<bool>> slot_lost(pg::Connection& source, const std::string& slot) {
+  if (source.server_version() < 130000) co_return false;  // no wal_status before 13
+  auto found = co_await source.query(
+      "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots WHERE wal_status = 'lost' "
+      "AND slot_name = " +
+      pg::quote_literal(slot) + ")");
+  if (!found) co_return fail(found.error());
+  co_return found->boolean(0, 0);
+}
+
+std::string lost_slot_message(const std::string& slot, const pg::Lsn& received) {
+  return "replication slot " + slot +
+         " was invalidated by the source (it kept more WAL than max_slot_wal_keep_size allows), "
+         "so the changes after " +
+         received.text() +
+         " are gone; rerun with --restart to copy again, after raising max_slot_wal_keep_size "
+         "(-1: no limit) or with sync kept running so that the slot keeps up";
+}
+
 Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot,
                                  const std::string& publication, bool* dropped_any) {
   auto exists = co_await slot_exists(source, slot);

@@ -20,6 +20,12 @@ namespace pgshift::sync {
 std::string stream_object_name(const Endpoint& target);
 
 Task<Result<bool>> slot_exists(pg::Connection& source, const std::string& slot);
+// Whether the source has invalidated `slot` (PostgreSQL 13+: wal_status 'lost', once the slot kept
+// more WAL than max_slot_wal_keep_size allows): the changes it had not yet sent are gone, and no
+// rerun can stream them.
+Task<Result<bool>> slot_lost(pg::Connection& source, const std::string& slot);
+// The refusal for such a slot: what was lost from where, and how to go on.
+std::string lost_slot_message(const std::string& slot, const pg::Lsn& received);
 
 // Creates the publication (for the tables that hold rows: partitions, not their parents) and the
 // slot, then leaves `coordinator` inside a REPEATABLE READ transaction at the slot's snapshot.

@@ -76,6 +76,16 @@ void start_receiver(RunContext& context, StreamRun& run) {
     // 55006: the slot is still held by the WAL sender of a process that just died (restarted
     // at once after a crash); the server frees it as soon as it notices.
     if (!received && received.error().sqlstate == "55006") received.error().connection_lost = true;
+    // 55000: among others, a slot the source invalidated while we followed it (the WAL sender is
+    // ended, and the reconnect is refused). Nothing can bring those changes back: say so.
+    if (!received && received.error().sqlstate == "55000") {
+      if (auto source = co_await pg::open_session(run.options.copy.source, "source")) {
+        auto lost = co_await slot_lost(*source, run.state.slot_name);
+        if (lost && *lost) {
+          co_return fail(ErrorKind::kRefused, lost_slot_message(run.state.slot_name, run.durable));
+        }
+      }
+    }
     co_return received;
   });
   spawn_task(context.executor, "change receiver", std::move(task), [&context, &run](Status ended) {
@@ -201,6 +211,12 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
                 "replaced), so the changes since " +
                 (*recorded)->received_lsn.text() +
                 " cannot be recovered; rerun with --restart to copy again");
+      }
+      auto lost = co_await slot_lost(*source, (*recorded)->slot_name);
+      if (!lost) co_return fail(lost.error());
+      if (*lost) {
+        co_return fail(ErrorKind::kRefused,
+                       lost_slot_message((*recorded)->slot_name, (*recorded)->received_lsn));
       }
       follows_slot = true;
     }

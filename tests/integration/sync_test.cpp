@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/pg_test.hpp"
+#include "tests/support/private_cluster.hpp"
 #include "verify/changed_keys.hpp"
 
 namespace pgshift::test {
@@ -188,8 +189,8 @@ TEST(Sync, RefusesATableWithoutReplicaIdentityAndCleansUp) {
 // Some refusals come only after the slot exists (it gives the copy its snapshot): a target that is
 // not empty, an --include-table that matches nothing. The run never started, so the slot and the
 // publication made for it go too: a slot left behind would keep the source's WAL until someone
-// noticed. cleanup says what it found.
-TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlot) {
+// noticed. cleanup says what it found. Nor does a run copy its own publication into the target.
+TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlotAndNoPublication) {
   std::string source = fresh_database(source_cluster(), "sync_late_src");
   std::string target = fresh_database(target_cluster(), "sync_late_dst");
   SlotCleanup cleanup{source, target};
@@ -222,6 +223,12 @@ TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlot) {
       << nothing.out;
   auto synced = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   ASSERT_EQ(synced.exit_code, 0) << synced.err;
+  // The copy's snapshot sees the publication made for it: pg_dump must not carry it over (a
+  // --restart then failed creating it again on the target).
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM pg_publication"), "0");
+  auto restarted = run_pgshift(sync_args(source, target, {"--endpos", "current", "--restart"}));
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  EXPECT_EQ(scalar(target, "SELECT count(*) FROM items"), "1");
   auto cleaned = run_pgshift({"cleanup", "--source", source, "--target", target});
   EXPECT_EQ(cleaned.exit_code, 0) << cleaned.err;
   EXPECT_NE(cleaned.out.find("dropped replication slot and publication"), std::string::npos)
@@ -229,6 +236,48 @@ TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlot) {
   EXPECT_NE(cleaned.out.find("dropped pgshift's run state from the target"), std::string::npos)
       << cleaned.out;
   EXPECT_EQ(count_objects(), "0");
+}
+
+// A source that caps the WAL a slot may keep (max_slot_wal_keep_size, as hosted servers often do)
+// invalidates a slot left behind for too long: its changes are gone. Sync, cutover and status say
+// so and point to --restart, instead of "rerun to resume" (the rerun failed the same way, exit 3).
+TEST(Sync, ASlotTheSourceInvalidatedIsNamedAndRestartBeginsAgain) {
+  PrivateCluster source_server("sync-lost-src", {{"max_slot_wal_keep_size = 32MB"}});
+  std::string source = fresh_database(source_server.cluster(), "sync_lost_src");
+  std::string target = fresh_database(target_cluster(), "sync_lost_dst");
+  SlotCleanup cleanup{source, target};
+  exec(source,
+       "CREATE TABLE items (id int PRIMARY KEY, v text); INSERT INTO items VALUES (1, 'x')");
+  auto first = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // No sync runs now: the slot falls behind by more than the cap.
+  exec(source, "INSERT INTO items VALUES (2, 'lost')");
+  exec(source,
+       "CREATE TABLE filler AS SELECT repeat('w', 1000) AS pad FROM generate_series(1, 100000)");
+  for (int i = 0; i < 10 && scalar(source,
+                                   "SELECT wal_status FROM pg_replication_slots WHERE database = "
+                                   "current_database()") != "lost";
+       ++i) {
+    exec(source, "SELECT pg_switch_wal(); CHECKPOINT");
+  }
+  ASSERT_EQ(scalar(source,
+                   "SELECT wal_status FROM pg_replication_slots WHERE database = "
+                   "current_database()"),
+            "lost");
+  exec(source, "DROP TABLE filler");
+  auto resumed = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.err;
+  EXPECT_NE(resumed.err.find("was invalidated by the source"), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("--restart"), std::string::npos) << resumed.err;
+  auto cutover = run_pgshift({"cutover", "--source", source, "--target", target});
+  EXPECT_EQ(cutover.exit_code, 2) << cutover.err;
+  EXPECT_NE(cutover.err.find("was invalidated by the source"), std::string::npos) << cutover.err;
+  auto status = run_pgshift({"status", "--source", source, "--target", target});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("its slot is lost: begin again with"), std::string::npos) << status.out;
+  auto restarted = run_pgshift(sync_args(source, target, {"--endpos", "current", "--restart"}));
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+  EXPECT_EQ(table_digest(source, "items"), table_digest(target, "items"));
 }
 
 // A kill mid-copy loses the slot's snapshot: the rerun copies at a new one. A table without a key
