@@ -133,6 +133,33 @@ Task<Result<std::optional<pg::Lsn>>> resolve_endpos(const std::string& endpos,
   co_return pg::Lsn::parse(now->text(0, 0));
 }
 
+// pg_try_advisory_lock(int, int) keys: "pgsh", "strm".
+constexpr int kStreamLockClass = 0x70677368;
+constexpr int kStreamLockObject = 0x7374726d;
+constexpr auto kKilledSessionRelease = std::chrono::seconds(3);
+
+// One process follows a target's stream. A second one would apply the same spilled changes beside
+// the first, and an older transaction applied by one after a newer one applied by the other would
+// set rows back. Held on `target`, which lives as long as the run; the server lets go when the
+// process ends, however it ends.
+Task<Status> take_stream_lock(pg::Connection& target) {
+  // A process killed a moment ago holds it until its server session notices the closed socket.
+  auto deadline = std::chrono::steady_clock::now() + kKilledSessionRelease;
+  for (;;) {
+    auto locked = co_await target.query("SELECT pg_catalog.pg_try_advisory_lock(" +
+                                        std::to_string(kStreamLockClass) + ", " +
+                                        std::to_string(kStreamLockObject) + ")");
+    if (!locked) co_return fail(locked.error());
+    if (locked->boolean(0, 0)) co_return Status{};
+    if (std::chrono::steady_clock::now() > deadline) break;
+    co_await sleep_for(std::chrono::milliseconds(100));
+  }
+  co_return fail(ErrorKind::kRefused,
+                 "another pgshift sync already follows this target's change stream (`pgshift "
+                 "status --target T` shows it): two would apply the same changes; stop that "
+                 "one first, or let it run");
+}
+
 // After a new run's set-up failed: unless the run (with its stream) reached the target, the slot
 // and publication made for it would hold the source's WAL for a run that never started.
 Task<void> drop_stream_of_unstarted_run(pg::Connection& target, const SyncOptions& options,
@@ -187,6 +214,9 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
                    "a cutover was stopped during its switch: run `pgshift cutover` again to "
                    "complete it");
   }
+  // Past the refusals that say more (a finished stream, a switch to complete), before anything
+  // is changed.
+  if (auto alone = co_await take_stream_lock(*target); !alone) co_return alone;
   // A cutover killed while the source was frozen: the source takes writes again first.
   if (auto undone =
           co_await state::undo_abandoned_freeze(*target, options.copy.source, options.copy.target);

@@ -357,6 +357,12 @@ TEST(Sync, PgbenchWorkloadDuringCopyAndStream) {
   EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("pgshift_lag_bytes "), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("pgshift_changes_applied_total "), std::string::npos) << metrics;
+  // A second sync of the same target would apply the same changes beside this one (an older
+  // transaction landing after a newer one sets rows back): refused, and this one goes on.
+  auto second = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("already follows this target's change stream"), std::string::npos)
+      << second.err;
   kill(sync_pid, SIGINT);
   int status = 0;
   waitpid(sync_pid, &status, 0);
