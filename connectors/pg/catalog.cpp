@@ -56,11 +56,23 @@ bool TableFilter::accepts_schema(const std::string& schema) const {
 
 namespace {
 
+// The tables pgshift considers: plain and partitioned, not the catalogs', not an extension's,
+// not its own state.
+const std::string kUserTablesFrom = R"SQL(
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
+      AND n.nspname !~ '^pg_(toast|temp)'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                        AND d.objid = c.oid AND d.deptype = 'e')
+    ORDER BY n.nspname, c.relname)SQL";
+
 // Every table pgshift could copy, in (schema, name) order; read_tables' candidates. A table never
 // vacuumed or analyzed has no row count (reltuples -1): its rows are estimated from its pages the
 // way the planner does, with 32 bytes for each variable-width column (sampling its keys depends
 // on the estimate).
-constexpr const char* kTablesSql = R"SQL(
+const std::string kTablesSql = R"SQL(
     SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', c.relispartition,
            pg_relation_size(c.oid) + COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
            pg_indexes_size(c.oid),
@@ -71,15 +83,7 @@ constexpr const char* kTablesSql = R"SQL(
                                        FROM pg_catalog.pg_attribute a
                                        WHERE a.attrelid = c.oid AND a.attnum > 0
                                          AND NOT a.attisdropped), 0))))::bigint END,
-           c.relpages
-    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p')
-      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgshift')
-      AND n.nspname !~ '^pg_(toast|temp)'
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                        AND d.objid = c.oid AND d.deptype = 'e')
-    ORDER BY n.nspname, c.relname)SQL";
+           c.relpages)SQL" + kUserTablesFrom;
 
 }  // namespace
 
@@ -90,6 +94,21 @@ Task<Result<std::vector<std::pair<std::string, std::string>>>> read_table_names(
   std::vector<std::pair<std::string, std::string>> out;
   for (int row = 0; row < result->rows(); ++row)
     out.emplace_back(result->text(row, 1), result->text(row, 2));
+  co_return out;
+}
+
+Task<Result<std::vector<std::pair<std::string, std::string>>>> read_selected_row_tables(
+    Connection& connection, const TableFilter& filter) {
+  auto result = co_await connection.query("SELECT c.oid, n.nspname, c.relname, c.relkind = 'p'" +
+                                          kUserTablesFrom);
+  if (!result) co_return fail(result.error());
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int row = 0; row < result->rows(); ++row) {
+    if (result->boolean(row, 3) || !filter.accepts(result->text(row, 1), result->text(row, 2))) {
+      continue;
+    }
+    out.emplace_back(result->text(row, 1), result->text(row, 2));
+  }
   co_return out;
 }
 

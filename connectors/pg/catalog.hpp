@@ -31,6 +31,11 @@ Task<Result<std::vector<Table>>> read_tables(Connection& connection, const Table
 Task<Result<std::vector<std::pair<std::string, std::string>>>> read_table_names(
     Connection& connection);
 
+// (schema, name) of the tables `filter` selects that hold rows themselves (not partitioned
+// parents): one catalog query, no columns read.
+Task<Result<std::vector<std::pair<std::string, std::string>>>> read_selected_row_tables(
+    Connection& connection, const TableFilter& filter);
+
 Task<Result<TypeShapes>> read_type_shapes(Connection& connection);
 
 // "schema.name" of every user type (oid >= 16384), to map OIDs between databases.

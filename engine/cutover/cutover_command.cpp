@@ -15,6 +15,7 @@
 #include "engine/cutover/pending_result.hpp"
 #include "engine/cutover/source_freeze.hpp"
 #include "engine/cutover/sync_process.hpp"
+#include "engine/cutover/unfollowed_tables.hpp"
 #include "engine/migrate/sequence_values.hpp"
 #include "engine/model/pg_quote.hpp"
 #include "engine/state/cutover_record.hpp"
@@ -156,6 +157,11 @@ class Cutover {
     auto tables = co_await published_tables();
     if (!tables) co_return fail(tables.error());
     tables_ = std::move(*tables);
+    if (auto followed = co_await refuse_unfollowed_tables(*source_, *target_, stream_.publication,
+                                                          options_.filter);
+        !followed) {
+      co_return followed;
+    }
     auto source_counter = co_await pg::open_session(options_.source, "source");
     if (!source_counter) co_return fail(source_counter.error());
     source_counter_.emplace(std::move(*source_counter));
@@ -252,6 +258,12 @@ class Cutover {
     };
     if (auto freeze = co_await freeze_source(); !freeze) co_return freeze;
     close_step("freeze");
+    // Again now that the application cannot make one: a table made while the lag was waited for.
+    if (auto followed = co_await refuse_unfollowed_tables(*source_, *target_, stream_.publication,
+                                                          options_.filter);
+        !followed) {
+      co_return followed;
+    }
     // The frozen source's counts are final now: taken while the target drains.
     source_counts_.start(verify::count_rows(*source_counter_, tables_));
 

@@ -45,7 +45,8 @@ Task<Status> check_versions(const pg::Connection& source, const pg::Connection& 
 std::string options_json(const MigrateOptions& options) {
   return verify::json_line(verify::Json::object({{"jobs", options.jobs},
                                                  {"verify", verify_mode_name(options.verify)},
-                                                 {"chunk_bytes", options.chunk_bytes}}));
+                                                 {"chunk_bytes", options.chunk_bytes},
+                                                 {"filter", state::filter_json(options.filter)}}));
 }
 
 // A foreign key to a table the run does not copy (an excluded schema or table) cannot be created

@@ -150,6 +150,38 @@ Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target) {
   co_return StoredRun{row->text(0, 0), row->text(0, 1), row->text(0, 2), row->text(0, 3)};
 }
 
+verify::Json filter_json(const pg::TableFilter& filter) {
+  return verify::Json::object({{"include_tables", verify::json_strings(filter.include_tables)},
+                               {"exclude_tables", verify::json_strings(filter.exclude_tables)},
+                               {"exclude_schemas", verify::json_strings(filter.exclude_schemas)}});
+}
+
+Task<Result<std::optional<pg::TableFilter>>> load_run_filter(pg::Connection& target) {
+  // A stream without a copy (the reverse stream a cutover starts) records no run.
+  auto exists = co_await target.query("SELECT to_regclass('pgshift.run') IS NOT NULL");
+  if (!exists) co_return fail(exists.error());
+  if (!exists->boolean(0, 0)) co_return std::optional<pg::TableFilter>{};
+  auto row = co_await target.query("SELECT options->>'filter' FROM pgshift.run");
+  if (!row) co_return fail(row.error());
+  if (row->rows() == 0 || row->is_null(0, 0)) co_return std::optional<pg::TableFilter>{};
+  auto parsed = verify::Json::parse(row->text(0, 0), nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) {
+    co_return fail(ErrorKind::kRuntime,
+                   "the run's recorded table selection does not parse: " + row->text(0, 0));
+  }
+  pg::TableFilter filter;
+  auto strings = [&parsed](const char* name, std::vector<std::string>& out) {
+    if (!parsed.contains(name) || !parsed[name].is_array()) return;
+    for (const auto& item : parsed[name]) {
+      if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  };
+  strings("include_tables", filter.include_tables);
+  strings("exclude_tables", filter.exclude_tables);
+  strings("exclude_schemas", filter.exclude_schemas);
+  co_return filter;
+}
+
 Task<Result<bool>> finished_with_nothing_to_redo(pg::Connection& target, const StoredRun& run) {
   if (run.phase != "done") co_return false;
   auto redo = co_await target.query("SELECT count(*) FROM pgshift.chunks WHERE state <> 'done'");

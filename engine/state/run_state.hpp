@@ -14,6 +14,7 @@
 #include "connectors/pg/connection.hpp"
 #include "engine/model/table.hpp"
 #include "verify/chunk_digest.hpp"
+#include "verify/json.hpp"
 
 namespace pgshift::state {
 
@@ -50,6 +51,13 @@ Task<Result<std::vector<std::string>>> describe_schema_changes(pg::Connection& t
                                                                const std::vector<Table>& tables);
 
 Task<Result<std::optional<StoredRun>>> load_run(pg::Connection& target);
+
+// The run's table selection (--include-table, --exclude-table, --exclude-schema and the schemas a
+// provider's source leaves out), kept with the run's options as JSON: cutover asks whether a
+// table the selection takes on the source now is one the run does not follow.
+verify::Json filter_json(const pg::TableFilter& filter);
+// Nothing for a run recorded by a build that did not keep it.
+Task<Result<std::optional<pg::TableFilter>>> load_run_filter(pg::Connection& target);
 
 // A recorded run that finished with every chunk done (none pending or mismatched): a rerun has
 // nothing to copy and needs no snapshot.

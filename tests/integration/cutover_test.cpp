@@ -334,6 +334,37 @@ TEST(Cutover, AFailingSwitchHookUnfreezes) {
       30));
 }
 
+// A table made on the source after the sync began is in no publication: the stream does not follow
+// it and the target does not have it. Cutover switched anyway (exit 0, the table missing on the
+// new primary). Now it names the table and calls the switch off, before the freeze and again
+// after it (here: made by the freeze hook, as by a deploy while the lag was waited for); with
+// --exclude-table the table is left out knowingly.
+TEST(Cutover, ATableTheStreamDoesNotFollowCallsTheSwitchOff) {
+  Databases setup = make_source("cut_new_table");
+  SlotCleanup cleanup{setup.source, setup.target};
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-newtable-sync.err")};
+  wait_streaming(sync, setup);
+  exec(setup.source,
+       "CREATE TABLE added_later (id int PRIMARY KEY); INSERT INTO added_later VALUES (1)");
+  auto before_freeze = run_pgshift(cutover_args(setup));
+  EXPECT_EQ(before_freeze.exit_code, 2) << before_freeze.err;
+  EXPECT_NE(before_freeze.err.find("public.added_later"), std::string::npos) << before_freeze.err;
+  EXPECT_FALSE(app_role_frozen(setup));
+  auto at_freeze = run_pgshift(cutover_args(
+      setup,
+      {"--exclude-table", "added_later", "--freeze-hook",
+       "psql -qX '" + setup.source + "' -c 'CREATE TABLE made_at_freeze (id int PRIMARY KEY)'"}));
+  EXPECT_EQ(at_freeze.exit_code, 2) << at_freeze.err;
+  EXPECT_NE(at_freeze.err.find("public.made_at_freeze"), std::string::npos) << at_freeze.err;
+  EXPECT_EQ(at_freeze.err.find("public.added_later"), std::string::npos) << at_freeze.err;
+  EXPECT_FALSE(app_role_frozen(setup));
+  EXPECT_EQ(sync.poll(), -1) << "sync must keep running";
+  auto switched = run_pgshift(
+      cutover_args(setup, {"--exclude-table", "added_later", "--exclude-table", "made_at_freeze"}));
+  ASSERT_EQ(switched.exit_code, 0) << switched.err;
+  expect_target_equals_source(setup);
+}
+
 // Killed while the source is frozen (the drain cannot finish: sync is stopped): the source stays
 // frozen only until the next sync or cutover, which undoes the freeze first.
 TEST(Cutover, KilledWhileFrozenIsUndoneByTheNextSync) {
