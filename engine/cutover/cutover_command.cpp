@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -14,8 +15,8 @@
 #include "engine/core/task_guard.hpp"
 #include "engine/cutover/pending_result.hpp"
 #include "engine/cutover/source_freeze.hpp"
+#include "engine/cutover/stream_coverage.hpp"
 #include "engine/cutover/sync_process.hpp"
-#include "engine/cutover/unfollowed_tables.hpp"
 #include "engine/migrate/sequence_values.hpp"
 #include "engine/model/pg_quote.hpp"
 #include "engine/state/cutover_record.hpp"
@@ -157,11 +158,7 @@ class Cutover {
     auto tables = co_await published_tables();
     if (!tables) co_return fail(tables.error());
     tables_ = std::move(*tables);
-    if (auto followed = co_await refuse_unfollowed_tables(*source_, *target_, stream_.publication,
-                                                          options_.filter);
-        !followed) {
-      co_return followed;
-    }
+    if (auto covered = co_await check_coverage(); !covered) co_return covered;
     auto source_counter = co_await pg::open_session(options_.source, "source");
     if (!source_counter) co_return fail(source_counter.error());
     source_counter_.emplace(std::move(*source_counter));
@@ -259,11 +256,7 @@ class Cutover {
     if (auto freeze = co_await freeze_source(); !freeze) co_return freeze;
     close_step("freeze");
     // Again now that the application cannot make one: a table made while the lag was waited for.
-    if (auto followed = co_await refuse_unfollowed_tables(*source_, *target_, stream_.publication,
-                                                          options_.filter);
-        !followed) {
-      co_return followed;
-    }
+    if (auto covered = co_await check_coverage(); !covered) co_return covered;
     // The frozen source's counts are final now: taken while the target drains.
     source_counts_.start(verify::count_rows(*source_counter_, tables_));
 
@@ -277,8 +270,9 @@ class Cutover {
     if (auto drained = co_await drain_to(*marker_lsn); !drained) co_return drained;
     close_step("drain");
 
-    auto sequences = co_await sequence_update(*source_, *target_);
+    auto sequences = co_await sequence_update(*source_, *target_, SequenceScope::kEveryShared);
     if (!sequences) co_return fail(std::move(sequences.error()).within("reading sequences"));
+    warn_of_gone_sequences(sequences->gone);
     auto set = co_await target_->query("BEGIN; " + sequences->sql + "COMMIT");
     if (!set) co_return fail(std::move(set.error()).within("setting sequences on the target"));
     summary_["sequences_set"] = sequences->count;
@@ -453,6 +447,34 @@ class Cutover {
     }
     summary_["reverse_sync_pid"] = started->release();
     summary_["reverse_sync_log"] = log_path;
+  }
+
+  void warn_of_gone_sequences(const std::vector<std::string>& gone) {
+    if (gone.empty()) return;
+    std::string names;
+    for (const auto& name : gone) names += (names.empty() ? "" : ", ") + name;
+    std::string warning = std::to_string(gone.size()) +
+                          " sequence(s) copied by the run are gone from the source (dropped since "
+                          "the sync began?) and are still on the target, not set: " +
+                          names;
+    spdlog::warn("{}", warning);
+    report_.warnings.push_back(std::move(warning));
+  }
+
+  // Warnings are kept once (the check runs before the freeze and again once frozen).
+  Task<Status> check_coverage() {
+    auto warnings =
+        co_await check_stream_coverage(*source_, *target_, stream_.publication, options_.filter);
+    if (!warnings) co_return fail(warnings.error());
+    for (auto& warning : *warnings) {
+      if (std::find(report_.warnings.begin(), report_.warnings.end(), warning) !=
+          report_.warnings.end()) {
+        continue;
+      }
+      spdlog::warn("{}", warning);
+      report_.warnings.push_back(std::move(warning));
+    }
+    co_return Status{};
   }
 
   Task<Result<std::vector<std::string>>> published_tables() {

@@ -62,6 +62,11 @@ Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
   if (!source) co_return fail(source.error());
   auto update = co_await sequence_update(*source, target);
   if (!update) co_return fail(update.error());
+  for (const auto& name : update->gone) {
+    context.warn("sequence " + name +
+                 " is gone from the source (dropped since the run began): the "
+                 "target keeps it at the value copied with the schema");
+  }
   auto done =
       co_await target.query("BEGIN; " + update->sql + mark_step_sql("sequences") + "; COMMIT");
   if (!done) co_return fail(std::move(done.error()).within("setting sequences"));

@@ -1,30 +1,58 @@
 #include "engine/migrate/sequence_values.hpp"
 
-#include <vector>
+#include <set>
 
 #include "connectors/pg/catalog.hpp"
 #include "engine/model/pg_quote.hpp"
 
 namespace pgshift {
+namespace {
 
-Task<Result<SequenceUpdate>> sequence_update(pg::Connection& source, pg::Connection& target) {
+// "schema"."name" (format %I.%I, as pgshift.sequences holds them) of every user sequence.
+constexpr const char* kSequenceNamesSql =
+    "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
+    "AND n.nspname NOT IN ('pgshift', 'information_schema') AND n.nspname !~ '^pg_' "
+    "ORDER BY 1";
+
+Task<Result<std::set<std::string>>> sequence_names(pg::Connection& connection,
+                                                   const std::string& sql) {
+  auto rows = co_await connection.query(sql);
+  if (!rows) co_return fail(rows.error());
+  std::set<std::string> out;
+  for (int row = 0; row < rows->rows(); ++row) out.insert(rows->text(row, 0));
+  co_return out;
+}
+
+}  // namespace
+
+Task<Result<SequenceUpdate>> sequence_update(pg::Connection& source, pg::Connection& target,
+                                             SequenceScope scope) {
   auto recorded = co_await target.query("SELECT to_regclass('pgshift.sequences') IS NOT NULL");
   if (!recorded) co_return fail(recorded.error());
-  // (No co_await inside ?: — GCC 12 destroys such a temporary twice.)
-  std::string names_sql =
-      recorded->boolean(0, 0)
-          ? "SELECT qualified_name FROM pgshift.sequences ORDER BY 1"
-          : "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
-            "AND n.nspname NOT IN ('pgshift', 'information_schema') AND n.nspname !~ '^pg_' "
-            "ORDER BY 1";
-  auto names = co_await target.query(names_sql);
-  if (!names) co_return fail(names.error());
-  std::vector<std::string> qualified;
-  for (int row = 0; row < names->rows(); ++row) qualified.push_back(names->text(row, 0));
-  auto sequences = co_await pg::read_sequence_values(source, qualified);
-  if (!sequences) co_return fail(sequences.error());
+  auto on_target = co_await sequence_names(target, kSequenceNamesSql);
+  if (!on_target) co_return fail(on_target.error());
+  std::set<std::string> wanted = *on_target;
+  if (recorded->boolean(0, 0)) {
+    auto run =
+        co_await sequence_names(target, "SELECT qualified_name FROM pgshift.sequences ORDER BY 1");
+    if (!run) co_return fail(run.error());
+    if (scope == SequenceScope::kRun) wanted = *run;
+    wanted.insert(run->begin(), run->end());
+  }
+  auto on_source = co_await sequence_names(source, kSequenceNamesSql);
+  if (!on_source) co_return fail(on_source.error());
   SequenceUpdate update;
+  std::vector<std::string> shared;
+  for (const auto& name : wanted) {
+    if (!on_source->count(name)) {
+      update.gone.push_back(name);
+    } else if (on_target->count(name)) {
+      shared.push_back(name);
+    }
+  }
+  auto sequences = co_await pg::read_sequence_values(source, shared);
+  if (!sequences) co_return fail(sequences.error());
   for (const auto& sequence : *sequences) {
     update.sql += "SELECT pg_catalog.setval(";
     update.sql += pg::quote_literal(sequence.qualified);
