@@ -13,6 +13,7 @@
 #include "engine/core/sleep_for.hpp"
 #include "engine/core/subprocess.hpp"
 #include "engine/core/task_guard.hpp"
+#include "engine/cutover/large_object_level.hpp"
 #include "engine/cutover/pending_result.hpp"
 #include "engine/cutover/source_freeze.hpp"
 #include "engine/cutover/stream_coverage.hpp"
@@ -67,6 +68,12 @@ class Cutover {
       co_return caught_up;
     if (auto checked = co_await timed("pre_verify", [this] { return pre_verify(); }); !checked)
       co_return checked;
+    if (auto level =
+            co_await timed("large_objects_before_freeze",
+                           [this] { return level_objects("large_objects_before_freeze"); });
+        !level) {
+      co_return level;
+    }
     if (auto caught_up = co_await wait_for_lag(); !caught_up) co_return caught_up;
 
     Status switched = co_await freeze_and_switch();
@@ -277,6 +284,8 @@ class Cutover {
     if (!set) co_return fail(std::move(set.error()).within("setting sequences on the target"));
     summary_["sequences_set"] = sequences->count;
     close_step("sequences");
+    if (auto level = co_await level_objects("large_objects"); !level) co_return level;
+    close_step("large_objects");
 
     if (auto verified = co_await reverify(); !verified) co_return verified;
     close_step("reverify");
@@ -447,6 +456,20 @@ class Cutover {
     }
     summary_["reverse_sync_pid"] = started->release();
     summary_["reverse_sync_log"] = log_path;
+  }
+
+  // No change stream carries large objects: brought level here (large_object_level.hpp).
+  Task<Status> level_objects(const char* step) {
+    auto level = co_await level_large_objects(*source_, *target_);
+    if (!level) co_return fail(std::move(level.error()).within("bringing large objects level"));
+    if (level->objects == 0 && level->copied == 0 && level->removed == 0) co_return Status{};
+    summary_[std::string(step) + "_copied"] = static_cast<long long>(level->copied);
+    summary_[std::string(step) + "_removed"] = static_cast<long long>(level->removed);
+    if (level->copied + level->removed > 0) {
+      spdlog::info("large objects: {} copied again ({} bytes), {} removed from the target",
+                   level->copied, level->bytes_copied, level->removed);
+    }
+    co_return Status{};
   }
 
   void warn_of_gone_sequences(const std::vector<std::string>& gone) {

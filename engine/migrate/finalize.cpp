@@ -8,6 +8,7 @@
 #include "connectors/pg/catalog.hpp"
 #include "connectors/pg/session.hpp"
 #include "engine/migrate/foreign_keys.hpp"
+#include "engine/migrate/large_object_copy.hpp"
 #include "engine/migrate/matviews.hpp"
 #include "engine/migrate/sequence_values.hpp"
 #include "engine/migrate/target_lanes.hpp"
@@ -86,35 +87,10 @@ Task<Status> copy_large_objects(RunContext& context, pg::Connection& reader,
   std::uint64_t total_bytes = 0;
   for (auto oid : *oids) {
     if (context.stopping) co_return fail(ErrorKind::kInterrupted, "interrupted");
-    std::string id = std::to_string(oid);
-    auto begun = co_await target.query(
-        "BEGIN; SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
-        "WHERE oid = " +
-        id + "; SELECT pg_catalog.lo_create(" + id + ")");
-    if (!begun) co_return fail(std::move(begun.error()).within("large object " + id));
-    verify::LargeObjectHasher hasher;
-    for (long long offset = 0;;) {
-      auto hex =
-          co_await verify::read_large_object_piece(reader, oid, offset, verify::kLargeObjectPiece);
-      if (!hex) co_return fail(hex.error());
-      auto bytes = verify::decode_hex(*hex);
-      if (!bytes) co_return fail(std::move(bytes.error()).within("reading large object " + id));
-      if (bytes->empty()) break;
-      hasher.update(*bytes);
-      std::vector<std::optional<std::string>> params;
-      params.emplace_back(id);
-      params.emplace_back(std::to_string(offset));
-      params.emplace_back(std::move(*hex));
-      auto put = co_await target.query(
-          "SELECT pg_catalog.lo_put($1::oid, $2::bigint, pg_catalog.decode($3, 'hex'))", params);
-      if (!put) co_return fail(std::move(put.error()).within("writing large object " + id));
-      offset += static_cast<long long>(bytes->size());
-      if (static_cast<long long>(bytes->size()) < verify::kLargeObjectPiece) break;
-    }
-    auto committed = co_await target.query("COMMIT");
-    if (!committed) co_return fail(committed.error());
-    source_digests[oid] = hasher.digest();
-    total_bytes += source_digests[oid].bytes;
+    auto copied = co_await copy_large_object(reader, target, oid);
+    if (!copied) co_return fail(copied.error());
+    source_digests[oid] = *copied;
+    total_bytes += copied->bytes;
   }
   if (context.options.verify != VerifyMode::kOff) {
     std::map<std::uint32_t, verify::LargeObjectDigest> target_digests;

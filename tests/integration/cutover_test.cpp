@@ -377,6 +377,33 @@ TEST(Cutover, ATableOrSequenceTheStreamDoesNotCarryCallsTheSwitchOff) {
   expect_target_equals_source(setup);
 }
 
+// Large objects travel in no change stream: ones made, changed or removed on the source while the
+// sync runs were left as the copy saw them (the cutover switched with exit 0). Now the cutover
+// brings them level before the freeze, and once frozen what changed meanwhile (here: the freeze
+// hook writes one, as the application would have a moment before).
+TEST(Cutover, LargeObjectsChangedDuringTheSyncAreLevelAtTheSwitch) {
+  Databases setup = make_source("cut_lobs");
+  SlotCleanup cleanup{setup.source, setup.target};
+  exec(setup.source,
+       "SELECT lo_from_bytea(71001, 'kept'); SELECT lo_from_bytea(71002, 'to change'); "
+       "SELECT lo_from_bytea(71003, 'to remove')");
+  Background sync{spawn_pgshift(sync_args(setup), "/tmp/cutover-lobs-sync.err")};
+  wait_streaming(sync, setup);
+  exec(setup.source,
+       "SELECT lo_put(71002, 0, 'CHANGED'); SELECT lo_unlink(71003); "
+       "SELECT lo_from_bytea(71004, decode(repeat('ab', 3000000), 'hex'))");
+  auto switched = run_pgshift(cutover_args(
+      setup, {"--freeze-hook",
+              "psql -qX '" + setup.source + "' -c \"SELECT lo_from_bytea(71005, 'at freeze')\""}));
+  ASSERT_EQ(switched.exit_code, 0) << switched.err;
+  std::string objects =
+      "SELECT string_agg(oid::text || ':' || md5(lo_get(oid)), ',' ORDER BY oid) "
+      "FROM pg_largeobject_metadata";
+  EXPECT_EQ(scalar(setup.target, objects), scalar(setup.source, objects));
+  EXPECT_EQ(scalar(setup.target, "SELECT count(*) FROM pg_largeobject_metadata"), "4");
+  expect_target_equals_source(setup);
+}
+
 // Killed while the source is frozen (the drain cannot finish: sync is stopped): the source stays
 // frozen only until the next sync or cutover, which undoes the freeze first.
 TEST(Cutover, KilledWhileFrozenIsUndoneByTheNextSync) {
