@@ -65,6 +65,7 @@ struct TableFacts {
   // row_security = off, so the server refuses instead of silently copying fewer rows.
   bool row_security_applies = false;
   char replica_identity = 'd';  // relreplident: d(efault) n(othing) f(ull) i(ndex)
+  bool unlogged = false;        // its changes are never in the WAL, so no stream can follow them
   bool has_primary_key = false;
   std::string unique_index;  // a unique, non-partial index on NOT NULL columns, if any
   std::int64_t bytes = 0;    // heap + TOAST

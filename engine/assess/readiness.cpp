@@ -64,11 +64,31 @@ Readiness judge_readiness(const ServerFacts& source, Provider provider,
        "user " + source.user +
            (out.replication_privilege ? " may replicate" : " lacks the REPLICATION privilege"),
        out.replication_privilege ? "" : replication_privilege_fix(provider, source.user)});
+  std::string unlogged, first_unlogged;
+  int unlogged_count = 0;
   for (const auto& table : tables) {
+    if (table.unlogged) {
+      if (++unlogged_count <= 10) unlogged += (unlogged.empty() ? "" : ", ") + table.qualified();
+      if (first_unlogged.empty()) first_unlogged = sql_table(table.schema, table.name);
+      continue;  // its identity does not matter: nothing of it is published
+    }
     if (auto gap = replica_identity_gap(table)) out.tables_without_identity.push_back(*gap);
   }
+  // Listed only when there are some: a publication refuses them outright.
+  if (unlogged_count > 0) {
+    if (unlogged_count > 10) unlogged += " and " + std::to_string(unlogged_count - 10) + " more";
+    out.items.push_back(
+        {"unlogged_tables", false,
+         std::to_string(unlogged_count) +
+             " UNLOGGED table(s), whose changes never reach the WAL, so no stream can follow "
+             "them: " +
+             unlogged,
+         "ALTER TABLE " + first_unlogged +
+             " SET LOGGED; (rewrites it), or leave them out of sync with --exclude-table and "
+             "copy them with migrate in the maintenance window"});
+  }
   out.ready = logical && slots && senders && out.replication_privilege &&
-              out.tables_without_identity.empty();
+              out.tables_without_identity.empty() && unlogged_count == 0;
   return out;
 }
 

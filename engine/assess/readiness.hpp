@@ -15,7 +15,8 @@
 namespace pgshift::assess {
 
 struct ReadinessItem {
-  std::string code;  // wal_level | replication_slots | wal_senders | replication_privilege
+  std::string code;  // wal_level | replication_slots | wal_senders | replication_privilege |
+                     // unlogged_tables (only when there are some)
   bool ok = false;
   std::string message;
   std::string fix;  // empty when ok

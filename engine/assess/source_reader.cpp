@@ -71,7 +71,8 @@ Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connectio
            c.relrowsecurity
              AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r
                       WHERE r.rolname = current_user)
-             AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(c.relowner, 'USAGE'))
+             AND (c.relforcerowsecurity OR NOT pg_catalog.pg_has_role(c.relowner, 'USAGE')),
+           c.relpersistence = 'u'
     FROM pg_catalog.pg_class c WHERE c.relkind IN ('r', 'p'))SQL");
   if (!result) co_return fail(result.error());
   std::map<std::uint32_t, int> row_of;
@@ -93,6 +94,7 @@ Task<Result<std::vector<TableFacts>>> read_table_facts(pg::Connection& connectio
       facts.toast_bytes = result->integer(it->second, 3);
       facts.can_select = result->boolean(it->second, 4);
       facts.row_security_applies = result->boolean(it->second, 5);
+      facts.unlogged = result->boolean(it->second, 6);
     }
     if (!table.keyless() && !facts.has_primary_key) facts.unique_index = table.key_name;
     for (const auto& column : table.columns) {

@@ -74,3 +74,27 @@ TEST(AssessReadiness, ReadyAndNotReady) {
 
 }  // namespace
 }  // namespace pgshift::assess
+
+namespace pgshift::assess {
+namespace {
+
+// A publication refuses an UNLOGGED table outright ("not supported for unlogged tables"): it is a
+// readiness item of its own, with its fix, and not also a replica identity gap.
+TEST(AssessReadiness, AnUnloggedTableIsNotReady) {
+  auto cache = table("Cache", 'd', false);
+  cache.unlogged = true;
+  auto readiness =
+      judge_readiness(ready_server(), Provider::kSelfHosted, {table("t", 'd', true), cache});
+  EXPECT_FALSE(readiness.ready);
+  EXPECT_TRUE(readiness.tables_without_identity.empty());
+  ASSERT_EQ(readiness.items.back().code, "unlogged_tables");
+  EXPECT_FALSE(readiness.items.back().ok);
+  EXPECT_NE(readiness.items.back().message.find("public.Cache"), std::string::npos);
+  EXPECT_NE(readiness.items.back().fix.find("ALTER TABLE public.\"Cache\" SET LOGGED"),
+            std::string::npos);
+  auto without = judge_readiness(ready_server(), Provider::kSelfHosted, {table("t", 'd', true)});
+  EXPECT_EQ(without.items.size(), 4u);  // listed only when there are some
+}
+
+}  // namespace
+}  // namespace pgshift::assess
