@@ -142,8 +142,18 @@ Task<Status> ChangeApplier::apply_relation(const Relation& relation) {
   if (pipeline_.active()) {
     if (auto drained = co_await pipeline_.drain(); !drained) co_return drained;
   }
-  auto applied = co_await read_target_table(target_, relation);
-  if (!applied) co_return fail(applied.error());
+  auto columns = co_await read_target_columns(target_, relation);
+  if (!columns) co_return fail(columns.error());
+  auto applied = match_relation(relation, *columns);
+  if (!applied) {
+    // Not an error yet: a rerun meets again the Relation messages of transactions it skips as
+    // applied, and the stored ones in force at the applied position, while the target may have
+    // been altered since to match a later one (as the error told the user to do). The first
+    // change applied under this Relation fails with it.
+    mismatched_.insert_or_assign(relation.oid, std::move(applied.error()));
+    co_return Status{};
+  }
+  mismatched_.erase(relation.oid);
   auto& slot = relations_[relation.oid];
   if (slot && slot->applied.table == applied->table &&
       slot->applied.type_oids == applied->type_oids) {
@@ -167,6 +177,9 @@ Task<Status> ChangeApplier::apply_relation(const Relation& relation) {
 
 Result<ChangeApplier::TableShape*> ChangeApplier::shape_of(std::uint32_t relation_oid,
                                                            std::string_view change) {
+  if (auto mismatch = mismatched_.find(relation_oid); mismatch != mismatched_.end()) {
+    return fail(mismatch->second);
+  }
   auto found = relations_.find(relation_oid);
   if (found == relations_.end()) {
     return fail(ErrorKind::kRuntime, std::string(change) + " of source relation OID " +

@@ -49,9 +49,9 @@ class ChangeApplier {
   ChangeApplier& operator=(const ChangeApplier&) = delete;
 
   // Applies one message, in stream order. Relation messages (also those stored from an earlier
-  // run, fed again before the first change) describe the columns; a Relation whose columns differ
-  // from the target table stops with an Error naming the table and the difference and saying how
-  // to continue. The first change opens the target transaction.
+  // run, fed again before the first change) describe the columns; the first change applied under a
+  // Relation whose columns differ from the target table stops with an Error naming the table and
+  // the difference and saying how to continue. The first change opens the target transaction.
   // Changes are pipelined (connectors/pg/pipeline.hpp): a server error in a change may be
   // returned by a later apply() or by commit(), naming the statement and table; the open target
   // transaction is then lost and the caller starts again from its last commit.
@@ -119,6 +119,9 @@ class ChangeApplier {
   std::unordered_map<std::uint32_t, std::unique_ptr<TableShape>> relations_;
   // Shapes replaced by a later Relation: kept while their statements' labels may be in flight.
   std::vector<std::unique_ptr<TableShape>> retired_;
+  // Relations whose latest Relation message does not match the target table, with the difference:
+  // an error only once a change is applied under it (apply_relation).
+  std::unordered_map<std::uint32_t, Error> mismatched_;
   std::deque<std::string> labels_;  // of statements run without a cache entry (BEGIN, TRUNCATE)
   std::string arena_;               // the current change's parameter values, NUL-terminated
   std::vector<long> offsets_;       // into arena_; -1 = NULL

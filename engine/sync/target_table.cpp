@@ -18,7 +18,7 @@ constexpr const char* kTargetColumnsSql =
     "JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod "
     "WHERE am.amname = 'btree' AND oc.opcdefault "
     "AND oc.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END), "
-    "t.typarray::int8 "
+    "t.typarray::int8, a.atttypmod "
     "FROM pg_catalog.pg_attribute a "
     "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -78,6 +78,15 @@ Result<AppliedTable> match_relation(const pg::pgoutput::Relation& relation,
                             ") on the target");
       continue;
     }
+    // The same type declared differently (varchar(50) against varchar(5), numeric(12,4) against
+    // numeric(10,2)): the target would refuse a value, or round it without a word.
+    if (built_in && column.type_modifier != mine.type_modifier) {
+      differences.push_back("column " + quoted(column.name) + " is declared with type modifier " +
+                            std::to_string(column.type_modifier) + " on the source but as " +
+                            mine.type_sql + " (type modifier " +
+                            std::to_string(mine.type_modifier) + ") on the target");
+      continue;
+    }
     applied.table.columns.push_back(
         ApplyColumn{std::string(column.name), column.part_of_key && !full, mine.has_equality});
     applied.type_oids.push_back(mine.type_oid);
@@ -100,8 +109,8 @@ Result<AppliedTable> match_relation(const pg::pgoutput::Relation& relation,
   return applied;
 }
 
-Task<Result<AppliedTable>> read_target_table(pg::Connection& target,
-                                             const pg::pgoutput::Relation& relation) {
+Task<Result<std::vector<TargetColumn>>> read_target_columns(
+    pg::Connection& target, const pg::pgoutput::Relation& relation) {
   // Named, not a braced list inside the co_await: GCC 12 cannot keep such a list in the frame.
   std::vector<std::optional<std::string>> names{schema_of(relation), std::string(relation.name)};
   auto rows = co_await target.query(kTargetColumnsSql, names);
@@ -111,9 +120,10 @@ Task<Result<AppliedTable>> read_target_table(pg::Connection& target,
     columns.push_back(TargetColumn{rows->text(row, 0),
                                    static_cast<std::uint32_t>(rows->integer(row, 1)),
                                    rows->text(row, 3), rows->boolean(row, 2), rows->boolean(row, 4),
-                                   static_cast<std::uint32_t>(rows->integer(row, 5))});
+                                   static_cast<std::uint32_t>(rows->integer(row, 5)),
+                                   static_cast<std::int32_t>(rows->integer(row, 6))});
   }
-  co_return match_relation(relation, columns);
+  co_return columns;
 }
 
 }  // namespace pgshift::sync

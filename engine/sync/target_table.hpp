@@ -25,6 +25,7 @@ struct TargetColumn {
   bool generated = false;
   bool has_equality = true;          // see ApplyColumn
   std::uint32_t array_type_oid = 0;  // pg_type.typarray; 0: the type has no array type
+  std::int32_t type_modifier = -1;   // atttypmod: varchar's length, numeric's precision and scale
 };
 
 // The table as the applier writes it: columns in the Relation's order, and each one's target type
@@ -41,8 +42,8 @@ struct AppliedTable {
 Result<AppliedTable> match_relation(const pg::pgoutput::Relation& relation,
                                     const std::vector<TargetColumn>& target);
 
-// Reads the target table's columns and compares (match_relation).
-Task<Result<AppliedTable>> read_target_table(pg::Connection& target,
-                                             const pg::pgoutput::Relation& relation);
+// The target table's columns (empty: no such table).
+Task<Result<std::vector<TargetColumn>>> read_target_columns(pg::Connection& target,
+                                                            const pg::pgoutput::Relation& relation);
 
 }  // namespace pgshift::sync

@@ -148,6 +148,12 @@ TEST(Sync, ColumnAddedOnTheSourceStopsUntilTheTargetHasIt) {
        "CREATE TABLE t (id int PRIMARY KEY, a text);"
        "INSERT INTO t SELECT i, 'a' FROM generate_series(1, 100) i");
   ASSERT_EQ(run_pgshift(sync_args(source, target, {"--endpos", "current"})).exit_code, 0);
+  // A change applied before the DDL: its Relation message is the one kept in force at the applied
+  // position, and a rerun meets it again before the new one. Matched against the altered target
+  // it stopped every rerun ("extra is on the target but not on the source"): only a change
+  // applied under a Relation may fail on it.
+  exec(source, "UPDATE t SET a = 'before' WHERE id = 1");
+  ASSERT_EQ(run_pgshift(sync_args(source, target, {"--endpos", "current"})).exit_code, 0);
   exec(source, "ALTER TABLE t ADD COLUMN extra int; INSERT INTO t VALUES (101, 'b', 7)");
   auto stopped = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   EXPECT_EQ(stopped.exit_code, 3) << stopped.err;
@@ -157,6 +163,20 @@ TEST(Sync, ColumnAddedOnTheSourceStopsUntilTheTargetHasIt) {
   exec(target, "ALTER TABLE t ADD COLUMN extra int");
   auto resumed = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  expect_equal_tables(source, target, {"t"});
+  // A type changed likewise (and a length, which the target would refuse or round by).
+  exec(source, "ALTER TABLE t ALTER COLUMN a TYPE varchar(20); INSERT INTO t VALUES (102, 'c', 8)");
+  auto retyped = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(retyped.exit_code, 3) << retyped.err;
+  EXPECT_NE(retyped.err.find("column \"a\""), std::string::npos) << retyped.err;
+  exec(target, "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)");
+  ASSERT_EQ(run_pgshift(sync_args(source, target, {"--endpos", "current"})).exit_code, 0);
+  exec(source, "ALTER TABLE t ALTER COLUMN a TYPE varchar(30); INSERT INTO t VALUES (103, 'd', 9)");
+  auto lengthened = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(lengthened.exit_code, 3) << lengthened.err;
+  EXPECT_NE(lengthened.err.find("character varying(20)"), std::string::npos) << lengthened.err;
+  exec(target, "ALTER TABLE t ALTER COLUMN a TYPE varchar(30)");
+  ASSERT_EQ(run_pgshift(sync_args(source, target, {"--endpos", "current"})).exit_code, 0);
   expect_equal_tables(source, target, {"t"});
 }
 
