@@ -60,6 +60,9 @@ Task<Status> compare_keys(Drill& drill, const Chunk& chunk) {
   add("extra", diff.extra, right->key_values, {});
   // Extra rows that share a key with another: the count alone may even match (a duplicate in
   // place of a missing row).
+  // A duplicated key the source lacks is named once, as extra, above.
+  std::erase_if(right->duplicates,
+                [&left](const std::string& key) { return !left->rows.count(key); });
   std::sort(right->duplicates.begin(), right->duplicates.end());
   add("extra", right->duplicates, right->key_values, {},
       "the target holds more than one row with each of these keys: it does not enforce the "

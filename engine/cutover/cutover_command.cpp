@@ -165,7 +165,11 @@ class Cutover {
     auto tables = co_await published_tables();
     if (!tables) co_return fail(tables.error());
     tables_ = std::move(*tables);
-    if (auto covered = co_await check_coverage(); !covered) co_return covered;
+    // A switch stopped half-way is completed whatever the source does now: the application may
+    // already write to the target, and nothing else can move the run on.
+    if (!complete_switch_) {
+      if (auto covered = co_await check_coverage(); !covered) co_return covered;
+    }
     auto source_counter = co_await pg::open_session(options_.source, "source");
     if (!source_counter) co_return fail(source_counter.error());
     source_counter_.emplace(std::move(*source_counter));
@@ -180,7 +184,7 @@ class Cutover {
     }
     auto lost = co_await sync::slot_lost(*source_, stream_.slot_name);
     if (!lost) co_return fail(lost.error());
-    if (*lost) {
+    if (*lost && !complete_switch_) {
       co_return fail(ErrorKind::kRefused,
                      sync::lost_slot_message(stream_.slot_name, stream_.received_lsn));
     }
@@ -279,7 +283,7 @@ class Cutover {
 
     auto sequences = co_await sequence_update(*source_, *target_, SequenceScope::kEveryShared);
     if (!sequences) co_return fail(std::move(sequences.error()).within("reading sequences"));
-    warn_of_gone_sequences(sequences->gone);
+    warn_of_gone_sequences(sequences->gone, sequences->absent);
     auto set = co_await target_->query("BEGIN; " + sequences->sql + "COMMIT");
     if (!set) co_return fail(std::move(set.error()).within("setting sequences on the target"));
     summary_["sequences_set"] = sequences->count;
@@ -472,22 +476,27 @@ class Cutover {
     co_return Status{};
   }
 
-  void warn_of_gone_sequences(const std::vector<std::string>& gone) {
-    if (gone.empty()) return;
-    std::string names;
-    for (const auto& name : gone) names += (names.empty() ? "" : ", ") + name;
-    std::string warning = std::to_string(gone.size()) +
-                          " sequence(s) copied by the run are gone from the source (dropped since "
-                          "the sync began?) and are still on the target, not set: " +
-                          names;
-    spdlog::warn("{}", warning);
-    report_.warnings.push_back(std::move(warning));
+  void warn_of_gone_sequences(const std::vector<std::string>& gone,
+                              const std::vector<std::string>& absent) {
+    auto warn = [this](const std::vector<std::string>& names, const char* what) {
+      if (names.empty()) return;
+      std::string listed;
+      for (const auto& name : names) listed += (listed.empty() ? "" : ", ") + name;
+      std::string warning = std::to_string(names.size()) + " sequence(s) copied by the run " +
+                            what + ", not set: " + listed;
+      spdlog::warn("{}", warning);
+      report_.warnings.push_back(std::move(warning));
+    };
+    warn(gone, "are gone from the source (dropped since the sync began?) and still on the target");
+    warn(absent, "are no longer on the target (dropped there?)");
   }
 
   // Warnings are kept once (the check runs before the freeze and again once frozen).
   Task<Status> check_coverage() {
-    auto warnings =
-        co_await check_stream_coverage(*source_, *target_, stream_.publication, options_.filter);
+    // A rollback's reverse stream records no run: the forward one, in the current primary, does.
+    pg::Connection& run_holder = options_.rollback ? *source_ : *target_;
+    auto warnings = co_await check_stream_coverage(*source_, *target_, run_holder,
+                                                   stream_.publication, options_.filter);
     if (!warnings) co_return fail(warnings.error());
     for (auto& warning : *warnings) {
       if (std::find(report_.warnings.begin(), report_.warnings.end(), warning) !=

@@ -86,9 +86,9 @@ Task<Result<std::vector<Name>>> missing_sequences(pg::Connection& source, pg::Co
 }  // namespace
 
 Task<Result<std::vector<std::string>>> check_stream_coverage(
-    pg::Connection& source, pg::Connection& target, const std::string& publication,
-    const pg::TableFilter& cutover_filter) {
-  auto filter = co_await run_selection(target, cutover_filter);
+    pg::Connection& source, pg::Connection& target, pg::Connection& run_holder,
+    const std::string& publication, const pg::TableFilter& cutover_filter) {
+  auto filter = co_await run_selection(run_holder, cutover_filter);
   if (!filter) co_return fail(filter.error());
   auto selected = co_await pg::read_selected_row_tables(source, *filter);
   if (!selected) co_return fail(std::move(selected.error()).within("reading the source's tables"));
@@ -122,10 +122,10 @@ Task<Result<std::vector<std::string>>> check_stream_coverage(
 
   // The run's tables that the source no longer has: the target keeps them.
   std::vector<std::string> warnings;
-  auto recorded = co_await target.query("SELECT to_regclass('pgshift.tables') IS NOT NULL");
+  auto recorded = co_await run_holder.query("SELECT to_regclass('pgshift.tables') IS NOT NULL");
   if (!recorded) co_return fail(recorded.error());
   if (!recorded->boolean(0, 0)) co_return warnings;  // a stream without a copy records none
-  auto copied = co_await names(target, "SELECT schema_name, table_name FROM pgshift.tables");
+  auto copied = co_await names(run_holder, "SELECT schema_name, table_name FROM pgshift.tables");
   if (!copied) co_return fail(copied.error());
   auto on_source = co_await pg::read_table_names(source);
   if (!on_source) co_return fail(on_source.error());

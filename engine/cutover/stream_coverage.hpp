@@ -15,12 +15,14 @@
 
 namespace pgshift::cutover {
 
-// The selection is the one the run recorded (state::load_run_filter), narrowed by the cutover's
-// own --exclude-table and --exclude-schema (to leave a new table out knowingly); the cutover's
+// The selection is the one the run recorded (state::load_run_filter) in `run_holder` (the target;
+// for a rollback the current primary, whose forward run it was), narrowed by the cutover's own
+// --exclude-table and --exclude-schema (to leave a new table out knowingly); the cutover's
 // options alone for a run recorded without it. Returns the warnings; a refusal names every
 // table and sequence at fault.
 Task<Result<std::vector<std::string>>> check_stream_coverage(pg::Connection& source,
                                                              pg::Connection& target,
+                                                             pg::Connection& run_holder,
                                                              const std::string& publication,
                                                              const pg::TableFilter& cutover_filter);
 

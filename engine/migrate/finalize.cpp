@@ -63,6 +63,9 @@ Task<Status> copy_sequences(RunContext& context, pg::Connection& target) {
   if (!source) co_return fail(source.error());
   auto update = co_await sequence_update(*source, target);
   if (!update) co_return fail(update.error());
+  for (const auto& name : update->absent) {
+    context.warn("sequence " + name + " is no longer on the target (dropped there?): not set");
+  }
   for (const auto& name : update->gone) {
     context.warn("sequence " + name +
                  " is gone from the source (dropped since the run began): the "

@@ -10,10 +10,11 @@ Task<Result<verify::LargeObjectDigest>> copy_large_object(pg::Connection& reader
                                                           pg::Connection& target,
                                                           std::uint32_t oid) {
   std::string id = std::to_string(oid);
+  // Rewritten in place when it exists (emptied, then written): its owner and grants stay.
   auto begun = co_await target.query(
-      "BEGIN; SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata "
-      "WHERE oid = " +
-      id + "; SELECT pg_catalog.lo_create(" + id + ")");
+      "BEGIN; SELECT pg_catalog.lo_create(" + id +
+      ") WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata WHERE oid = " + id +
+      "); SELECT pg_catalog.lo_truncate(pg_catalog.lo_open(" + id + ", 131072), 0)");
   if (!begun) co_return fail(std::move(begun.error()).within("large object " + id));
   verify::LargeObjectHasher hasher;
   for (long long offset = 0;;) {

@@ -1,5 +1,6 @@
 // Copying one large object from a source session to a target session, keeping its OID: in one
-// target transaction the object is removed if present, created again and written piece by piece
+// target transaction the object is created if missing (else emptied, keeping its owner and
+// grants) and written piece by piece
 // (kLargeObjectPiece bytes a round trip, as hex text), so a retry or a rerun converges. Returns
 // the digest of the bytes read (verify/large_objects.hpp). Used by migrate's finishing steps and
 // by cutover, which brings the target's objects level with the source's (no change stream

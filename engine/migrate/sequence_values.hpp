@@ -17,7 +17,8 @@ namespace pgshift {
 struct SequenceUpdate {
   std::string sql;  // one setval per sequence, for the caller's transaction
   int count = 0;
-  std::vector<std::string> gone;  // the run's sequences the source no longer has
+  std::vector<std::string> gone;    // the run's sequences the source no longer has
+  std::vector<std::string> absent;  // the run's sequences the target no longer has
 };
 
 enum class SequenceScope {

@@ -167,14 +167,15 @@ Task<Result<std::string>> create_stream_at_snapshot(pg::Connection& coordinator,
   co_return *exported;
 }
 
-Task<Status> drop_unrecorded_stream(const Endpoint& source, const std::string& name) {
+Task<Status> drop_unrecorded_stream(const Endpoint& source, const std::string& name,
+                                    bool* dropped_any) {
   auto session = co_await pg::open_session(source, "source");
   if (!session) co_return fail(session.error());
   if (auto released = co_await wait_for_slot_release(*session, name, kOrphanSlotRelease);
       !released) {
     co_return released;
   }
-  co_return co_await drop_stream_objects(*session, name, name);
+  co_return co_await drop_stream_objects(*session, name, name, dropped_any);
 }
 
 }  // namespace pgshift::sync

@@ -60,6 +60,7 @@ Task<Status> drop_stream_objects(pg::Connection& source, const std::string& slot
 // nothing, a schema the target refuses): drops that slot and publication on a session of its own,
 // once the slot's WAL sender has let go, so that no slot is left holding the source's WAL for a run
 // that never started.
-Task<Status> drop_unrecorded_stream(const Endpoint& source, const std::string& name);
+Task<Status> drop_unrecorded_stream(const Endpoint& source, const std::string& name,
+                                    bool* dropped_any = nullptr);
 
 }  // namespace pgshift::sync

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "connectors/pg/connection.hpp"
 #include "connectors/pg/replication/lsn.hpp"
 #include "engine/pipeline/byte_queue.hpp"
 #include "engine/sync/sync_options.hpp"
@@ -48,6 +49,8 @@ struct StreamRun {
 
   std::string phase = "copying";
   bool stopping = false;
+  // The session holding the stream lock (sync_command.cpp), for the whole run.
+  std::optional<pg::Connection> lock_session;
 };
 
 }  // namespace pgshift::sync

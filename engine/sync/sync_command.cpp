@@ -140,15 +140,19 @@ constexpr auto kKilledSessionRelease = std::chrono::seconds(3);
 
 // One process follows a target's stream. A second one would apply the same spilled changes beside
 // the first, and an older transaction applied by one after a newer one applied by the other would
-// set rows back. Held on `target`, which lives as long as the run; the server lets go when the
-// process ends, however it ends.
-Task<Status> take_stream_lock(pg::Connection& target) {
+// set rows back. Held on a session of its own (`session`), which the server ends when the process
+// ends, however it ends.
+Task<Status> take_stream_lock(const Endpoint& endpoint, std::optional<pg::Connection>& session) {
+  session.reset();
+  auto opened = co_await pg::open_session(endpoint, "target");
+  if (!opened) co_return fail(opened.error());
+  session.emplace(std::move(*opened));
   // A process killed a moment ago holds it until its server session notices the closed socket.
   auto deadline = std::chrono::steady_clock::now() + kKilledSessionRelease;
   for (;;) {
-    auto locked = co_await target.query("SELECT pg_catalog.pg_try_advisory_lock(" +
-                                        std::to_string(kStreamLockClass) + ", " +
-                                        std::to_string(kStreamLockObject) + ")");
+    auto locked = co_await session->query("SELECT pg_catalog.pg_try_advisory_lock(" +
+                                          std::to_string(kStreamLockClass) + ", " +
+                                          std::to_string(kStreamLockObject) + ")");
     if (!locked) co_return fail(locked.error());
     if (locked->boolean(0, 0)) co_return Status{};
     if (std::chrono::steady_clock::now() > deadline) break;
@@ -158,6 +162,31 @@ Task<Status> take_stream_lock(pg::Connection& target) {
                  "another pgshift sync already follows this target's change stream (`pgshift "
                  "status --target T` shows it): two would apply the same changes; stop that "
                  "one first, or let it run");
+}
+
+// The lock's session can end while the run goes on (a target restart, idle_session_timeout), and
+// with it the lock: checked every kLockCheck (which also keeps the session from idling), taken
+// again on a new session, or the run ends if another sync took it meanwhile.
+constexpr auto kLockCheck = std::chrono::seconds(2);
+
+Task<Status> keep_stream_lock(StreamRun& run, std::optional<pg::Connection>& session) {
+  while (!run.stopping) {
+    co_await sleep_for(kLockCheck);
+    if (run.stopping) break;
+    if (session && session->healthy()) {
+      auto alive = co_await session->query("SELECT 1");
+      if (alive) continue;
+    }
+    spdlog::warn("change stream: the session holding the stream lock ended; taking it again");
+    Status taken = Status{};
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      taken = co_await take_stream_lock(run.options.copy.target, session);
+      if (taken || !taken.error().retryable() || run.stopping) break;
+      co_await sleep_for(std::chrono::seconds(1 << attempt));
+    }
+    if (!taken) co_return fail(std::move(taken.error()).within("keeping the stream lock"));
+  }
+  co_return Status{};
 }
 
 // After a new run's set-up failed: unless the run (with its stream) reached the target, the slot
@@ -172,8 +201,13 @@ Task<void> drop_stream_of_unstarted_run(pg::Connection& target, const SyncOption
         recorded.error().message, stream.slot_name);
     co_return;
   }
-  if (*recorded) co_return;  // a rerun resumes it
-  if (auto dropped = co_await drop_unrecorded_stream(options.copy.source, stream.slot_name);
+  // Recorded with this slot: a rerun resumes it. A record of an earlier run (a --restart refused
+  // before it replaced it) names a slot that --restart already dropped: this one, of the same
+  // name, must not pass for it, or a plain rerun would resume the old positions on it.
+  if (*recorded && (*recorded)->start_lsn == stream.start_lsn) co_return;
+  bool were_there = false;
+  if (auto dropped =
+          co_await drop_unrecorded_stream(options.copy.source, stream.slot_name, &were_there);
       !dropped) {
     spdlog::warn(
         "replication slot {} made for this run is left on the source ({}): `pgshift "
@@ -181,8 +215,10 @@ Task<void> drop_stream_of_unstarted_run(pg::Connection& target, const SyncOption
         stream.slot_name, dropped.error().message);
     co_return;
   }
-  spdlog::info("dropped replication slot and publication {}, made for this run, from the source",
-               stream.slot_name);
+  if (were_there) {
+    spdlog::info("dropped replication slot and publication {}, made for this run, from the source",
+                 stream.slot_name);
+  }
 }
 
 Task<Status> run_sync(RunContext& context, StreamRun& run) {
@@ -216,7 +252,16 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
   }
   // Past the refusals that say more (a finished stream, a switch to complete), before anything
   // is changed.
-  if (auto alone = co_await take_stream_lock(*target); !alone) co_return alone;
+  if (auto alone = co_await take_stream_lock(options.copy.target, run.lock_session); !alone) {
+    co_return alone;
+  }
+  spawn_task(context.executor, "stream lock", keep_stream_lock(run, run.lock_session),
+             [&context, &run](Status ended) {
+               if (ended) return;
+               context.record_fatal(std::move(ended.error()));
+               run.stopping = true;
+               run.spilled.notify();
+             });
   // A cutover killed while the source was frozen: the source takes writes again first.
   if (auto undone =
           co_await state::undo_abandoned_freeze(*target, options.copy.source, options.copy.target);

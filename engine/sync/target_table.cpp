@@ -26,6 +26,52 @@ constexpr const char* kTargetColumnsSql =
     "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
     "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
 
+// Whether a column of built-in type `oid` declared with `target` (atttypmod) on the target stores
+// every value of one declared with `source`, unchanged: the same declaration, or one without a
+// limit, or a longer length or finer time precision. A char(n) is padded and a numeric's scale
+// is kept: those must be the same.
+bool holds_every_value(std::uint32_t oid, std::int32_t source, std::int32_t target) {
+  if (source == target) return true;
+  switch (oid) {
+    case 1043:  // varchar
+    case 1562:  // varbit
+      return target == -1 || (source != -1 && target >= source);
+    case 1083:  // time
+    case 1114:  // timestamp
+    case 1184:  // timestamptz
+    case 1266:  // timetz (unlimited precision is 6: -1 holds as much as (6))
+      return target == -1 || target >= (source == -1 ? 6 : source);
+    case 1700:  // numeric
+    case 1186:  // interval
+      return target == -1;
+    default:
+      return false;
+  }
+}
+
+// How the source declares a column, in the target's words where the modifier is a plain suffix
+// ("character varying(50)", "numeric(12,4)"), else by its modifier.
+std::string declared_type(const std::string& target_type_sql, std::uint32_t oid,
+                          std::int32_t modifier) {
+  std::string base = target_type_sql.substr(0, target_type_sql.find('('));
+  bool suffix = target_type_sql.find('(') == std::string::npos || target_type_sql.back() == ')';
+  if (!suffix) return "declared with type modifier " + std::to_string(modifier);
+  if (modifier == -1) return base;
+  switch (oid) {
+    case 1042:
+    case 1043:
+      return base + "(" + std::to_string(modifier - 4) + ")";
+    case 1700:
+      return base + "(" + std::to_string(((modifier - 4) >> 16) & 0xffff) + "," +
+             std::to_string((modifier - 4) & 0xffff) + ")";
+    case 1560:
+    case 1562:
+      return base + "(" + std::to_string(modifier) + ")";
+    default:
+      return base + " with type modifier " + std::to_string(modifier);
+  }
+}
+
 std::string schema_of(const pg::pgoutput::Relation& relation) {
   return relation.schema.empty() ? "pg_catalog" : std::string(relation.schema);
 }
@@ -78,13 +124,12 @@ Result<AppliedTable> match_relation(const pg::pgoutput::Relation& relation,
                             ") on the target");
       continue;
     }
-    // The same type declared differently (varchar(50) against varchar(5), numeric(12,4) against
-    // numeric(10,2)): the target would refuse a value, or round it without a word.
-    if (built_in && column.type_modifier != mine.type_modifier) {
-      differences.push_back("column " + quoted(column.name) + " is declared with type modifier " +
-                            std::to_string(column.type_modifier) + " on the source but as " +
-                            mine.type_sql + " (type modifier " +
-                            std::to_string(mine.type_modifier) + ") on the target");
+    // The same type declared narrower on the target (varchar(5) for the source's varchar(50),
+    // numeric(10,2) for numeric(12,4)): it would refuse a value, or round it without a word.
+    if (built_in && !holds_every_value(column.type_oid, column.type_modifier, mine.type_modifier)) {
+      differences.push_back("column " + quoted(column.name) + " is " +
+                            declared_type(mine.type_sql, column.type_oid, column.type_modifier) +
+                            " on the source but " + mine.type_sql + " on the target");
       continue;
     }
     applied.table.columns.push_back(

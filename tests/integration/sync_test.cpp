@@ -177,6 +177,11 @@ TEST(Sync, ColumnAddedOnTheSourceStopsUntilTheTargetHasIt) {
   EXPECT_NE(lengthened.err.find("character varying(20)"), std::string::npos) << lengthened.err;
   exec(target, "ALTER TABLE t ALTER COLUMN a TYPE varchar(30)");
   ASSERT_EQ(run_pgshift(sync_args(source, target, {"--endpos", "current"})).exit_code, 0);
+  // Widened on the target first (the safe order): it holds every value the source sends.
+  exec(target, "ALTER TABLE t ALTER COLUMN a TYPE varchar(60)");
+  exec(source, "INSERT INTO t VALUES (104, 'e', 10)");
+  auto wider = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  ASSERT_EQ(wider.exit_code, 0) << wider.err;
   expect_equal_tables(source, target, {"t"});
 }
 
@@ -226,7 +231,8 @@ TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlotAndNoPublication) {
   EXPECT_EQ(not_empty.exit_code, 2) << not_empty.err;
   EXPECT_NE(not_empty.err.find("target already has table public.items"), std::string::npos)
       << not_empty.err;
-  EXPECT_NE(not_empty.err.find("slot"), std::string::npos) << not_empty.err;  // made, then dropped
+  EXPECT_NE(not_empty.err.find("made for this run, from the source"), std::string::npos)
+      << not_empty.err;  // made, then dropped
   EXPECT_EQ(count_objects(), "0");
   exec(target, "DROP TABLE items");
   auto unmatched =
@@ -246,6 +252,15 @@ TEST(Sync, ARunRefusedAfterItsSlotWasMadeLeavesNoSlotAndNoPublication) {
   // The copy's snapshot sees the publication made for it: pg_dump must not carry it over (a
   // --restart then failed creating it again on the target).
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM pg_publication"), "0");
+  // A --restart refused after it made its new slot: the old record stays, and a plain rerun must
+  // not take the new slot (same name) for the old one and resume the old positions on it.
+  auto refused_restart = run_pgshift(
+      sync_args(source, target, {"--endpos", "current", "--restart", "--include-table", "nosuch"}));
+  EXPECT_EQ(refused_restart.exit_code, 2) << refused_restart.err;
+  EXPECT_EQ(count_objects(), "0");
+  auto plain = run_pgshift(sync_args(source, target, {"--endpos", "current"}));
+  EXPECT_EQ(plain.exit_code, 2) << plain.err;
+  EXPECT_NE(plain.err.find("is gone from the source"), std::string::npos) << plain.err;
   auto restarted = run_pgshift(sync_args(source, target, {"--endpos", "current", "--restart"}));
   ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
   EXPECT_EQ(scalar(target, "SELECT count(*) FROM items"), "1");

@@ -147,5 +147,50 @@ TEST(TargetTable, DifferencesNameTableAndColumnAndSayHowToContinue) {
   EXPECT_FALSE(match_relation(relation('d'), {}).has_value());
 }
 
+// A column declared differently: refused where the target would refuse or change a value the
+// source sends (shorter, padded, rounded), accepted where it holds every one unchanged.
+TEST(TargetTable, TypeModifiersMustLetTheTargetHoldEveryValue) {
+  auto one_column = [](std::uint32_t type, std::int32_t source_modifier, std::string type_sql,
+                       std::int32_t target_modifier) {
+    pg::pgoutput::Relation source;
+    source.oid = 1;
+    source.schema = "public";
+    source.name = "t";
+    source.replica_identity = 'd';
+    source.columns = {{true, "id", 23, -1}, {false, "v", type, source_modifier}};
+    std::vector<TargetColumn> target = {{"id", 23, "integer", false, true},
+                                        {"v", type, std::move(type_sql), false, true}};
+    target[1].type_modifier = target_modifier;
+    return match_relation(source, target);
+  };
+  // varchar(50) sent, varchar(5) there: refused, in words.
+  auto shorter = one_column(1043, 54, "character varying(5)", 9);
+  ASSERT_FALSE(shorter.has_value());
+  EXPECT_NE(shorter.error().message.find(
+                "\"v\" is character varying(50) on the source but character varying(5) on the "
+                "target"),
+            std::string::npos)
+      << shorter.error().message;
+  EXPECT_TRUE(one_column(1043, 9, "character varying(50)", 54).has_value());  // wider
+  EXPECT_TRUE(one_column(1043, 9, "character varying", -1).has_value());      // no limit
+  EXPECT_FALSE(one_column(1043, -1, "character varying(50)", 54).has_value());
+  // numeric(12,4) sent, numeric(10,2) there: rounded; wider still changes the scale.
+  auto rounded = one_column(1700, (12 << 16 | 4) + 4, "numeric(10,2)", (10 << 16 | 2) + 4);
+  ASSERT_FALSE(rounded.has_value());
+  EXPECT_NE(rounded.error().message.find("numeric(12,4) on the source"), std::string::npos)
+      << rounded.error().message;
+  EXPECT_FALSE(one_column(1700, (10 << 16 | 2) + 4, "numeric(12,4)", (12 << 16 | 4) + 4));
+  EXPECT_TRUE(one_column(1700, (10 << 16 | 2) + 4, "numeric", -1).has_value());
+  // char(n) is padded: only the same length.
+  EXPECT_FALSE(one_column(1042, 7, "character(5)", 9).has_value());
+  // Times: a finer or unlimited precision holds every value; unlimited sent into (3) is rounded.
+  EXPECT_TRUE(one_column(1184, 3, "timestamp(6) with time zone", 6).has_value());
+  auto coarser = one_column(1184, -1, "timestamp(3) with time zone", 3);
+  ASSERT_FALSE(coarser.has_value());
+  EXPECT_NE(coarser.error().message.find("declared with type modifier -1 on the source"),
+            std::string::npos)
+      << coarser.error().message;
+}
+
 }  // namespace
 }  // namespace pgshift::sync
