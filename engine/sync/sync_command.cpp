@@ -221,6 +221,27 @@ Task<void> drop_stream_of_unstarted_run(pg::Connection& target, const SyncOption
   }
 }
 
+// The recorded stream, unless it or a cutover refuses a sync: a cutover completed (unless
+// --restart), or one stopped during its switch.
+Task<Result<std::optional<StreamState>>> load_followable_stream(pg::Connection& target,
+                                                                const SyncOptions& options) {
+  auto recorded = co_await load_stream_state(target);
+  if (!recorded) co_return fail(recorded.error());
+  if (*recorded && (*recorded)->phase == "done" && !options.copy.restart) {
+    co_return fail(ErrorKind::kRefused,
+                   "a cutover completed for this target: the stream is over (`pgshift cleanup` "
+                   "removes the state, --restart begins again)");
+  }
+  auto cutover = co_await state::load_cutover_record(target);
+  if (!cutover) co_return fail(cutover.error());
+  if (*cutover && (*cutover)->state == "switching") {
+    co_return fail(ErrorKind::kRefused,
+                   "a cutover was stopped during its switch: run `pgshift cutover` again to "
+                   "complete it");
+  }
+  co_return std::move(*recorded);
+}
+
 Task<Status> run_sync(RunContext& context, StreamRun& run) {
   const SyncOptions& options = run.options;
   if (options.copy.source.kind() != EndpointKind::kPostgres) {
@@ -235,26 +256,16 @@ Task<Status> run_sync(RunContext& context, StreamRun& run) {
   run.endpos = *endpos;
   auto target = co_await pg::open_session(options.copy.target, "target");
   if (!target) co_return fail(ErrorKind::kRefused, target.error().message);
-  auto recorded = co_await load_stream_state(*target);
+  // The refusals that say more (a finished stream, a switch to complete) come before the stream
+  // lock's; read again once it is held, as another sync may have moved the run on meanwhile.
+  auto recorded = co_await load_followable_stream(*target, options);
   if (!recorded) co_return fail(recorded.error());
-  bool follows_slot = false;
-  if (*recorded && (*recorded)->phase == "done" && !options.copy.restart) {
-    co_return fail(ErrorKind::kRefused,
-                   "a cutover completed for this target: the stream is over (`pgshift cleanup` "
-                   "removes the state, --restart begins again)");
-  }
-  if (auto cutover = co_await state::load_cutover_record(*target); !cutover) {
-    co_return fail(cutover.error());
-  } else if (*cutover && (*cutover)->state == "switching") {
-    co_return fail(ErrorKind::kRefused,
-                   "a cutover was stopped during its switch: run `pgshift cutover` again to "
-                   "complete it");
-  }
-  // Past the refusals that say more (a finished stream, a switch to complete), before anything
-  // is changed.
   if (auto alone = co_await take_stream_lock(options.copy.target, run.lock_session); !alone) {
     co_return alone;
   }
+  recorded = co_await load_followable_stream(*target, options);
+  if (!recorded) co_return fail(recorded.error());
+  bool follows_slot = false;
   spawn_task(context.executor, "stream lock", keep_stream_lock(run, run.lock_session),
              [&context, &run](Status ended) {
                if (ended) return;
