@@ -495,8 +495,15 @@ class Cutover {
   Task<Status> check_coverage() {
     // A rollback's reverse stream records no run: the forward one, in the current primary, does.
     pg::Connection& run_holder = options_.rollback ? *source_ : *target_;
-    auto warnings = co_await check_stream_coverage(*source_, *target_, run_holder,
-                                                   stream_.publication, options_.filter);
+    // Named by role, or for a rollback (whose source is the forward run's target) by endpoint.
+    Sides sides{"the source", "the target"};
+    if (options_.rollback) {
+      sides = {"the current primary " + options_.source.display(),
+               "the old source " + options_.target.display()};
+    }
+    auto warnings =
+        co_await check_stream_coverage(*source_, *target_, run_holder, stream_.publication,
+                                       options_.filter, sides, options_.rollback);
     if (!warnings) co_return fail(warnings.error());
     for (auto& warning : *warnings) {
       if (std::find(report_.warnings.begin(), report_.warnings.end(), warning) !=

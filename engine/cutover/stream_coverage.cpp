@@ -85,9 +85,12 @@ Task<Result<std::vector<Name>>> missing_sequences(pg::Connection& source, pg::Co
 
 }  // namespace
 
-Task<Result<std::vector<std::string>>> check_stream_coverage(
-    pg::Connection& source, pg::Connection& target, pg::Connection& run_holder,
-    const std::string& publication, const pg::TableFilter& cutover_filter) {
+Task<Result<std::vector<std::string>>> check_stream_coverage(pg::Connection& source,
+                                                             pg::Connection& target,
+                                                             pg::Connection& run_holder,
+                                                             const std::string& publication,
+                                                             const pg::TableFilter& cutover_filter,
+                                                             const Sides& sides, bool reverse) {
   auto filter = co_await run_selection(run_holder, cutover_filter);
   if (!filter) co_return fail(filter.error());
   auto selected = co_await pg::read_selected_row_tables(source, *filter);
@@ -105,18 +108,22 @@ Task<Result<std::vector<std::string>>> check_stream_coverage(
   if (!sequences) co_return fail(sequences.error());
   std::string refusal;
   if (!unfollowed.empty()) {
-    refusal = std::to_string(unfollowed.size()) +
-              " table(s) on the source are not followed by the change stream, so the target "
-              "would not have their rows: " +
-              name_list(unfollowed) +
-              " (made since the sync began?); run `pgshift sync --restart` to copy again with "
-              "them, or leave them out knowingly with --exclude-table";
+    // A rollback's reverse stream was never a copy: --restart cannot bring a table over.
+    std::string remedy = reverse ? "leave them out knowingly with --exclude-table (their rows stay "
+                                   "only on " +
+                                       sides.source + "), or copy them by hand first"
+                                 : "run `pgshift sync --restart` to copy again with them, or leave "
+                                   "them out knowingly with --exclude-table";
+    refusal = std::to_string(unfollowed.size()) + " table(s) on " + sides.source +
+              " are not followed by the change stream, so " + sides.target +
+              " would not have their rows: " + name_list(unfollowed) +
+              " (made since the stream began?); " + remedy;
   }
   if (!sequences->empty()) {
     refusal += std::string(refusal.empty() ? "" : "; and ") + std::to_string(sequences->size()) +
-               " sequence(s) on the source are not on the target: " + name_list(*sequences) +
-               " (made since the sync began?); create them on the target (cutover then sets "
-               "their values)";
+               " sequence(s) on " + sides.source + " are not on " + sides.target + ": " +
+               name_list(*sequences) + " (made since the stream began?); create them on " +
+               sides.target + " (the switch then sets their values)";
   }
   if (!refusal.empty()) co_return fail(ErrorKind::kRefused, std::move(refusal));
 

@@ -20,10 +20,17 @@ namespace pgshift::cutover {
 // --exclude-table and --exclude-schema (to leave a new table out knowingly); the cutover's
 // options alone for a run recorded without it. Returns the warnings; a refusal names every
 // table and sequence at fault.
+// How messages name the two servers ("the source", or the endpoint for a rollback).
+struct Sides {
+  std::string source, target;
+};
+
+// `reverse`: a rollback's stream, which never copied anything.
 Task<Result<std::vector<std::string>>> check_stream_coverage(pg::Connection& source,
                                                              pg::Connection& target,
                                                              pg::Connection& run_holder,
                                                              const std::string& publication,
-                                                             const pg::TableFilter& cutover_filter);
+                                                             const pg::TableFilter& cutover_filter,
+                                                             const Sides& sides, bool reverse);
 
 }  // namespace pgshift::cutover

@@ -685,8 +685,17 @@ TEST(Cutover, RollbackAfterReverseBringsTheTargetsWritesBack) {
 
   // The reverse sync the cutover left running keeps the old source current; rollback uses it.
   EXPECT_NE(forward.out.find("runs in the background"), std::string::npos) << forward.out;
-  auto back = run_pgshift(
-      {"rollback", "--source", setup.source, "--target", setup.target, "--timeout", "30s"});
+  // A table made on the new primary since the switch is in no reverse publication: named, and
+  // left out only when asked (the forward run's table selection is the one checked, not every
+  // table of the new primary).
+  exec(setup.target, "CREATE TABLE made_after_switch (id int PRIMARY KEY)");
+  std::vector<std::string> rollback = {"rollback",   "--source",  setup.source, "--target",
+                                       setup.target, "--timeout", "30s"};
+  auto refused = run_pgshift(rollback);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("public.made_after_switch"), std::string::npos) << refused.err;
+  rollback.insert(rollback.end(), {"--exclude-table", "made_after_switch"});
+  auto back = run_pgshift(rollback);
   ASSERT_EQ(back.exit_code, 0) << back.err;
   auto committed = writer.committed();
   writer.stop();

@@ -62,7 +62,8 @@ const std::map<std::string, std::set<std::string>> kOptions = {
       "--exclude-table", "--exclude-schema", "--reverse"}},
     {"rollback",
      {"--source", "--target", "--max-lag", "--freeze", "--freeze-hook", "--unfreeze-hook",
-      "--switch-hook", "--timeout", "--report", "--quiet", "--log-format"}},
+      "--switch-hook", "--timeout", "--report", "--quiet", "--log-format", "--exclude-table",
+      "--exclude-schema"}},
     {"status", {"--target", "--source", "--json", "--log-format"}},
     {"cleanup", {"--target", "--source", "--log-format", "--quiet"}},
 };

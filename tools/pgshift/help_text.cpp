@@ -331,6 +331,9 @@ publication are dropped from T afterwards.
 
 Options: --max-lag, --freeze, --freeze-hook, --unfreeze-hook, --switch-hook, --timeout,
 --report, --quiet, --log-format: as for cutover (see `pgshift cutover --help`).
+A table made on T since the switch is in no reverse publication, so S would not have its rows:
+rollback names it and refuses (exit 2); --exclude-table PAT / --exclude-schema PAT leave such
+tables out knowingly (their rows stay only on T).
 )";
   }
   if (command == "status") {
