@@ -85,11 +85,15 @@ const std::string kTablesSql = R"SQL(
                                          AND NOT a.attisdropped), 0))))::bigint END,
            c.relpages)SQL" + kUserTablesFrom;
 
+// The same tables by name only: no relation sizes (a stat per file), for callers that need none.
+const std::string kTableNamesSql =
+    "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p'" + kUserTablesFrom;
+
 }  // namespace
 
 Task<Result<std::vector<std::pair<std::string, std::string>>>> read_table_names(
     Connection& connection) {
-  auto result = co_await connection.query(kTablesSql);
+  auto result = co_await connection.query(kTableNamesSql);
   if (!result) co_return fail(result.error());
   std::vector<std::pair<std::string, std::string>> out;
   for (int row = 0; row < result->rows(); ++row)
@@ -99,8 +103,7 @@ Task<Result<std::vector<std::pair<std::string, std::string>>>> read_table_names(
 
 Task<Result<std::vector<std::pair<std::string, std::string>>>> read_selected_row_tables(
     Connection& connection, const TableFilter& filter) {
-  auto result = co_await connection.query("SELECT c.oid, n.nspname, c.relname, c.relkind = 'p'" +
-                                          kUserTablesFrom);
+  auto result = co_await connection.query(kTableNamesSql);
   if (!result) co_return fail(result.error());
   std::vector<std::pair<std::string, std::string>> out;
   for (int row = 0; row < result->rows(); ++row) {
